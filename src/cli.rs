@@ -1,0 +1,319 @@
+//! The command line: clap types, and their translation into a scan and its outputs.
+//! Nothing else in the crate knows about flags.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config, ConfigError};
+use crate::finding::Level;
+use crate::report::{self, Format, ReportOptions};
+use crate::{Report, ScanOptions, Stdin, rules, yaml};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenguard",
+    version,
+    about = "Finds Kubernetes workloads that get an API token for a service account you do not trust.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (the default command).
+    Scan(ScanArgs),
+    /// List every rule: id, name, default level and the level under the config.
+    Rules(RulesArgs),
+    /// Print the full help of one rule (the same text as SARIF help.markdown).
+    Explain {
+        /// A rule id such as TG001.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The repository root (default: the git top-level, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Paths in reports are relative to it (default: the git top-level, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// What goes to standard output (or to --output).
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the --format output to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write SARIF to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Exit 1 if a finding at or above this level exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Namespace of objects without metadata.namespace (default: the config's, else "default").
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
+    /// Add an include glob (relative to the root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Add an exclude glob (relative to the root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The name reports use for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// SARIF automationDetails.id: tells apart several uploads of one repository.
+    #[arg(long, value_name = "ID", default_value = "tokenguard/")]
+    pub category: String,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Text: only the diagnostic lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Text: also list skipped files.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Why the command could not do its job (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Scan(#[from] crate::Error),
+    #[error("{what} {}: {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("unknown rule `{0}`; `tokenguard rules` lists them")]
+    UnknownRule(String),
+    #[error("cannot start {0} worker threads: {1}")]
+    Threads(u16, rayon::ThreadPoolBuildError),
+}
+
+/// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
+pub fn run(cli: Cli) -> Result<bool, CliError> {
+    match cli.command {
+        None => scan(cli.scan),
+        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Rules(args)) => {
+            let root = resolve_root(args.root.as_deref())?;
+            let config = load_config(args.config.as_deref(), &root)?;
+            print_rules(&config);
+            Ok(false)
+        }
+        Some(Command::Explain { rule }) => {
+            let meta = rules::find(&rule).ok_or(CliError::UnknownRule(rule))?;
+            print!("{}", meta.help);
+            Ok(false)
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<bool, CliError> {
+    let root = resolve_root(args.root.as_deref())?;
+    let config = load_config(args.config.as_deref(), &root)?;
+    let stdin = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        let limits = yaml::Limits::default();
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(limits.max_file_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| CliError::Io {
+                what: "cannot read",
+                path: PathBuf::from("-"),
+                source,
+            })?;
+        Some(Stdin {
+            name: args.stdin_filename.clone(),
+            bytes,
+        })
+    } else {
+        None
+    };
+    let options = ScanOptions {
+        paths: args.paths,
+        root,
+        config,
+        default_namespace: args.default_namespace,
+        include: args.include,
+        exclude: args.exclude,
+        stdin,
+        limits: yaml::Limits::default(),
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(usize::from(n));
+    }
+    let pool = pool.build().map_err(|e| CliError::Threads(args.threads.unwrap_or(0), e))?;
+    let report = pool.install(|| crate::scan(options))?;
+
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let report_options = ReportOptions {
+        color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        category: args.category,
+    };
+    if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
+        eprintln!(
+            "tokenguard: warning: {} results in one SARIF run; GitHub shows only 5,000 and rejects more than 25,000, GitLab reads 5,000",
+            report.findings.len()
+        );
+    }
+    match &args.output {
+        Some(path) => write_file(path, format, &report, &report_options)?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report::write(format, &report, &report_options, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|source| CliError::Io {
+                    what: "cannot write",
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })?;
+        }
+    }
+    if let Some(path) = &args.sarif {
+        write_file(path, Format::Sarif, &report, &report_options)?;
+    }
+    Ok(fails(&report, args.fail_on))
+}
+
+fn fails(report: &Report, fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Level::Error,
+        FailOn::Warning => Level::Warning,
+        FailOn::Note => Level::Note,
+        FailOn::Never => return false,
+    };
+    report.worst_level().is_some_and(|worst| worst >= threshold)
+}
+
+fn write_file(path: &Path, format: Format, report: &Report, options: &ReportOptions) -> Result<(), CliError> {
+    let io_error = |source| CliError::Io {
+        what: "cannot write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io_error)?;
+    let mut out = std::io::BufWriter::new(file);
+    let options = ReportOptions {
+        color: false,
+        ..options.clone()
+    };
+    report::write(format, report, &options, &mut out)
+        .and_then(|()| out.flush())
+        .map_err(io_error)
+}
+
+/// `--root`, else the nearest ancestor of the current directory with a `.git`, else
+/// the current directory. Found by looking, not by running git, so that nothing in the
+/// scanned repository (such as its git config) can run.
+fn resolve_root(root: Option<&Path>) -> Result<PathBuf, CliError> {
+    if let Some(root) = root {
+        if !root.is_dir() {
+            return Err(CliError::Io {
+                what: "cannot use --root",
+                path: root.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+            });
+        }
+        return Ok(crate::discover::absolute(root));
+    }
+    let cwd = std::env::current_dir().map_err(|source| CliError::Io {
+        what: "cannot read the current directory",
+        path: PathBuf::from("."),
+        source,
+    })?;
+    Ok(cwd
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&cwd)
+        .to_path_buf())
+}
+
+fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, CliError> {
+    if let Some(path) = explicit {
+        return Ok(Config::load(path, &path.display().to_string())?);
+    }
+    for name in config::FILE_NAMES {
+        let path = root.join(name);
+        if path.is_file() {
+            let shown = crate::discover::display_path(&path, root);
+            return Ok(Config::load(&path, &shown)?);
+        }
+    }
+    Ok(Config::default())
+}
+
+fn print_rules(config: &Config) {
+    println!("{:<6}  {:<38}  {:<8}  effective", "id", "name", "default");
+    for rule in rules::ALL {
+        let meta = &rule.meta;
+        let effective = config.level_of(meta.id, meta.level).map_or("off", Level::as_str);
+        println!("{:<6}  {:<38}  {:<8}  {effective}", meta.id, meta.name, meta.level.as_str());
+    }
+}

@@ -1,0 +1,380 @@
+//! `.tokenguard.yaml`: the trust config (SPEC 5). Loaded strictly: an unknown key, a
+//! bad glob, a missing reason or a bad date is an error with file, line and column.
+
+mod reader;
+
+use std::fmt;
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use jiff::civil::Date;
+
+use crate::finding::Level;
+use crate::model::workload::WorkloadKind;
+use crate::rules;
+use crate::yaml::{self, Pos};
+use reader::Reader;
+
+/// Config file names looked for at the root, in order.
+pub const FILE_NAMES: [&str; 2] = [".tokenguard.yaml", ".tokenguard.yml"];
+
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it was read from, as shown in reports; `None` for the built-in default.
+    pub source: Option<String>,
+    pub default_namespace: Option<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub trusted: Vec<TrustedEntry>,
+    pub token_creators: Vec<TokenCreator>,
+    pub exemptions: Vec<Exemption>,
+    /// Level overrides by rule id; `None` turns the rule off.
+    pub rule_levels: Vec<(&'static str, Option<Level>)>,
+    pub workload_kinds: Vec<WorkloadKind>,
+    pub max_projected_token_seconds: Option<u64>,
+}
+
+/// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
+#[derive(Debug)]
+pub struct TrustedEntry {
+    pub pattern: String,
+    pub matcher: GlobMatcher,
+    pub reason: String,
+    pub pos: Pos,
+}
+
+/// `tokenCreators`: a subject glob (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`)
+/// allowed to create service account tokens.
+#[derive(Debug)]
+pub struct TokenCreator {
+    pub pattern: String,
+    pub matcher: GlobMatcher,
+    pub reason: String,
+    pub pos: Pos,
+}
+
+/// `exemptions`: accepted risk for objects matching `NAMESPACE/KIND/NAME`, until `expires`.
+#[derive(Debug)]
+pub struct Exemption {
+    /// A rule id, or `*` for every rule.
+    pub rule: String,
+    pub object: String,
+    pub matcher: GlobMatcher,
+    pub reason: String,
+    pub expires: Option<Date>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub file: String,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(pos) => write!(f, "{}:{}:{}: {}", self.file, pos.line, pos.col, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl Config {
+    /// The entry that trusts `namespace/name`, if any.
+    pub fn trusted_entry(&self, namespace: &str, name: &str) -> Option<&TrustedEntry> {
+        let identity = format!("{namespace}/{name}");
+        self.trusted.iter().find(|t| t.matcher.is_match(&identity))
+    }
+
+    /// The level a rule reports at: the config's override, else the level the rule chose.
+    pub fn level_of(&self, rule_id: &str, chosen: Level) -> Option<Level> {
+        self.rule_levels
+            .iter()
+            .find(|(id, _)| *id == rule_id)
+            .map_or(Some(chosen), |(_, level)| *level)
+    }
+
+    pub fn load(path: &Path, shown_as: &str) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
+            file: shown_as.to_owned(),
+            pos: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| ConfigError {
+            file: shown_as.to_owned(),
+            pos: None,
+            message: "the config file is not valid UTF-8".to_owned(),
+        })?;
+        let mut config = Config::parse(text, shown_as)?;
+        config.source = Some(shown_as.to_owned());
+        Ok(config)
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let r = Reader { file };
+        let stream = yaml::parse(text, &yaml::Limits::default());
+        if let Some(e) = stream.error {
+            return Err(r.error(e.pos, format!("invalid YAML: {}", e.kind)));
+        }
+        let mut config = Config::default();
+        let root = match stream.documents.as_slice() {
+            [] => return Ok(config),
+            [doc] => stream.tree.node(doc.root),
+            [_, second, ..] => {
+                return Err(r.error(
+                    stream.tree.node(second.root).span().start,
+                    "the config file must hold one YAML document",
+                ));
+            }
+        };
+        if root.scalar().is_some_and(|s| matches!(yaml::scalar::resolve(s), yaml::scalar::Value::Null)) {
+            return Ok(config);
+        }
+        const KEYS: &[&str] = &[
+            "defaultNamespace",
+            "paths",
+            "trusted",
+            "tokenCreators",
+            "exemptions",
+            "rules",
+            "workloadKinds",
+            "projectedTokens",
+        ];
+        for (key, _, value) in r.mapping(root, "the config", KEYS)? {
+            match key {
+                "defaultNamespace" => config.default_namespace = Some(r.string(value, "defaultNamespace")?),
+                "paths" => {
+                    for (key, _, value) in r.mapping(value, "paths", &["include", "exclude"])? {
+                        let globs = r.strings(value, &format!("paths.{key}"))?;
+                        for (glob, pos) in &globs {
+                            path_glob(glob).map_err(|e| r.error(*pos, format!("bad glob `{glob}`: {e}")))?;
+                        }
+                        let globs = globs.into_iter().map(|(g, _)| g);
+                        if key == "include" {
+                            config.include.extend(globs);
+                        } else {
+                            config.exclude.extend(globs);
+                        }
+                    }
+                }
+                "trusted" => {
+                    for item in r.sequence(value, "trusted")? {
+                        let fields = r.mapping(item, "a trusted entry", &["serviceAccount", "reason"])?;
+                        let sa = r.required(&fields, item, "serviceAccount", "a trusted entry")?;
+                        let pattern = r.string(sa, "serviceAccount")?;
+                        if !pattern.contains('/') {
+                            return Err(r.error(
+                                sa.span().start,
+                                format!("serviceAccount `{pattern}` must be NAMESPACE/NAME (globs allowed, e.g. `kube-system/*`)"),
+                            ));
+                        }
+                        config.trusted.push(TrustedEntry {
+                            matcher: identity_glob(&pattern).map_err(|e| r.error(sa.span().start, e))?,
+                            pattern,
+                            reason: reason(&r, &fields, item, "a trusted entry")?,
+                            pos: item.span().start,
+                        });
+                    }
+                }
+                "tokenCreators" => {
+                    for item in r.sequence(value, "tokenCreators")? {
+                        let fields = r.mapping(item, "a tokenCreators entry", &["subject", "reason"])?;
+                        let subject = r.required(&fields, item, "subject", "a tokenCreators entry")?;
+                        let pattern = r.string(subject, "subject")?;
+                        let valid = ["ServiceAccount:", "User:", "Group:"]
+                            .iter()
+                            .any(|p| pattern.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
+                            && (!pattern.starts_with("ServiceAccount:") || pattern.contains('/'));
+                        if !valid {
+                            return Err(r.error(
+                                subject.span().start,
+                                format!("subject `{pattern}` must be ServiceAccount:NAMESPACE/NAME, User:NAME or Group:NAME"),
+                            ));
+                        }
+                        config.token_creators.push(TokenCreator {
+                            matcher: identity_glob(&pattern).map_err(|e| r.error(subject.span().start, e))?,
+                            pattern,
+                            reason: reason(&r, &fields, item, "a tokenCreators entry")?,
+                            pos: item.span().start,
+                        });
+                    }
+                }
+                "exemptions" => {
+                    for item in r.sequence(value, "exemptions")? {
+                        let what = "an exemption";
+                        let fields = r.mapping(item, what, &["rule", "object", "reason", "expires"])?;
+                        let rule_node = r.required(&fields, item, "rule", what)?;
+                        let rule = r.string(rule_node, "rule")?;
+                        if rule != "*" && rules::find(&rule).is_none() {
+                            return Err(r.error(rule_node.span().start, unknown_rule(&rule)));
+                        }
+                        let object_node = r.required(&fields, item, "object", what)?;
+                        let object = r.string(object_node, "object")?;
+                        if object.split('/').count() != 3 {
+                            return Err(r.error(
+                                object_node.span().start,
+                                format!("object `{object}` must be NAMESPACE/KIND/NAME (globs allowed)"),
+                            ));
+                        }
+                        let expires = match fields.iter().find(|(k, _, _)| *k == "expires") {
+                            Some((_, _, node)) => {
+                                let text = r.string(*node, "expires")?;
+                                Some(text.parse::<Date>().map_err(|_| {
+                                    r.error(node.span().start, format!("expires `{text}` is not a date (YYYY-MM-DD)"))
+                                })?)
+                            }
+                            None => None,
+                        };
+                        config.exemptions.push(Exemption {
+                            matcher: identity_glob(&object).map_err(|e| r.error(object_node.span().start, e))?,
+                            rule,
+                            object,
+                            reason: reason(&r, &fields, item, what)?,
+                            expires,
+                            pos: item.span().start,
+                        });
+                    }
+                }
+                "rules" => {
+                    for (id, key_node, level) in r.mapping(value, "rules", &[])? {
+                        let rule = rules::find(id).ok_or_else(|| r.error(key_node.span().start, unknown_rule(id)))?;
+                        let text = r.string(level, &format!("rules.{id}"))?;
+                        let level = match text.as_str() {
+                            "off" => None,
+                            other => Some(Level::parse(other).ok_or_else(|| {
+                                r.error(
+                                    level.span().start,
+                                    format!("level `{other}` for {id} must be one of off, note, warning, error"),
+                                )
+                            })?),
+                        };
+                        config.rule_levels.push((rule.id, level));
+                    }
+                }
+                "workloadKinds" => {
+                    for item in r.sequence(value, "workloadKinds")? {
+                        let what = "a workloadKinds entry";
+                        let fields = r.mapping(item, what, &["apiVersion", "kind", "podSpecPath"])?;
+                        let api = r.string(r.required(&fields, item, "apiVersion", what)?, "apiVersion")?;
+                        let kind = r.string(r.required(&fields, item, "kind", what)?, "kind")?;
+                        let path_node = r.required(&fields, item, "podSpecPath", what)?;
+                        let path = r.string(path_node, "podSpecPath")?;
+                        if path.split('.').any(str::is_empty) {
+                            return Err(r.error(
+                                path_node.span().start,
+                                format!("podSpecPath `{path}` must be dotted keys such as spec.template.spec"),
+                            ));
+                        }
+                        let kind = WorkloadKind::new(&api, &kind, &path)
+                            .map_err(|e| r.error(item.span().start, format!("bad apiVersion glob `{api}`: {e}")))?;
+                        config.workload_kinds.push(kind);
+                    }
+                }
+                "projectedTokens" => {
+                    for (_, _, value) in r.mapping(value, "projectedTokens", &["maxExpirationSeconds"])? {
+                        let seconds = value
+                            .scalar()
+                            .and_then(|s| match yaml::scalar::resolve(s) {
+                                yaml::scalar::Value::Int(i) => u64::try_from(i).ok().filter(|&i| i > 0),
+                                _ => None,
+                            })
+                            .ok_or_else(|| {
+                                r.error(value.span().start, "maxExpirationSeconds must be a positive whole number")
+                            })?;
+                        config.max_projected_token_seconds = Some(seconds);
+                    }
+                }
+                _ => unreachable!("mapping() only returns known keys"),
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn reason(
+    r: &Reader<'_>,
+    fields: &[(&str, yaml::NodeRef<'_>, yaml::NodeRef<'_>)],
+    item: yaml::NodeRef<'_>,
+    what: &str,
+) -> Result<String, ConfigError> {
+    let node = r.required(fields, item, "reason", what)?;
+    let text = r.string(node, "reason")?;
+    if text.trim().is_empty() {
+        return Err(r.error(node.span().start, "reason must not be empty"));
+    }
+    Ok(text)
+}
+
+fn unknown_rule(id: &str) -> String {
+    let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta.id).collect();
+    format!("unknown rule id `{id}` (known: {})", known.join(", "))
+}
+
+/// A glob over `NAMESPACE/NAME`-style identities: `*` stays within one segment.
+fn identity_glob(pattern: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("bad glob `{pattern}`: {e}"))
+}
+
+/// A glob over paths relative to the root.
+pub fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, ".tokenguard.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn full_config_parses() {
+        let c = Config::parse(
+            "defaultNamespace: apps\npaths:\n  include: ['**/*.yaml']\n  exclude: [vendor/**]\ntrusted:\n  - serviceAccount: kube-system/*\n    reason: platform\nrules:\n  TG009: off\n  TG002: error\nworkloadKinds:\n  - apiVersion: apps.kruise.io/*\n    kind: CloneSet\n    podSpecPath: spec.template.spec\n",
+            "c.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.default_namespace.as_deref(), Some("apps"));
+        assert!(c.trusted_entry("kube-system", "coredns").is_some());
+        assert!(c.trusted_entry("kube-system-x", "a").is_none());
+        assert_eq!(c.level_of("TG009", Level::Note), None);
+        assert_eq!(c.level_of("TG002", Level::Warning), Some(Level::Error));
+        assert_eq!(c.level_of("TG001", Level::Error), Some(Level::Error));
+        assert_eq!(c.workload_kinds.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        assert_eq!(
+            err("trusted:\n  - serviceAccount: a/b\n    reasn: x\n"),
+            ".tokenguard.yaml:3:5: unknown key `reasn` in a trusted entry; did you mean `reason`?"
+        );
+        assert_eq!(
+            err("trusted:\n  - serviceAccount: a/b\n    reason: ''\n"),
+            ".tokenguard.yaml:3:13: reason must not be empty"
+        );
+        assert_eq!(
+            err("trusted:\n  - serviceAccount: a/b\n"),
+            ".tokenguard.yaml:2:5: a trusted entry needs `reason`"
+        );
+        assert_eq!(
+            err("rules:\n  TG999: off\n"),
+            format!(".tokenguard.yaml:2:3: {}", unknown_rule("TG999"))
+        );
+        assert_eq!(
+            err("exemptions:\n  - rule: TG001\n    object: a/Deployment/b\n    reason: x\n    expires: 2027-13-01\n"),
+            ".tokenguard.yaml:5:14: expires `2027-13-01` is not a date (YYYY-MM-DD)"
+        );
+        assert_eq!(
+            err("paths:\n  exclude: ['a/[b']\n"),
+            ".tokenguard.yaml:2:13: bad glob `a/[b`: error parsing glob 'a/[b': unclosed character class; missing ']'"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! What a rule reports: a level, a message, where, and about which object.
+
+use std::fmt;
+
+use crate::FileId;
+use crate::rules::RuleMeta;
+use crate::yaml::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "note" => Some(Level::Note),
+            "warning" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub region: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The object a finding is about, as `NAMESPACE/KIND/NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.namespace, self.kind, self.name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub level: Level,
+    pub message: String,
+    pub location: Location,
+    pub related: Vec<Related>,
+    pub object: Option<ObjectRef>,
+    /// `namespace/name` of the service account involved.
+    pub service_account: Option<String>,
+    /// What distinguishes this finding from others of the same rule on the same object
+    /// (a field name, a container); part of the fingerprint, never a line number.
+    pub detail: String,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, location: Location, message: String) -> Finding {
+        Finding {
+            rule,
+            level: rule.level,
+            message,
+            location,
+            related: Vec::new(),
+            object: None,
+            service_account: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    pub fn object(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
+    }
+
+    pub fn service_account(mut self, identity: String) -> Self {
+        self.service_account = Some(identity);
+        self
+    }
+
+    pub fn related(mut self, location: Location, message: String) -> Self {
+        self.related.push(Related { location, message });
+        self
+    }
+
+    pub fn detail(mut self, detail: &str) -> Self {
+        self.detail = detail.to_owned();
+        self
+    }
+
+    /// A fingerprint that survives lines moving: rule, file, object and detail only.
+    pub fn fingerprint(&self, path: &str) -> String {
+        let object = self.object.as_ref().map(ToString::to_string).unwrap_or_default();
+        let mut hash = Fnv64::default();
+        for part in [self.rule.id, path, &object, &self.detail] {
+            hash.write(part.as_bytes());
+            hash.write(&[0xff]);
+        }
+        format!("{:016x}", hash.0)
+    }
+}
+
+/// FNV-1a: tiny, and unlike std's hasher guaranteed stable across releases, which
+/// fingerprints stored by GitHub and GitLab need.
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! tokenguard: finds every Kubernetes workload that would get an API token for a
+//! service account that is not trusted, and the patterns that leak such tokens.
+//!
+//! The pipeline runs one way: [`discover`] -> [`load`] (per file, in parallel) ->
+//! [`model`] -> [`index`] -> [`rules`] -> [`report`].
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod finding;
+pub mod index;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod yaml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use config::Config;
+use discover::{Candidate, PathFilter};
+use finding::{Finding, Level};
+use load::{LoadFailure, Loaded, Skip};
+use model::{FileModel, WorkloadKinds};
+
+/// Index of a scanned file in [`Report::files`]; files are sorted by path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// What to scan and how.
+#[derive(Debug)]
+pub struct ScanOptions {
+    /// Files and directories; `-` is standard input, given in `stdin`.
+    pub paths: Vec<PathBuf>,
+    /// Paths in reports are relative to it.
+    pub root: PathBuf,
+    pub config: Config,
+    /// Overrides the config's `defaultNamespace`.
+    pub default_namespace: Option<String>,
+    /// Added to the config's path globs.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub stdin: Option<Stdin>,
+    pub limits: yaml::Limits,
+}
+
+#[derive(Debug)]
+pub struct Stdin {
+    /// The name reports use for it.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+}
+
+/// A scanned file as reports show it.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Relative to the root, `/`-separated (absolute if outside the root).
+    pub path: String,
+    /// Where to read it again (for source snippets); `None` for standard input.
+    pub fs_path: Option<PathBuf>,
+    /// The text of standard input, kept because it cannot be read again.
+    pub stdin_text: Option<Arc<str>>,
+}
+
+/// Something worth telling that is not a finding: a skipped or unreadable file.
+#[derive(Clone, Debug)]
+pub struct Notification {
+    pub level: Level,
+    pub path: Option<String>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub objects: usize,
+    pub workloads: usize,
+    pub service_accounts: usize,
+    /// YAML documents that are not Kubernetes objects (CI files, values, docs...).
+    pub ignored_documents: usize,
+    pub skipped_files: usize,
+    pub unreadable_files: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    /// Sorted by path, position and rule id.
+    pub findings: Vec<Finding>,
+    pub notifications: Vec<Notification>,
+    pub stats: Stats,
+    pub config: Config,
+}
+
+impl Report {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The highest level among findings, if any.
+    pub fn worst_level(&self) -> Option<Level> {
+        self.findings.iter().map(|f| f.level).max()
+    }
+}
+
+enum Outcome {
+    Manifests {
+        model: FileModel,
+        ignored_documents: usize,
+        failure: Option<LoadFailure>,
+    },
+    Kustomization,
+    Skipped(Skip),
+    Failed(LoadFailure),
+    Unreadable(String),
+}
+
+pub fn scan(options: ScanOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    let config = options.config;
+    let mut include = config.include.clone();
+    include.extend(options.include);
+    let mut exclude = config.exclude.clone();
+    exclude.extend(options.exclude);
+    let filter = PathFilter::new(&include, &exclude)?;
+
+    let named: Vec<PathBuf> = options.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let discovered = discover::discover(&named, &options.root, &filter)?;
+    let mut notifications: Vec<Notification> = discovered
+        .notes
+        .into_iter()
+        .map(|message| Notification {
+            level: Level::Warning,
+            path: None,
+            message,
+        })
+        .collect();
+
+    let mut files: Vec<SourceFile> = discovered
+        .files
+        .iter()
+        .map(|c| SourceFile {
+            path: c.display.clone(),
+            fs_path: Some(c.fs_path.clone()),
+            stdin_text: None,
+        })
+        .collect();
+    let kinds = WorkloadKinds::with_extra(config.workload_kinds.clone());
+    let limits = &options.limits;
+    let mut outcomes: Vec<Outcome> = discovered
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, candidate)| scan_file(FileId(i as u32), candidate, limits, &kinds))
+        .collect();
+    if let Some(stdin) = options.stdin {
+        let id = FileId(files.len() as u32);
+        let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
+        outcomes.push(outcome(id, load::load(&stdin.bytes, limits), &kinds));
+        files.push(SourceFile {
+            path: stdin.name,
+            fs_path: None,
+            stdin_text: Some(text),
+        });
+    }
+
+    let mut model = FileModel::default();
+    let mut failures = Vec::new();
+    let mut stats = Stats {
+        files: files.len(),
+        ..Stats::default()
+    };
+    for (i, result) in outcomes.into_iter().enumerate() {
+        let id = FileId(i as u32);
+        let path = Some(files[i].path.clone());
+        match result {
+            Outcome::Manifests {
+                model: file_model,
+                ignored_documents,
+                failure,
+            } => {
+                stats.ignored_documents += ignored_documents;
+                model.append(file_model);
+                failures.extend(failure.map(|f| (id, f)));
+            }
+            Outcome::Kustomization => {}
+            Outcome::Skipped(Skip::HelmTemplate) => {
+                stats.skipped_files += 1;
+                notifications.push(Notification {
+                    level: Level::Note,
+                    path,
+                    message: "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
+                });
+            }
+            Outcome::Failed(failure) => failures.push((id, failure)),
+            Outcome::Unreadable(reason) => {
+                stats.unreadable_files += 1;
+                notifications.push(Notification {
+                    level: Level::Warning,
+                    path,
+                    message: format!("not read: {reason}"),
+                });
+            }
+        }
+    }
+    stats.objects = model.objects;
+    stats.workloads = model.workloads.len();
+    stats.service_accounts = model.service_accounts.len();
+
+    let default_namespace = options
+        .default_namespace
+        .or_else(|| config.default_namespace.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let index = index::Index::build(&model.service_accounts, &default_namespace);
+    let context = rules::Context {
+        model: &model,
+        failures: &failures,
+        index: &index,
+        config: &config,
+        default_namespace: &default_namespace,
+    };
+    let mut findings = rules::run(&context);
+    findings.sort_by(|a, b| {
+        (a.location, a.rule.id, &a.message).cmp(&(b.location, b.rule.id, &b.message))
+    });
+    stats.elapsed = started.elapsed();
+    Ok(Report {
+        root: options.root,
+        files,
+        findings,
+        notifications,
+        stats,
+        config,
+    })
+}
+
+fn scan_file(id: FileId, candidate: &Candidate, limits: &yaml::Limits, kinds: &WorkloadKinds) -> Outcome {
+    let path = &candidate.fs_path;
+    if load::is_helm_template_path(path) {
+        return Outcome::Skipped(Skip::HelmTemplate);
+    }
+    if load::is_kustomization_path(path) {
+        return Outcome::Kustomization;
+    }
+    match read_limited(path, limits.max_file_bytes) {
+        Ok(bytes) => outcome(id, load::load(&bytes, limits), kinds),
+        Err(e) => Outcome::Unreadable(e.to_string()),
+    }
+}
+
+/// Reads at most one byte more than the limit, so a huge file costs nothing.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn outcome(id: FileId, loaded: Loaded, kinds: &WorkloadKinds) -> Outcome {
+    match loaded {
+        Loaded::Manifests {
+            stream,
+            objects,
+            ignored_documents,
+            failure,
+        } => Outcome::Manifests {
+            model: FileModel::read(id, &stream.tree, &objects, kinds),
+            ignored_documents,
+            failure,
+        },
+        Loaded::Skipped(skip) => Outcome::Skipped(skip),
+        Loaded::Failed(failure) => Outcome::Failed(failure),
+    }
+}

@@ -1,0 +1,48 @@
+//! Typed, read-only views over parsed objects that keep only what the rules need and
+//! where it was written, so a file's tree can be dropped once it is read.
+
+pub mod field;
+pub mod object;
+pub mod service_account;
+pub mod workload;
+
+pub use object::ObjectMeta;
+pub use service_account::ServiceAccount;
+pub use workload::{Workload, WorkloadKinds};
+
+use crate::FileId;
+use crate::yaml::{NodeId, Tree};
+
+/// The facts one file contributes to the scan.
+#[derive(Debug, Default)]
+pub struct FileModel {
+    pub objects: usize,
+    pub workloads: Vec<Workload>,
+    pub service_accounts: Vec<ServiceAccount>,
+}
+
+impl FileModel {
+    pub fn read(file: FileId, tree: &Tree, roots: &[NodeId], kinds: &WorkloadKinds) -> FileModel {
+        let mut model = FileModel::default();
+        for &root in roots {
+            let node = tree.node(root);
+            let Some((api_version, kind)) = crate::load::type_meta(node) else {
+                continue;
+            };
+            model.objects += 1;
+            let meta = ObjectMeta::read(node, api_version, kind);
+            if ServiceAccount::is_service_account(&meta) {
+                model.service_accounts.push(ServiceAccount::read(file, meta, node));
+            } else if let Some(workload) = Workload::read(file, &meta, node, kinds) {
+                model.workloads.push(workload);
+            }
+        }
+        model
+    }
+
+    pub fn append(&mut self, other: FileModel) {
+        self.objects += other.objects;
+        self.workloads.extend(other.workloads);
+        self.service_accounts.extend(other.service_accounts);
+    }
+}

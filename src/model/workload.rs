@@ -1,0 +1,190 @@
+//! Workloads: every object kind that carries a pod spec (SPEC 4.1), and the facts of
+//! that pod spec that decide whether its containers get an API token.
+
+use globset::{Glob, GlobMatcher};
+
+use super::field::{BoolField, StrField};
+use super::object::ObjectMeta;
+use crate::FileId;
+use crate::yaml::{NodeRef, Span};
+
+/// Where Kubernetes mounts the service account token; a volume mounted here by every
+/// container stops the admission plugin from adding the token.
+pub const TOKEN_MOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// One row of the workload table: which objects carry a pod spec, and where.
+#[derive(Clone, Debug)]
+pub struct WorkloadKind {
+    api_version: GlobMatcher,
+    kind: String,
+    pod_spec_path: Vec<String>,
+}
+
+impl WorkloadKind {
+    /// `api_version` is a glob (`apps/*`); `pod_spec_path` is dotted (`spec.template.spec`).
+    pub fn new(api_version: &str, kind: &str, pod_spec_path: &str) -> Result<Self, globset::Error> {
+        Ok(WorkloadKind {
+            api_version: Glob::new(api_version)?.compile_matcher(),
+            kind: kind.to_owned(),
+            pod_spec_path: pod_spec_path.split('.').map(str::to_owned).collect(),
+        })
+    }
+}
+
+/// The built-in table plus the config's `workloadKinds`.
+#[derive(Clone, Debug)]
+pub struct WorkloadKinds(Vec<WorkloadKind>);
+
+const BUILT_IN: &[(&str, &str, &str)] = &[
+    ("v1", "Pod", "spec"),
+    ("v1", "PodTemplate", "template.spec"),
+    ("v1", "ReplicationController", "spec.template.spec"),
+    ("apps/*", "Deployment", "spec.template.spec"),
+    ("apps/*", "ReplicaSet", "spec.template.spec"),
+    ("apps/*", "StatefulSet", "spec.template.spec"),
+    ("apps/*", "DaemonSet", "spec.template.spec"),
+    ("extensions/v1beta1", "Deployment", "spec.template.spec"),
+    ("extensions/v1beta1", "ReplicaSet", "spec.template.spec"),
+    ("extensions/v1beta1", "DaemonSet", "spec.template.spec"),
+    ("batch/*", "Job", "spec.template.spec"),
+    ("batch/*", "CronJob", "spec.jobTemplate.spec.template.spec"),
+    ("argoproj.io/*", "Rollout", "spec.template.spec"),
+];
+
+impl WorkloadKinds {
+    pub fn with_extra(extra: Vec<WorkloadKind>) -> Self {
+        let mut kinds: Vec<WorkloadKind> = BUILT_IN
+            .iter()
+            .filter_map(|(api, kind, path)| WorkloadKind::new(api, kind, path).ok())
+            .collect();
+        kinds.extend(extra);
+        WorkloadKinds(kinds)
+    }
+
+    fn pod_spec_path(&self, meta: &ObjectMeta) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|k| k.kind == meta.kind && k.api_version.is_match(&meta.api_version))
+            .map(|k| k.pod_spec_path.as_slice())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerRole {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub name: String,
+    pub role: ContainerRole,
+    /// Whether it already mounts a volume at [`TOKEN_MOUNT_DIR`].
+    pub mounts_token_dir: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodSpec {
+    /// The key that opens the pod spec (`spec` of a Pod, `spec` under `template`).
+    pub spec_key: Span,
+    pub automount: Option<BoolField>,
+    pub service_account_name: Option<StrField>,
+    /// The deprecated alias of `serviceAccountName`.
+    pub service_account: Option<StrField>,
+    pub containers: Vec<Container>,
+}
+
+impl PodSpec {
+    /// The service account's name: `serviceAccountName`, else the deprecated
+    /// `serviceAccount`, else `default` (SPEC 4.2).
+    pub fn service_account_name(&self) -> &str {
+        [&self.service_account_name, &self.service_account]
+            .into_iter()
+            .flatten()
+            .map(|f| f.value.as_str())
+            .find(|name| !name.is_empty())
+            .unwrap_or("default")
+    }
+
+    /// The field that names the service account, if any names one.
+    pub fn service_account_field(&self) -> Option<&StrField> {
+        [&self.service_account_name, &self.service_account]
+            .into_iter()
+            .flatten()
+            .find(|f| !f.value.is_empty())
+    }
+
+    /// Containers the admission plugin would add the token to.
+    pub fn token_receivers(&self) -> Vec<&Container> {
+        self.containers.iter().filter(|c| !c.mounts_token_dir).collect()
+    }
+
+    /// True when containers exist and every one mounts its own volume at the token path.
+    pub fn every_container_mounts_token_dir(&self) -> bool {
+        !self.containers.is_empty() && self.containers.iter().all(|c| c.mounts_token_dir)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub file: FileId,
+    pub meta: ObjectMeta,
+    pub pod: PodSpec,
+}
+
+impl Workload {
+    /// The workload view of an object, if its kind carries a pod spec and the spec is there.
+    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>, kinds: &WorkloadKinds) -> Option<Workload> {
+        let path = kinds.pod_spec_path(meta)?;
+        let (last, parents) = path.split_last()?;
+        let mut node = root;
+        for segment in parents {
+            node = node.get(segment)?;
+        }
+        let (spec_key, spec) = node.entry(last)?;
+        if !spec.is_map() {
+            return None;
+        }
+        let field = |name: &str| spec.entry(name);
+        let mut containers = Vec::new();
+        for (list, role) in [
+            ("initContainers", ContainerRole::Init),
+            ("containers", ContainerRole::Container),
+            ("ephemeralContainers", ContainerRole::Ephemeral),
+        ] {
+            for c in spec.get(list).into_iter().flat_map(|l| l.items()) {
+                containers.push(read_container(c, role));
+            }
+        }
+        Some(Workload {
+            file,
+            meta: meta.clone(),
+            pod: PodSpec {
+                spec_key: spec_key.span(),
+                automount: field("automountServiceAccountToken").map(|(k, v)| BoolField::read(k, v)),
+                service_account_name: field("serviceAccountName").map(|(k, v)| StrField::read(k, v)),
+                service_account: field("serviceAccount").map(|(k, v)| StrField::read(k, v)),
+                containers,
+            },
+        })
+    }
+}
+
+fn read_container(node: NodeRef<'_>, role: ContainerRole) -> Container {
+    let mounts_token_dir = node
+        .get("volumeMounts")
+        .into_iter()
+        .flat_map(|m| m.items())
+        .filter_map(|m| m.get("mountPath")?.as_str())
+        .any(|path| path.trim_end_matches('/') == TOKEN_MOUNT_DIR);
+    Container {
+        name: node
+            .get("name")
+            .and_then(|n| n.scalar())
+            .map(|s| s.text.to_owned())
+            .unwrap_or_default(),
+        role,
+        mounts_token_dir,
+    }
+}

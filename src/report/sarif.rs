@@ -1,0 +1,414 @@
+//! SARIF 2.1.0 for GitHub code scanning and GitLab (SPEC 8.1), as small serde structs.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::ReportOptions;
+use crate::finding::{Finding, Level, Location};
+use crate::rules::{self, RuleMeta};
+use crate::{Report, SourceFile};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT: &str = "%SRCROOT%";
+/// The key of our entry in `partialFingerprints`; bump the version if the recipe changes.
+const FINGERPRINT_KEY: &str = "tokenguard/v1";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: [Invocation; 1],
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    automation_details: AutomationDetails,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Descriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text,
+    full_description: Text,
+    help: Help<'a>,
+    help_uri: &'a str,
+    default_configuration: Configuration,
+    properties: DescriptorProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Help<'a> {
+    text: &'a str,
+    markdown: &'a str,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct DescriptorProperties<'a> {
+    tags: &'a [&'a str],
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rule_configuration_overrides: Vec<Override>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Override {
+    descriptor: DescriptorRef,
+    configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct DescriptorRef {
+    id: &'static str,
+    index: usize,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<NotificationLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [ResultLocation; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
+}
+
+pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "tokenguard",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules: rules::ALL.iter().map(|r| descriptor(&r.meta)).collect(),
+                },
+            },
+            invocations: [invocation(report)],
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                ArtifactLocation {
+                    uri: root_uri(&report.root),
+                    uri_base_id: None,
+                },
+            )]),
+            automation_details: AutomationDetails {
+                id: options.category.clone(),
+            },
+            column_kind: "unicodeCodePoints",
+            results: report.findings.iter().map(|f| result(report, f)).collect(),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
+    Descriptor {
+        id: meta.id,
+        name: meta.name,
+        short_description: Text {
+            text: meta.summary.to_owned(),
+        },
+        full_description: Text {
+            text: meta.description.to_owned(),
+        },
+        help: Help {
+            text: meta.help,
+            markdown: meta.help,
+        },
+        help_uri: meta.help_uri,
+        default_configuration: Configuration {
+            enabled: None,
+            level: Some(meta.level.as_str()),
+        },
+        properties: DescriptorProperties {
+            tags: meta.tags,
+            precision: "very-high",
+            security_severity: meta.security_severity,
+        },
+    }
+}
+
+fn invocation(report: &Report) -> Invocation {
+    let rule_configuration_overrides = report
+        .config
+        .rule_levels
+        .iter()
+        .filter_map(|(id, level)| {
+            let index = rules::ALL.iter().position(|r| r.meta.id == *id)?;
+            Some(Override {
+                descriptor: DescriptorRef { id, index },
+                configuration: Configuration {
+                    enabled: Some(level.is_some()),
+                    level: level.map(Level::as_str),
+                },
+            })
+        })
+        .collect();
+    let tool_execution_notifications = report
+        .notifications
+        .iter()
+        .map(|n| Notification {
+            level: n.level.as_str(),
+            message: Text {
+                text: match &n.path {
+                    Some(path) => format!("{path}: {}", n.message),
+                    None => n.message.clone(),
+                },
+            },
+            locations: n
+                .path
+                .iter()
+                .map(|path| NotificationLocation {
+                    physical_location: PhysicalLocation {
+                        artifact_location: artifact(path),
+                        region: None,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    Invocation {
+        execution_successful: true,
+        rule_configuration_overrides,
+        tool_execution_notifications,
+    }
+}
+
+fn result(report: &Report, finding: &Finding) -> SarifResult {
+    let file = report.file(finding.location.file);
+    let mut properties = BTreeMap::new();
+    let mut logical_locations = Vec::new();
+    if let Some(object) = &finding.object {
+        properties.insert("namespace", object.namespace.clone());
+        properties.insert("kind", object.kind.clone());
+        properties.insert("name", object.name.clone());
+        logical_locations.push(LogicalLocation {
+            name: object.name.clone(),
+            fully_qualified_name: object.to_string(),
+            kind: "resource",
+        });
+    }
+    if let Some(sa) = &finding.service_account {
+        properties.insert("serviceAccount", sa.clone());
+    }
+    SarifResult {
+        rule_id: finding.rule.id,
+        rule_index: rules::ALL
+            .iter()
+            .position(|r| r.meta.id == finding.rule.id)
+            .unwrap_or_default(),
+        level: finding.level.as_str(),
+        message: Text {
+            text: finding.message.clone(),
+        },
+        locations: [ResultLocation {
+            physical_location: physical(report, finding.location),
+            logical_locations,
+        }],
+        related_locations: finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RelatedLocation {
+                id: i + 1,
+                physical_location: physical(report, r.location),
+                message: Text {
+                    text: r.message.clone(),
+                },
+            })
+            .collect(),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(&file.path))]),
+        properties,
+    }
+}
+
+fn physical(report: &Report, location: Location) -> PhysicalLocation {
+    let SourceFile { path, .. } = report.file(location.file);
+    let region = location.region;
+    PhysicalLocation {
+        artifact_location: artifact(path),
+        region: Some(Region {
+            start_line: region.start.line,
+            start_column: region.start.col,
+            end_line: region.end.line,
+            end_column: region.end.col,
+        }),
+    }
+}
+
+/// Paths under the root are relative to `%SRCROOT%`; others are absolute `file:` URIs.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", percent_encode(path)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: percent_encode(path),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
+}
+
+fn root_uri(root: &Path) -> String {
+    let mut path = crate::discover::absolute(root).to_string_lossy().replace('\\', "/");
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    format!("file://{}", percent_encode(&path))
+}
+
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986).
+pub fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            super::percent_encode("a b/100%#é.yaml"),
+            "a%20b/100%25%23%C3%A9.yaml"
+        );
+    }
+}

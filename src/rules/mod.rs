@@ -1,0 +1,101 @@
+//! The rule registry. Each rule lives in its own file with its metadata, its help text
+//! (printed by `explain` and used as SARIF `help.markdown`) and its check.
+
+mod tg000_manifest_unreadable;
+mod tg001_token_automount_untrusted;
+mod tg002_service_account_automount_enabled;
+mod tg009_unknown_service_account;
+mod tg010_ambiguous_automount_value;
+mod tg011_deprecated_service_account_field;
+
+use crate::config::Config;
+use crate::finding::{Finding, Level, Location, ObjectRef};
+use crate::index::Index;
+use crate::load::LoadFailure;
+use crate::model::{FileModel, ObjectMeta};
+use crate::{FileId, yaml::Span};
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub level: Level,
+    /// GitHub's 0.0-10.0 score, as the numeric string SARIF carries.
+    pub security_severity: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    /// Markdown: what, why, how to fix, how to suppress, references.
+    pub help: &'static str,
+    pub help_uri: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+/// Every rule, in id order.
+pub static ALL: &[&Rule] = &[
+    &tg000_manifest_unreadable::RULE,
+    &tg001_token_automount_untrusted::RULE,
+    &tg002_service_account_automount_enabled::RULE,
+    &tg009_unknown_service_account::RULE,
+    &tg010_ambiguous_automount_value::RULE,
+    &tg011_deprecated_service_account_field::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    ALL.iter()
+        .map(|r| &r.meta)
+        .find(|m| m.id.eq_ignore_ascii_case(id))
+}
+
+/// What the rules read: the model of every scanned file and the facts across them.
+pub struct Context<'a> {
+    pub model: &'a FileModel,
+    pub failures: &'a [(FileId, LoadFailure)],
+    pub index: &'a Index<'a>,
+    pub config: &'a Config,
+    pub default_namespace: &'a str,
+}
+
+impl Context<'_> {
+    pub fn object_ref(&self, meta: &ObjectMeta) -> ObjectRef {
+        ObjectRef {
+            namespace: meta.namespace_or(self.default_namespace).to_owned(),
+            kind: meta.kind.clone(),
+            name: meta.name.clone(),
+        }
+    }
+
+    /// `Deployment prod/api`, as messages name objects.
+    pub fn describe(&self, meta: &ObjectMeta) -> String {
+        format!(
+            "{} {}/{}",
+            meta.kind,
+            meta.namespace_or(self.default_namespace),
+            meta.name
+        )
+    }
+}
+
+pub fn at(file: FileId, region: Span) -> Location {
+    Location { file, region }
+}
+
+/// Runs every rule and applies the config's level overrides (`off` drops findings).
+pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    use rayon::prelude::*;
+    ALL.par_iter()
+        .flat_map_iter(|rule| {
+            let mut findings = Vec::new();
+            (rule.check)(ctx, &mut findings);
+            findings.into_iter().filter_map(|f| {
+                let level = ctx.config.level_of(f.rule.id, f.level)?;
+                Some(f.level(level))
+            })
+        })
+        .collect()
+}

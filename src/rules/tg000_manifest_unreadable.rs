@@ -1,0 +1,71 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::yaml::{Pos, Span};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG000",
+        name: "manifest-unreadable",
+        level: Level::Error,
+        security_severity: "5.0",
+        summary: "A manifest file could not be read or parsed, so its workloads were not checked.",
+        description: "A file matched by the scan could not be loaded: invalid YAML or JSON, not UTF-8, binary, too large, nested too deeply or expanding aliases without bound. Objects in it (from the error on) are invisible to every other rule, so the scan fails closed and reports the file.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/overview/working-with-objects/",
+        tags: &["security", "kubernetes", "correctness"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG000 manifest-unreadable
+
+**What it finds.** A YAML or JSON file in the scan that could not be loaded: a syntax
+error, a duplicate key (kubectl rejects them), content that is not UTF-8 or is binary, a
+file over the size limit (16 MiB), nesting deeper than 256 levels, or aliases that expand
+to more than a million nodes.
+
+**Why it matters.** tokenguard cannot see the workloads in a file it cannot read. A
+broken file would otherwise be a silent pass: a pull request could hide a workload that
+mounts a token behind a syntax error. The finding is an error so that `--fail-on error`
+fails the job.
+
+**How to fix.** Fix the file at the position shown, for example:
+
+```yaml
+# before: the second line is indented under a scalar
+metadata:
+  name: api
+    namespace: prod
+# after
+metadata:
+  name: api
+  namespace: prod
+```
+
+Helm chart templates are not manifests: tokenguard skips files under a chart's
+`templates/` folder and files with template actions that are not valid YAML. Scan the
+rendered chart instead: `helm template . | tokenguard scan - --stdin-filename chart.yaml`.
+
+**How to suppress.** Exclude the file in `.tokenguard.yaml` (`paths.exclude`) if it is not
+a manifest, or turn the rule off with `rules: {TG000: off}` (not recommended).
+
+**References.** [Objects in Kubernetes](https://kubernetes.io/docs/concepts/overview/working-with-objects/),
+[YAML 1.1 specification](https://yaml.org/spec/1.1/).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (file, failure) in ctx.failures {
+        let region = Span {
+            start: failure.pos,
+            end: Pos {
+                line: failure.pos.line,
+                col: failure.pos.col + 1,
+            },
+        };
+        let message = format!(
+            "This file could not be loaded ({}); its objects from line {} on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.",
+            failure.reason, failure.pos.line
+        );
+        out.push(Finding::new(&RULE.meta, at(*file, region), message).detail(&failure.reason));
+    }
+}

@@ -1,0 +1,138 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::model::Workload;
+use crate::resolve::{Decision, token_verdict};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG001",
+        name: "token-automount-untrusted",
+        level: Level::Error,
+        security_severity: "7.5",
+        summary: "A workload's pods get an automounted API token for a service account that is not trusted.",
+        description: "Kubernetes mounts the pod's service account token into every container unless automountServiceAccountToken is false on the pod spec or, failing that, on the ServiceAccount. This workload's pods get the token, and its service account is not in the trusted list of .tokenguard.yaml. A compromised container can call the API server with it.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+        tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG001 token-automount-untrusted
+
+**What it finds.** A workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob,
+ReplicaSet, ReplicationController, PodTemplate, Argo Rollout, or a kind from
+`workloadKinds`) whose pods receive an automounted service account token, while the
+service account is not trusted in `.tokenguard.yaml`.
+
+Whether the token is mounted is decided as Kubernetes decides it:
+1. the pod spec's `automountServiceAccountToken`, if set;
+2. else the ServiceAccount's `automountServiceAccountToken`, if the ServiceAccount is in
+   the scan and sets it;
+3. else `true`.
+
+A container that already mounts a volume at `/var/run/secrets/kubernetes.io/serviceaccount`
+does not get the token; if every container does, the rule does not fire.
+
+**Why it matters.** The token lets anyone who runs code in the container call the
+Kubernetes API as the service account (CIS Kubernetes Benchmark 5.1.6). Most applications
+never talk to the API server and should not carry a credential for it.
+
+**How to fix.** Turn automounting off in the pod spec:
+
+```yaml
+# before
+spec:
+  template:
+    spec:
+      serviceAccountName: api
+      containers: [...]
+# after
+spec:
+  template:
+    spec:
+      serviceAccountName: api
+      automountServiceAccountToken: false
+      containers: [...]
+```
+
+or on the ServiceAccount (then every pod that does not opt in is covered). If the
+workload really needs the API, trust its service account with a reason:
+
+```yaml
+# .tokenguard.yaml
+trusted:
+  - serviceAccount: prod/api
+    reason: reads its own ConfigMaps through the API
+```
+
+**How to suppress.** Trusting the service account is the normal way. For accepted risk,
+add a config `exemptions` entry with a reason and an expiry date.
+
+**References.** CIS Kubernetes Benchmark 5.1.6 "Ensure that Service Account Tokens are only
+mounted where necessary";
+[Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        if let Some(finding) = check_workload(ctx, workload) {
+            out.push(finding);
+        }
+    }
+}
+
+fn check_workload(ctx: &Context<'_>, workload: &Workload) -> Option<Finding> {
+    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
+    let pod = &workload.pod;
+    if !verdict.decision.automounts() || pod.every_container_mounts_token_dir() {
+        return None;
+    }
+    if ctx
+        .config
+        .trusted_entry(verdict.namespace, verdict.service_account)
+        .is_some()
+    {
+        return None;
+    }
+    let identity = verdict.identity();
+    let receivers = pod.token_receivers();
+    let containers = if receivers.len() < pod.containers.len() {
+        let names: Vec<&str> = receivers.iter().map(|c| c.name.as_str()).collect();
+        format!(" (containers {})", names.join(", "))
+    } else {
+        String::new()
+    };
+    let fix = match verdict.decision {
+        Decision::Default | Decision::ServiceAccountConflict | Decision::ServiceAccount(_) => {
+            "Set automountServiceAccountToken: false in the pod spec or on the service account"
+        }
+        Decision::PodSpec(_) => "Set automountServiceAccountToken: false in the pod spec",
+    };
+    let message = format!(
+        "{} mounts an API token{containers} for service account {identity}, which is not trusted: {}. {fix}, or trust {identity} in .tokenguard.yaml.",
+        ctx.describe(&workload.meta),
+        verdict.explain(pod),
+    );
+    let region = pod
+        .automount
+        .as_ref()
+        .map(|f| f.region)
+        .or_else(|| pod.service_account_field().map(|f| f.region))
+        .unwrap_or(pod.spec_key);
+    let mut finding = Finding::new(&RULE.meta, at(workload.file, region), message)
+        .object(ctx.object_ref(&workload.meta))
+        .service_account(identity.clone());
+    for sa in verdict.definitions {
+        let setting = match sa.automount.as_ref().and_then(|f| f.value) {
+            Some(v) => format!("sets automountServiceAccountToken: {v}"),
+            None => "does not set automountServiceAccountToken".to_owned(),
+        };
+        let region = sa.automount.as_ref().map_or(sa.meta.name_region, |f| f.region);
+        finding = finding.related(
+            at(sa.file, region),
+            format!("ServiceAccount {identity} {setting}"),
+        );
+    }
+    Some(finding)
+}

@@ -1,0 +1,85 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG002",
+        name: "service-account-automount-enabled",
+        level: Level::Warning,
+        security_severity: "4.0",
+        summary: "A ServiceAccount that is not trusted leaves token automounting on for its pods.",
+        description: "A ServiceAccount that does not set automountServiceAccountToken: false gives an API token to every pod that runs as it and does not opt out itself. Unless the service account is trusted, turn automounting off on the ServiceAccount so that only pods that opt in get a token.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+        tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG002 service-account-automount-enabled
+
+**What it finds.** A `ServiceAccount` that is not trusted in `.tokenguard.yaml` and does not
+set `automountServiceAccountToken: false` (it sets `true`, sets nothing, or sets a value
+that is not a boolean such as the string `"false"`).
+
+**Why it matters.** The ServiceAccount's setting is the default for every pod that runs as
+it. Leaving it on means any new workload, or a pod created by hand with
+`kubectl run --serviceaccount`, silently gets an API token (CIS Kubernetes Benchmark 5.1.6).
+The `default` service account of every namespace is the usual culprit.
+
+**How to fix.**
+
+```yaml
+# before
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+  namespace: prod
+# after
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+  namespace: prod
+automountServiceAccountToken: false
+```
+
+Pods that need the token then opt in with `automountServiceAccountToken: true` in their
+pod spec (and their service account is trusted).
+
+**How to suppress.** Trust the service account in `.tokenguard.yaml` with a reason, add an
+`exemptions` entry, or lower the rule's level with `rules: {TG002: note}`.
+
+**References.** CIS Kubernetes Benchmark 5.1.6;
+[Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for sa in &ctx.model.service_accounts {
+        let namespace = sa.meta.namespace_or(ctx.default_namespace);
+        let field = sa.automount.as_ref();
+        if field.and_then(|f| f.value) == Some(false)
+            || ctx.config.trusted_entry(namespace, &sa.meta.name).is_some()
+        {
+            continue;
+        }
+        let identity = format!("{namespace}/{}", sa.meta.name);
+        let state = match field {
+            Some(f) if f.value == Some(true) => "sets automountServiceAccountToken: true",
+            Some(f) if f.ambiguity.is_some() => {
+                "sets automountServiceAccountToken to a value that is not a boolean"
+            }
+            _ => "does not set automountServiceAccountToken: false",
+        };
+        let message = format!(
+            "ServiceAccount {identity} is not trusted and {state}, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust {identity} in .tokenguard.yaml."
+        );
+        let region = field.map_or(sa.meta.name_region, |f| f.region);
+        out.push(
+            Finding::new(&RULE.meta, at(sa.file, region), message)
+                .object(ctx.object_ref(&sa.meta))
+                .service_account(identity),
+        );
+    }
+}

@@ -1,0 +1,77 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::resolve::{Decision, token_verdict};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG009",
+        name: "unknown-service-account",
+        level: Level::Note,
+        security_severity: "2.0",
+        summary: "A workload uses a service account that no scanned manifest defines.",
+        description: "The pod spec names a service account other than default, but no ServiceAccount of that name exists in the workload's namespace among the scanned manifests. Its automountServiceAccountToken setting is unknown, so tokenguard assumed Kubernetes' default (true) unless the pod spec decides.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
+        tags: &["kubernetes", "service-account", "correctness"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG009 unknown-service-account
+
+**What it finds.** A pod spec with `serviceAccountName` (or the deprecated
+`serviceAccount`) naming a service account other than `default` that no scanned manifest
+defines in the workload's namespace.
+
+**Why it matters.** The ServiceAccount's own `automountServiceAccountToken` decides whether
+pods get a token when the pod spec does not say. Without the ServiceAccount in the scan,
+tokenguard has to assume the Kubernetes default (`true`); a typo in the name also makes the
+pod fail to start, or run as an account created elsewhere with unknown permissions.
+
+**How to fix.** Scan the ServiceAccount's manifest too (add its folder to the scan), define
+it next to the workload, or correct the name:
+
+```yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: builder
+  namespace: ci
+automountServiceAccountToken: false
+```
+
+Setting `automountServiceAccountToken` in the pod spec itself also makes the verdict
+independent of the ServiceAccount.
+
+**How to suppress.** Turn the rule off with `rules: {TG009: off}` when service accounts are
+managed in another repository.
+
+**References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        let Some(field) = workload.pod.service_account_field() else {
+            continue;
+        };
+        let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
+        if verdict.service_account == "default" || !verdict.definitions.is_empty() {
+            continue;
+        }
+        let consequence = match verdict.decision {
+            Decision::PodSpec(_) => "the pod spec's own automountServiceAccountToken decides".to_owned(),
+            _ => "tokenguard assumed Kubernetes' default, true".to_owned(),
+        };
+        let message = format!(
+            "{} runs as service account {}, which no scanned manifest defines in namespace {}, so its automountServiceAccountToken setting is unknown and {consequence}. Include the ServiceAccount's manifest in the scan, or correct the name.",
+            ctx.describe(&workload.meta),
+            verdict.identity(),
+            verdict.namespace,
+        );
+        out.push(
+            Finding::new(&RULE.meta, at(workload.file, field.region), message)
+                .object(ctx.object_ref(&workload.meta))
+                .service_account(verdict.identity()),
+        );
+    }
+}

@@ -1,0 +1,93 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::FileId;
+use crate::finding::{Finding, Level};
+use crate::model::ObjectMeta;
+use crate::model::field::{Ambiguity, BoolField};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG010",
+        name: "ambiguous-automount-value",
+        level: Level::Warning,
+        security_severity: "4.0",
+        summary: "automountServiceAccountToken is written in a way YAML tools disagree on.",
+        description: "automountServiceAccountToken is a YAML 1.1-only boolean (yes, no, on, off, y, n) or a quoted string. kubectl reads yes/no/on/off as booleans, but Kustomize and other YAML 1.2 tools keep them as strings, which the API server rejects; a quoted \"false\" is a string, not a boolean, so the setting does not take effect.",
+        help: HELP,
+        help_uri: "https://yaml.org/type/bool.html",
+        tags: &["security", "kubernetes", "yaml", "correctness"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG010 ambiguous-automount-value
+
+**What it finds.** `automountServiceAccountToken` (in a pod spec or on a ServiceAccount)
+written as anything but `true`/`false` (or `True`, `TRUE`, `False`, `FALSE`):
+
+- a YAML 1.1-only boolean: `y`, `yes`, `on`, `n`, `no`, `off` in any of their cases;
+- a quoted value such as `"false"`;
+- anything else that is not a boolean.
+
+**Why it matters.** The same manifest means different things to different tools. kubectl
+converts YAML with YAML 1.1 rules, so `no` is `false`; Kustomize (YAML 1.2) keeps `no` as
+the string `"no"` and the API server rejects the object. A quoted `"false"` is a string:
+tokenguard evaluates it as not set, so Kubernetes' default (`true`) applies, and the token
+you meant to turn off is mounted wherever the value is dropped or coerced.
+
+**How to fix.**
+
+```yaml
+# before
+automountServiceAccountToken: "false"   # or: no, off, n
+# after
+automountServiceAccountToken: false
+```
+
+**How to suppress.** Lower or turn off the rule with `rules: {TG010: off}`; better, write
+the canonical boolean.
+
+**References.** [YAML 1.1 boolean type](https://yaml.org/type/bool.html);
+[Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        report(ctx, workload.file, &workload.meta, workload.pod.automount.as_ref(), "pod spec", out);
+    }
+    for sa in &ctx.model.service_accounts {
+        report(ctx, sa.file, &sa.meta, sa.automount.as_ref(), "ServiceAccount", out);
+    }
+}
+
+fn report(
+    ctx: &Context<'_>,
+    file: FileId,
+    meta: &ObjectMeta,
+    field: Option<&BoolField>,
+    place: &str,
+    out: &mut Vec<Finding>,
+) {
+    let Some((field, ambiguity)) = field.and_then(|f| Some((f, f.ambiguity.as_ref()?))) else {
+        return;
+    };
+    let explanation = match ambiguity {
+        Ambiguity::Yaml11Only { text, value } => format!(
+            "`{text}` is a YAML 1.1-only boolean: kubectl reads it as {value}, but Kustomize and other YAML 1.2 tools keep it as the string \"{text}\", which the API server rejects. Write {value}."
+        ),
+        Ambiguity::Quoted { text } => format!(
+            "\"{text}\" is a quoted string, not a boolean: tokenguard treats the setting as not set, so Kubernetes' default (true) applies. Write true or false without quotes."
+        ),
+        Ambiguity::NotBoolean { text } => format!(
+            "`{text}` is not a boolean: tokenguard treats the setting as not set, so Kubernetes' default (true) applies. Write true or false."
+        ),
+    };
+    let message = format!(
+        "{}: automountServiceAccountToken in the {place} is ambiguous; {explanation}",
+        ctx.describe(meta)
+    );
+    out.push(
+        Finding::new(&RULE.meta, at(file, field.region), message)
+            .object(ctx.object_ref(meta))
+            .detail(place),
+    );
+}

@@ -1,0 +1,71 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG011",
+        name: "deprecated-service-account-field",
+        level: Level::Warning,
+        security_severity: "3.0",
+        summary: "A pod spec uses the deprecated serviceAccount field.",
+        description: "serviceAccount is the deprecated alias of serviceAccountName. Tools that rename service accounts (Kustomize namePrefix/nameSuffix) only update serviceAccountName, so the two can disagree, and reviewers may read the wrong one. Use serviceAccountName.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security",
+        tags: &["kubernetes", "service-account", "deprecated"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG011 deprecated-service-account-field
+
+**What it finds.** A pod spec that sets `serviceAccount`, the deprecated alias of
+`serviceAccountName`.
+
+**Why it matters.** Kubernetes uses `serviceAccountName` when both are set. Kustomize's
+name references update `serviceAccountName` but not `serviceAccount`, so after a
+`namePrefix` the two can name different accounts, and a reviewer reading `serviceAccount`
+judges the wrong identity.
+
+**How to fix.**
+
+```yaml
+# before
+spec:
+  serviceAccount: builder
+# after
+spec:
+  serviceAccountName: builder
+```
+
+**How to suppress.** `rules: {TG011: off}` in `.tokenguard.yaml`.
+
+**References.** [Pod v1 API: serviceAccount](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        let pod = &workload.pod;
+        let Some(deprecated) = &pod.service_account else {
+            continue;
+        };
+        let relation = match &pod.service_account_name {
+            Some(current) if !current.value.is_empty() && current.value != deprecated.value => format!(
+                "it disagrees with serviceAccountName `{}`, which Kubernetes uses",
+                current.value
+            ),
+            Some(current) if !current.value.is_empty() => {
+                "serviceAccountName says the same, so remove serviceAccount".to_owned()
+            }
+            _ => "Kustomize does not rename it".to_owned(),
+        };
+        let message = format!(
+            "{} uses the deprecated pod spec field serviceAccount (`{}`); {relation}. Use serviceAccountName instead.",
+            ctx.describe(&workload.meta),
+            deprecated.value,
+        );
+        out.push(
+            Finding::new(&RULE.meta, at(workload.file, deprecated.region), message)
+                .object(ctx.object_ref(&workload.meta)),
+        );
+    }
+}

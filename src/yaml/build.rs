@@ -1,0 +1,303 @@
+//! saphyr-parser events -> [`Tree`], with merge keys resolved, duplicate keys
+//! rejected, and bounds on nesting depth and alias expansion.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan};
+
+use super::tree::{Entry, Kind, NodeId, Pos, Span, Style, Tag, Tree};
+use super::{Limits, ParseError, ParseErrorKind};
+
+/// The documents of one stream; `error` is set when parsing stopped early, and the
+/// documents completed before it are kept.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub tree: Tree,
+    pub documents: Vec<Document>,
+    pub error: Option<ParseError>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Document {
+    pub root: NodeId,
+}
+
+pub fn parse(text: &str, limits: &Limits) -> Stream {
+    let mut builder = Builder {
+        tree: Tree::default(),
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: Vec::new(),
+        root: None,
+    };
+    let mut stream = Stream::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let step = match next {
+            Ok((event, span)) => builder.event(event, span),
+            Err(e) => Err(ParseError {
+                pos: Pos {
+                    line: count(e.marker().line()),
+                    col: count(e.marker().col() + 1),
+                },
+                kind: ParseErrorKind::Syntax(e.info().to_owned()),
+            }),
+        };
+        match step {
+            Ok(Some(root)) => stream.documents.push(Document { root }),
+            Ok(None) => {}
+            Err(error) => {
+                stream.error = Some(error);
+                break;
+            }
+        }
+    }
+    stream.tree = builder.tree;
+    stream
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn pos(m: saphyr_parser::Marker) -> Pos {
+    Pos {
+        line: count(m.line()),
+        col: count(m.col() + 1),
+    }
+}
+
+fn span(s: EventSpan) -> Span {
+    Span {
+        start: pos(s.start),
+        end: pos(s.end),
+    }
+}
+
+struct Frame {
+    is_map: bool,
+    anchor: usize,
+    start: Pos,
+    first_node: usize,
+    children: Vec<NodeId>,
+}
+
+struct Builder<'l> {
+    tree: Tree,
+    limits: &'l Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, NodeId>,
+    /// Per node: how many nodes it stands for once every alias is expanded.
+    expanded: Vec<u64>,
+    root: Option<NodeId>,
+}
+
+impl Builder<'_> {
+    /// Feeds one event; returns a document's root when the document ends.
+    fn event(&mut self, event: Event<'_>, at: EventSpan) -> Result<Option<NodeId>, ParseError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => return Ok(self.root.take()),
+            Event::Scalar(text, style, anchor, tag) => {
+                let start = count(self.tree.text.len());
+                self.tree.text.push_str(&text);
+                let kind = Kind::Scalar {
+                    text: (start, count(self.tree.text.len())),
+                    style: style_of(style),
+                    tag: tag_of(tag.as_deref()),
+                };
+                let id = self.new_node(kind, span(at), 1);
+                self.attach(id, anchor);
+            }
+            Event::Alias(anchor) => {
+                let id = *self.anchors.get(&anchor).ok_or(ParseError {
+                    pos: pos(at.start),
+                    kind: ParseErrorKind::Syntax("alias to an unknown anchor".to_owned()),
+                })?;
+                self.attach(id, 0);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(ParseError {
+                        pos: pos(at.start),
+                        kind: ParseErrorKind::TooDeep(self.limits.max_depth),
+                    });
+                }
+                self.stack.push(Frame {
+                    is_map: matches!(event, Event::MappingStart(..)),
+                    anchor,
+                    start: pos(at.start),
+                    first_node: self.tree.node_count(),
+                    children: Vec::new(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Ok(None);
+                };
+                let node_span = Span {
+                    start: frame.start,
+                    end: pos(at.end),
+                };
+                let expanded = 1u64 + frame
+                    .children
+                    .iter()
+                    .map(|c| self.expanded[c.index()])
+                    .fold(0u64, u64::saturating_add);
+                // Nodes written in the text are the parser's work anyway; only what
+                // aliases add on top of them is bounded.
+                let literal = (self.tree.node_count() - frame.first_node + 1) as u64;
+                if expanded.saturating_sub(literal) > self.limits.max_alias_expansion {
+                    return Err(ParseError {
+                        pos: frame.start,
+                        kind: ParseErrorKind::AliasExpansion(self.limits.max_alias_expansion),
+                    });
+                }
+                let kind = if frame.is_map {
+                    let entries = self.map_entries(&frame.children)?;
+                    let start = count(self.tree.entries.len());
+                    self.tree.entries.extend(entries);
+                    Kind::Map {
+                        entries: (start, count(self.tree.entries.len())),
+                    }
+                } else {
+                    let start = count(self.tree.items.len());
+                    self.tree.items.extend_from_slice(&frame.children);
+                    Kind::Seq {
+                        items: (start, count(self.tree.items.len())),
+                    }
+                };
+                let id = self.new_node(kind, node_span, expanded);
+                self.attach(id, frame.anchor);
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(None)
+    }
+
+    fn new_node(&mut self, kind: Kind, at: Span, expanded: u64) -> NodeId {
+        self.expanded.push(expanded);
+        self.tree.push(kind, at)
+    }
+
+    fn attach(&mut self, id: NodeId, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(id),
+            None => self.root = Some(id),
+        }
+    }
+
+    /// Pairs up a mapping's children, applies `<<` merge keys (explicit keys win, then
+    /// earlier merge sources) and rejects duplicate keys as kubectl's strict decoder does.
+    fn map_entries(&self, children: &[NodeId]) -> Result<Vec<Entry>, ParseError> {
+        let mut explicit = Vec::with_capacity(children.len() / 2);
+        let mut merged = Vec::new();
+        for pair in children.chunks_exact(2) {
+            let (key, value) = (pair[0], pair[1]);
+            if self.tree.node(key).scalar().is_none() {
+                // go-yaml cannot turn a mapping or list key into JSON; kubectl fails too.
+                return Err(ParseError {
+                    pos: self.tree.node(key).span().start,
+                    kind: ParseErrorKind::Syntax("a mapping key must be a scalar".to_owned()),
+                });
+            }
+            if self.is_merge_key(key) {
+                let value_ref = self.tree.node(value);
+                if value_ref.is_seq() {
+                    for source in value_ref.items() {
+                        merged.extend(self.merge_source(source.id(), key)?);
+                    }
+                } else {
+                    merged.extend(self.merge_source(value, key)?);
+                }
+            } else {
+                explicit.push(Entry { key, value });
+            }
+        }
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit.len());
+        for entry in &explicit {
+            if let Some(text) = self.key_text(entry.key) {
+                if let Some(first) = seen.insert(text, entry.key) {
+                    return Err(ParseError {
+                        pos: self.tree.node(entry.key).span().start,
+                        kind: ParseErrorKind::DuplicateKey {
+                            key: text.to_owned(),
+                            first: self.tree.node(first).span().start,
+                        },
+                    });
+                }
+            }
+        }
+        for entry in merged {
+            if let Some(text) = self.key_text(entry.key) {
+                if !seen.contains_key(text) {
+                    seen.insert(text, entry.key);
+                    explicit.push(entry);
+                }
+            }
+        }
+        Ok(explicit)
+    }
+
+    fn merge_source(&self, source: NodeId, key: NodeId) -> Result<Vec<Entry>, ParseError> {
+        let node = self.tree.node(source);
+        if !node.is_map() {
+            return Err(ParseError {
+                pos: self.tree.node(key).span().start,
+                kind: ParseErrorKind::Syntax(
+                    "merge key `<<` needs a mapping or a sequence of mappings".to_owned(),
+                ),
+            });
+        }
+        Ok(node
+            .entries()
+            .map(|(k, v)| Entry {
+                key: k.id(),
+                value: v.id(),
+            })
+            .collect())
+    }
+
+    fn is_merge_key(&self, key: NodeId) -> bool {
+        self.tree
+            .node(key)
+            .scalar()
+            .is_some_and(|s| s.text == "<<" && s.style == Style::Plain && s.tag == Tag::None)
+    }
+
+    fn key_text(&self, key: NodeId) -> Option<&str> {
+        self.tree.node(key).scalar().map(|s| s.text)
+    }
+}
+
+fn style_of(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+fn tag_of(tag: Option<&saphyr_parser::Tag>) -> Tag {
+    let Some(tag) = tag else { return Tag::None };
+    if !tag.is_yaml_core_schema() {
+        return Tag::Other;
+    }
+    match tag.suffix.as_str() {
+        "str" => Tag::Str,
+        "bool" => Tag::Bool,
+        "int" => Tag::Int,
+        "float" => Tag::Float,
+        "null" => Tag::Null,
+        _ => Tag::Other,
+    }
+}

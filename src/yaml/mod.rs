@@ -1,0 +1,112 @@
+//! Bytes to positioned trees: saphyr-parser events, a compact node arena, kubectl's
+//! scalar typing, and the limits that keep hostile input cheap.
+
+mod build;
+pub mod scalar;
+mod tree;
+
+pub use build::{Document, Stream, parse};
+pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree};
+
+/// Bounds on the work one file may cause.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_depth: usize,
+    /// Nodes that aliases may add on top of those written in the text, per node.
+    pub max_alias_expansion: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 16 * 1024 * 1024,
+            max_depth: 256,
+            max_alias_expansion: 1_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub pos: Pos,
+    pub kind: ParseErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("nesting is deeper than {0} levels")]
+    TooDeep(usize),
+    #[error("aliases expand to more than {0} nodes (a \"billion laughs\" document?)")]
+    AliasExpansion(u64),
+    #[error("duplicate key `{key}` (first defined at {first}); kubectl rejects duplicate keys")]
+    DuplicateKey { key: String, first: Pos },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Stream {
+        parse(text, &Limits::default())
+    }
+
+    #[test]
+    fn positions_are_one_based_characters_with_bom_and_crlf() {
+        let s = doc("\u{feff}a: 1\r\nb:\r\n  c: \"x\"\r\n");
+        assert!(s.error.is_none());
+        let root = s.tree.node(s.documents[0].root);
+        let (k, v) = root.get("b").unwrap().entry("c").unwrap();
+        assert_eq!(k.span().start, Pos { line: 3, col: 3 });
+        assert_eq!(v.span().end, Pos { line: 3, col: 9 });
+        assert_eq!(v.as_str(), Some("x"));
+    }
+
+    #[test]
+    fn merge_keys_and_aliases_resolve_explicit_keys_first() {
+        let s = doc("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
+        let m = s.tree.node(s.documents[0].root).get("m").unwrap();
+        let keys: Vec<_> = m.entries().map(|(k, v)| (k.scalar().unwrap().text, v.scalar().unwrap().text)).collect();
+        assert_eq!(keys, vec![("y", "3"), ("x", "1")]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_both_positions() {
+        let s = doc("a: 1\nb: 2\na: 3\n");
+        let e = s.error.unwrap();
+        assert_eq!(e.pos, Pos { line: 3, col: 1 });
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::DuplicateKey { key: "a".into(), first: Pos { line: 1, col: 1 } }
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let text = "- ".repeat(300) + "x";
+        let e = doc(&text).error.unwrap();
+        assert_eq!(e.kind, ParseErrorKind::TooDeep(256));
+        assert_eq!(e.pos, Pos { line: 1, col: 513 });
+    }
+
+    #[test]
+    fn alias_bombs_stop_early() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text += &format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n");
+        }
+        let e = doc(&text).error.unwrap();
+        assert_eq!(e.kind, ParseErrorKind::AliasExpansion(1_000_000));
+        assert_eq!(e.pos.line, 6);
+    }
+
+    #[test]
+    fn documents_before_an_error_are_kept() {
+        let s = doc("a: 1\n---\nb: [\n");
+        assert_eq!(s.documents.len(), 1);
+        assert!(s.error.is_some());
+    }
+}
