@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (the default command).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: id, name, default level and the level under the config.
     Rules(RulesArgs),
     /// Print the full help of one rule (the same text as SARIF help.markdown).
@@ -144,7 +144,7 @@ pub enum CliError {
 pub fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
         None => scan(cli.scan),
-        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Scan(args)) => scan(*args),
         Some(Command::Rules(args)) => {
             let root = resolve_root(args.root.as_deref())?;
             let config = load_config(args.config.as_deref(), &root)?;
@@ -194,7 +194,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     if let Some(n) = args.threads {
         pool = pool.num_threads(usize::from(n));
     }
-    let pool = pool.build().map_err(|e| CliError::Threads(args.threads.unwrap_or(0), e))?;
+    let pool = pool
+        .build()
+        .map_err(|e| CliError::Threads(args.threads.unwrap_or(0), e))?;
     let report = pool.install(|| crate::scan(options))?;
 
     let format = match args.format {
@@ -252,7 +254,12 @@ fn fails(report: &Report, fail_on: FailOn) -> bool {
     report.worst_level().is_some_and(|worst| worst >= threshold)
 }
 
-fn write_file(path: &Path, format: Format, report: &Report, options: &ReportOptions) -> Result<(), CliError> {
+fn write_file(
+    path: &Path,
+    format: Format,
+    report: &Report,
+    options: &ReportOptions,
+) -> Result<(), CliError> {
     let io_error = |source| CliError::Io {
         what: "cannot write",
         path: path.to_path_buf(),
@@ -313,7 +320,14 @@ fn print_rules(config: &Config) {
     println!("{:<6}  {:<38}  {:<8}  effective", "id", "name", "default");
     for rule in rules::ALL {
         let meta = &rule.meta;
-        let effective = config.level_of(meta.id, meta.level).map_or("off", Level::as_str);
-        println!("{:<6}  {:<38}  {:<8}  {effective}", meta.id, meta.name, meta.level.as_str());
+        let effective = config
+            .level_of(meta.id, meta.level)
+            .map_or("off", Level::as_str);
+        println!(
+            "{:<6}  {:<38}  {:<8}  {effective}",
+            meta.id,
+            meta.name,
+            meta.level.as_str()
+        );
     }
 }

@@ -22,7 +22,10 @@ pub enum DiscoverError {
     #[error("{0}: no such file or directory")]
     Missing(String),
     #[error("bad glob `{glob}`: {source}")]
-    Glob { glob: String, source: globset::Error },
+    Glob {
+        glob: String,
+        source: globset::Error,
+    },
 }
 
 pub struct PathFilter {
@@ -34,7 +37,11 @@ impl PathFilter {
     /// `include` empty means the default include globs.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, DiscoverError> {
         let defaults: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| (*s).to_owned()).collect();
-        let include = if include.is_empty() { &defaults } else { include };
+        let include = if include.is_empty() {
+            &defaults
+        } else {
+            include
+        };
         Ok(PathFilter {
             include: glob_set(include)?,
             exclude: glob_set(exclude)?,
@@ -67,7 +74,11 @@ pub struct Discovered {
     pub notes: Vec<String>,
 }
 
-pub fn discover(paths: &[PathBuf], root: &Path, filter: &PathFilter) -> Result<Discovered, DiscoverError> {
+pub fn discover(
+    paths: &[PathBuf],
+    root: &Path,
+    filter: &PathFilter,
+) -> Result<Discovered, DiscoverError> {
     let mut found = Discovered::default();
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
@@ -87,7 +98,8 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &PathFilter) -> Result<D
 
 /// A symbolic link named on the command line is read only if it stays inside the root.
 fn named_symlink(path: &Path, root: &Path, found: &mut Discovered) -> Result<(), DiscoverError> {
-    let target = std::fs::canonicalize(path).map_err(|_| DiscoverError::Missing(path.display().to_string()))?;
+    let target = std::fs::canonicalize(path)
+        .map_err(|_| DiscoverError::Missing(path.display().to_string()))?;
     let inside = std::fs::canonicalize(root).is_ok_and(|root| target.starts_with(root));
     if !inside {
         found.notes.push(format!(
@@ -118,7 +130,9 @@ fn walk(dir: &Path, root: &Path, filter: &PathFilter, found: &mut Discovered) {
                 let file = candidate(entry.path(), root);
                 let relative = match lexical_relative(entry.path(), root) {
                     Some(_) => file.display.clone(),
-                    None => lexical_relative(entry.path(), dir).unwrap_or_else(|| file.display.clone()),
+                    None => {
+                        lexical_relative(entry.path(), dir).unwrap_or_else(|| file.display.clone())
+                    }
                 };
                 if filter.accepts(&relative) {
                     found.files.push(file);
@@ -146,7 +160,10 @@ fn lexical_relative(path: &Path, base: &Path) -> Option<String> {
     let path = absolute(path);
     let base = absolute(base);
     let rest = path.strip_prefix(&base).ok()?;
-    let parts: Vec<_> = rest.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+    let parts: Vec<_> = rest
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
     Some(parts.join("/"))
 }
 

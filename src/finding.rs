@@ -120,7 +120,11 @@ impl Finding {
 
     /// A fingerprint that survives lines moving: rule, file, object and detail only.
     pub fn fingerprint(&self, path: &str) -> String {
-        let object = self.object.as_ref().map(ToString::to_string).unwrap_or_default();
+        let object = self
+            .object
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let mut hash = Fnv64::default();
         for part in [self.rule.id, path, &object, &self.detail] {
             hash.write(part.as_bytes());

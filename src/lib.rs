@@ -72,6 +72,23 @@ pub struct SourceFile {
     pub fs_path: Option<PathBuf>,
     /// The text of standard input, kept because it cannot be read again.
     pub stdin_text: Option<Arc<str>>,
+    pub status: FileStatus,
+    pub objects: usize,
+    pub workloads: usize,
+    pub service_accounts: usize,
+}
+
+/// What became of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Loaded completely.
+    Scanned,
+    /// Loaded up to an error (TG000).
+    Failed,
+    /// A Kustomize file: configuration, not objects.
+    Kustomization,
+    HelmTemplate,
+    Unreadable,
 }
 
 /// Something worth telling that is not a finding: a skipped or unreadable file.
@@ -138,7 +155,12 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     exclude.extend(options.exclude);
     let filter = PathFilter::new(&include, &exclude)?;
 
-    let named: Vec<PathBuf> = options.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let named: Vec<PathBuf> = options
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     let discovered = discover::discover(&named, &options.root, &filter)?;
     let mut notifications: Vec<Notification> = discovered
         .notes
@@ -157,6 +179,10 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             path: c.display.clone(),
             fs_path: Some(c.fs_path.clone()),
             stdin_text: None,
+            status: FileStatus::Scanned,
+            objects: 0,
+            workloads: 0,
+            service_accounts: 0,
         })
         .collect();
     let kinds = WorkloadKinds::with_extra(config.workload_kinds.clone());
@@ -175,6 +201,10 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             path: stdin.name,
             fs_path: None,
             stdin_text: Some(text),
+            status: FileStatus::Scanned,
+            objects: 0,
+            workloads: 0,
+            service_accounts: 0,
         });
     }
 
@@ -186,7 +216,7 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     };
     for (i, result) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
-        let path = Some(files[i].path.clone());
+        let file = &mut files[i];
         match result {
             Outcome::Manifests {
                 model: file_model,
@@ -194,31 +224,42 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
                 failure,
             } => {
                 stats.ignored_documents += ignored_documents;
+                file.objects = file_model.objects;
+                file.workloads = file_model.workload_objects;
+                file.service_accounts = file_model.service_accounts.len();
                 model.append(file_model);
-                failures.extend(failure.map(|f| (id, f)));
+                if let Some(failure) = failure {
+                    file.status = FileStatus::Failed;
+                    failures.push((id, failure));
+                }
             }
-            Outcome::Kustomization => {}
+            Outcome::Kustomization => file.status = FileStatus::Kustomization,
             Outcome::Skipped(Skip::HelmTemplate) => {
+                file.status = FileStatus::HelmTemplate;
                 stats.skipped_files += 1;
                 notifications.push(Notification {
                     level: Level::Note,
-                    path,
+                    path: Some(file.path.clone()),
                     message: "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
                 });
             }
-            Outcome::Failed(failure) => failures.push((id, failure)),
+            Outcome::Failed(failure) => {
+                file.status = FileStatus::Failed;
+                failures.push((id, failure));
+            }
             Outcome::Unreadable(reason) => {
+                file.status = FileStatus::Unreadable;
                 stats.unreadable_files += 1;
                 notifications.push(Notification {
                     level: Level::Warning,
-                    path,
+                    path: Some(file.path.clone()),
                     message: format!("not read: {reason}"),
                 });
             }
         }
     }
     stats.objects = model.objects;
-    stats.workloads = model.workloads.len();
+    stats.workloads = model.workload_objects;
     stats.service_accounts = model.service_accounts.len();
 
     let default_namespace = options
@@ -248,7 +289,12 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     })
 }
 
-fn scan_file(id: FileId, candidate: &Candidate, limits: &yaml::Limits, kinds: &WorkloadKinds) -> Outcome {
+fn scan_file(
+    id: FileId,
+    candidate: &Candidate,
+    limits: &yaml::Limits,
+    kinds: &WorkloadKinds,
+) -> Outcome {
     let path = &candidate.fs_path;
     if load::is_helm_template_path(path) {
         return Outcome::Skipped(Skip::HelmTemplate);

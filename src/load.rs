@@ -36,7 +36,9 @@ pub enum Loaded {
 pub fn is_helm_template_path(path: &Path) -> bool {
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
-            && dir.parent().is_some_and(|chart| chart.join("Chart.yaml").is_file())
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
     })
 }
 
@@ -71,7 +73,9 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             });
         }
     };
-    let is_json = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).starts_with('{');
+    let is_json = text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{');
     let stream = yaml::parse(text, limits);
     let failure = stream.error.as_ref().map(|e| LoadFailure {
         pos: e.pos,
@@ -131,14 +135,21 @@ fn is_empty_document(root: NodeRef<'_>) -> bool {
 }
 
 fn is_template_text(text: &str) -> bool {
-    text.find("{{").is_some_and(|open| text[open..].contains("}}"))
+    text.find("{{")
+        .is_some_and(|open| text[open..].contains("}}"))
 }
 
 fn pos_of_offset(bytes: &[u8], offset: usize) -> Pos {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     Pos {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         col: u32::try_from(col).unwrap_or(u32::MAX),
@@ -182,7 +193,8 @@ mod tests {
             load(template.as_bytes(), &Limits::default()),
             Loaded::Skipped(Skip::HelmTemplate)
         ));
-        let config_map = "apiVersion: v1\nkind: ConfigMap\ndata:\n  alert: \"{{ $labels.instance }} down\"\n";
+        let config_map =
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  alert: \"{{ $labels.instance }} down\"\n";
         assert_eq!(manifests(config_map), (1, 0, None));
     }
 
@@ -191,7 +203,10 @@ mod tests {
         let Loaded::Failed(f) = load(b"a: 1\nb: \xff\n", &Limits::default()) else {
             panic!()
         };
-        assert_eq!((f.pos, f.reason.as_str()), (Pos { line: 2, col: 4 }, "not valid UTF-8"));
+        assert_eq!(
+            (f.pos, f.reason.as_str()),
+            (Pos { line: 2, col: 4 }, "not valid UTF-8")
+        );
         let Loaded::Failed(f) = load(b"a: 1\n\0", &Limits::default()) else {
             panic!()
         };

@@ -75,7 +75,11 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.pos {
-            Some(pos) => write!(f, "{}:{}:{}: {}", self.file, pos.line, pos.col, self.message),
+            Some(pos) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, pos.line, pos.col, self.message
+            ),
             None => write!(f, "{}: {}", self.file, self.message),
         }
     }
@@ -129,7 +133,10 @@ impl Config {
                 ));
             }
         };
-        if root.scalar().is_some_and(|s| matches!(yaml::scalar::resolve(s), yaml::scalar::Value::Null)) {
+        if root
+            .scalar()
+            .is_some_and(|s| matches!(yaml::scalar::resolve(s), yaml::scalar::Value::Null))
+        {
             return Ok(config);
         }
         const KEYS: &[&str] = &[
@@ -144,12 +151,15 @@ impl Config {
         ];
         for (key, _, value) in r.mapping(root, "the config", KEYS)? {
             match key {
-                "defaultNamespace" => config.default_namespace = Some(r.string(value, "defaultNamespace")?),
+                "defaultNamespace" => {
+                    config.default_namespace = Some(r.string(value, "defaultNamespace")?)
+                }
                 "paths" => {
                     for (key, _, value) in r.mapping(value, "paths", &["include", "exclude"])? {
                         let globs = r.strings(value, &format!("paths.{key}"))?;
                         for (glob, pos) in &globs {
-                            path_glob(glob).map_err(|e| r.error(*pos, format!("bad glob `{glob}`: {e}")))?;
+                            path_glob(glob)
+                                .map_err(|e| r.error(*pos, format!("bad glob `{glob}`: {e}")))?;
                         }
                         let globs = globs.into_iter().map(|(g, _)| g);
                         if key == "include" {
@@ -161,7 +171,8 @@ impl Config {
                 }
                 "trusted" => {
                     for item in r.sequence(value, "trusted")? {
-                        let fields = r.mapping(item, "a trusted entry", &["serviceAccount", "reason"])?;
+                        let fields =
+                            r.mapping(item, "a trusted entry", &["serviceAccount", "reason"])?;
                         let sa = r.required(&fields, item, "serviceAccount", "a trusted entry")?;
                         let pattern = r.string(sa, "serviceAccount")?;
                         if !pattern.contains('/') {
@@ -171,7 +182,8 @@ impl Config {
                             ));
                         }
                         config.trusted.push(TrustedEntry {
-                            matcher: identity_glob(&pattern).map_err(|e| r.error(sa.span().start, e))?,
+                            matcher: identity_glob(&pattern)
+                                .map_err(|e| r.error(sa.span().start, e))?,
                             pattern,
                             reason: reason(&r, &fields, item, "a trusted entry")?,
                             pos: item.span().start,
@@ -180,8 +192,10 @@ impl Config {
                 }
                 "tokenCreators" => {
                     for item in r.sequence(value, "tokenCreators")? {
-                        let fields = r.mapping(item, "a tokenCreators entry", &["subject", "reason"])?;
-                        let subject = r.required(&fields, item, "subject", "a tokenCreators entry")?;
+                        let fields =
+                            r.mapping(item, "a tokenCreators entry", &["subject", "reason"])?;
+                        let subject =
+                            r.required(&fields, item, "subject", "a tokenCreators entry")?;
                         let pattern = r.string(subject, "subject")?;
                         let valid = ["ServiceAccount:", "User:", "Group:"]
                             .iter()
@@ -194,7 +208,8 @@ impl Config {
                             ));
                         }
                         config.token_creators.push(TokenCreator {
-                            matcher: identity_glob(&pattern).map_err(|e| r.error(subject.span().start, e))?,
+                            matcher: identity_glob(&pattern)
+                                .map_err(|e| r.error(subject.span().start, e))?,
                             pattern,
                             reason: reason(&r, &fields, item, "a tokenCreators entry")?,
                             pos: item.span().start,
@@ -204,7 +219,8 @@ impl Config {
                 "exemptions" => {
                     for item in r.sequence(value, "exemptions")? {
                         let what = "an exemption";
-                        let fields = r.mapping(item, what, &["rule", "object", "reason", "expires"])?;
+                        let fields =
+                            r.mapping(item, what, &["rule", "object", "reason", "expires"])?;
                         let rule_node = r.required(&fields, item, "rule", what)?;
                         let rule = r.string(rule_node, "rule")?;
                         if rule != "*" && rules::find(&rule).is_none() {
@@ -215,20 +231,26 @@ impl Config {
                         if object.split('/').count() != 3 {
                             return Err(r.error(
                                 object_node.span().start,
-                                format!("object `{object}` must be NAMESPACE/KIND/NAME (globs allowed)"),
+                                format!(
+                                    "object `{object}` must be NAMESPACE/KIND/NAME (globs allowed)"
+                                ),
                             ));
                         }
                         let expires = match fields.iter().find(|(k, _, _)| *k == "expires") {
                             Some((_, _, node)) => {
                                 let text = r.string(*node, "expires")?;
                                 Some(text.parse::<Date>().map_err(|_| {
-                                    r.error(node.span().start, format!("expires `{text}` is not a date (YYYY-MM-DD)"))
+                                    r.error(
+                                        node.span().start,
+                                        format!("expires `{text}` is not a date (YYYY-MM-DD)"),
+                                    )
                                 })?)
                             }
                             None => None,
                         };
                         config.exemptions.push(Exemption {
-                            matcher: identity_glob(&object).map_err(|e| r.error(object_node.span().start, e))?,
+                            matcher: identity_glob(&object)
+                                .map_err(|e| r.error(object_node.span().start, e))?,
                             rule,
                             object,
                             reason: reason(&r, &fields, item, what)?,
@@ -239,7 +261,8 @@ impl Config {
                 }
                 "rules" => {
                     for (id, key_node, level) in r.mapping(value, "rules", &[])? {
-                        let rule = rules::find(id).ok_or_else(|| r.error(key_node.span().start, unknown_rule(id)))?;
+                        let rule = rules::find(id)
+                            .ok_or_else(|| r.error(key_node.span().start, unknown_rule(id)))?;
                         let text = r.string(level, &format!("rules.{id}"))?;
                         let level = match text.as_str() {
                             "off" => None,
@@ -256,8 +279,10 @@ impl Config {
                 "workloadKinds" => {
                     for item in r.sequence(value, "workloadKinds")? {
                         let what = "a workloadKinds entry";
-                        let fields = r.mapping(item, what, &["apiVersion", "kind", "podSpecPath"])?;
-                        let api = r.string(r.required(&fields, item, "apiVersion", what)?, "apiVersion")?;
+                        let fields =
+                            r.mapping(item, what, &["apiVersion", "kind", "podSpecPath"])?;
+                        let api =
+                            r.string(r.required(&fields, item, "apiVersion", what)?, "apiVersion")?;
                         let kind = r.string(r.required(&fields, item, "kind", what)?, "kind")?;
                         let path_node = r.required(&fields, item, "podSpecPath", what)?;
                         let path = r.string(path_node, "podSpecPath")?;
@@ -267,21 +292,32 @@ impl Config {
                                 format!("podSpecPath `{path}` must be dotted keys such as spec.template.spec"),
                             ));
                         }
-                        let kind = WorkloadKind::new(&api, &kind, &path)
-                            .map_err(|e| r.error(item.span().start, format!("bad apiVersion glob `{api}`: {e}")))?;
+                        let kind = WorkloadKind::new(&api, &kind, &path).map_err(|e| {
+                            r.error(
+                                item.span().start,
+                                format!("bad apiVersion glob `{api}`: {e}"),
+                            )
+                        })?;
                         config.workload_kinds.push(kind);
                     }
                 }
                 "projectedTokens" => {
-                    for (_, _, value) in r.mapping(value, "projectedTokens", &["maxExpirationSeconds"])? {
+                    for (_, _, value) in
+                        r.mapping(value, "projectedTokens", &["maxExpirationSeconds"])?
+                    {
                         let seconds = value
                             .scalar()
                             .and_then(|s| match yaml::scalar::resolve(s) {
-                                yaml::scalar::Value::Int(i) => u64::try_from(i).ok().filter(|&i| i > 0),
+                                yaml::scalar::Value::Int(i) => {
+                                    u64::try_from(i).ok().filter(|&i| i > 0)
+                                }
                                 _ => None,
                             })
                             .ok_or_else(|| {
-                                r.error(value.span().start, "maxExpirationSeconds must be a positive whole number")
+                                r.error(
+                                    value.span().start,
+                                    "maxExpirationSeconds must be a positive whole number",
+                                )
                             })?;
                         config.max_projected_token_seconds = Some(seconds);
                     }
@@ -331,7 +367,9 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        Config::parse(text, ".tokenguard.yaml").unwrap_err().to_string()
+        Config::parse(text, ".tokenguard.yaml")
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -369,7 +407,9 @@ mod tests {
             format!(".tokenguard.yaml:2:3: {}", unknown_rule("TG999"))
         );
         assert_eq!(
-            err("exemptions:\n  - rule: TG001\n    object: a/Deployment/b\n    reason: x\n    expires: 2027-13-01\n"),
+            err(
+                "exemptions:\n  - rule: TG001\n    object: a/Deployment/b\n    reason: x\n    expires: 2027-13-01\n"
+            ),
             ".tokenguard.yaml:5:14: expires `2027-13-01` is not a date (YYYY-MM-DD)"
         );
         assert_eq!(

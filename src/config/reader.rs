@@ -47,7 +47,11 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    pub(super) fn sequence<'t>(&self, node: NodeRef<'t>, what: &str) -> Result<Vec<NodeRef<'t>>, ConfigError> {
+    pub(super) fn sequence<'t>(
+        &self,
+        node: NodeRef<'t>,
+        what: &str,
+    ) -> Result<Vec<NodeRef<'t>>, ConfigError> {
         if !node.is_seq() {
             return Err(self.error(node.span().start, format!("{what} must be a list")));
         }
@@ -56,14 +60,26 @@ impl<'a> Reader<'a> {
 
     pub(super) fn string(&self, node: NodeRef<'_>, what: &str) -> Result<String, ConfigError> {
         match node.scalar() {
-            Some(s) if !matches!(crate::yaml::scalar::resolve(s), crate::yaml::scalar::Value::Null) => {
+            Some(s)
+                if !matches!(
+                    crate::yaml::scalar::resolve(s),
+                    crate::yaml::scalar::Value::Null
+                ) =>
+            {
                 Ok(s.text.to_owned())
             }
-            _ => Err(self.error(node.span().start, format!("{what} must be a non-empty string"))),
+            _ => Err(self.error(
+                node.span().start,
+                format!("{what} must be a non-empty string"),
+            )),
         }
     }
 
-    pub(super) fn strings(&self, node: NodeRef<'_>, what: &str) -> Result<Vec<(String, Pos)>, ConfigError> {
+    pub(super) fn strings(
+        &self,
+        node: NodeRef<'_>,
+        what: &str,
+    ) -> Result<Vec<(String, Pos)>, ConfigError> {
         self.sequence(node, what)?
             .into_iter()
             .map(|item| Ok((self.string(item, what)?, item.span().start)))
@@ -117,7 +133,10 @@ mod tests {
     fn suggests_near_keys_only() {
         let known = ["trusted", "rules", "defaultNamespace"];
         assert_eq!(super::nearest("trused", &known), Some("trusted"));
-        assert_eq!(super::nearest("defaultnamespace", &known), Some("defaultNamespace"));
+        assert_eq!(
+            super::nearest("defaultnamespace", &known),
+            Some("defaultNamespace")
+        );
         assert_eq!(super::nearest("banana", &known), None);
     }
 }

@@ -60,12 +60,19 @@ impl BoolField {
                 region,
                 value: None,
                 ambiguity: Some(Ambiguity::NotBoolean {
-                    text: if value.is_seq() { "a list" } else { "a mapping" }.to_owned(),
+                    text: if value.is_seq() {
+                        "a list"
+                    } else {
+                        "a mapping"
+                    }
+                    .to_owned(),
                 }),
             };
         };
         let (value, ambiguity) = match scalar::resolve(s) {
-            scalar::Value::Bool(b) if s.style == Style::Plain && scalar::is_canonical_bool(s.text) => {
+            scalar::Value::Bool(b)
+                if s.style == Style::Plain && scalar::is_canonical_bool(s.text) =>
+            {
                 (Some(b), None)
             }
             scalar::Value::Bool(b) => (

@@ -17,6 +17,9 @@ use crate::yaml::{NodeId, Tree};
 #[derive(Debug, Default)]
 pub struct FileModel {
     pub objects: usize,
+    /// Objects of a workload kind, with or without a pod spec (Kustomize patches often
+    /// have none).
+    pub workload_objects: usize,
     pub workloads: Vec<Workload>,
     pub service_accounts: Vec<ServiceAccount>,
 }
@@ -32,9 +35,14 @@ impl FileModel {
             model.objects += 1;
             let meta = ObjectMeta::read(node, api_version, kind);
             if ServiceAccount::is_service_account(&meta) {
-                model.service_accounts.push(ServiceAccount::read(file, meta, node));
-            } else if let Some(workload) = Workload::read(file, &meta, node, kinds) {
-                model.workloads.push(workload);
+                model
+                    .service_accounts
+                    .push(ServiceAccount::read(file, meta, node));
+            } else if let Some(pod_spec_path) = kinds.pod_spec_path(&meta) {
+                model.workload_objects += 1;
+                model
+                    .workloads
+                    .extend(Workload::read(file, &meta, node, pod_spec_path));
             }
         }
         model
@@ -42,6 +50,7 @@ impl FileModel {
 
     pub fn append(&mut self, other: FileModel) {
         self.objects += other.objects;
+        self.workload_objects += other.workload_objects;
         self.workloads.extend(other.workloads);
         self.service_accounts.extend(other.service_accounts);
     }

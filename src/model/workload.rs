@@ -61,7 +61,7 @@ impl WorkloadKinds {
         WorkloadKinds(kinds)
     }
 
-    fn pod_spec_path(&self, meta: &ObjectMeta) -> Option<&[String]> {
+    pub fn pod_spec_path(&self, meta: &ObjectMeta) -> Option<&[String]> {
         self.0
             .iter()
             .find(|k| k.kind == meta.kind && k.api_version.is_match(&meta.api_version))
@@ -117,7 +117,10 @@ impl PodSpec {
 
     /// Containers the admission plugin would add the token to.
     pub fn token_receivers(&self) -> Vec<&Container> {
-        self.containers.iter().filter(|c| !c.mounts_token_dir).collect()
+        self.containers
+            .iter()
+            .filter(|c| !c.mounts_token_dir)
+            .collect()
     }
 
     /// True when containers exist and every one mounts its own volume at the token path.
@@ -134,10 +137,14 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// The workload view of an object, if its kind carries a pod spec and the spec is there.
-    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>, kinds: &WorkloadKinds) -> Option<Workload> {
-        let path = kinds.pod_spec_path(meta)?;
-        let (last, parents) = path.split_last()?;
+    /// The workload view of an object of a workload kind, if its pod spec is there.
+    pub fn read(
+        file: FileId,
+        meta: &ObjectMeta,
+        root: NodeRef<'_>,
+        pod_spec_path: &[String],
+    ) -> Option<Workload> {
+        let (last, parents) = pod_spec_path.split_last()?;
         let mut node = root;
         for segment in parents {
             node = node.get(segment)?;
@@ -162,8 +169,10 @@ impl Workload {
             meta: meta.clone(),
             pod: PodSpec {
                 spec_key: spec_key.span(),
-                automount: field("automountServiceAccountToken").map(|(k, v)| BoolField::read(k, v)),
-                service_account_name: field("serviceAccountName").map(|(k, v)| StrField::read(k, v)),
+                automount: field("automountServiceAccountToken")
+                    .map(|(k, v)| BoolField::read(k, v)),
+                service_account_name: field("serviceAccountName")
+                    .map(|(k, v)| StrField::read(k, v)),
                 service_account: field("serviceAccount").map(|(k, v)| StrField::read(k, v)),
                 containers,
             },

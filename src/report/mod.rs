@@ -25,7 +25,12 @@ pub struct ReportOptions {
     pub category: String,
 }
 
-pub fn write(format: Format, report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    format: Format,
+    report: &Report,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Text => text::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),

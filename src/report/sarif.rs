@@ -379,7 +379,9 @@ fn artifact(path: &str) -> ArtifactLocation {
 }
 
 fn root_uri(root: &Path) -> String {
-    let mut path = crate::discover::absolute(root).to_string_lossy().replace('\\', "/");
+    let mut path = crate::discover::absolute(root)
+        .to_string_lossy()
+        .replace('\\', "/");
     if !path.starts_with('/') {
         path.insert(0, '/');
     }

@@ -38,7 +38,14 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
     let mut sources = Sources::default();
     let mut buf = String::new();
     for finding in &report.findings {
-        diagnostic(report, finding, &paint, options.quiet, &mut sources, &mut buf);
+        diagnostic(
+            report,
+            finding,
+            &paint,
+            options.quiet,
+            &mut sources,
+            &mut buf,
+        );
         out.write_all(buf.as_bytes())?;
         buf.clear();
     }
@@ -49,8 +56,17 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
         if n.level == Level::Note && !options.verbose {
             continue;
         }
-        let path = n.path.as_deref().map(|p| format!("{}: ", escape(p))).unwrap_or_default();
-        writeln!(out, "{path}{}: {}", paint.level(n.level), escape(&n.message))?;
+        let path = n
+            .path
+            .as_deref()
+            .map(|p| format!("{}: ", escape(p)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{path}{}: {}",
+            paint.level(n.level),
+            escape(&n.message)
+        )?;
     }
     writeln!(out, "{}", summary(report, &paint))
 }
@@ -68,8 +84,19 @@ fn diagnostic(
     let _ = writeln!(
         out,
         "{}: {}: {}",
-        paint.wrap("1", &format!("{}:{}:{}", escape(&file.path), region.start.line, region.start.col)),
-        paint.wrap("1", &format!("{}[{}]", paint.level(finding.level), finding.rule.id)),
+        paint.wrap(
+            "1",
+            &format!(
+                "{}:{}:{}",
+                escape(&file.path),
+                region.start.line,
+                region.start.col
+            )
+        ),
+        paint.wrap(
+            "1",
+            &format!("{}[{}]", paint.level(finding.level), finding.rule.id)
+        ),
         escape(&finding.message)
     );
     if quiet {
@@ -91,7 +118,12 @@ fn diagnostic(
             .collect();
         let bar = paint.wrap("1;34", "|");
         let _ = writeln!(out, "{gutter} {bar}");
-        let _ = writeln!(out, "{} {bar} {}", paint.wrap("1;34", &number), escape(&line));
+        let _ = writeln!(
+            out,
+            "{} {bar} {}",
+            paint.wrap("1;34", &number),
+            escape(&line)
+        );
         let caret = paint.wrap(level_color(finding.level), &"^".repeat(end - start));
         let _ = writeln!(out, "{gutter} {bar} {indent}{caret}");
     }
@@ -120,13 +152,23 @@ fn level_color(level: Level) -> &'static str {
 
 fn summary(report: &Report, paint: &Paint) -> String {
     let count = |level| report.findings.iter().filter(|f| f.level == level).count();
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let findings = [
         (Level::Error, plural(count(Level::Error), "error", "errors")),
-        (Level::Warning, plural(count(Level::Warning), "warning", "warnings")),
+        (
+            Level::Warning,
+            plural(count(Level::Warning), "warning", "warnings"),
+        ),
         (Level::Note, plural(count(Level::Note), "note", "notes")),
     ]
-    .map(|(level, text)| if count(level) > 0 { paint.level_text(level, &text) } else { text })
+    .map(|(level, text)| {
+        if count(level) > 0 {
+            paint.level_text(level, &text)
+        } else {
+            text
+        }
+    })
     .join(", ");
     let s = &report.stats;
     let mut scanned = format!(
@@ -142,10 +184,7 @@ fn summary(report: &Report, paint: &Paint) -> String {
     if s.unreadable_files > 0 {
         let _ = write!(scanned, ", {} unreadable", s.unreadable_files);
     }
-    format!(
-        "{findings} in {scanned}; {:.2}s",
-        s.elapsed.as_secs_f64()
-    )
+    format!("{findings} in {scanned}; {:.2}s", s.elapsed.as_secs_f64())
 }
 
 impl Paint {
@@ -166,7 +205,9 @@ impl Sources {
         let lines = self.cache.entry(file.path.clone()).or_insert_with(|| {
             let text = match (&file.stdin_text, &file.fs_path) {
                 (Some(text), _) => text.to_string(),
-                (None, Some(path)) => String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned(),
+                (None, Some(path)) => {
+                    String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned()
+                }
                 (None, None) => return None,
             };
             Some(
@@ -200,6 +241,9 @@ pub fn escape(text: &str) -> String {
 mod tests {
     #[test]
     fn escapes_terminal_control_sequences() {
-        assert_eq!(super::escape("a\x1b]8;;x\x07b\tc"), "a\\u{1b}]8;;x\\u{7}b\tc");
+        assert_eq!(
+            super::escape("a\x1b]8;;x\x07b\tc"),
+            "a\\u{1b}]8;;x\\u{7}b\tc"
+        );
     }
 }

@@ -63,8 +63,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             },
         };
         let message = format!(
-            "This file could not be loaded ({}); its objects from line {} on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.",
-            failure.reason, failure.pos.line
+            "This file could not be loaded ({}); the objects in it from the document with the error on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.",
+            failure.reason
         );
         out.push(Finding::new(&RULE.meta, at(*file, region), message).detail(&failure.reason));
     }

@@ -128,7 +128,10 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload) -> Option<Finding> {
             Some(v) => format!("sets automountServiceAccountToken: {v}"),
             None => "does not set automountServiceAccountToken".to_owned(),
         };
-        let region = sa.automount.as_ref().map_or(sa.meta.name_region, |f| f.region);
+        let region = sa
+            .automount
+            .as_ref()
+            .map_or(sa.meta.name_region, |f| f.region);
         finding = finding.related(
             at(sa.file, region),
             format!("ServiceAccount {identity} {setting}"),

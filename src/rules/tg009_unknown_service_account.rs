@@ -59,7 +59,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let consequence = match verdict.decision {
-            Decision::PodSpec(_) => "the pod spec's own automountServiceAccountToken decides".to_owned(),
+            Decision::PodSpec(_) => {
+                "the pod spec's own automountServiceAccountToken decides".to_owned()
+            }
             _ => "tokenguard assumed Kubernetes' default, true".to_owned(),
         };
         let message = format!(

@@ -52,10 +52,24 @@ the canonical boolean.
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for workload in &ctx.model.workloads {
-        report(ctx, workload.file, &workload.meta, workload.pod.automount.as_ref(), "pod spec", out);
+        report(
+            ctx,
+            workload.file,
+            &workload.meta,
+            workload.pod.automount.as_ref(),
+            "pod spec",
+            out,
+        );
     }
     for sa in &ctx.model.service_accounts {
-        report(ctx, sa.file, &sa.meta, sa.automount.as_ref(), "ServiceAccount", out);
+        report(
+            ctx,
+            sa.file,
+            &sa.meta,
+            sa.automount.as_ref(),
+            "ServiceAccount",
+            out,
+        );
     }
 }
 

@@ -49,10 +49,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let relation = match &pod.service_account_name {
-            Some(current) if !current.value.is_empty() && current.value != deprecated.value => format!(
-                "it disagrees with serviceAccountName `{}`, which Kubernetes uses",
-                current.value
-            ),
+            Some(current) if !current.value.is_empty() && current.value != deprecated.value => {
+                format!(
+                    "it disagrees with serviceAccountName `{}`, which Kubernetes uses",
+                    current.value
+                )
+            }
             Some(current) if !current.value.is_empty() => {
                 "serviceAccountName says the same, so remove serviceAccount".to_owned()
             }

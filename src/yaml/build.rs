@@ -143,11 +143,12 @@ impl Builder<'_> {
                     start: frame.start,
                     end: pos(at.end),
                 };
-                let expanded = 1u64 + frame
-                    .children
-                    .iter()
-                    .map(|c| self.expanded[c.index()])
-                    .fold(0u64, u64::saturating_add);
+                let expanded = 1u64
+                    + frame
+                        .children
+                        .iter()
+                        .map(|c| self.expanded[c.index()])
+                        .fold(0u64, u64::saturating_add);
                 // Nodes written in the text are the parser's work anyway; only what
                 // aliases add on top of them is bounded.
                 let literal = (self.tree.node_count() - frame.first_node + 1) as u64;
@@ -223,24 +224,24 @@ impl Builder<'_> {
         }
         let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit.len());
         for entry in &explicit {
-            if let Some(text) = self.key_text(entry.key) {
-                if let Some(first) = seen.insert(text, entry.key) {
-                    return Err(ParseError {
-                        pos: self.tree.node(entry.key).span().start,
-                        kind: ParseErrorKind::DuplicateKey {
-                            key: text.to_owned(),
-                            first: self.tree.node(first).span().start,
-                        },
-                    });
-                }
+            if let Some(text) = self.key_text(entry.key)
+                && let Some(first) = seen.insert(text, entry.key)
+            {
+                return Err(ParseError {
+                    pos: self.tree.node(entry.key).span().start,
+                    kind: ParseErrorKind::DuplicateKey {
+                        key: text.to_owned(),
+                        first: self.tree.node(first).span().start,
+                    },
+                });
             }
         }
         for entry in merged {
-            if let Some(text) = self.key_text(entry.key) {
-                if !seen.contains_key(text) {
-                    seen.insert(text, entry.key);
-                    explicit.push(entry);
-                }
+            if let Some(text) = self.key_text(entry.key)
+                && !seen.contains_key(text)
+            {
+                seen.insert(text, entry.key);
+                explicit.push(entry);
             }
         }
         Ok(explicit)

@@ -68,7 +68,10 @@ mod tests {
     fn merge_keys_and_aliases_resolve_explicit_keys_first() {
         let s = doc("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
         let m = s.tree.node(s.documents[0].root).get("m").unwrap();
-        let keys: Vec<_> = m.entries().map(|(k, v)| (k.scalar().unwrap().text, v.scalar().unwrap().text)).collect();
+        let keys: Vec<_> = m
+            .entries()
+            .map(|(k, v)| (k.scalar().unwrap().text, v.scalar().unwrap().text))
+            .collect();
         assert_eq!(keys, vec![("y", "3"), ("x", "1")]);
     }
 
@@ -79,7 +82,10 @@ mod tests {
         assert_eq!(e.pos, Pos { line: 3, col: 1 });
         assert_eq!(
             e.kind,
-            ParseErrorKind::DuplicateKey { key: "a".into(), first: Pos { line: 1, col: 1 } }
+            ParseErrorKind::DuplicateKey {
+                key: "a".into(),
+                first: Pos { line: 1, col: 1 }
+            }
         );
     }
 
@@ -96,7 +102,9 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let prev = i - 1;
-            text += &format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n");
+            text += &format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            );
         }
         let e = doc(&text).error.unwrap();
         assert_eq!(e.kind, ParseErrorKind::AliasExpansion(1_000_000));

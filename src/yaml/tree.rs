@@ -72,9 +72,17 @@ pub enum Tag {
 
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Kind {
-    Scalar { text: (u32, u32), style: Style, tag: Tag },
-    Seq { items: (u32, u32) },
-    Map { entries: (u32, u32) },
+    Scalar {
+        text: (u32, u32),
+        style: Style,
+        tag: Tag,
+    },
+    Seq {
+        items: (u32, u32),
+    },
+    Map {
+        entries: (u32, u32),
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
