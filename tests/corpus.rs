@@ -54,7 +54,10 @@ fn corpus_counts_match_an_independent_census() {
     let census_files = expected["files"].as_array().unwrap();
     assert_eq!(
         scanned.keys().copied().collect::<Vec<_>>(),
-        census_files.iter().map(|f| f["path"].as_str().unwrap()).collect::<Vec<_>>(),
+        census_files
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         "the same files are discovered, in the same order"
     );
 
@@ -82,7 +85,11 @@ fn corpus_counts_match_an_independent_census() {
         if status == "invalid" {
             let error = entry["error"].as_str().unwrap();
             let position = error.split(": ").next().unwrap();
-            assert_eq!(tg000.get(path).map(String::as_str), Some(position), "{path}: TG000 at {error}");
+            assert_eq!(
+                tg000.get(path).map(String::as_str),
+                Some(position),
+                "{path}: TG000 at {error}"
+            );
             continue;
         }
         assert!(!tg000.contains_key(path), "{path}: TG000 on a valid file");
@@ -92,7 +99,13 @@ fn corpus_counts_match_an_independent_census() {
             entry["workloads"].as_u64().unwrap() as usize,
             entry["serviceAccounts"].as_u64().unwrap() as usize,
         );
-        assert_eq!(counts, want, "{path}: (objects, workloads, service accounts)");
+        assert_eq!(
+            counts, want,
+            "{path}: (objects, workloads, service accounts)"
+        );
     }
-    assert_eq!(report.stats.files, expected["totals"]["files"].as_u64().unwrap() as usize);
+    assert_eq!(
+        report.stats.files,
+        expected["totals"]["files"].as_u64().unwrap() as usize
+    );
 }

@@ -85,7 +85,15 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// `projectedTokens.maxExpirationSeconds` when the config does not set it: one day.
+pub const DEFAULT_MAX_PROJECTED_TOKEN_SECONDS: u64 = 86_400;
+
 impl Config {
+    pub fn max_projected_token_seconds(&self) -> u64 {
+        self.max_projected_token_seconds
+            .unwrap_or(DEFAULT_MAX_PROJECTED_TOKEN_SECONDS)
+    }
+
     /// The entry that trusts `namespace/name`, if any.
     pub fn trusted_entry(&self, namespace: &str, name: &str) -> Option<&TrustedEntry> {
         let identity = format!("{namespace}/{name}");

@@ -3,10 +3,12 @@
 
 pub mod field;
 pub mod object;
+pub mod secret;
 pub mod service_account;
 pub mod workload;
 
 pub use object::ObjectMeta;
+pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
 pub use workload::{Workload, WorkloadKinds};
 
@@ -22,6 +24,7 @@ pub struct FileModel {
     pub workload_objects: usize,
     pub workloads: Vec<Workload>,
     pub service_accounts: Vec<ServiceAccount>,
+    pub token_secrets: Vec<TokenSecret>,
 }
 
 impl FileModel {
@@ -38,6 +41,8 @@ impl FileModel {
                 model
                     .service_accounts
                     .push(ServiceAccount::read(file, meta, node));
+            } else if let Some(secret) = TokenSecret::read(file, &meta, node) {
+                model.token_secrets.push(secret);
             } else if let Some(pod_spec_path) = kinds.pod_spec_path(&meta) {
                 model.workload_objects += 1;
                 model
@@ -53,5 +58,6 @@ impl FileModel {
         self.workload_objects += other.workload_objects;
         self.workloads.extend(other.workloads);
         self.service_accounts.extend(other.service_accounts);
+        self.token_secrets.extend(other.token_secrets);
     }
 }

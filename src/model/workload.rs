@@ -3,7 +3,7 @@
 
 use globset::{Glob, GlobMatcher};
 
-use super::field::{BoolField, StrField};
+use super::field::{BoolField, StrField, key_value_region};
 use super::object::ObjectMeta;
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
@@ -93,6 +93,30 @@ pub struct PodSpec {
     /// The deprecated alias of `serviceAccountName`.
     pub service_account: Option<StrField>,
     pub containers: Vec<Container>,
+    /// `serviceAccountToken` sources of projected volumes, in volume order.
+    pub projected_tokens: Vec<ProjectedToken>,
+}
+
+/// A projected `serviceAccountToken` volume source (SPEC 4.5): mounted whatever
+/// `automountServiceAccountToken` says.
+#[derive(Clone, Debug)]
+pub struct ProjectedToken {
+    pub volume: String,
+    /// The `serviceAccountToken` key.
+    pub key: Span,
+    pub audience: Option<String>,
+    /// `expirationSeconds` and where it is written, when set.
+    pub expiration: Option<(i64, Span)>,
+}
+
+impl ProjectedToken {
+    /// Kubernetes' default when `expirationSeconds` is not set.
+    pub const DEFAULT_EXPIRATION_SECONDS: i64 = 3600;
+
+    pub fn expiration_seconds(&self) -> i64 {
+        self.expiration
+            .map_or(Self::DEFAULT_EXPIRATION_SECONDS, |(seconds, _)| seconds)
+    }
 }
 
 impl PodSpec {
@@ -175,6 +199,7 @@ impl Workload {
                     .map(|(k, v)| StrField::read(k, v)),
                 service_account: field("serviceAccount").map(|(k, v)| StrField::read(k, v)),
                 containers,
+                projected_tokens: read_projected_tokens(spec),
             },
         })
     }
@@ -196,4 +221,39 @@ fn read_container(node: NodeRef<'_>, role: ContainerRole) -> Container {
         role,
         mounts_token_dir,
     }
+}
+
+fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
+    let mut tokens = Vec::new();
+    for volume in spec.get("volumes").into_iter().flat_map(|v| v.items()) {
+        let name = volume
+            .get("name")
+            .and_then(|n| n.scalar())
+            .map(|s| s.text)
+            .unwrap_or_default();
+        let sources = volume.get("projected").and_then(|p| p.get("sources"));
+        for source in sources.into_iter().flat_map(|s| s.items()) {
+            let Some((key, token)) = source.entry("serviceAccountToken") else {
+                continue;
+            };
+            let expiration = token.entry("expirationSeconds").and_then(|(k, v)| {
+                match crate::yaml::scalar::resolve(v.scalar()?) {
+                    crate::yaml::scalar::Value::Int(seconds) => {
+                        Some((seconds, key_value_region(k, v)))
+                    }
+                    _ => None,
+                }
+            });
+            tokens.push(ProjectedToken {
+                volume: name.to_owned(),
+                key: key.span(),
+                audience: token
+                    .get("audience")
+                    .and_then(|a| a.as_str())
+                    .map(str::to_owned),
+                expiration,
+            });
+        }
+    }
+    tokens
 }

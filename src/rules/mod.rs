@@ -4,6 +4,9 @@
 mod tg000_manifest_unreadable;
 mod tg001_token_automount_untrusted;
 mod tg002_service_account_automount_enabled;
+mod tg003_projected_token_untrusted;
+mod tg004_projected_token_long_lived;
+mod tg005_legacy_token_secret;
 mod tg009_unknown_service_account;
 mod tg010_ambiguous_automount_value;
 mod tg011_deprecated_service_account_field;
@@ -41,6 +44,9 @@ pub static ALL: &[&Rule] = &[
     &tg000_manifest_unreadable::RULE,
     &tg001_token_automount_untrusted::RULE,
     &tg002_service_account_automount_enabled::RULE,
+    &tg003_projected_token_untrusted::RULE,
+    &tg004_projected_token_long_lived::RULE,
+    &tg005_legacy_token_secret::RULE,
     &tg009_unknown_service_account::RULE,
     &tg010_ambiguous_automount_value::RULE,
     &tg011_deprecated_service_account_field::RULE,

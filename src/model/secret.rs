@@ -1,0 +1,47 @@
+//! Secrets that hold a service account token.
+
+use super::field::key_value_region;
+use super::object::ObjectMeta;
+use crate::FileId;
+use crate::yaml::{NodeRef, Span};
+
+/// The Secret type Kubernetes fills with a long-lived, never-expiring token.
+pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
+/// The annotation that names the token's service account.
+pub const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
+
+/// A `Secret` of type `kubernetes.io/service-account-token`.
+#[derive(Clone, Debug)]
+pub struct TokenSecret {
+    pub file: FileId,
+    pub meta: ObjectMeta,
+    /// The `type` key with its value.
+    pub type_region: Span,
+    /// The service account named by the annotation, if any.
+    pub service_account: Option<String>,
+}
+
+impl TokenSecret {
+    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>) -> Option<TokenSecret> {
+        if meta.kind != "Secret" || meta.api_version != "v1" {
+            return None;
+        }
+        let (type_key, type_value) = root.entry("type")?;
+        if type_value.as_str()? != SERVICE_ACCOUNT_TOKEN_TYPE {
+            return None;
+        }
+        let service_account = root
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION))
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        Some(TokenSecret {
+            file,
+            meta: meta.clone(),
+            type_region: key_value_region(type_key, type_value),
+            service_account,
+        })
+    }
+}

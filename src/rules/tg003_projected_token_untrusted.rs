@@ -1,0 +1,96 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::resolve::token_verdict;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG003",
+        name: "projected-token-untrusted",
+        level: Level::Error,
+        security_severity: "7.5",
+        summary: "A workload of an untrusted service account mounts a projected service account token.",
+        description: "A projected volume with a serviceAccountToken source mounts a token for the pod's service account whatever automountServiceAccountToken says. The workload's service account is not trusted in .tokenguard.yaml, so its containers carry an API credential nobody approved.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken",
+        tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG003 projected-token-untrusted
+
+**What it finds.** A pod spec with a `projected` volume whose sources include
+`serviceAccountToken`, in a workload whose service account is not trusted in
+`.tokenguard.yaml`.
+
+**Why it matters.** A projected token is mounted whatever `automountServiceAccountToken`
+says: turning automounting off does not remove it. It is a real credential for the service
+account (scoped to its `audience`, valid for `expirationSeconds`, default 3600), and a
+compromised container can use it. Projected tokens are the right way to hand a workload a
+short-lived, audience-bound token, but only for identities you trust.
+
+**How to fix.** Remove the projected source if the workload does not need it:
+
+```yaml
+# before
+volumes:
+  - name: token
+    projected:
+      sources:
+        - serviceAccountToken:
+            path: token
+            audience: vault
+# after: the volume (and its volumeMount) removed
+```
+
+or trust the service account with a reason:
+
+```yaml
+trusted:
+  - serviceAccount: prod/payments
+    reason: authenticates to Vault with an audience-bound token
+```
+
+**How to suppress.** Trust the service account, or add an `exemptions` entry with a reason
+and an expiry date.
+
+**References.** [Projected volumes: serviceAccountToken](https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken);
+CIS Kubernetes Benchmark 5.1.6.
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        if workload.pod.projected_tokens.is_empty() {
+            continue;
+        }
+        let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
+        if ctx
+            .config
+            .trusted_entry(verdict.namespace, verdict.service_account)
+            .is_some()
+        {
+            continue;
+        }
+        let identity = verdict.identity();
+        for token in &workload.pod.projected_tokens {
+            let audience = token
+                .audience
+                .as_deref()
+                .map_or("the API server's default audience".to_owned(), |a| {
+                    format!("audience `{a}`")
+                });
+            let message = format!(
+                "{} mounts a projected service account token (volume `{}`, {audience}, valid for {} s) for service account {identity}, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says. Remove the serviceAccountToken source, or trust {identity} in .tokenguard.yaml.",
+                ctx.describe(&workload.meta),
+                token.volume,
+                token.expiration_seconds(),
+            );
+            out.push(
+                Finding::new(&RULE.meta, at(workload.file, token.key), message)
+                    .object(ctx.object_ref(&workload.meta))
+                    .service_account(identity.clone())
+                    .detail(&token.volume),
+            );
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG004",
+        name: "projected-token-long-lived",
+        level: Level::Warning,
+        security_severity: "4.0",
+        summary: "A projected service account token lives longer than the configured maximum.",
+        description: "A projected serviceAccountToken source asks for an expirationSeconds above projectedTokens.maxExpirationSeconds (default 86400, one day). A stolen token stays valid that long; short-lived tokens are the point of projection.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken",
+        tags: &["security", "kubernetes", "service-account"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG004 projected-token-long-lived
+
+**What it finds.** A projected `serviceAccountToken` source whose `expirationSeconds`
+exceeds `projectedTokens.maxExpirationSeconds` in `.tokenguard.yaml` (default 86400, one
+day). When `expirationSeconds` is not set, Kubernetes uses 3600.
+
+**Why it matters.** The kubelet refreshes projected tokens, so applications that read the
+file again never need a long lifetime. A long-lived token that leaks (logs, a core dump, a
+compromised sidecar) keeps working for as long as it was issued for.
+
+**How to fix.**
+
+```yaml
+# before
+- serviceAccountToken:
+    path: token
+    expirationSeconds: 31536000
+# after
+- serviceAccountToken:
+    path: token
+    expirationSeconds: 3600
+```
+
+**How to suppress.** Raise `projectedTokens.maxExpirationSeconds` for the whole repository,
+or add an `exemptions` entry for the object with a reason and an expiry date.
+
+**References.** [Projected volumes: serviceAccountToken](https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken);
+[Bound service account tokens](https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#bound-service-account-tokens).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let max = ctx.config.max_projected_token_seconds();
+    for workload in &ctx.model.workloads {
+        for token in &workload.pod.projected_tokens {
+            let seconds = token.expiration_seconds();
+            if u64::try_from(seconds).is_ok_and(|s| s <= max) {
+                continue;
+            }
+            let region = token.expiration.map_or(token.key, |(_, region)| region);
+            let message = format!(
+                "{} asks for a projected service account token (volume `{}`) valid for {seconds} s, more than the {max} s allowed by projectedTokens.maxExpirationSeconds. Lower expirationSeconds (the kubelet refreshes the token), or raise the maximum in .tokenguard.yaml.",
+                ctx.describe(&workload.meta),
+                token.volume,
+            );
+            out.push(
+                Finding::new(&RULE.meta, at(workload.file, region), message)
+                    .object(ctx.object_ref(&workload.meta))
+                    .detail(&token.volume),
+            );
+        }
+    }
+}
