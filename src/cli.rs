@@ -98,6 +98,12 @@ pub struct ScanArgs {
     /// Text: also list skipped files.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Text: also list suppressed findings.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<jiff::civil::Date>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -189,6 +195,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         exclude: args.exclude,
         stdin,
         limits: yaml::Limits::default(),
+        today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
@@ -216,6 +223,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         color,
         quiet: args.quiet,
         verbose: args.verbose,
+        show_suppressed: args.show_suppressed,
         category: args.category,
     };
     if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {

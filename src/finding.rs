@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::FileId;
+use crate::model::object::Ignore;
 use crate::rules::RuleMeta;
 use crate::yaml::Span;
 
@@ -56,11 +57,35 @@ pub struct ObjectRef {
     pub namespace: String,
     pub kind: String,
     pub name: String,
+    /// Its `tokenguard.dev/ignore-*` annotations.
+    pub ignores: Vec<Ignore>,
+}
+
+/// Why a finding does not count (SPEC 7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// An annotation in the manifest.
+    InSource,
+    /// A config exemption.
+    External,
 }
 
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.namespace, self.kind, self.name)
+    }
+}
+
+impl Finding {
+    /// Whether it counts for `--fail-on` and shows in text output.
+    pub fn is_suppressed(&self) -> bool {
+        self.suppression.is_some()
     }
 }
 
@@ -77,6 +102,7 @@ pub struct Finding {
     /// What distinguishes this finding from others of the same rule on the same object
     /// (a field name, a container); part of the fingerprint, never a line number.
     pub detail: String,
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
@@ -90,6 +116,7 @@ impl Finding {
             object: None,
             service_account: None,
             detail: String::new(),
+            suppression: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod model;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod suppress;
 pub mod yaml;
 
 use std::io::Read;
@@ -48,6 +49,8 @@ pub struct ScanOptions {
     pub exclude: Vec<String>,
     pub stdin: Option<Stdin>,
     pub limits: yaml::Limits,
+    /// The date config exemptions are compared with (injectable for tests).
+    pub today: jiff::civil::Date,
 }
 
 #[derive(Debug)]
@@ -87,6 +90,8 @@ pub enum FileStatus {
     Failed,
     /// A Kustomize file: configuration, not objects.
     Kustomization,
+    /// The trust config, present for findings about its entries.
+    Config,
     HelmTemplate,
     Unreadable,
 }
@@ -128,9 +133,13 @@ impl Report {
         &self.files[id.0 as usize]
     }
 
-    /// The highest level among findings, if any.
+    /// The highest level among findings that are not suppressed, if any.
     pub fn worst_level(&self) -> Option<Level> {
-        self.findings.iter().map(|f| f.level).max()
+        self.findings
+            .iter()
+            .filter(|f| !f.is_suppressed())
+            .map(|f| f.level)
+            .max()
     }
 }
 
@@ -258,6 +267,18 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             }
         }
     }
+    let config_file = config.source.as_ref().map(|shown| {
+        files.push(SourceFile {
+            path: shown.clone(),
+            fs_path: config.path.clone(),
+            stdin_text: None,
+            status: FileStatus::Config,
+            objects: 0,
+            workloads: 0,
+            service_accounts: 0,
+        });
+        FileId(files.len() as u32 - 1)
+    });
     stats.objects = model.objects;
     stats.workloads = model.workload_objects;
     stats.service_accounts = model.service_accounts.len();
@@ -273,11 +294,16 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         index: &index,
         config: &config,
         default_namespace: &default_namespace,
+        config_file,
+        today: options.today,
     };
     let mut findings = rules::run(&context);
-    findings.sort_by(|a, b| {
-        (a.location, a.rule.id, &a.message).cmp(&(b.location, b.rule.id, &b.message))
-    });
+    suppress::apply(&mut findings, &config, options.today);
+    let sort_key = |f: &Finding| {
+        let path = files[f.location.file.0 as usize].path.as_str();
+        (path, f.location.region, f.rule.id, f.message.clone())
+    };
+    findings.sort_by_cached_key(sort_key);
     stats.elapsed = started.elapsed();
     Ok(Report {
         root: options.root,

@@ -46,6 +46,7 @@ fn corpus_counts_match_an_independent_census() {
         exclude: Vec::new(),
         stdin: None,
         limits: Limits::default(),
+        today: jiff::civil::date(2026, 1, 1),
     })
     .expect("the corpus scans");
 

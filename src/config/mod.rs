@@ -12,7 +12,7 @@ use jiff::civil::Date;
 use crate::finding::Level;
 use crate::model::workload::WorkloadKind;
 use crate::rules;
-use crate::yaml::{self, Pos};
+use crate::yaml::{self, Pos, Span};
 use reader::Reader;
 
 /// Config file names looked for at the root, in order.
@@ -22,6 +22,8 @@ pub const FILE_NAMES: [&str; 2] = [".tokenguard.yaml", ".tokenguard.yml"];
 pub struct Config {
     /// The file it was read from, as shown in reports; `None` for the built-in default.
     pub source: Option<String>,
+    /// Where that file is, to show its lines in reports.
+    pub path: Option<std::path::PathBuf>,
     pub default_namespace: Option<String>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
@@ -40,7 +42,8 @@ pub struct TrustedEntry {
     pub pattern: String,
     pub matcher: GlobMatcher,
     pub reason: String,
-    pub pos: Pos,
+    /// The entry's first key, where TG012/TG013 point.
+    pub key: Span,
 }
 
 /// `tokenCreators`: a subject glob (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`)
@@ -50,7 +53,8 @@ pub struct TokenCreator {
     pub pattern: String,
     pub matcher: GlobMatcher,
     pub reason: String,
-    pub pos: Pos,
+    /// The entry's first key, where TG012/TG013 point.
+    pub key: Span,
 }
 
 /// `exemptions`: accepted risk for objects matching `NAMESPACE/KIND/NAME`, until `expires`.
@@ -62,7 +66,8 @@ pub struct Exemption {
     pub matcher: GlobMatcher,
     pub reason: String,
     pub expires: Option<Date>,
-    pub pos: Pos,
+    /// The entry's first key, where TG012/TG013 point.
+    pub key: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +126,7 @@ impl Config {
         })?;
         let mut config = Config::parse(text, shown_as)?;
         config.source = Some(shown_as.to_owned());
+        config.path = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -194,7 +200,7 @@ impl Config {
                                 .map_err(|e| r.error(sa.span().start, e))?,
                             pattern,
                             reason: reason(&r, &fields, item, "a trusted entry")?,
-                            pos: item.span().start,
+                            key: first_key(item),
                         });
                     }
                 }
@@ -220,7 +226,7 @@ impl Config {
                                 .map_err(|e| r.error(subject.span().start, e))?,
                             pattern,
                             reason: reason(&r, &fields, item, "a tokenCreators entry")?,
-                            pos: item.span().start,
+                            key: first_key(item),
                         });
                     }
                 }
@@ -263,7 +269,7 @@ impl Config {
                             object,
                             reason: reason(&r, &fields, item, what)?,
                             expires,
-                            pos: item.span().start,
+                            key: first_key(item),
                         });
                     }
                 }
@@ -349,6 +355,10 @@ fn reason(
         return Err(r.error(node.span().start, "reason must not be empty"));
     }
     Ok(text)
+}
+
+fn first_key(item: yaml::NodeRef<'_>) -> Span {
+    item.entries().next().map_or(item.span(), |(k, _)| k.span())
 }
 
 fn unknown_rule(id: &str) -> String {

@@ -11,6 +11,38 @@ pub struct ObjectMeta {
     pub namespace: Option<String>,
     /// The `metadata.name` key (with its value), else the `kind` key.
     pub name_region: Span,
+    /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
+    /// workloads, on the pod template.
+    pub ignores: Vec<Ignore>,
+}
+
+/// The annotation prefix that suppresses a rule for one object.
+pub const IGNORE_ANNOTATION_PREFIX: &str = "tokenguard.dev/ignore-";
+
+/// A `tokenguard.dev/ignore-<RULE>: "<reason>"` annotation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ignore {
+    pub rule: String,
+    pub reason: String,
+}
+
+/// The ignore annotations in the `metadata` mapping of an object or pod template.
+pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Ignore> {
+    metadata
+        .and_then(|m| m.get("annotations"))
+        .into_iter()
+        .flat_map(|a| a.entries())
+        .filter_map(|(k, v)| {
+            let rule = k.scalar()?.text.strip_prefix(IGNORE_ANNOTATION_PREFIX)?;
+            Some(Ignore {
+                rule: rule.to_ascii_uppercase(),
+                reason: v
+                    .scalar()
+                    .map(|s| s.text.trim().to_owned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 impl ObjectMeta {
@@ -33,6 +65,7 @@ impl ObjectMeta {
                 .and_then(|v| v.scalar())
                 .map(|s| s.text.to_owned())
                 .filter(|ns| !ns.is_empty()),
+            ignores: read_ignores(metadata),
             name_region: name_entry
                 .map(|(k, v)| super::field::key_value_region(k, v))
                 .unwrap_or(kind_region),

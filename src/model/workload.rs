@@ -188,9 +188,15 @@ impl Workload {
                 containers.push(read_container(c, role));
             }
         }
+        let mut meta = meta.clone();
+        if !parents.is_empty() {
+            // The pod template's own annotations (Helm charts often expose only these).
+            meta.ignores
+                .extend(super::object::read_ignores(node.get("metadata")));
+        }
         Some(Workload {
             file,
-            meta: meta.clone(),
+            meta,
             pod: PodSpec {
                 spec_key: spec_key.span(),
                 automount: field("automountServiceAccountToken")

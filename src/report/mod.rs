@@ -21,6 +21,8 @@ pub struct ReportOptions {
     pub quiet: bool,
     /// Text: also list notes about skipped files.
     pub verbose: bool,
+    /// Text: also list suppressed findings.
+    pub show_suppressed: bool,
     /// SARIF `automationDetails.id`.
     pub category: String,
 }

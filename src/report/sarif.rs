@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::ReportOptions;
-use crate::finding::{Finding, Level, Location};
+use crate::finding::{Finding, Level, Location, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::{Report, SourceFile};
 
@@ -169,6 +169,14 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -346,6 +354,17 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
             .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(&file.path))]),
         properties,
+        suppressions: finding
+            .suppression
+            .iter()
+            .map(|s| SarifSuppression {
+                kind: match s.kind {
+                    SuppressionKind::InSource => "inSource",
+                    SuppressionKind::External => "external",
+                },
+                justification: s.justification.clone(),
+            })
+            .collect(),
     }
 }
 

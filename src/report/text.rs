@@ -38,6 +38,9 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
     let mut sources = Sources::default();
     let mut buf = String::new();
     for finding in &report.findings {
+        if finding.is_suppressed() && !options.show_suppressed {
+            continue;
+        }
         diagnostic(
             report,
             finding,
@@ -81,9 +84,14 @@ fn diagnostic(
 ) {
     let file = report.file(finding.location.file);
     let region = finding.location.region;
+    let suppressed = finding
+        .suppression
+        .as_ref()
+        .map(|s| format!(" [suppressed: {}]", s.justification))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{}: {}: {}",
+        "{}: {}: {}{}",
         paint.wrap(
             "1",
             &format!(
@@ -97,7 +105,8 @@ fn diagnostic(
             "1",
             &format!("{}[{}]", paint.level(finding.level), finding.rule.id)
         ),
-        escape(&finding.message)
+        escape(&finding.message),
+        escape(&suppressed)
     );
     if quiet {
         return;
@@ -151,7 +160,13 @@ fn level_color(level: Level) -> &'static str {
 }
 
 fn summary(report: &Report, paint: &Paint) -> String {
-    let count = |level| report.findings.iter().filter(|f| f.level == level).count();
+    let count = |level| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.level == level && !f.is_suppressed())
+            .count()
+    };
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let findings = [
@@ -184,7 +199,16 @@ fn summary(report: &Report, paint: &Paint) -> String {
     if s.unreadable_files > 0 {
         let _ = write!(scanned, ", {} unreadable", s.unreadable_files);
     }
-    format!("{findings} in {scanned}; {:.2}s", s.elapsed.as_secs_f64())
+    let suppressed = report.findings.iter().filter(|f| f.is_suppressed()).count();
+    let suppressed = if suppressed > 0 {
+        format!(" ({suppressed} suppressed)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{findings}{suppressed} in {scanned}; {:.2}s",
+        s.elapsed.as_secs_f64()
+    )
 }
 
 impl Paint {

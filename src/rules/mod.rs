@@ -10,6 +10,8 @@ mod tg005_legacy_token_secret;
 mod tg009_unknown_service_account;
 mod tg010_ambiguous_automount_value;
 mod tg011_deprecated_service_account_field;
+mod tg012_exemption_expired;
+mod tg013_trust_entry_unused;
 
 use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
@@ -50,6 +52,8 @@ pub static ALL: &[&Rule] = &[
     &tg009_unknown_service_account::RULE,
     &tg010_ambiguous_automount_value::RULE,
     &tg011_deprecated_service_account_field::RULE,
+    &tg012_exemption_expired::RULE,
+    &tg013_trust_entry_unused::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -65,6 +69,10 @@ pub struct Context<'a> {
     pub index: &'a Index<'a>,
     pub config: &'a Config,
     pub default_namespace: &'a str,
+    /// The config file as a scanned file, for findings about its entries.
+    pub config_file: Option<FileId>,
+    /// The date exemptions are compared with.
+    pub today: jiff::civil::Date,
 }
 
 impl Context<'_> {
@@ -73,6 +81,7 @@ impl Context<'_> {
             namespace: meta.namespace_or(self.default_namespace).to_owned(),
             kind: meta.kind.clone(),
             name: meta.name.clone(),
+            ignores: meta.ignores.clone(),
         }
     }
 

@@ -1,0 +1,63 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG012",
+        name: "exemption-expired",
+        level: Level::Warning,
+        security_severity: "3.0",
+        summary: "A config exemption is past its expiry date and no longer applies.",
+        description: "An entry of exemptions in .tokenguard.yaml has an expires date in the past. It suppresses nothing any more, so the findings it covered are reported again; either the risk was fixed and the entry can go, or it needs a decision and a new date.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/",
+        tags: &["security", "configuration"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG012 exemption-expired
+
+**What it finds.** An `exemptions` entry in `.tokenguard.yaml` whose `expires` date has
+passed. The finding points at the entry in the config file.
+
+**Why it matters.** An exemption records accepted risk with an end date. After the date the
+exemption stops suppressing, so the original findings come back; this finding says why.
+
+**How to fix.** Fix what the exemption covered and delete the entry, or, if the risk is
+still accepted, record the decision with a new date:
+
+```yaml
+# before
+exemptions:
+  - rule: TG001
+    object: legacy/Deployment/exporter
+    reason: OPS-123 moves it to a projected token
+    expires: 2026-01-31
+# after: the exporter was fixed, the entry is gone
+exemptions: []
+```
+
+**How to suppress.** `rules: {TG012: off}` in `.tokenguard.yaml`.
+
+**References.** SPEC 7 of tokenguard; CIS Kubernetes Benchmark 5.1.6.
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(file) = ctx.config_file else {
+        return;
+    };
+    for exemption in &ctx.config.exemptions {
+        let Some(expires) = exemption.expires.filter(|&d| d < ctx.today) else {
+            continue;
+        };
+        let message = format!(
+            "The exemption for {} on {} expired on {expires} (reason: {}); it no longer suppresses anything. Fix what it covered and remove it, or renew it with a new expires date.",
+            exemption.rule, exemption.object, exemption.reason
+        );
+        out.push(
+            Finding::new(&RULE.meta, at(file, exemption.key), message)
+                .detail(&format!("{}:{}", exemption.rule, exemption.object)),
+        );
+    }
+}

@@ -1,0 +1,81 @@
+use std::collections::BTreeSet;
+
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::resolve::token_verdict;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG013",
+        name: "trust-entry-unused",
+        level: Level::Note,
+        security_severity: "1.0",
+        summary: "A trusted entry of the config matches no service account in the scan.",
+        description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests. Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
+        tags: &["security", "configuration"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG013 trust-entry-unused
+
+**What it finds.** A `trusted` entry in `.tokenguard.yaml` whose `serviceAccount` pattern
+matches no service account seen in the scan: neither a `ServiceAccount` object nor the
+service account of any workload. The finding points at the entry in the config file.
+
+**Why it matters.** Trust that nothing uses is a standing approval for whichever workload
+takes the name next, and a typo in a pattern silently trusts nothing while reviewers think
+it does.
+
+**How to fix.** Remove the entry, or correct its pattern (`NAMESPACE/NAME`, where `*` does
+not cross the `/`):
+
+```yaml
+# before: the namespace is called monitoring, not monitor
+trusted:
+  - serviceAccount: monitor/prometheus
+    reason: scrapes metrics
+# after
+trusted:
+  - serviceAccount: monitoring/prometheus
+    reason: scrapes metrics
+```
+
+When a scan covers only part of a repository, entries for the other parts are reported;
+scan the whole repository, or turn the rule off with `rules: {TG013: off}`.
+
+**References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(file) = ctx.config_file else {
+        return;
+    };
+    let mut seen: BTreeSet<String> = ctx
+        .model
+        .service_accounts
+        .iter()
+        .map(|sa| {
+            format!(
+                "{}/{}",
+                sa.meta.namespace_or(ctx.default_namespace),
+                sa.meta.name
+            )
+        })
+        .collect();
+    for workload in &ctx.model.workloads {
+        seen.insert(token_verdict(workload, ctx.index, ctx.default_namespace).identity());
+    }
+    for entry in &ctx.config.trusted {
+        if seen.iter().any(|identity| entry.matcher.is_match(identity)) {
+            continue;
+        }
+        let message = format!(
+            "The trusted entry `{}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
+            entry.pattern
+        );
+        out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
+    }
+}

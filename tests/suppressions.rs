@@ -1,0 +1,153 @@
+//! SPEC 7: annotations on the object or its pod template suppress with their reason; an
+//! empty reason does not; config exemptions apply until `expires` (compared with an
+//! injected date), after which TG012 reports them; unused trust entries are TG013.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn sarif(today: &str) -> (Value, i32) {
+    let dir = "fixtures/suppress";
+    let out = Command::cargo_bin("tokenguard")
+        .unwrap()
+        .args([
+            "scan", "--root", dir, dir, "--format", "sarif", "--today", today,
+        ])
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+/// (ruleId, uri, startLine, startColumn, suppression kind, justification) per result.
+fn rows(sarif: &Value) -> Vec<(String, String, u64, u64, String, String)> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            let suppression = &r["suppressions"][0];
+            (
+                r["ruleId"].as_str().unwrap().to_owned(),
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+                loc["region"]["startColumn"].as_u64().unwrap(),
+                suppression["kind"].as_str().unwrap_or("").to_owned(),
+                suppression["justification"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    rule: &str,
+    uri: &str,
+    line: u64,
+    col: u64,
+    kind: &str,
+    why: &str,
+) -> (String, String, u64, u64, String, String) {
+    (rule.into(), uri.into(), line, col, kind.into(), why.into())
+}
+
+#[test]
+fn annotations_and_exemptions_before_expiry() {
+    let (sarif, code) = sarif("2027-01-31");
+    assert_eq!(
+        rows(&sarif),
+        vec![
+            row("TG013", ".tokenguard.yaml", 2, 5, "", ""),
+            row("TG012", ".tokenguard.yaml", 9, 5, "", ""),
+            row(
+                "TG001",
+                "workloads.yaml",
+                12,
+                5,
+                "inSource",
+                "talks to the API to read its own leader-election lease"
+            ),
+            row(
+                "TG001",
+                "workloads.yaml",
+                25,
+                5,
+                "inSource",
+                "chart exposes only podAnnotations; reviewed in SEC-7"
+            ),
+            row("TG001", "workloads.yaml", 37, 5, "", ""),
+            row(
+                "TG001",
+                "workloads.yaml",
+                47,
+                5,
+                "external",
+                "OPS-123 moves it to a projected token"
+            ),
+            row("TG001", "workloads.yaml", 57, 5, "", ""),
+        ]
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let empty_reason = results[4]["message"]["text"].as_str().unwrap();
+    assert!(
+        empty_reason.ends_with("(The tokenguard.dev/ignore-TG001 annotation has no reason, so it does not suppress this finding.)"),
+        "{empty_reason}"
+    );
+    let expired = results[1]["message"]["text"].as_str().unwrap();
+    assert!(
+        expired.starts_with("The exemption for * on legacy/Deployment/old-* expired on 2026-06-30"),
+        "{expired}"
+    );
+    assert_eq!(code, 1, "search and old-frontend are unsuppressed errors");
+}
+
+#[test]
+fn an_exemption_stops_applying_the_day_after_it_expires() {
+    let (sarif, _) = sarif("2027-02-01");
+    let rows = rows(&sarif);
+    assert_eq!(rows[1], row("TG012", ".tokenguard.yaml", 5, 5, "", ""));
+    assert_eq!(rows[6], row("TG001", "workloads.yaml", 47, 5, "", ""));
+}
+
+#[test]
+fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
+    let dir = "fixtures/suppress";
+    let scan = |extra: &[&str]| {
+        let out = Command::cargo_bin("tokenguard")
+            .unwrap()
+            .args([
+                "scan",
+                "--root",
+                dir,
+                dir,
+                "--today",
+                "2026-01-01",
+                "--color",
+                "never",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            out.status.code().unwrap(),
+        )
+    };
+    let (text, code) = scan(&["--exclude", "workloads.yaml"]);
+    assert_eq!(code, 0, "{text}");
+    let (text, _) = scan(&[]);
+    assert!(!text.contains("shop/api mounts"), "{text}");
+    assert!(
+        text.contains("1 error, 0 warnings, 1 note (4 suppressed) in 1 file"),
+        "{text}"
+    );
+    let (text, _) = scan(&["--show-suppressed"]);
+    assert!(
+        text.contains("[suppressed: talks to the API to read its own leader-election lease]"),
+        "{text}"
+    );
+}
