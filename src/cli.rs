@@ -237,13 +237,17 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            report::write(format, &report, &report_options, &mut out)
-                .and_then(|()| out.flush())
-                .map_err(|source| CliError::Io {
+            let written = report::write(format, &report, &report_options, &mut out)
+                .and_then(|()| out.flush());
+            match written {
+                // A closed pipe (`tokenguard scan | head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other.map_err(|source| CliError::Io {
                     what: "cannot write",
                     path: PathBuf::from("<stdout>"),
                     source,
-                })?;
+                })?,
+            }
         }
     }
     if let Some(path) = &args.sarif {

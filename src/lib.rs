@@ -11,6 +11,7 @@ pub mod finding;
 pub mod index;
 pub mod load;
 pub mod model;
+pub mod rbac;
 pub mod report;
 pub mod resolve;
 pub mod rules;
@@ -158,6 +159,10 @@ enum Outcome {
 pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     let started = Instant::now();
     let config = options.config;
+    let default_namespace = options
+        .default_namespace
+        .or_else(|| config.default_namespace.clone())
+        .unwrap_or_else(|| "default".to_owned());
     let mut include = config.include.clone();
     include.extend(options.include);
     let mut exclude = config.exclude.clone();
@@ -194,18 +199,21 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             service_accounts: 0,
         })
         .collect();
-    let kinds = WorkloadKinds::with_extra(config.workload_kinds.clone());
-    let limits = &options.limits;
+    let reader = FileReader {
+        limits: &options.limits,
+        kinds: WorkloadKinds::with_extra(config.workload_kinds.clone()),
+        default_namespace: &default_namespace,
+    };
     let mut outcomes: Vec<Outcome> = discovered
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, candidate)| scan_file(FileId(i as u32), candidate, limits, &kinds))
+        .map(|(i, candidate)| reader.scan_file(FileId(i as u32), candidate))
         .collect();
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
-        outcomes.push(outcome(id, load::load(&stdin.bytes, limits), &kinds));
+        outcomes.push(reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
         files.push(SourceFile {
             path: stdin.name,
             fs_path: None,
@@ -283,12 +291,9 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     stats.workloads = model.workload_objects;
     stats.service_accounts = model.service_accounts.len();
 
-    let default_namespace = options
-        .default_namespace
-        .or_else(|| config.default_namespace.clone())
-        .unwrap_or_else(|| "default".to_owned());
-    let index = index::Index::build(&model.service_accounts, &default_namespace);
+    let index = index::Index::build(&model, &default_namespace);
     let context = rules::Context {
+        files: &files,
         model: &model,
         failures: &failures,
         index: &index,
@@ -315,22 +320,49 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     })
 }
 
-fn scan_file(
-    id: FileId,
-    candidate: &Candidate,
-    limits: &yaml::Limits,
-    kinds: &WorkloadKinds,
-) -> Outcome {
-    let path = &candidate.fs_path;
-    if load::is_helm_template_path(path) {
-        return Outcome::Skipped(Skip::HelmTemplate);
+/// What every file is read with.
+struct FileReader<'a> {
+    limits: &'a yaml::Limits,
+    kinds: WorkloadKinds,
+    default_namespace: &'a str,
+}
+
+impl FileReader<'_> {
+    fn scan_file(&self, id: FileId, candidate: &Candidate) -> Outcome {
+        let path = &candidate.fs_path;
+        if load::is_helm_template_path(path) {
+            return Outcome::Skipped(Skip::HelmTemplate);
+        }
+        if load::is_kustomization_path(path) {
+            return Outcome::Kustomization;
+        }
+        match read_limited(path, self.limits.max_file_bytes) {
+            Ok(bytes) => self.outcome(id, load::load(&bytes, self.limits)),
+            Err(e) => Outcome::Unreadable(e.to_string()),
+        }
     }
-    if load::is_kustomization_path(path) {
-        return Outcome::Kustomization;
-    }
-    match read_limited(path, limits.max_file_bytes) {
-        Ok(bytes) => outcome(id, load::load(&bytes, limits), kinds),
-        Err(e) => Outcome::Unreadable(e.to_string()),
+
+    fn outcome(&self, id: FileId, loaded: Loaded) -> Outcome {
+        match loaded {
+            Loaded::Manifests {
+                stream,
+                objects,
+                ignored_documents,
+                failure,
+            } => Outcome::Manifests {
+                model: FileModel::read(
+                    id,
+                    &stream.tree,
+                    &objects,
+                    &self.kinds,
+                    self.default_namespace,
+                ),
+                ignored_documents,
+                failure,
+            },
+            Loaded::Skipped(skip) => Outcome::Skipped(skip),
+            Loaded::Failed(failure) => Outcome::Failed(failure),
+        }
     }
 }
 
@@ -341,21 +373,4 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
     Ok(bytes)
-}
-
-fn outcome(id: FileId, loaded: Loaded, kinds: &WorkloadKinds) -> Outcome {
-    match loaded {
-        Loaded::Manifests {
-            stream,
-            objects,
-            ignored_documents,
-            failure,
-        } => Outcome::Manifests {
-            model: FileModel::read(id, &stream.tree, &objects, kinds),
-            ignored_documents,
-            failure,
-        },
-        Loaded::Skipped(skip) => Outcome::Skipped(skip),
-        Loaded::Failed(failure) => Outcome::Failed(failure),
-    }
 }

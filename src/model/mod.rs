@@ -3,6 +3,7 @@
 
 pub mod field;
 pub mod object;
+pub mod rbac;
 pub mod secret;
 pub mod service_account;
 pub mod workload;
@@ -25,10 +26,18 @@ pub struct FileModel {
     pub workloads: Vec<Workload>,
     pub service_accounts: Vec<ServiceAccount>,
     pub token_secrets: Vec<TokenSecret>,
+    pub roles: Vec<rbac::Role>,
+    pub bindings: Vec<rbac::Binding>,
 }
 
 impl FileModel {
-    pub fn read(file: FileId, tree: &Tree, roots: &[NodeId], kinds: &WorkloadKinds) -> FileModel {
+    pub fn read(
+        file: FileId,
+        tree: &Tree,
+        roots: &[NodeId],
+        kinds: &WorkloadKinds,
+        default_namespace: &str,
+    ) -> FileModel {
         let mut model = FileModel::default();
         for &root in roots {
             let node = tree.node(root);
@@ -41,6 +50,14 @@ impl FileModel {
                 model
                     .service_accounts
                     .push(ServiceAccount::read(file, meta, node));
+            } else if rbac::is_rbac(&meta) {
+                if let Some(role) = rbac::Role::read(file, &meta, node) {
+                    model.roles.push(role);
+                } else if let Some(binding) =
+                    rbac::Binding::read(file, &meta, node, default_namespace)
+                {
+                    model.bindings.push(binding);
+                }
             } else if let Some(secret) = TokenSecret::read(file, &meta, node) {
                 model.token_secrets.push(secret);
             } else if let Some(pod_spec_path) = kinds.pod_spec_path(&meta) {
@@ -59,5 +76,7 @@ impl FileModel {
         self.workloads.extend(other.workloads);
         self.service_accounts.extend(other.service_accounts);
         self.token_secrets.extend(other.token_secrets);
+        self.roles.extend(other.roles);
+        self.bindings.extend(other.bindings);
     }
 }

@@ -72,8 +72,21 @@ impl ObjectMeta {
         }
     }
 
+    /// The object's namespace: `metadata.namespace`, else the default namespace, and
+    /// empty for cluster-scoped kinds.
     pub fn namespace_or<'a>(&'a self, default_namespace: &'a str) -> &'a str {
+        if self.is_cluster_scoped() {
+            return "";
+        }
         self.namespace.as_deref().unwrap_or(default_namespace)
+    }
+
+    /// Kinds without a namespace (those tokenguard reports on or resolves).
+    pub fn is_cluster_scoped(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "ClusterRole" | "ClusterRoleBinding" | "Namespace" | "Node" | "PersistentVolume"
+        )
     }
 
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.

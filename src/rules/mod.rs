@@ -2,23 +2,28 @@
 //! (printed by `explain` and used as SARIF `help.markdown`) and its check.
 
 mod tg000_manifest_unreadable;
-mod tg001_token_automount_untrusted;
+pub(crate) mod tg001_token_automount_untrusted;
 mod tg002_service_account_automount_enabled;
 mod tg003_projected_token_untrusted;
 mod tg004_projected_token_long_lived;
 mod tg005_legacy_token_secret;
+mod tg006_token_creation_rbac;
+mod tg007_token_secret_read_rbac;
+mod tg008_ineffective_token_rbac;
 mod tg009_unknown_service_account;
 mod tg010_ambiguous_automount_value;
 mod tg011_deprecated_service_account_field;
 mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
+mod tg014_privileged_token_automount_untrusted;
 
 use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
+use crate::model::rbac::Binding;
 use crate::model::{FileModel, ObjectMeta};
-use crate::{FileId, yaml::Span};
+use crate::{FileId, SourceFile, yaml::Span};
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -49,11 +54,15 @@ pub static ALL: &[&Rule] = &[
     &tg003_projected_token_untrusted::RULE,
     &tg004_projected_token_long_lived::RULE,
     &tg005_legacy_token_secret::RULE,
+    &tg006_token_creation_rbac::RULE,
+    &tg007_token_secret_read_rbac::RULE,
+    &tg008_ineffective_token_rbac::RULE,
     &tg009_unknown_service_account::RULE,
     &tg010_ambiguous_automount_value::RULE,
     &tg011_deprecated_service_account_field::RULE,
     &tg012_exemption_expired::RULE,
     &tg013_trust_entry_unused::RULE,
+    &tg014_privileged_token_automount_untrusted::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -64,6 +73,7 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
 
 /// What the rules read: the model of every scanned file and the facts across them.
 pub struct Context<'a> {
+    pub files: &'a [SourceFile],
     pub model: &'a FileModel,
     pub failures: &'a [(FileId, LoadFailure)],
     pub index: &'a Index<'a>,
@@ -85,15 +95,43 @@ impl Context<'_> {
         }
     }
 
-    /// `Deployment prod/api`, as messages name objects.
-    pub fn describe(&self, meta: &ObjectMeta) -> String {
+    /// `path:line` of a position, as messages cite other objects.
+    pub fn cite(&self, file: FileId, span: Span) -> String {
+        format!("{}:{}", self.files[file.0 as usize].path, span.start.line)
+    }
+
+    /// `ClusterRoleBinding ci/deployer (rbac.yaml:12)`.
+    pub fn describe_binding(&self, binding: &Binding) -> String {
         format!(
-            "{} {}/{}",
-            meta.kind,
-            meta.namespace_or(self.default_namespace),
-            meta.name
+            "{} ({})",
+            self.describe(&binding.meta),
+            self.cite(binding.file, binding.meta.name_region)
         )
     }
+
+    /// `Deployment prod/api`, as messages name objects.
+    pub fn describe(&self, meta: &ObjectMeta) -> String {
+        match meta.namespace_or(self.default_namespace) {
+            "" => format!("{} {}", meta.kind, meta.name),
+            namespace => format!("{} {namespace}/{}", meta.kind, meta.name),
+        }
+    }
+}
+
+/// Joins the first few items with `; ` and says how many more there are, so that a
+/// repository with many copies of one object keeps messages readable.
+pub fn summarize(items: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if items.len() > SHOWN {
+        text += &format!("; and {} more", items.len() - SHOWN);
+    }
+    text
 }
 
 pub fn at(file: FileId, region: Span) -> Location {

@@ -1,7 +1,9 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, at, summarize};
 use crate::finding::{Finding, Level};
+use crate::index::BoundGrants;
 use crate::model::Workload;
-use crate::resolve::{Decision, token_verdict};
+use crate::model::rbac::Binding;
+use crate::resolve::{Decision, TokenVerdict, token_verdict};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -76,16 +78,25 @@ mounted where necessary";
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for workload in &ctx.model.workloads {
-        if let Some(finding) = check_workload(ctx, workload) {
-            out.push(finding);
+        if let Some(exposure) = exposure(ctx, workload)
+            && exposure.powerful.is_empty()
+        {
+            out.push(exposure.finding(ctx, &RULE.meta, workload));
         }
     }
 }
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload) -> Option<Finding> {
+/// A workload whose pods get an automounted token for an untrusted service account,
+/// with the RBAC the scan gives that service account (TG001, or TG014 when powerful).
+pub(super) struct Exposure<'m> {
+    verdict: TokenVerdict<'m>,
+    pub(super) powerful: Vec<BoundGrants<'m>>,
+    other_bindings: Vec<&'m Binding>,
+}
+
+pub(super) fn exposure<'m>(ctx: &'m Context<'m>, workload: &'m Workload) -> Option<Exposure<'m>> {
     let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-    let pod = &workload.pod;
-    if !verdict.decision.automounts() || pod.every_container_mounts_token_dir() {
+    if !verdict.decision.automounts() || workload.pod.every_container_mounts_token_dir() {
         return None;
     }
     if ctx
@@ -95,47 +106,112 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload) -> Option<Finding> {
     {
         return None;
     }
-    let identity = verdict.identity();
-    let receivers = pod.token_receivers();
-    let containers = if receivers.len() < pod.containers.len() {
-        let names: Vec<&str> = receivers.iter().map(|c| c.name.as_str()).collect();
-        format!(" (containers {})", names.join(", "))
-    } else {
-        String::new()
-    };
-    let fix = match verdict.decision {
-        Decision::Default | Decision::ServiceAccountConflict | Decision::ServiceAccount(_) => {
-            "Set automountServiceAccountToken: false in the pod spec or on the service account"
-        }
-        Decision::PodSpec(_) => "Set automountServiceAccountToken: false in the pod spec",
-    };
-    let message = format!(
-        "{} mounts an API token{containers} for service account {identity}, which is not trusted: {}. {fix}, or trust {identity} in .tokenguard.yaml.",
-        ctx.describe(&workload.meta),
-        verdict.explain(pod),
-    );
-    let region = pod
-        .automount
-        .as_ref()
-        .map(|f| f.region)
-        .or_else(|| pod.service_account_field().map(|f| f.region))
-        .unwrap_or(pod.spec_key);
-    let mut finding = Finding::new(&RULE.meta, at(workload.file, region), message)
-        .object(ctx.object_ref(&workload.meta))
-        .service_account(identity.clone());
-    for sa in verdict.definitions {
-        let setting = match sa.automount.as_ref().and_then(|f| f.value) {
-            Some(v) => format!("sets automountServiceAccountToken: {v}"),
-            None => "does not set automountServiceAccountToken".to_owned(),
+    let powerful = ctx
+        .index
+        .powerful_grants(verdict.namespace, verdict.service_account);
+    let other_bindings = ctx
+        .index
+        .bindings_of_service_account(verdict.namespace, verdict.service_account)
+        .into_iter()
+        .filter(|b| !powerful.iter().any(|p| std::ptr::eq(p.binding, *b)))
+        .collect();
+    Some(Exposure {
+        verdict,
+        powerful,
+        other_bindings,
+    })
+}
+
+impl Exposure<'_> {
+    pub(super) fn finding(
+        &self,
+        ctx: &Context<'_>,
+        rule: &'static RuleMeta,
+        workload: &Workload,
+    ) -> Finding {
+        let verdict = &self.verdict;
+        let pod = &workload.pod;
+        let identity = verdict.identity();
+        let receivers = pod.token_receivers();
+        let containers = if receivers.len() < pod.containers.len() {
+            let names: Vec<&str> = receivers.iter().map(|c| c.name.as_str()).collect();
+            format!(" (containers {})", names.join(", "))
+        } else {
+            String::new()
         };
-        let region = sa
+        let rbac = if self.powerful.is_empty() {
+            String::new()
+        } else {
+            let grants: Vec<String> = self
+                .powerful
+                .iter()
+                .map(|p| {
+                    let grants: Vec<String> = p.grants.iter().map(ToString::to_string).collect();
+                    format!(
+                        "{} grants {}",
+                        ctx.describe_binding(p.binding),
+                        grants.join(", ")
+                    )
+                })
+                .collect();
+            format!(" and is bound to powerful RBAC ({})", summarize(&grants))
+        };
+        let other = if self.other_bindings.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = self
+                .other_bindings
+                .iter()
+                .map(|b| ctx.describe_binding(b))
+                .collect();
+            format!(" It is also bound by {}.", summarize(&names))
+        };
+        let fix = match verdict.decision {
+            Decision::Default | Decision::ServiceAccountConflict | Decision::ServiceAccount(_) => {
+                "Set automountServiceAccountToken: false in the pod spec or on the service account"
+            }
+            Decision::PodSpec(_) => "Set automountServiceAccountToken: false in the pod spec",
+        };
+        let message = format!(
+            "{} mounts an API token{containers} for service account {identity}, which is not trusted{rbac}: {}.{other} {fix}, or trust {identity} in .tokenguard.yaml.",
+            ctx.describe(&workload.meta),
+            verdict.explain(pod),
+        );
+        let region = pod
             .automount
             .as_ref()
-            .map_or(sa.meta.name_region, |f| f.region);
-        finding = finding.related(
-            at(sa.file, region),
-            format!("ServiceAccount {identity} {setting}"),
-        );
+            .map(|f| f.region)
+            .or_else(|| pod.service_account_field().map(|f| f.region))
+            .unwrap_or(pod.spec_key);
+        let mut finding = Finding::new(rule, at(workload.file, region), message)
+            .object(ctx.object_ref(&workload.meta))
+            .service_account(identity.clone());
+        for sa in verdict.definitions {
+            let setting = match sa.automount.as_ref().and_then(|f| f.value) {
+                Some(v) => format!("sets automountServiceAccountToken: {v}"),
+                None => "does not set automountServiceAccountToken".to_owned(),
+            };
+            let region = sa
+                .automount
+                .as_ref()
+                .map_or(sa.meta.name_region, |f| f.region);
+            finding = finding.related(
+                at(sa.file, region),
+                format!("ServiceAccount {identity} {setting}"),
+            );
+        }
+        for bound in &self.powerful {
+            let binding = bound.binding;
+            finding = finding.related(
+                at(binding.file, binding.meta.name_region),
+                format!(
+                    "{} binds {identity} to {} {}",
+                    ctx.describe(&binding.meta),
+                    binding.role_kind,
+                    binding.role_name
+                ),
+            );
+        }
+        finding
     }
-    Some(finding)
 }

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, at, summarize};
 use crate::finding::{Finding, Level};
 use crate::resolve::token_verdict;
 
@@ -72,6 +72,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let identity = verdict.identity();
+        let bindings: Vec<String> = ctx
+            .index
+            .bindings_of_service_account(verdict.namespace, verdict.service_account)
+            .into_iter()
+            .map(|b| ctx.describe_binding(b))
+            .collect();
+        let bound = if bindings.is_empty() {
+            String::new()
+        } else {
+            format!(" It is bound by {}.", summarize(&bindings))
+        };
         for token in &workload.pod.projected_tokens {
             let audience = token
                 .audience
@@ -80,7 +91,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("audience `{a}`")
                 });
             let message = format!(
-                "{} mounts a projected service account token (volume `{}`, {audience}, valid for {} s) for service account {identity}, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says. Remove the serviceAccountToken source, or trust {identity} in .tokenguard.yaml.",
+                "{} mounts a projected service account token (volume `{}`, {audience}, valid for {} s) for service account {identity}, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says.{bound} Remove the serviceAccountToken source, or trust {identity} in .tokenguard.yaml.",
                 ctx.describe(&workload.meta),
                 token.volume,
                 token.expiration_seconds(),

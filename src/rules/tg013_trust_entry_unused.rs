@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
         name: "trust-entry-unused",
         level: Level::Note,
         security_severity: "1.0",
-        summary: "A trusted entry of the config matches no service account in the scan.",
-        description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests. Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
+        summary: "A trusted or tokenCreators entry of the config matches nothing in the scan.",
+        description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests, or a tokenCreators entry matches no subject of any binding. Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "configuration"],
@@ -23,7 +23,9 @@ const HELP: &str = r#"## TG013 trust-entry-unused
 
 **What it finds.** A `trusted` entry in `.tokenguard.yaml` whose `serviceAccount` pattern
 matches no service account seen in the scan: neither a `ServiceAccount` object nor the
-service account of any workload. The finding points at the entry in the config file.
+service account of any workload; or a `tokenCreators` entry whose `subject` matches no
+subject of any RoleBinding or ClusterRoleBinding in the scan. The finding points at the
+entry in the config file.
 
 **Why it matters.** Trust that nothing uses is a standing approval for whichever workload
 takes the name next, and a typo in a pattern silently trusts nothing while reviewers think
@@ -74,6 +76,32 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let message = format!(
             "The trusted entry `{}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
+            entry.pattern
+        );
+        out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
+    }
+    let subjects: BTreeSet<String> = ctx
+        .model
+        .bindings
+        .iter()
+        .flat_map(|b| &b.subjects)
+        .flat_map(|s| {
+            let service_account = s
+                .as_service_account()
+                .map(|(ns, name)| format!("ServiceAccount:{ns}/{name}"));
+            [Some(s.config_form()), service_account]
+        })
+        .flatten()
+        .collect();
+    for entry in &ctx.config.token_creators {
+        if subjects
+            .iter()
+            .any(|subject| entry.matcher.is_match(subject))
+        {
+            continue;
+        }
+        let message = format!(
+            "The tokenCreators entry `{}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
             entry.pattern
         );
         out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));

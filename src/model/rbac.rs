@@ -1,0 +1,255 @@
+//! RBAC objects: Roles and ClusterRoles with their rules, RoleBindings and
+//! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
+
+use super::field::key_value_region;
+use super::object::ObjectMeta;
+use crate::FileId;
+use crate::yaml::{NodeRef, Span};
+
+const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
+/// A Role or ClusterRole.
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub file: FileId,
+    pub meta: ObjectMeta,
+    pub cluster: bool,
+    pub labels: Vec<(String, String)>,
+    pub rules: Vec<PolicyRule>,
+    /// `aggregationRule.clusterRoleSelectors[].matchLabels`: this ClusterRole's rules are
+    /// those of every ClusterRole whose labels match one of the selectors.
+    pub aggregation: Vec<Vec<(String, String)>>,
+}
+
+/// One entry of `rules`.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyRule {
+    pub verbs: Vec<String>,
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+    /// The `verbs` key (TG006, TG007 point here).
+    pub verbs_key: Span,
+    /// The `resources` key (TG008 points here).
+    pub resources_key: Span,
+}
+
+impl PolicyRule {
+    /// The API server's authorization check for one request attribute set.
+    pub fn allows(
+        &self,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        subresource: Option<&str>,
+    ) -> bool {
+        let any = |list: &[String], want: &str| list.iter().any(|v| v == "*" || v == want);
+        any(&self.verbs, verb)
+            && any(&self.api_groups, group)
+            && self
+                .resources
+                .iter()
+                .any(|r| match (r.as_str(), subresource) {
+                    ("*", _) => true,
+                    (r, None) => r == resource,
+                    (r, Some(sub)) => r
+                        .strip_suffix(sub)
+                        .and_then(|rest| rest.strip_suffix('/'))
+                        .is_some_and(|res| res == resource || res == "*"),
+                })
+    }
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub file: FileId,
+    pub meta: ObjectMeta,
+    pub cluster: bool,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    pub role_name: String,
+    pub subjects: Vec<Subject>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// `namespace` is already defaulted to the binding's namespace where it is missing.
+    ServiceAccount {
+        namespace: String,
+        name: String,
+    },
+    User(String),
+    Group(String),
+}
+
+impl Subject {
+    /// `ServiceAccount:NS/NAME`, `User:NAME` or `Group:NAME`, as `tokenCreators` names them.
+    pub fn config_form(&self) -> String {
+        match self {
+            Subject::ServiceAccount { namespace, name } => {
+                format!("ServiceAccount:{namespace}/{name}")
+            }
+            Subject::User(name) => format!("User:{name}"),
+            Subject::Group(name) => format!("Group:{name}"),
+        }
+    }
+
+    /// The subject as a service account, if it is one under any of its spellings.
+    pub fn as_service_account(&self) -> Option<(String, String)> {
+        match self {
+            Subject::ServiceAccount { namespace, name } => Some((namespace.clone(), name.clone())),
+            Subject::User(user) => {
+                let rest = user.strip_prefix("system:serviceaccount:")?;
+                let (namespace, name) = rest.split_once(':')?;
+                Some((namespace.to_owned(), name.to_owned()))
+            }
+            Subject::Group(_) => None,
+        }
+    }
+}
+
+pub fn is_rbac(meta: &ObjectMeta) -> bool {
+    meta.group() == RBAC_GROUP
+}
+
+fn strings(node: Option<NodeRef<'_>>) -> Vec<String> {
+    node.into_iter()
+        .flat_map(|n| n.items())
+        .filter_map(|i| i.scalar().map(|s| s.text.to_owned()))
+        .collect()
+}
+
+fn labels(node: Option<NodeRef<'_>>) -> Vec<(String, String)> {
+    node.into_iter()
+        .flat_map(|n| n.entries())
+        .filter_map(|(k, v)| Some((k.scalar()?.text.to_owned(), v.scalar()?.text.to_owned())))
+        .collect()
+}
+
+impl Role {
+    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>) -> Option<Role> {
+        let cluster = match meta.kind.as_str() {
+            "Role" => false,
+            "ClusterRole" => true,
+            _ => return None,
+        };
+        let rules = root
+            .get("rules")
+            .into_iter()
+            .flat_map(|r| r.items())
+            .map(|rule| {
+                let region = |key: &str| {
+                    rule.entry(key)
+                        .map_or(rule.span(), |(k, v)| key_value_region(k, v))
+                };
+                PolicyRule {
+                    verbs: strings(rule.get("verbs")),
+                    api_groups: strings(rule.get("apiGroups")),
+                    resources: strings(rule.get("resources")),
+                    resource_names: strings(rule.get("resourceNames")),
+                    verbs_key: region("verbs"),
+                    resources_key: region("resources"),
+                }
+            })
+            .collect();
+        let aggregation = root
+            .get("aggregationRule")
+            .and_then(|a| a.get("clusterRoleSelectors"))
+            .into_iter()
+            .flat_map(|s| s.items())
+            .map(|selector| labels(selector.get("matchLabels")))
+            .collect();
+        Some(Role {
+            file,
+            meta: meta.clone(),
+            cluster,
+            labels: labels(root.get("metadata").and_then(|m| m.get("labels"))),
+            rules,
+            aggregation,
+        })
+    }
+}
+
+impl Binding {
+    pub fn read(
+        file: FileId,
+        meta: &ObjectMeta,
+        root: NodeRef<'_>,
+        default_namespace: &str,
+    ) -> Option<Binding> {
+        let cluster = match meta.kind.as_str() {
+            "RoleBinding" => false,
+            "ClusterRoleBinding" => true,
+            _ => return None,
+        };
+        let role_ref = root.get("roleRef")?;
+        let text = |node: NodeRef<'_>, key: &str| {
+            node.get(key)
+                .and_then(|v| v.scalar())
+                .map(|s| s.text.to_owned())
+        };
+        let binding_namespace = meta.namespace_or(default_namespace);
+        let subjects = root
+            .get("subjects")
+            .into_iter()
+            .flat_map(|s| s.items())
+            .filter_map(|s| {
+                let name = text(s, "name")?;
+                Some(match text(s, "kind")?.as_str() {
+                    "ServiceAccount" => Subject::ServiceAccount {
+                        namespace: text(s, "namespace")
+                            .filter(|ns| !ns.is_empty())
+                            .unwrap_or_else(|| binding_namespace.to_owned()),
+                        name,
+                    },
+                    "User" => Subject::User(name),
+                    "Group" => Subject::Group(name),
+                    _ => return None,
+                })
+            })
+            .collect();
+        Some(Binding {
+            file,
+            meta: meta.clone(),
+            cluster,
+            role_kind: text(role_ref, "kind")?,
+            role_name: text(role_ref, "name")?,
+            subjects,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PolicyRule;
+
+    fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
+        let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect();
+        PolicyRule {
+            verbs: owned(verbs),
+            api_groups: owned(groups),
+            resources: owned(resources),
+            ..PolicyRule::default()
+        }
+    }
+
+    #[test]
+    fn resource_matching_is_the_api_servers() {
+        let token = |r: &PolicyRule| r.allows("create", "", "serviceaccounts", Some("token"));
+        assert!(token(&rule(&["create"], &[""], &["serviceaccounts/token"])));
+        assert!(token(&rule(&["*"], &["*"], &["*"])));
+        assert!(token(&rule(&["create"], &[""], &["*/token"])));
+        assert!(
+            !token(&rule(&["create"], &[""], &["serviceaccounts/*"])),
+            "not a wildcard"
+        );
+        assert!(
+            !token(&rule(&["create"], &[""], &["serviceaccounts"])),
+            "the parent does not cover subresources"
+        );
+        assert!(!token(&rule(&["get"], &[""], &["serviceaccounts/token"])));
+        assert!(!token(&rule(&["*"], &["apps"], &["*"])));
+        assert!(rule(&["*"], &["apps"], &["*"]).allows("create", "apps", "deployments", None));
+    }
+}

@@ -1,0 +1,73 @@
+use super::{Context, Rule, RuleMeta, at};
+use crate::finding::{Finding, Level};
+use crate::rbac;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG008",
+        name: "ineffective-token-rbac",
+        level: Level::Warning,
+        security_severity: "4.0",
+        summary: "An RBAC rule names a token resource that does not exist, so it grants or restricts nothing.",
+        description: "The rule's resources name something that looks like the token API but is not a Kubernetes resource (serviceaccounttokens, serviceaccounttoken, serviceaccount/token, tokens, tokenrequests), or serviceaccounts/*, which is not a wildcard. The API server matches resource names literally, so the rule has no effect and the intent behind it is not enforced.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources",
+        tags: &["security", "kubernetes", "rbac", "correctness"],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG008 ineffective-token-rbac
+
+**What it finds.** A Role or ClusterRole rule whose `resources` include a name that looks
+like the token API but matches nothing: `serviceaccounttokens`, `serviceaccounttoken`,
+`serviceaccount/token`, `tokens`, `tokenrequests`, or `serviceaccounts/*`. The last is not
+a wildcard: the API server matches `*/subresource` and `*`, but `serviceaccounts/*` only
+matches a subresource literally named `*`.
+
+**Why it matters.** Such a rule silently grants nothing, so whatever it was meant to allow
+fails at run time, and a reviewer who reads it as "may mint tokens" (or an auditor who
+reads it as "cannot") is wrong. Policies copied from guides that name
+`serviceaccounttokens` are a common source.
+
+**How to fix.** Name the real subresource:
+
+```yaml
+# before
+- apiGroups: [""]
+  resources: ["serviceaccounttokens"]
+  verbs: ["create"]
+# after
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]
+```
+
+(then TG006 judges who may mint tokens).
+
+**How to suppress.** `tokenguard.dev/ignore-TG008: "<reason>"` on the Role.
+
+**References.** [RBAC: referring to resources](https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for role in &ctx.model.roles {
+        for (index, rule) in role.rules.iter().enumerate() {
+            for resource in &rule.resources {
+                let Some(why) = rbac::token_lookalike(resource) else {
+                    continue;
+                };
+                let message = format!(
+                    "{} rule {} names the resource `{resource}`, which {why}, so the rule grants nothing for it. The token API is the subresource serviceaccounts/token.",
+                    ctx.describe(&role.meta),
+                    index + 1,
+                );
+                out.push(
+                    Finding::new(&RULE.meta, at(role.file, rule.resources_key), message)
+                        .object(ctx.object_ref(&role.meta))
+                        .detail(&format!("rule {} {resource}", index + 1)),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+use super::tg001_token_automount_untrusted::exposure;
+use super::{Context, Rule, RuleMeta};
+use crate::finding::{Finding, Level};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "TG014",
+        name: "privileged-token-automount-untrusted",
+        level: Level::Error,
+        security_severity: "9.5",
+        summary: "A workload of an untrusted service account with powerful RBAC gets an automounted API token.",
+        description: "What TG001 finds, and the service account is bound in the scanned manifests to a powerful grant: everything, reading secrets, minting tokens, creating pods or workloads, pods/exec, pods/attach, nodes/proxy, impersonate, escalate, bind or cluster-admin. A compromised container can take over the namespace or the cluster.",
+        help: HELP,
+        help_uri: "https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
+        tags: &[
+            "security",
+            "kubernetes",
+            "service-account",
+            "rbac",
+            "cis-5.1.1",
+            "cis-5.1.6",
+        ],
+    },
+    check,
+};
+
+const HELP: &str = r#"## TG014 privileged-token-automount-untrusted
+
+**What it finds.** Exactly what TG001 finds (a workload whose pods get an automounted API
+token for a service account that is not trusted), when that service account is bound by a
+RoleBinding or ClusterRoleBinding in the scan to a powerful grant:
+
+- everything (`*` verbs on `*` resources in `*` groups), or the `cluster-admin` ClusterRole;
+- reading secrets; minting tokens (`create` on `serviceaccounts/token`);
+- `create` on pods or workload kinds; `pods/exec`; `pods/attach`; `nodes/proxy`;
+- `impersonate`, `escalate`, `bind`.
+
+It is reported instead of TG001 so that the dashboard ranks it critical. The message lists
+the grants and the bindings that give them, with file and line; the SARIF result links the
+bindings as related locations.
+
+**Why it matters.** The token in the container is as powerful as its RBAC. With these
+grants, code execution in the pod becomes control over the namespace or the whole cluster
+(CIS Kubernetes Benchmark 5.1.1, 5.1.6).
+
+**How to fix.** First turn the token off where it is not needed:
+
+```yaml
+spec:
+  template:
+    spec:
+      automountServiceAccountToken: false
+```
+
+If the workload does need the API, give it a dedicated service account with the least
+RBAC it needs (not `cluster-admin`, not `*`), and trust that account in
+`.tokenguard.yaml` with a reason.
+
+**How to suppress.** Trust the service account, or add an `exemptions` entry with a reason
+and an expiry date.
+
+**References.** CIS Kubernetes Benchmark 5.1.1, 5.1.6;
+[RBAC good practices](https://kubernetes.io/docs/concepts/security/rbac-good-practices/).
+"#;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for workload in &ctx.model.workloads {
+        if let Some(exposure) = exposure(ctx, workload)
+            && !exposure.powerful.is_empty()
+        {
+            out.push(exposure.finding(ctx, &RULE.meta, workload));
+        }
+    }
+}
