@@ -68,6 +68,9 @@ pub struct ScanArgs {
     /// Also write SARIF to FILE.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -110,6 +113,7 @@ pub struct ScanArgs {
 pub enum FormatArg {
     Text,
     Sarif,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -209,6 +213,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Json => Format::Json,
     };
     let color = match args.color {
         ColorArg::Always => true,
@@ -252,6 +257,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     }
     if let Some(path) = &args.sarif {
         write_file(path, Format::Sarif, &report, &report_options)?;
+    }
+    if let Some(path) = &args.json {
+        write_file(path, Format::Json, &report, &report_options)?;
     }
     Ok(fails(&report, args.fail_on))
 }

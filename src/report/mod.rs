@@ -1,5 +1,6 @@
 //! Output formats, one file each. Reports only present what the scan decided.
 
+pub mod json;
 pub mod sarif;
 pub mod text;
 
@@ -11,6 +12,7 @@ use crate::Report;
 pub enum Format {
     Text,
     Sarif,
+    Json,
 }
 
 /// Options that shape outputs but not verdicts.
@@ -36,5 +38,6 @@ pub fn write(
     match format {
         Format::Text => text::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::Json => json::write(report, options, out),
     }
 }

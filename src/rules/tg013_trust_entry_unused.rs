@@ -45,8 +45,9 @@ trusted:
     reason: scrapes metrics
 ```
 
-When a scan covers only part of a repository, entries for the other parts are reported;
-scan the whole repository, or turn the rule off with `rules: {TG013: off}`.
+**How to suppress.** When a scan covers only part of a repository, entries for the other
+parts are reported: scan the whole repository, or turn the rule off with
+`rules: {TG013: off}`.
 
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
