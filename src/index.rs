@@ -15,6 +15,27 @@ pub struct Index<'m> {
     cluster_roles: HashMap<&'m str, &'m Role>,
     bindings: &'m [Binding],
     default_namespace: &'m str,
+    /// Indexes into `bindings`, built once so lookups do not scan every binding.
+    by_subject: SubjectBindings<'m>,
+    /// Role identity -> bindings that hand out its rules, directly or by aggregation.
+    by_role: HashMap<RoleKey<'m>, Vec<usize>>,
+    /// Per binding: the powerful grants of its role, sorted.
+    binding_grants: Vec<Vec<Grant>>,
+}
+
+/// A role as the API server identifies it: (cluster-scoped, namespace, name). Copies of
+/// one role in several files share their bindings.
+type RoleKey<'m> = (bool, &'m str, &'m str);
+
+/// Bindings by the service accounts their subjects cover.
+#[derive(Default)]
+struct SubjectBindings<'m> {
+    /// (namespace, name) of a ServiceAccount subject (or `system:serviceaccount:` user).
+    service_account: HashMap<(String, String), Vec<usize>>,
+    /// `system:serviceaccounts:NS`.
+    namespace: HashMap<&'m str, Vec<usize>>,
+    /// `system:serviceaccounts` and `system:authenticated`.
+    everyone: Vec<usize>,
 }
 
 /// What a binding's `roleRef` points at.
@@ -56,13 +77,34 @@ impl<'m> Index<'m> {
                     .or_insert(role);
             }
         }
-        Index {
+        let mut index = Index {
             service_accounts,
             roles,
             cluster_roles,
             bindings: &model.bindings,
             default_namespace,
+            by_subject: SubjectBindings::default(),
+            by_role: HashMap::new(),
+            binding_grants: Vec::with_capacity(model.bindings.len()),
+        };
+        for (i, binding) in model.bindings.iter().enumerate() {
+            for subject in &binding.subjects {
+                index.by_subject.add(subject, i);
+            }
+            let grants = index.grants_of(binding);
+            index.binding_grants.push(grants);
+            if let RoleTarget::Scanned(role) = index.role_of(binding) {
+                let mut targets = vec![index.key(role)];
+                targets.extend(index.aggregated(role).map(|member| index.key(member)));
+                for target in targets {
+                    let list = index.by_role.entry(target).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
         }
+        index
     }
 
     /// Every definition of the service account, in file order.
@@ -93,6 +135,14 @@ impl<'m> Index<'m> {
         }
     }
 
+    fn key(&self, role: &'m Role) -> RoleKey<'m> {
+        (
+            role.cluster,
+            role.meta.namespace_or(self.default_namespace),
+            role.meta.name.as_str(),
+        )
+    }
+
     /// The ClusterRoles whose rules an aggregated ClusterRole collects.
     fn aggregated(&self, role: &'m Role) -> impl Iterator<Item = &'m Role> + '_ {
         self.cluster_roles
@@ -113,60 +163,90 @@ impl<'m> Index<'m> {
     }
 
     /// Bindings that hand out a role's rules: those that reference it, and those that
-    /// reference a ClusterRole aggregating it.
-    pub fn bindings_of(&self, role: &Role) -> Vec<&'m Binding> {
-        self.bindings
-            .iter()
-            .filter(|b| match self.role_of(b) {
-                RoleTarget::Scanned(target) => {
-                    std::ptr::eq(target, role) || (role.cluster && aggregates(target, role))
-                }
-                _ => false,
+    /// reference a ClusterRole aggregating it; in file order.
+    pub fn bindings_of(&self, role: &'m Role) -> Vec<&'m Binding> {
+        self.by_role
+            .get(&self.key(role))
+            .map_or_else(Vec::new, |list| {
+                list.iter().map(|&i| &self.bindings[i]).collect()
             })
-            .collect()
+    }
+
+    /// What a binding's role grants that makes a token powerful.
+    fn grants_of(&self, binding: &Binding) -> Vec<Grant> {
+        let mut grants: Vec<Grant> = match self.role_of(binding) {
+            RoleTarget::Scanned(role) => self
+                .effective_rules(role)
+                .into_iter()
+                .flat_map(rbac::grants)
+                .collect(),
+            RoleTarget::BuiltIn(grants) => grants.to_vec(),
+            RoleTarget::Missing => Vec::new(),
+        };
+        grants.sort();
+        grants.dedup();
+        grants
     }
 
     /// The bindings that give the service account powerful grants, in file order.
     pub fn powerful_grants(&self, namespace: &str, name: &str) -> Vec<BoundGrants<'m>> {
-        self.bindings_of_service_account(namespace, name)
+        self.binding_indexes(namespace, name)
             .into_iter()
-            .filter_map(|binding| {
-                let mut grants: Vec<Grant> = match self.role_of(binding) {
-                    RoleTarget::Scanned(role) => self
-                        .effective_rules(role)
-                        .into_iter()
-                        .flat_map(rbac::grants)
-                        .collect(),
-                    RoleTarget::BuiltIn(grants) => grants.to_vec(),
-                    RoleTarget::Missing => Vec::new(),
-                };
-                grants.sort();
-                grants.dedup();
-                (!grants.is_empty()).then_some(BoundGrants { binding, grants })
+            .filter(|&i| !self.binding_grants[i].is_empty())
+            .map(|i| BoundGrants {
+                binding: &self.bindings[i],
+                grants: self.binding_grants[i].clone(),
             })
             .collect()
     }
 
-    /// Every binding with a subject that covers the service account.
+    /// Every binding with a subject that covers the service account, in file order.
     pub fn bindings_of_service_account(&self, namespace: &str, name: &str) -> Vec<&'m Binding> {
-        self.bindings
-            .iter()
-            .filter(|b| b.subjects.iter().any(|s| covers(s, namespace, name)))
+        self.binding_indexes(namespace, name)
+            .into_iter()
+            .map(|i| &self.bindings[i])
             .collect()
+    }
+
+    fn binding_indexes(&self, namespace: &str, name: &str) -> Vec<usize> {
+        let subjects = &self.by_subject;
+        let mut found: Vec<usize> = subjects
+            .service_account
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .into_iter()
+            .chain(subjects.namespace.get(namespace))
+            .flatten()
+            .chain(&subjects.everyone)
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 
-/// Whether an RBAC subject includes the service account `namespace/name`.
-pub fn covers(subject: &Subject, namespace: &str, name: &str) -> bool {
-    match subject {
-        Subject::Group(group) => {
-            group == "system:serviceaccounts"
-                || group == "system:authenticated"
-                || group.strip_prefix("system:serviceaccounts:") == Some(namespace)
+impl<'m> SubjectBindings<'m> {
+    fn add(&mut self, subject: &'m Subject, binding: usize) {
+        match subject {
+            Subject::Group(group)
+                if group == "system:serviceaccounts" || group == "system:authenticated" =>
+            {
+                self.everyone.push(binding)
+            }
+            Subject::Group(group) => {
+                if let Some(namespace) = group.strip_prefix("system:serviceaccounts:") {
+                    self.namespace.entry(namespace).or_default().push(binding);
+                }
+            }
+            _ => {
+                if let Some(identity) = subject.as_service_account() {
+                    self.service_account
+                        .entry(identity)
+                        .or_default()
+                        .push(binding);
+                }
+            }
         }
-        _ => subject
-            .as_service_account()
-            .is_some_and(|(ns, n)| ns == namespace && n == name),
     }
 }
 
