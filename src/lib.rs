@@ -275,8 +275,16 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         default_namespace: &default_namespace,
     };
     let mut findings = rules::run(&context);
+    // By path first: standard input comes after the files in `files` but must sort by
+    // its name like any other file (SPEC 3.1).
+    let path = |f: &Finding| files[f.location.file.0 as usize].path.as_str();
     findings.sort_by(|a, b| {
-        (a.location, a.rule.id, &a.message).cmp(&(b.location, b.rule.id, &b.message))
+        (path(a), a.location, a.rule.id, &a.message).cmp(&(
+            path(b),
+            b.location,
+            b.rule.id,
+            &b.message,
+        ))
     });
     stats.elapsed = started.elapsed();
     Ok(Report {
