@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         description: "The pod spec names a service account other than default, but no ServiceAccount of that name exists in the workload's namespace among the scanned manifests. Its automountServiceAccountToken setting is unknown, so tokenguard assumed Kubernetes' default (true) unless the pod spec decides.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
-        tags: &["kubernetes", "service-account", "correctness"],
+        tags: &["security", "kubernetes", "service-account", "correctness"],
     },
     check,
 };

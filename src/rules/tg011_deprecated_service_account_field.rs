@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
         description: "serviceAccount is the deprecated alias of serviceAccountName. Tools that rename service accounts (Kustomize namePrefix/nameSuffix) only update serviceAccountName, so the two can disagree, and reviewers may read the wrong one. Use serviceAccountName.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security",
-        tags: &["kubernetes", "service-account", "deprecated"],
+        tags: &["security", "kubernetes", "service-account", "deprecated"],
     },
     check,
 };
