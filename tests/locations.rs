@@ -36,7 +36,7 @@ fn tg001_prefers_the_automount_key_then_the_service_account_keys_then_the_pod_sp
     );
     for pod in ["with-automount", "with-name", "with-deprecated-field"] {
         let tg001 = result(&sarif, "TG001", &format!("loc/Pod/{pod}"));
-        assert_eq!(related(tg001), [runner.clone()], "{pod}");
+        assert_eq!(related(tg001), std::slice::from_ref(&runner), "{pod}");
     }
     assert_eq!(
         related(result(&sarif, "TG001", "loc/Pod/with-nothing")),
