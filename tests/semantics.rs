@@ -152,13 +152,18 @@ fn a_service_account_counts_only_in_its_own_namespace_and_a_missing_namespace_is
             .contains("which no scanned manifest defines in namespace prod")
     );
     // default/web and web-canary (no namespace) find the ServiceAccount `web` that has no
-    // namespace either: nothing fires for them.
+    // namespace either, and a null namespace (`~`, `null`) is no namespace: the Job
+    // `migrate` finds `migrator`. Nothing fires for them.
     assert!(results(&sarif).iter().all(|r| {
         let object = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
             .as_str()
             .unwrap();
         object.starts_with("prod/")
     }));
+    assert_eq!(
+        summary(&fixture("semantics/namespaces"), &[]),
+        "2 errors, 0 warnings, 2 notes in 3 files (8 objects, 5 workloads, 3 service accounts)"
+    );
 }
 
 #[test]
