@@ -808,3 +808,70 @@ fn explain_of_an_unknown_rule_is_exit_2() {
         "tokenguard: error: unknown rule `TG999`; `tokenguard rules` lists them\n"
     );
 }
+
+#[test]
+fn symbolic_links_are_not_followed_and_never_lead_outside_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(repo.join("apps")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let sa = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: links\n"
+        )
+    };
+    std::fs::write(outside.join("sa.yaml"), sa("outside")).unwrap();
+    std::fs::write(repo.join("apps/sa.yaml"), sa("inside")).unwrap();
+    std::os::unix::fs::symlink("../outside", repo.join("linked-dir")).unwrap();
+    std::os::unix::fs::symlink("../outside/sa.yaml", repo.join("linked-out.yaml")).unwrap();
+    std::os::unix::fs::symlink("apps/sa.yaml", repo.join("linked-in.yaml")).unwrap();
+
+    // The walk reads no link at all.
+    assert_eq!(
+        rows(&scan_sarif(&repo, &[])),
+        expect(&[("TG002", "apps/sa.yaml", 4, 3, 4, 15, "warning")])
+    );
+    // A named link is read only if it stays inside the root; the others are warnings.
+    let out = output(
+        tokenguard()
+            .current_dir(&repo)
+            .args(["scan", "--color", "never", "--root"])
+            .arg(&repo)
+            .args(["linked-in.yaml", "linked-out.yaml", "linked-dir"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("linked-in.yaml:4:3: warning[TG002]: ServiceAccount links/inside "),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("links/outside"));
+    assert!(
+        out.stdout.contains(
+            "warning: linked-out.yaml: not read: a symbolic link to outside the root\nwarning: linked-dir: not read: a symbolic link to outside the root\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_output_file_that_cannot_be_written_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("no-such-dir/out.sarif");
+    let out = scan_text(
+        &fixture("cli/clean"),
+        &["--format", "sarif", "--output", target.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "tokenguard: error: cannot write {}: ",
+            target.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}
