@@ -166,11 +166,18 @@ fn tg011_fires_on_the_deprecated_service_account_field() {
     let sarif = sarif_of("rules/tg011/fires");
     assert_eq!(
         rows(&sarif),
-        expect(&[("TG011", "reporter.yaml", 21, 11, 21, 35, "warning")])
+        expect(&[
+            ("TG011", "reporter.yaml", 21, 11, 21, 35, "warning"),
+            ("TG011", "reporter.yaml", 38, 7, 38, 38, "warning"),
+        ])
     );
     assert_eq!(
         message(result(&sarif, "TG011", "ci/CronJob/nightly-report")),
         "CronJob ci/nightly-report uses the deprecated pod spec field serviceAccount (`reporter`); Kustomize does not rename it. Use serviceAccountName instead."
+    );
+    assert_eq!(
+        message(result(&sarif, "TG011", "ci/Job/backfill")),
+        "Job ci/backfill uses the deprecated pod spec field serviceAccount (`legacy-reporter`); it disagrees with serviceAccountName `reporter`, which Kubernetes uses. Use serviceAccountName instead."
     );
 }
 
