@@ -34,16 +34,16 @@ pub struct PathFilter {
 }
 
 impl PathFilter {
-    /// `include` empty means the default include globs.
+    /// `include` adds to the default include globs (SPEC 3.1: config and CLI add
+    /// includes), it does not replace them.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, DiscoverError> {
-        let defaults: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| (*s).to_owned()).collect();
-        let include = if include.is_empty() {
-            &defaults
-        } else {
-            include
-        };
+        let include: Vec<String> = DEFAULT_INCLUDE
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(include.iter().cloned())
+            .collect();
         Ok(PathFilter {
-            include: glob_set(include)?,
+            include: glob_set(&include)?,
             exclude: glob_set(exclude)?,
         })
     }

@@ -304,11 +304,17 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     };
     let mut findings = rules::run(&context);
     suppress::apply(&mut findings, &config, options.today);
-    let sort_key = |f: &Finding| {
-        let path = files[f.location.file.0 as usize].path.as_str();
-        (path, f.location.region, f.rule.id, f.message.clone())
-    };
-    findings.sort_by_cached_key(sort_key);
+    // By path first: standard input and the config file come after the scanned files in
+    // `files` but must sort by their names like any other file (SPEC 3.1).
+    let path = |f: &Finding| files[f.location.file.0 as usize].path.as_str();
+    findings.sort_by(|a, b| {
+        (path(a), a.location.region, a.rule.id, &a.message).cmp(&(
+            path(b),
+            b.location.region,
+            b.rule.id,
+            &b.message,
+        ))
+    });
     stats.elapsed = started.elapsed();
     Ok(Report {
         root: options.root,

@@ -2,41 +2,35 @@
 //! docs/json-report.schema.json, with suppression state, fingerprints equal to SARIF's,
 //! and statistics that agree with the findings.
 
-use assert_cmd::Command;
+mod common;
+
 use serde_json::Value;
 
-fn run(dir: &str, format: &str) -> Value {
-    let out = Command::cargo_bin("tokenguard")
-        .unwrap()
-        .args([
-            "scan",
-            "--root",
-            dir,
-            dir,
-            "--format",
-            format,
-            "--today",
-            "2026-11-23",
-        ])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+/// The report of `fixtures/REL` in `format`, with exemptions judged on a fixed date.
+fn run(rel: &str, format: &str) -> Value {
+    let dir = common::fixture(rel);
+    let out = common::output(
+        common::tokenguard()
+            .arg("scan")
+            .arg("--root")
+            .arg(&dir)
+            .arg(&dir)
+            .args(["--format", format, "--today", "2026-11-23"]),
+    );
+    assert_eq!(out.stderr, "");
+    serde_json::from_str(&out.stdout).unwrap()
 }
 
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string("docs/json-report.schema.json").unwrap();
+    let text =
+        std::fs::read_to_string(common::repo().join("docs/json-report.schema.json")).unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
 #[test]
 fn json_reports_validate_against_the_documented_schema() {
     let validator = schema();
-    for dir in [
-        "fixtures/demo",
-        "fixtures/suppress",
-        "fixtures/rbac",
-        "fixtures/rules/tg005",
-    ] {
+    for dir in common::FIXTURE_ROOTS {
         let report = run(dir, "json");
         let errors: Vec<String> = validator
             .iter_errors(&report)
@@ -44,15 +38,15 @@ fn json_reports_validate_against_the_documented_schema() {
             .collect();
         assert!(errors.is_empty(), "{dir}: {errors:?}");
     }
-    let mut broken = run("fixtures/demo", "json");
+    let mut broken = run("demo", "json");
     broken["findings"][0]["line"] = Value::from(0);
     assert!(!validator.is_valid(&broken), "the schema rejects line 0");
 }
 
 #[test]
 fn json_findings_carry_suppression_and_sarif_fingerprints() {
-    let json = run("fixtures/suppress", "json");
-    let sarif = run("fixtures/suppress", "sarif");
+    let json = run("suppress", "json");
+    let sarif = run("suppress", "sarif");
     let findings = json["findings"].as_array().unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(findings.len(), results.len());

@@ -1,49 +1,21 @@
 //! RBAC (SPEC 4.6, rules TG006, TG007, TG008, TG014): the API server's matching, bindings
 //! to subjects, tokenCreators and trust, each finding at the exact key SPEC 6 names.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Row, expect, fixture, results, rows, sarif_of, scan_sarif_output};
 use serde_json::Value;
 
 fn sarif() -> Value {
-    let dir = "fixtures/rbac";
-    let out = Command::cargo_bin("tokenguard")
-        .unwrap()
-        .args(["scan", "--root", dir, dir, "--format", "sarif"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-type Row = (String, String, u64, u64, u64, u64, String);
-
-fn rows(sarif: &Value) -> Vec<Row> {
-    results(sarif)
-        .iter()
-        .map(|r| {
-            let loc = &r["locations"][0]["physicalLocation"];
-            let g = &loc["region"];
-            (
-                r["ruleId"].as_str().unwrap().into(),
-                loc["artifactLocation"]["uri"].as_str().unwrap().into(),
-                g["startLine"].as_u64().unwrap(),
-                g["startColumn"].as_u64().unwrap(),
-                g["endLine"].as_u64().unwrap(),
-                g["endColumn"].as_u64().unwrap(),
-                r["level"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
-}
-
-fn results(sarif: &Value) -> &Vec<Value> {
-    sarif["runs"][0]["results"].as_array().unwrap()
+    assert_eq!(scan_sarif_output(&fixture("rbac"), &[]).code, 1);
+    sarif_of("rbac")
 }
 
 fn row(rule: &str, uri: &str, line: u64, col: u64, end: u64, level: &str) -> Row {
-    (rule.into(), uri.into(), line, col, line, end, level.into())
+    expect(&[(rule, uri, line, col, line, end, level)]).remove(0)
 }
 
+/// The message of the result of `rule` that starts on `line`.
 fn message(sarif: &Value, rule: &str, line: u64) -> String {
     results(sarif)
         .iter()
@@ -51,7 +23,7 @@ fn message(sarif: &Value, rule: &str, line: u64) -> String {
             r["ruleId"] == rule
                 && r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
         })
-        .map(|r| r["message"]["text"].as_str().unwrap().to_owned())
+        .map(|r| common::message(r))
         .unwrap_or_else(|| panic!("no {rule} at line {line}"))
 }
 
@@ -158,13 +130,7 @@ fn privileged_automount_replaces_tg001_and_links_the_bindings() {
 
 #[test]
 fn aggregated_cluster_roles_and_built_in_view() {
-    let dir = "fixtures/rbac-aggregation";
-    let out = Command::cargo_bin("tokenguard")
-        .unwrap()
-        .args(["scan", "--root", dir, dir, "--format", "sarif"])
-        .output()
-        .unwrap();
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = sarif_of("rbac-aggregation");
     assert_eq!(
         rows(&sarif),
         vec![

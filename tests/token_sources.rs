@@ -1,102 +1,60 @@
 //! Token sources beside automounting: projected tokens (TG003, TG004) and legacy token
-//! Secrets (TG005), each at the exact key SPEC 6 names.
+//! Secrets (TG005), each at the exact key SPEC 6 names, with their near misses.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-/// (ruleId, uri, startLine, startColumn, endLine, endColumn, level) of every result.
-type Row = (String, String, u64, u64, u64, u64, String);
-
-fn scan(fixture: &str) -> (Vec<Row>, Value, i32) {
-    let dir = format!("fixtures/rules/{fixture}");
-    let out = Command::cargo_bin("tokenguard")
-        .unwrap()
-        .args(["scan", "--root", &dir, &dir, "--format", "sarif"])
-        .output()
-        .unwrap();
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let loc = &r["locations"][0]["physicalLocation"];
-            let region = &loc["region"];
-            (
-                r["ruleId"].as_str().unwrap().to_owned(),
-                loc["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
-                region["startLine"].as_u64().unwrap(),
-                region["startColumn"].as_u64().unwrap(),
-                region["endLine"].as_u64().unwrap(),
-                region["endColumn"].as_u64().unwrap(),
-                r["level"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    (rows, sarif, out.status.code().unwrap())
-}
-
-fn row(rule: &str, uri: &str, start: (u64, u64), end: (u64, u64), level: &str) -> Row {
-    (
-        rule.into(),
-        uri.into(),
-        start.0,
-        start.1,
-        end.0,
-        end.1,
-        level.into(),
-    )
-}
-
-fn message(sarif: &Value, i: usize) -> &str {
-    sarif["runs"][0]["results"][i]["message"]["text"]
-        .as_str()
-        .unwrap()
-}
+use common::{expect, fixture, message, result, rows, sarif_of, scan_sarif_output};
 
 #[test]
 fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says() {
-    let (rows, sarif, code) = scan("tg003");
+    let sarif = sarif_of("rules/tg003");
+    // vault/vault-agent is trusted: its projected token (line 44) is fine.
     assert_eq!(
-        rows,
-        vec![row("TG003", "projected.yaml", (22, 17), (22, 36), "error")]
+        rows(&sarif),
+        expect(&[("TG003", "projected.yaml", 22, 17, 22, 36, "error")])
     );
-    let text = message(&sarif, 0);
-    assert!(text.starts_with("Deployment prod/payments mounts a projected service account token (volume `vault-token`, audience `vault`, valid for 600 s) for service account prod/payments, which is not trusted"), "{text}");
-    assert_eq!(code, 1);
+    let text = message(result(&sarif, "TG003", "prod/Deployment/payments"));
+    assert!(
+        text.starts_with("Deployment prod/payments mounts a projected service account token (volume `vault-token`, audience `vault`, valid for 600 s) for service account prod/payments, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says."),
+        "{text}"
+    );
+    assert_eq!(scan_sarif_output(&fixture("rules/tg003"), &[]).code, 1);
 }
 
 #[test]
 fn projected_token_lifetime_above_the_configured_maximum_is_tg004() {
-    let (rows, sarif, code) = scan("tg004");
+    let sarif = sarif_of("rules/tg004");
+    // 7200 (the maximum) and the 3600 default do not fire.
     assert_eq!(
-        rows,
-        vec![row(
-            "TG004",
-            "lifetimes.yaml",
-            (22, 19),
-            (22, 46),
-            "warning"
-        )]
+        rows(&sarif),
+        expect(&[("TG004", "lifetimes.yaml", 22, 19, 22, 46, "warning")])
     );
-    assert!(message(&sarif, 0).contains("valid for 31536000 s, more than the 7200 s allowed"));
-    assert_eq!(code, 0, "a warning does not fail --fail-on error");
+    let text = message(result(&sarif, "TG004", "batch/Job/exporter"));
+    assert!(
+        text.contains("(volume `long`) valid for 31536000 s, more than the 7200 s allowed"),
+        "{text}"
+    );
+    assert_eq!(
+        scan_sarif_output(&fixture("rules/tg004"), &[]).code,
+        0,
+        "a warning does not fail --fail-on error"
+    );
 }
 
 #[test]
 fn service_account_token_secrets_are_tg005_at_their_type_key() {
-    let (rows, sarif, _) = scan("tg005");
+    let sarif = sarif_of("rules/tg005");
+    // the kubernetes.io/tls Secret does not fire
     assert_eq!(
-        rows,
-        vec![
-            row("TG005", "secrets.yaml", (10, 1), (10, 42), "error"),
-            row("TG005", "secrets.yaml", (16, 1), (16, 44), "error"),
-        ]
+        rows(&sarif),
+        expect(&[
+            ("TG005", "secrets.yaml", 10, 1, 10, 42, "error"),
+            ("TG005", "secrets.yaml", 16, 1, 16, 44, "error"),
+        ])
     );
-    assert!(message(&sarif, 0).contains("for service account ci/ci-deployer"));
-    assert!(message(&sarif, 1).contains("annotation is missing"));
-    assert_eq!(
-        sarif["runs"][0]["results"][0]["properties"]["serviceAccount"],
-        "ci/ci-deployer"
-    );
+    let named = result(&sarif, "TG005", "ci/Secret/ci-deployer-token");
+    assert!(message(named).contains("for service account ci/ci-deployer"));
+    assert_eq!(named["properties"]["serviceAccount"], "ci/ci-deployer");
+    let orphan = result(&sarif, "TG005", "default/Secret/orphan-token");
+    assert!(message(orphan).contains("annotation is missing"));
 }

@@ -1,6 +1,6 @@
 //! What every Kubernetes object has: type, name, namespace and where they are written.
 
-use crate::yaml::{NodeRef, Span};
+use crate::yaml::{NodeRef, Span, scalar};
 
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
@@ -56,14 +56,10 @@ impl ObjectMeta {
         ObjectMeta {
             api_version: api_version.to_owned(),
             kind: kind.to_owned(),
-            name: name_entry
-                .and_then(|(_, v)| v.scalar())
-                .map(|s| s.text.to_owned())
-                .unwrap_or_default(),
+            name: name_entry.and_then(|(_, v)| text(v)).unwrap_or_default(),
             namespace: metadata
                 .and_then(|m| m.get("namespace"))
-                .and_then(|v| v.scalar())
-                .map(|s| s.text.to_owned())
+                .and_then(text)
                 .filter(|ns| !ns.is_empty()),
             ignores: read_ignores(metadata),
             name_region: name_entry
@@ -95,4 +91,12 @@ impl ObjectMeta {
             .split_once('/')
             .map_or("", |(group, _)| group)
     }
+}
+
+/// A scalar's text; `None` for a null (`~`, `null`, nothing), which kubectl sends as
+/// an unset field.
+fn text(node: NodeRef<'_>) -> Option<String> {
+    node.scalar()
+        .filter(|s| !matches!(scalar::resolve(*s), scalar::Value::Null))
+        .map(|s| s.text.to_owned())
 }

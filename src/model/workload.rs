@@ -45,6 +45,7 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ("apps/*", "DaemonSet", "spec.template.spec"),
     ("extensions/v1beta1", "Deployment", "spec.template.spec"),
     ("extensions/v1beta1", "ReplicaSet", "spec.template.spec"),
+    ("extensions/v1beta1", "StatefulSet", "spec.template.spec"),
     ("extensions/v1beta1", "DaemonSet", "spec.template.spec"),
     ("batch/*", "Job", "spec.template.spec"),
     ("batch/*", "CronJob", "spec.jobTemplate.spec.template.spec"),

@@ -66,6 +66,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "This file could not be loaded ({}); the objects in it from the document with the error on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.",
             failure.reason
         );
-        out.push(Finding::new(&RULE.meta, at(*file, region), message).detail(&failure.reason));
+        // No detail: a file has at most one load failure, and its reason can hold
+        // positions ("first defined at 5:3") that would change the fingerprint when
+        // lines move.
+        out.push(Finding::new(&RULE.meta, at(*file, region), message));
     }
 }

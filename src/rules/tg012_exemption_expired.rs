@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
         description: "An entry of exemptions in .tokenguard.yaml has an expires date in the past. It suppresses nothing any more, so the findings it covered are reported again; either the risk was fixed and the entry can go, or it needs a decision and a new date.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/",
-        tags: &["security", "configuration"],
+        tags: &["security", "kubernetes", "configuration"],
     },
     check,
 };

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests, or a tokenCreators entry matches no subject of any binding. Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
-        tags: &["security", "configuration"],
+        tags: &["security", "kubernetes", "configuration"],
     },
     check,
 };

@@ -1,0 +1,906 @@
+//! The command line of SPEC 2: exit codes, error messages, outputs, inputs, discovery,
+//! colour, and the `rules` and `explain` commands.
+
+mod common;
+
+use std::path::Path;
+
+use common::{
+    CONFIG_ERROR_ROOTS, Output, expect, fixture, output, rows, run, scan_sarif, strip_time,
+    tokenguard,
+};
+use serde_json::Value;
+
+fn scan_text(dir: &Path, extra: &[&str]) -> Output {
+    let mut cmd = tokenguard();
+    cmd.current_dir(dir)
+        .args(["scan", "--root"])
+        .arg(dir)
+        .args(extra)
+        .arg(dir);
+    output(&mut cmd)
+}
+
+fn exit_code(rel: &str, extra: &[&str]) -> i32 {
+    let out = scan_text(&fixture(rel), extra);
+    assert_eq!(out.stderr, "", "{rel} {extra:?}");
+    out.code
+}
+
+fn has_ansi(text: &str) -> bool {
+    text.contains('\x1b')
+}
+
+// ---- exit codes -------------------------------------------------------------------
+
+#[test]
+fn exit_0_on_a_clean_repository() {
+    let out = scan_text(&fixture("cli/clean"), &[]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        strip_time(out.stdout.strip_suffix('\n').unwrap()),
+        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn exit_1_when_a_finding_at_the_fail_on_level_exists() {
+    assert_eq!(exit_code("rules/tg001/fires", &[]), 1);
+    assert_eq!(exit_code("rules/tg000/fires", &[]), 1, "TG000 is an error");
+    assert_eq!(exit_code("demo", &[]), 1);
+    // The scan subcommand is the default.
+    let dir = fixture("rules/tg001/fires");
+    let out = output(tokenguard().arg("--root").arg(&dir).arg(&dir));
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn fail_on_sets_the_lowest_level_that_fails() {
+    // Warnings only (TG002).
+    assert_eq!(exit_code("rules/tg002/fires", &[]), 0);
+    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "error"]), 0);
+    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "warning"]), 1);
+    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "note"]), 1);
+    // A note only (TG009).
+    assert_eq!(exit_code("rules/tg009/fires", &["--fail-on", "warning"]), 0);
+    assert_eq!(exit_code("rules/tg009/fires", &["--fail-on", "note"]), 1);
+    // Never.
+    assert_eq!(exit_code("rules/tg001/fires", &["--fail-on", "never"]), 0);
+    assert_eq!(exit_code("demo", &["--fail-on", "never"]), 0);
+    // Nothing at all never fails.
+    assert_eq!(exit_code("cli/clean", &["--fail-on", "note"]), 0);
+}
+
+#[test]
+fn a_rule_level_override_moves_the_exit_code() {
+    // TG002 is raised to error by the fixture's config: the default --fail-on fails.
+    assert_eq!(
+        exit_code("semantics/rule-overrides", &["--fail-on", "error"]),
+        1
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".tokenguard.yaml"),
+        "rules:\n  TG002: error\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("rules/tg002/fires/service-accounts.yaml"),
+        dir.path().join("service-accounts.yaml"),
+    )
+    .unwrap();
+    assert_eq!(scan_text(dir.path(), &[]).code, 1);
+    std::fs::write(
+        dir.path().join(".tokenguard.yaml"),
+        "rules:\n  TG002: off\n",
+    )
+    .unwrap();
+    assert_eq!(scan_text(dir.path(), &["--fail-on", "note"]).code, 0);
+}
+
+#[test]
+fn exit_2_for_a_bad_flag_or_flag_value() {
+    for args in [
+        &["scan", "--bogus", "."][..],
+        &["scan", "--fail-on", "fatal", "."],
+        &["scan", "--format", "xml", "."],
+        &["scan", "--color", "sometimes", "."],
+        &["scan", "--threads", "0", "."],
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert!(
+            out.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(
+        run(["scan", "--bogus", "."])
+            .stderr
+            .contains("unexpected argument '--bogus' found")
+    );
+    assert!(
+        run(["scan", "--fail-on", "fatal", "."])
+            .stderr
+            .contains("invalid value 'fatal' for '--fail-on <FAIL_ON>'")
+    );
+}
+
+#[test]
+fn exit_2_for_a_path_that_does_not_exist() {
+    let dir = fixture("cli/clean");
+    let mut cmd = tokenguard();
+    cmd.current_dir(&dir)
+        .arg("scan")
+        .arg("--root")
+        .arg(&dir)
+        .args(["api.yaml", "missing.yaml"]);
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: missing.yaml: no such file or directory\n"
+    );
+
+    let out = run(["scan", "--root", "no-such-dir", "."]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: cannot use --root no-such-dir: not a directory\n"
+    );
+}
+
+#[test]
+fn exit_2_with_file_line_column_for_each_kind_of_invalid_config() {
+    let cases = [
+        (
+            "config/unknown-key",
+            ".tokenguard.yaml:2:1: unknown key `trused` in the config; did you mean `trusted`?",
+        ),
+        (
+            "config/bad-glob",
+            ".tokenguard.yaml:5:21: bad glob `kube-system/[core`: error parsing glob 'kube-system/[core': unclosed character class; missing ']'",
+        ),
+        (
+            "config/missing-reason",
+            ".tokenguard.yaml:3:5: a trusted entry needs `reason`",
+        ),
+        (
+            "config/bad-date",
+            ".tokenguard.yaml:6:14: expires `2027-02-30` is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "config/bad-level",
+            ".tokenguard.yaml:3:10: level `warn` for TG002 must be one of off, note, warning, error",
+        ),
+        (
+            "config/invalid-yaml",
+            ".tokenguard.yaml:4:13: invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
+        ),
+    ];
+    assert_eq!(cases.len() + 1, CONFIG_ERROR_ROOTS.len());
+    for (rel, message) in cases {
+        let out = scan_text(&fixture(rel), &[]);
+        assert_eq!(out.code, 2, "{rel}");
+        assert_eq!(out.stdout, "", "{rel}");
+        assert_eq!(
+            out.stderr,
+            format!("tokenguard: error: {message}\n"),
+            "{rel}"
+        );
+    }
+    // An unknown rule id names the id; the list of known ids grows with the rules.
+    let out = scan_text(&fixture("config/unknown-rule"), &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(
+            "tokenguard: error: .tokenguard.yaml:4:3: unknown rule id `TG099` (known: TG000, TG001, TG002, "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "one paragraph");
+}
+
+#[test]
+fn the_config_file_may_be_named_tokenguard_yml_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".tokenguard.yml"),
+        "# typo\ntrusted:\n  - serviceAccount: shop/api\n    reson: x\n",
+    )
+    .unwrap();
+    let out = scan_text(dir.path(), &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: .tokenguard.yml:4:5: unknown key `reson` in a trusted entry; did you mean `reason`?\n"
+    );
+}
+
+#[test]
+fn config_flag_names_the_config_and_a_missing_one_is_exit_2() {
+    let dir = fixture("config/explicit");
+    assert_eq!(
+        rows(&scan_sarif(&dir, &[])),
+        expect(&[("TG002", "service-account.yaml", 5, 3, 5, 12, "warning")])
+    );
+    let config = dir.join("tokenguard-ci.yaml");
+    let config = config.to_str().unwrap();
+    assert_eq!(rows(&scan_sarif(&dir, &["--config", config])), expect(&[]));
+
+    let missing = dir.join("missing.yaml");
+    let missing = missing.to_str().unwrap();
+    let out = scan_text(&dir, &["--config", missing]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(&format!(
+            "tokenguard: error: {missing}: cannot read the config file: "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1);
+    // An invalid config named with --config is shown as given.
+    let out = output(
+        tokenguard()
+            .current_dir(fixture("config"))
+            .args(["scan", "--config", "bad-date/.tokenguard.yaml", "--root"])
+            .arg(&dir)
+            .arg(&dir),
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: bad-date/.tokenguard.yaml:6:14: expires `2027-02-30` is not a date (YYYY-MM-DD)\n"
+    );
+}
+
+#[test]
+fn a_broken_manifest_is_a_finding_not_an_exit_2() {
+    let out = scan_text(&fixture("rules/tg000/fires"), &["--fail-on", "never"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stderr, "");
+}
+
+// ---- outputs ------------------------------------------------------------------------
+
+#[test]
+fn output_writes_the_format_to_a_file_instead_of_stdout() {
+    let dir = fixture("demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out.sarif");
+    let out = scan_text(
+        &dir,
+        &["--format", "sarif", "--output", file.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "");
+    let written = std::fs::read_to_string(&file).unwrap();
+    let direct = common::scan_sarif_output(&dir, &[]).stdout;
+    assert_eq!(written, direct);
+
+    // Text to a file is never coloured, even with --color always.
+    let text_file = tmp.path().join("out.txt");
+    let out = scan_text(
+        &dir,
+        &["--color", "always", "--output", text_file.to_str().unwrap()],
+    );
+    assert_eq!(out.stdout, "");
+    let text = std::fs::read_to_string(&text_file).unwrap();
+    assert!(
+        text.starts_with("apps/api.yaml:4:3: warning[TG002]: "),
+        "{text}"
+    );
+    assert!(!has_ansi(&text));
+}
+
+#[test]
+fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
+    let dir = fixture("demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("tokenguard.sarif");
+    let out = scan_text(&dir, &["--sarif", file.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .starts_with("apps/api.yaml:4:3: warning[TG002]: "),
+        "{}",
+        out.stdout
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(written, common::scan_sarif_output(&dir, &[]).stdout);
+    let sarif: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(common::results(&sarif).len(), 9);
+}
+
+#[test]
+fn text_output_is_compiler_style_with_source_line_caret_and_summary() {
+    let out = scan_text(&fixture("rules/tg001/fires"), &[]);
+    let (body, summary) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+    assert_eq!(
+        body,
+        "checkout.yaml:14:5: error[TG001]: Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.\n   |\n14 |     spec:\n   |     ^^^^\n"
+    );
+    assert_eq!(
+        strip_time(summary),
+        "1 error, 0 warnings, 0 notes in 1 file (1 object, 1 workload, 0 service accounts)"
+    );
+
+    // Related locations follow as notes; the caret covers key and value.
+    let out = scan_text(&fixture("sarif/related"), &[]);
+    assert_eq!(
+        out.stdout.lines().take(11).collect::<Vec<_>>(),
+        [
+            "accounts/web.yaml:7:1: warning[TG002]: ServiceAccount related/web is not trusted and sets automountServiceAccountToken: true, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust related/web in .tokenguard.yaml.",
+            "  |",
+            "7 | automountServiceAccountToken: true",
+            "  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+            "",
+            "web-deployment.yaml:12:7: error[TG001]: Deployment related/web mounts an API token for service account related/web, which is not trusted: the pod spec does not set automountServiceAccountToken and the service account sets it to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust related/web in .tokenguard.yaml.",
+            "   |",
+            "12 |       serviceAccountName: web",
+            "   |       ^^^^^^^^^^^^^^^^^^^^^^^",
+            "  = note: ServiceAccount related/web sets automountServiceAccountToken: true (accounts/web.yaml:7:1)",
+            "",
+        ]
+    );
+    assert_eq!(
+        strip_time(out.stdout.lines().last().unwrap()),
+        "1 error, 1 warning, 0 notes in 2 files (2 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn text_source_lines_drop_crlf_and_bom_and_carets_keep_tabs() {
+    let out = scan_text(&fixture("locations/crlf"), &["--quiet"]);
+    assert!(!out.stdout.contains('\r'));
+    let out = scan_text(&fixture("locations/crlf"), &[]);
+    assert!(!out.stdout.contains('\r'));
+    assert!(
+        out.stdout
+            .contains("21 |       automountServiceAccountToken: on   # CRLF after a comment\n   |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n")
+    );
+    let out = scan_text(&fixture("locations/bom"), &[]);
+    assert!(!out.stdout.contains('\u{feff}'));
+    assert!(out.stdout.contains(
+        "1 | {\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"bom-json\",\"namespace\":\"win\"}}\n  | "
+    ));
+    let out = scan_text(&fixture("locations/json"), &[]);
+    assert!(out.stdout.contains(
+        "13 | \t\t\t\t\"serviceAccountName\": \"tabbed\",\n   | \t\t\t\t^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+    ));
+}
+
+#[test]
+fn text_output_escapes_control_characters_from_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sa.yaml"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: \"evil\\e]8;;https://x.invalid\\a\\e[31mred\"\n  namespace: shop\n",
+    )
+    .unwrap();
+    let out = scan_text(dir.path(), &["--color", "never"]);
+    assert_eq!(out.code, 0);
+    assert!(!has_ansi(&out.stdout), "{:?}", out.stdout);
+    assert!(!out.stdout.contains('\x07'));
+    assert!(out.stdout.starts_with(
+        "sa.yaml:4:3: warning[TG002]: ServiceAccount shop/evil\\u{1b}]8;;https://x.invalid\\u{7}\\u{1b}[31mred is not trusted"
+    ));
+}
+
+#[test]
+fn quiet_prints_only_the_diagnostic_lines() {
+    let out = scan_text(&fixture("demo"), &["--quiet"]);
+    assert_eq!(out.code, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let heads: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(": ").unwrap().0)
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "apps/api.yaml:4:3",
+            "apps/api.yaml:20:7",
+            "apps/frontend.yaml:13:7",
+            "apps/frontend.yaml:13:7",
+            "apps/worker.yaml:25:1",
+            "ci/nightly-report.yaml:12:11",
+            "ci/nightly-report.yaml:12:11",
+            "ci/nightly-report.yaml:12:11",
+            "platform/broken.yaml:5:14",
+        ]
+    );
+    assert!(lines[0].starts_with("apps/api.yaml:4:3: warning[TG002]: ServiceAccount shop/api "));
+    assert!(lines[6].starts_with("ci/nightly-report.yaml:12:11: note[TG009]: "));
+    // -q is the short form.
+    assert_eq!(scan_text(&fixture("demo"), &["-q"]).stdout, out.stdout);
+}
+
+#[test]
+fn verbose_lists_skipped_files_in_text() {
+    let dir = fixture("inputs/helm-chart");
+    let quiet = scan_text(&dir, &[]);
+    assert!(!quiet.stdout.contains("skipped: a Helm chart template"));
+    let verbose = scan_text(&dir, &["--verbose"]);
+    assert!(verbose.stdout.starts_with(
+        "templates/deployment.yaml: note: skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)\n"
+    ), "{}", verbose.stdout);
+}
+
+// ---- colour -------------------------------------------------------------------------
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = fixture("rules/tg002/fires");
+    // Not a terminal: no colour by default or with never.
+    assert!(!has_ansi(&scan_text(&dir, &[]).stdout));
+    assert!(!has_ansi(&scan_text(&dir, &["--color", "auto"]).stdout));
+    assert!(!has_ansi(&scan_text(&dir, &["--color", "never"]).stdout));
+    // Always: ANSI even through a pipe.
+    let always = scan_text(&dir, &["--color", "always"]).stdout;
+    assert!(
+        always.contains("\x1b[1;33mwarning\x1b[0m[TG002]"),
+        "{always:?}"
+    );
+    // An explicit --color always wins over NO_COLOR, which only affects auto.
+    let mut cmd = tokenguard();
+    cmd.env("NO_COLOR", "1")
+        .args(["scan", "--color", "always", "--root"])
+        .arg(&dir)
+        .arg(&dir);
+    assert!(has_ansi(&output(&mut cmd).stdout));
+}
+
+/// `script` runs the binary on a pseudo-terminal, where `auto` colours unless NO_COLOR.
+#[test]
+fn colour_auto_on_a_terminal_honours_no_color() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("skipped: no /usr/bin/script to provide a terminal");
+        return;
+    }
+    let dir = fixture("rules/tg002/fires");
+    let command = format!(
+        "'{}' scan --root '{}' '{}'",
+        env!("CARGO_BIN_EXE_tokenguard"),
+        dir.display(),
+        dir.display()
+    );
+    let on_tty = |no_color: Option<&str>| {
+        let mut cmd = assert_cmd::Command::new(script);
+        cmd.env_remove("NO_COLOR")
+            .args(["-qec", &command, "/dev/null"]);
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = output(&mut cmd);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let coloured = on_tty(None);
+    assert!(coloured.contains("warning[TG002]") || has_ansi(&coloured));
+    assert!(
+        coloured.contains("\x1b[1;33mwarning\x1b[0m[TG002]"),
+        "{coloured:?}"
+    );
+    let plain = on_tty(Some("1"));
+    assert!(plain.contains("warning[TG002]"), "{plain:?}");
+    assert!(!has_ansi(&plain), "{plain:?}");
+    // An empty NO_COLOR does not count (no-color.org).
+    assert!(has_ansi(&on_tty(Some(""))));
+}
+
+// ---- inputs -------------------------------------------------------------------------
+
+#[test]
+fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
+    let dir = fixture("rules/tg001/fires");
+    let manifest = std::fs::read(dir.join("checkout.yaml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = tokenguard();
+    cmd.current_dir(tmp.path())
+        .args(["scan", "--format", "sarif", "--root"])
+        .arg(tmp.path())
+        .args(["--stdin-filename", "rendered.yaml", "-"])
+        .write_stdin(manifest.clone());
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG001", "rendered.yaml", 14, 5, 14, 9, "error")])
+    );
+    assert_eq!(
+        common::results(&sarif)[0]["locations"][0]["physicalLocation"]["artifactLocation"],
+        serde_json::json!({"uri": "rendered.yaml", "uriBaseId": "%SRCROOT%"})
+    );
+
+    // Text shows the source line of standard input, which cannot be read again.
+    let mut cmd = tokenguard();
+    cmd.current_dir(tmp.path())
+        .args(["scan", "--root"])
+        .arg(tmp.path())
+        .args(["--stdin-filename", "chart/rendered.yaml", "-"])
+        .write_stdin(manifest);
+    let out = output(&mut cmd);
+    assert!(
+        out.stdout
+            .starts_with("chart/rendered.yaml:14:5: error[TG001]: Deployment shop/checkout "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("14 |     spec:\n   |     ^^^^\n"));
+
+    // Standard input beside files, and without a name.
+    let mut cmd = tokenguard();
+    cmd.current_dir(&dir)
+        .args(["scan", "--format", "sarif", "--root"])
+        .arg(&dir)
+        .args(["checkout.yaml", "-"])
+        .write_stdin(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: piped, namespace: shop}\n",
+        );
+    let sarif: Value = serde_json::from_str(&output(&mut cmd).stdout).unwrap();
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG002", "%3Cstdin%3E", 3, 12, 3, 23, "warning"),
+            ("TG001", "checkout.yaml", 14, 5, 14, 9, "error"),
+        ])
+    );
+}
+
+#[test]
+fn include_adds_to_the_default_globs_and_exclude_removes() {
+    let dir = fixture("cli/discovery");
+    let found = |extra: &[&str]| -> Vec<String> {
+        rows(&scan_sarif(&dir, extra))
+            .into_iter()
+            .map(|r| r.1)
+            .collect()
+    };
+    assert_eq!(found(&[]), ["nested/deeper.yml", "visible.yaml"]);
+    assert_eq!(
+        found(&["--include", "**/*.txt"]),
+        ["manifest.txt", "nested/deeper.yml", "visible.yaml"]
+    );
+    assert_eq!(found(&["--exclude", "nested/**"]), ["visible.yaml"]);
+    // `*` does not cross `/`: only the top-level .yaml file is excluded.
+    assert_eq!(found(&["--exclude", "*.yaml"]), ["nested/deeper.yml"]);
+    assert_eq!(
+        found(&["--exclude", "**/*.yml", "--exclude", "visible.yaml"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(&["--include", "*.txt", "--exclude", "nested/**"]),
+        ["manifest.txt", "visible.yaml"]
+    );
+    // A bad glob on the command line is a usage error.
+    let out = scan_text(&dir, &["--exclude", "a/[b"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("tokenguard: error: bad glob `a/[b`: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn hidden_directories_are_not_walked_but_named_files_are_always_read() {
+    let dir = fixture("cli/discovery");
+    let mut cmd = tokenguard();
+    cmd.current_dir(&dir)
+        .args(["scan", "--format", "sarif", "--root"])
+        .arg(&dir)
+        .args([".", ".hidden/secret-sa.yaml", "manifest.txt"]);
+    let sarif: Value = serde_json::from_str(&output(&mut cmd).stdout).unwrap();
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG002", ".hidden/secret-sa.yaml", 5, 3, 5, 15, "warning"),
+            ("TG002", "manifest.txt", 5, 3, 5, 18, "warning"),
+            ("TG002", "nested/deeper.yml", 5, 3, 5, 15, "warning"),
+            ("TG002", "visible.yaml", 5, 3, 5, 16, "warning"),
+        ])
+    );
+    // A file named twice (directly and through its folder) is scanned once.
+    let mut cmd = tokenguard();
+    cmd.current_dir(&dir)
+        .args(["scan", "--format", "sarif", "--root"])
+        .arg(&dir)
+        .args(["visible.yaml", "."]);
+    let sarif: Value = serde_json::from_str(&output(&mut cmd).stdout).unwrap();
+    assert_eq!(rows(&sarif).len(), 2);
+}
+
+#[test]
+fn gitignored_files_and_the_git_folder_are_not_walked_but_named_ones_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let sa = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: git\n"
+        )
+    };
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("rendered")).unwrap();
+    std::fs::create_dir_all(root.join("apps")).unwrap();
+    std::fs::write(root.join(".gitignore"), "/rendered/\n*.generated.yaml\n").unwrap();
+    std::fs::write(root.join(".git/config.yaml"), sa("in-git-dir")).unwrap();
+    std::fs::write(root.join("rendered/all.yaml"), sa("rendered")).unwrap();
+    std::fs::write(root.join("apps/app.generated.yaml"), sa("generated")).unwrap();
+    std::fs::write(root.join("apps/app.yaml"), sa("kept")).unwrap();
+    // A nested .ignore file is honoured as well.
+    std::fs::write(root.join("apps/.ignore"), "scratch.yaml\n").unwrap();
+    std::fs::write(root.join("apps/scratch.yaml"), sa("scratch")).unwrap();
+
+    let walk = scan_sarif(root, &[]);
+    assert_eq!(
+        rows(&walk),
+        expect(&[("TG002", "apps/app.yaml", 4, 3, 4, 13, "warning")])
+    );
+
+    let mut cmd = tokenguard();
+    cmd.current_dir(root)
+        .args(["scan", "--format", "sarif", "--root"])
+        .arg(root)
+        .args([
+            "apps",
+            "rendered/all.yaml",
+            "apps/app.generated.yaml",
+            "apps/scratch.yaml",
+        ]);
+    let named: Value = serde_json::from_str(&output(&mut cmd).stdout).unwrap();
+    assert_eq!(
+        rows(&named),
+        expect(&[
+            ("TG002", "apps/app.generated.yaml", 4, 3, 4, 18, "warning"),
+            ("TG002", "apps/app.yaml", 4, 3, 4, 13, "warning"),
+            ("TG002", "apps/scratch.yaml", 4, 3, 4, 16, "warning"),
+            ("TG002", "rendered/all.yaml", 4, 3, 4, 17, "warning"),
+        ])
+    );
+}
+
+#[test]
+fn the_root_defaults_to_the_git_top_level_else_the_current_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("deploy/prod")).unwrap();
+    std::fs::copy(
+        fixture("rules/tg001/fires/checkout.yaml"),
+        root.join("deploy/prod/checkout.yaml"),
+    )
+    .unwrap();
+    let uri_from = |cwd: &Path| {
+        let out = output(
+            tokenguard()
+                .current_dir(cwd)
+                .args(["scan", "--format", "sarif", "."]),
+        );
+        let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+        rows(&sarif)[0].1.clone()
+    };
+    // No .git anywhere above the temporary folder: paths are relative to the cwd.
+    assert_eq!(uri_from(&root.join("deploy")), "prod/checkout.yaml");
+    std::fs::create_dir(root.join(".git")).unwrap();
+    assert_eq!(uri_from(&root.join("deploy")), "deploy/prod/checkout.yaml");
+    assert_eq!(
+        uri_from(&root.join("deploy/prod")),
+        "deploy/prod/checkout.yaml"
+    );
+}
+
+#[test]
+fn threads_1_gives_the_same_report_as_the_default() {
+    let dir = fixture("demo");
+    let default = common::scan_sarif_output(&dir, &[]);
+    let one = common::scan_sarif_output(&dir, &["--threads", "1"]);
+    assert_eq!(one.code, 1);
+    assert_eq!(one.stderr, "");
+    assert_eq!(one.stdout, default.stdout);
+}
+
+// ---- rules and explain ---------------------------------------------------------------
+
+#[test]
+fn rules_prints_a_table_of_id_name_default_and_effective_level() {
+    let out = run(["rules"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        "id      name                                    default   effective\n\
+         TG000   manifest-unreadable                     error     error\n\
+         TG001   token-automount-untrusted               error     error\n\
+         TG002   service-account-automount-enabled       warning   warning\n\
+         TG003   projected-token-untrusted               error     error\n\
+         TG004   projected-token-long-lived              warning   warning\n\
+         TG005   legacy-token-secret                     error     error\n\
+         TG006   token-creation-rbac                     error     error\n\
+         TG007   token-secret-read-rbac                  warning   warning\n\
+         TG008   ineffective-token-rbac                  warning   warning\n\
+         TG009   unknown-service-account                 note      note\n\
+         TG010   ambiguous-automount-value               warning   warning\n\
+         TG011   deprecated-service-account-field        warning   warning\n\
+         TG012   exemption-expired                       warning   warning\n\
+         TG013   trust-entry-unused                      note      note\n\
+         TG014   privileged-token-automount-untrusted    error     error\n"
+    );
+    // With a config, the effective column shows its overrides.
+    let dir = fixture("semantics/rule-overrides");
+    let out = output(tokenguard().arg("rules").arg("--root").arg(&dir));
+    assert_eq!(out.code, 0);
+    let effective: Vec<(&str, &str)> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols[0], cols[3])
+        })
+        .collect();
+    assert_eq!(
+        effective,
+        [
+            ("TG000", "error"),
+            ("TG001", "error"),
+            ("TG002", "error"),
+            ("TG003", "error"),
+            ("TG004", "warning"),
+            ("TG005", "error"),
+            ("TG006", "error"),
+            ("TG007", "warning"),
+            ("TG008", "warning"),
+            ("TG009", "off"),
+            ("TG010", "warning"),
+            ("TG011", "note"),
+            ("TG012", "warning"),
+            ("TG013", "note"),
+            ("TG014", "error"),
+        ]
+    );
+    // An invalid config is exit 2 here too.
+    let out = output(
+        tokenguard()
+            .arg("rules")
+            .arg("--root")
+            .arg(fixture("config/unknown-key")),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("tokenguard: error: .tokenguard.yaml:2:1: ")
+    );
+}
+
+#[test]
+fn explain_prints_the_same_text_as_sarif_help_markdown() {
+    let sarif = common::sarif_of("demo");
+    let descriptors = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(descriptors.len(), 15);
+    for descriptor in descriptors {
+        let id = descriptor["id"].as_str().unwrap();
+        let out = run(["explain", id]);
+        assert_eq!(out.code, 0, "{id}");
+        assert_eq!(out.stderr, "");
+        assert_eq!(
+            out.stdout,
+            descriptor["help"]["markdown"].as_str().unwrap(),
+            "{id}"
+        );
+        assert!(out.stdout.starts_with(&format!("## {id} ")), "{id}");
+        // Every help has what, why, a YAML fix, how to suppress and references.
+        for section in [
+            "**What it finds.**",
+            "**Why it matters.**",
+            "**How to fix.**",
+            "**How to suppress.**",
+            "**References.**",
+            "```yaml",
+        ] {
+            assert!(out.stdout.contains(section), "{id} help lacks {section}");
+        }
+    }
+    let out = run(["explain", "TG001"]);
+    for needle in [
+        "automountServiceAccountToken: false",
+        "CIS Kubernetes Benchmark 5.1.6",
+        "trusted:",
+        "https://kubernetes.io/docs/",
+    ] {
+        assert!(out.stdout.contains(needle), "{needle}");
+    }
+    // Ids are case-insensitive.
+    assert_eq!(run(["explain", "tg001"]).stdout, out.stdout);
+}
+
+#[test]
+fn explain_of_an_unknown_rule_is_exit_2() {
+    let out = run(["explain", "TG999"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: unknown rule `TG999`; `tokenguard rules` lists them\n"
+    );
+}
+
+#[test]
+fn symbolic_links_are_not_followed_and_never_lead_outside_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(repo.join("apps")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let sa = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: links\n"
+        )
+    };
+    std::fs::write(outside.join("sa.yaml"), sa("outside")).unwrap();
+    std::fs::write(repo.join("apps/sa.yaml"), sa("inside")).unwrap();
+    std::os::unix::fs::symlink("../outside", repo.join("linked-dir")).unwrap();
+    std::os::unix::fs::symlink("../outside/sa.yaml", repo.join("linked-out.yaml")).unwrap();
+    std::os::unix::fs::symlink("apps/sa.yaml", repo.join("linked-in.yaml")).unwrap();
+
+    // The walk reads no link at all.
+    assert_eq!(
+        rows(&scan_sarif(&repo, &[])),
+        expect(&[("TG002", "apps/sa.yaml", 4, 3, 4, 15, "warning")])
+    );
+    // A named link is read only if it stays inside the root; the others are warnings.
+    let out = output(
+        tokenguard()
+            .current_dir(&repo)
+            .args(["scan", "--color", "never", "--root"])
+            .arg(&repo)
+            .args(["linked-in.yaml", "linked-out.yaml", "linked-dir"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("linked-in.yaml:4:3: warning[TG002]: ServiceAccount links/inside "),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("links/outside"));
+    assert!(
+        out.stdout.contains(
+            "warning: linked-out.yaml: not read: a symbolic link to outside the root\nwarning: linked-dir: not read: a symbolic link to outside the root\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_output_file_that_cannot_be_written_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("no-such-dir/out.sarif");
+    let out = scan_text(
+        &fixture("cli/clean"),
+        &["--format", "sarif", "--output", target.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "tokenguard: error: cannot write {}: ",
+            target.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,217 @@
+//! Each implemented rule fires at the exact position SPEC 6 names, with the level and
+//! message it documents, and stays silent on a near miss. Every test compares the whole
+//! result list, so an extra or a missing finding fails it.
+
+mod common;
+
+use common::{expect, message, result, results, rows, sarif_of, summary};
+
+#[test]
+fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() {
+    let sarif = sarif_of("rules/tg000/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG000", "broken.json", 4, 3, 4, 4, "error"),
+            ("TG000", "broken.yaml", 6, 14, 6, 15, "error"),
+            ("TG000", "duplicate-key.yaml", 7, 3, 7, 4, "error"),
+            ("TG002", "healthy.yaml", 5, 3, 5, 16, "warning"),
+            ("TG000", "latin1.yaml", 5, 12, 5, 13, "error"),
+            ("TG002", "partial.yaml", 6, 3, 6, 14, "warning"),
+            ("TG000", "partial.yaml", 15, 32, 15, 33, "error"),
+        ])
+    );
+    let messages: Vec<String> = results(&sarif).iter().map(message).collect();
+    let loaded = |reason: &str| {
+        format!(
+            "This file could not be loaded ({reason}); the objects in it from the document with the error on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest."
+        )
+    };
+    assert_eq!(
+        messages[0],
+        loaded("invalid JSON: while parsing a flow mapping, did not find expected ',' or '}'")
+    );
+    assert_eq!(
+        messages[1],
+        loaded("invalid YAML: mapping values are not allowed in this context")
+    );
+    // Both positions of a duplicate key: the second is the location, the first is named.
+    assert_eq!(
+        messages[2],
+        loaded("duplicate key `name` (first defined at 5:3); kubectl rejects duplicate keys")
+    );
+    assert_eq!(messages[4], loaded("not valid UTF-8"));
+    assert_eq!(
+        messages[6],
+        loaded("invalid YAML: mapping values are not allowed in this context")
+    );
+    // TG000 is about a file, not an object: no logical location.
+    for r in results(&sarif).iter().filter(|r| r["ruleId"] == "TG000") {
+        assert!(r["locations"][0].get("logicalLocations").is_none(), "{r}");
+    }
+    // The broken files are counted as files, their objects are not.
+    assert_eq!(
+        summary(&common::fixture("rules/tg000/fires"), &[]),
+        "5 errors, 2 warnings, 0 notes in 6 files (2 objects, 0 workloads, 2 service accounts)"
+    );
+}
+
+#[test]
+fn tg000_near_miss_comments_empty_documents_and_document_ends_are_valid() {
+    let sarif = sarif_of("rules/tg000/near-miss");
+    assert_eq!(rows(&sarif), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg000/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (1 object, 0 workloads, 1 service account)"
+    );
+}
+
+#[test]
+fn tg001_fires_on_the_pod_spec_key_when_nothing_disables_automounting() {
+    let sarif = sarif_of("rules/tg001/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG001", "checkout.yaml", 14, 5, 14, 9, "error")])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG001", "shop/Deployment/checkout")),
+        "Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml."
+    );
+}
+
+#[test]
+fn tg001_near_miss_pod_spec_turns_automounting_off() {
+    assert_eq!(rows(&sarif_of("rules/tg001/near-miss")), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg001/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (1 object, 1 workload, 0 service accounts)"
+    );
+}
+
+#[test]
+fn tg002_fires_on_metadata_name_or_on_the_automount_key() {
+    let sarif = sarif_of("rules/tg002/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG002", "service-accounts.yaml", 6, 3, 6, 15, "warning"),
+            ("TG002", "service-accounts.yaml", 14, 1, 14, 35, "warning"),
+        ])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG002", "shop/ServiceAccount/orders")),
+        "ServiceAccount shop/orders is not trusted and does not set automountServiceAccountToken: false, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust shop/orders in .tokenguard.yaml."
+    );
+    assert_eq!(
+        message(result(&sarif, "TG002", "shop/ServiceAccount/payments")),
+        "ServiceAccount shop/payments is not trusted and sets automountServiceAccountToken: true, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust shop/payments in .tokenguard.yaml."
+    );
+}
+
+#[test]
+fn tg002_near_miss_service_account_turns_automounting_off() {
+    assert_eq!(rows(&sarif_of("rules/tg002/near-miss")), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg002/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (1 object, 0 workloads, 1 service account)"
+    );
+}
+
+#[test]
+fn tg009_fires_on_service_account_name_of_an_undefined_account() {
+    let sarif = sarif_of("rules/tg009/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG009", "builder.yaml", 11, 7, 11, 34, "note")])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG009", "ci/Job/build")),
+        "Job ci/build runs as service account ci/builder, which no scanned manifest defines in namespace ci, so its automountServiceAccountToken setting is unknown and the pod spec's own automountServiceAccountToken decides. Include the ServiceAccount's manifest in the scan, or correct the name."
+    );
+}
+
+#[test]
+fn tg009_near_miss_defined_account_and_the_default_account() {
+    assert_eq!(rows(&sarif_of("rules/tg009/near-miss")), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg009/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (3 objects, 2 workloads, 1 service account)"
+    );
+}
+
+#[test]
+fn tg010_fires_on_a_yaml_1_1_only_boolean() {
+    let sarif = sarif_of("rules/tg010/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG010", "exporter.yaml", 8, 3, 8, 36, "warning")])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG010", "monitoring/Pod/exporter")),
+        "Pod monitoring/exporter: automountServiceAccountToken in the pod spec is ambiguous; `off` is a YAML 1.1-only boolean: kubectl reads it as false, but Kustomize and other YAML 1.2 tools keep it as the string \"off\", which the API server rejects. Write false."
+    );
+}
+
+#[test]
+fn tg010_near_miss_canonical_boolean() {
+    assert_eq!(rows(&sarif_of("rules/tg010/near-miss")), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg010/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (1 object, 1 workload, 0 service accounts)"
+    );
+}
+
+#[test]
+fn tg011_fires_on_the_deprecated_service_account_field() {
+    let sarif = sarif_of("rules/tg011/fires");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG011", "reporter.yaml", 21, 11, 21, 35, "warning"),
+            ("TG011", "reporter.yaml", 38, 7, 38, 38, "warning"),
+        ])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG011", "ci/CronJob/nightly-report")),
+        "CronJob ci/nightly-report uses the deprecated pod spec field serviceAccount (`reporter`); Kustomize does not rename it. Use serviceAccountName instead."
+    );
+    assert_eq!(
+        message(result(&sarif, "TG011", "ci/Job/backfill")),
+        "Job ci/backfill uses the deprecated pod spec field serviceAccount (`legacy-reporter`); it disagrees with serviceAccountName `reporter`, which Kubernetes uses. Use serviceAccountName instead."
+    );
+}
+
+#[test]
+fn tg011_near_miss_service_account_name() {
+    assert_eq!(rows(&sarif_of("rules/tg011/near-miss")), expect(&[]));
+    assert_eq!(
+        summary(&common::fixture("rules/tg011/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn the_demo_repository_reports_what_its_readme_shows() {
+    let sarif = sarif_of("demo");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG002", "apps/api.yaml", 4, 3, 4, 12, "warning"),
+            ("TG001", "apps/api.yaml", 20, 7, 20, 30, "error"),
+            ("TG001", "apps/frontend.yaml", 13, 7, 13, 44, "error"),
+            ("TG010", "apps/frontend.yaml", 13, 7, 13, 44, "warning"),
+            ("TG010", "apps/worker.yaml", 25, 1, 25, 33, "warning"),
+            ("TG001", "ci/nightly-report.yaml", 12, 11, 12, 35, "error"),
+            ("TG009", "ci/nightly-report.yaml", 12, 11, 12, 35, "note"),
+            ("TG011", "ci/nightly-report.yaml", 12, 11, 12, 35, "warning"),
+            ("TG000", "platform/broken.yaml", 5, 14, 5, 15, "error"),
+        ])
+    );
+    // monitoring/prometheus is trusted by the demo's .tokenguard.yaml: nothing about it.
+    assert!(results(&sarif).iter().all(|r| {
+        !r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("prometheus")
+    }));
+}
