@@ -23,7 +23,7 @@ fn message(sarif: &Value, rule: &str, line: u64) -> String {
             r["ruleId"] == rule
                 && r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
         })
-        .map(|r| common::message(r))
+        .map(common::message)
         .unwrap_or_else(|| panic!("no {rule} at line {line}"))
 }
 
