@@ -318,7 +318,7 @@ fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
     let written = std::fs::read_to_string(&file).unwrap();
     assert_eq!(written, common::scan_sarif_output(&dir, &[]).stdout);
     let sarif: Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(common::results(&sarif).len(), 9);
+    assert_eq!(common::results(&sarif).len(), 10);
 }
 
 #[test]
@@ -417,6 +417,7 @@ fn quiet_prints_only_the_diagnostic_lines() {
             "ci/nightly-report.yaml:12:11",
             "ci/nightly-report.yaml:12:11",
             "platform/broken.yaml:5:14",
+            "platform/ci-token.yaml:8:1",
         ]
     );
     assert!(lines[0].starts_with("apps/api.yaml:4:3: warning[TG002]: ServiceAccount shop/api "));

@@ -197,7 +197,8 @@ fn the_demo_repository_reports_what_its_readme_shows() {
         rows(&sarif),
         expect(&[
             ("TG002", "apps/api.yaml", 4, 3, 4, 12, "warning"),
-            ("TG001", "apps/api.yaml", 20, 7, 20, 30, "error"),
+            // shop/api is bound to the built-in `edit` ClusterRole: TG014, not TG001
+            ("TG014", "apps/api.yaml", 20, 7, 20, 30, "error"),
             ("TG001", "apps/frontend.yaml", 13, 7, 13, 44, "error"),
             ("TG010", "apps/frontend.yaml", 13, 7, 13, 44, "warning"),
             ("TG010", "apps/worker.yaml", 25, 1, 25, 33, "warning"),
@@ -205,7 +206,13 @@ fn the_demo_repository_reports_what_its_readme_shows() {
             ("TG009", "ci/nightly-report.yaml", 12, 11, 12, 35, "note"),
             ("TG011", "ci/nightly-report.yaml", 12, 11, 12, 35, "warning"),
             ("TG000", "platform/broken.yaml", 5, 14, 5, 15, "error"),
+            ("TG005", "platform/ci-token.yaml", 8, 1, 8, 42, "error"),
         ])
+    );
+    assert!(
+        message(result(&sarif, "TG014", "shop/Deployment/api")).contains(
+            "is bound to powerful RBAC (RoleBinding shop/api-edit (apps/api-rbac.yaml:4) grants read secrets, create pods or workloads, pods/exec, pods/attach, impersonate)"
+        )
     );
     // monitoring/prometheus is trusted by the demo's .tokenguard.yaml: nothing about it.
     assert!(results(&sarif).iter().all(|r| {
