@@ -68,6 +68,18 @@ pub struct ScanArgs {
     /// Also write SARIF to FILE.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
+    /// Also write GitLab Code Quality JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub gitlab: Option<PathBuf>,
+    /// Also write GitHub workflow commands (annotations) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub github: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Markdown: link locations as URL + path + #L + line (e.g. https://github.com/OWNER/REPO/blob/SHA/).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -104,6 +116,12 @@ pub struct ScanArgs {
 pub enum FormatArg {
     Text,
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// A Markdown summary.
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -202,6 +220,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Markdown => Format::Markdown,
     };
     let color = match args.color {
         ColorArg::Always => true,
@@ -217,6 +238,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         quiet: args.quiet,
         verbose: args.verbose,
         category: args.category,
+        link_base: args.link_base,
     };
     if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
         eprintln!(
@@ -240,6 +262,15 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     }
     if let Some(path) = &args.sarif {
         write_file(path, Format::Sarif, &report, &report_options)?;
+    }
+    for (path, format) in [
+        (&args.gitlab, Format::Gitlab),
+        (&args.github, Format::Github),
+        (&args.markdown, Format::Markdown),
+    ] {
+        if let Some(path) = path {
+            write_file(path, format, &report, &report_options)?;
+        }
     }
     Ok(fails(&report, args.fail_on))
 }

@@ -1,5 +1,8 @@
 //! Output formats, one file each. Reports only present what the scan decided.
 
+pub mod github;
+pub mod gitlab;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -11,6 +14,12 @@ use crate::Report;
 pub enum Format {
     Text,
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// A Markdown summary (GitHub job summaries, merge-request notes).
+    Markdown,
 }
 
 /// Options that shape outputs but not verdicts.
@@ -23,6 +32,8 @@ pub struct ReportOptions {
     pub verbose: bool,
     /// SARIF `automationDetails.id`.
     pub category: String,
+    /// Markdown: links point at `{link_base}{path}#L{line}`.
+    pub link_base: Option<String>,
 }
 
 pub fn write(
@@ -34,5 +45,52 @@ pub fn write(
     match format {
         Format::Text => text::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::Github => github::write(report, options, out),
+        Format::Gitlab => gitlab::write(report, options, out),
+        Format::Markdown => markdown::write(report, options, out),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::{Format, ReportOptions};
+    use crate::{Report, ScanOptions, Stdin};
+
+    /// Scans `text` as standard input named `name`, with the default config.
+    pub(crate) fn scan_stdin(name: &str, text: &str) -> Report {
+        crate::scan(ScanOptions {
+            paths: vec!["-".into()],
+            root: std::env::temp_dir(),
+            config: crate::config::Config::default(),
+            default_namespace: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            stdin: Some(Stdin {
+                name: name.to_owned(),
+                bytes: text.as_bytes().to_vec(),
+            }),
+            limits: crate::yaml::Limits::default(),
+        })
+        .expect("scan")
+    }
+
+    pub(crate) fn options() -> ReportOptions {
+        ReportOptions {
+            color: false,
+            quiet: false,
+            verbose: false,
+            category: "tokenguard/".to_owned(),
+            link_base: None,
+        }
+    }
+
+    pub(crate) fn render(report: &Report, format: Format) -> String {
+        render_with(report, format, &options())
+    }
+
+    pub(crate) fn render_with(report: &Report, format: Format, options: &ReportOptions) -> String {
+        let mut out = Vec::new();
+        super::write(format, report, options, &mut out).expect("write");
+        String::from_utf8(out).expect("UTF-8")
     }
 }
