@@ -36,6 +36,8 @@ pub enum Command {
         /// A rule id such as TG001.
         rule: String,
     },
+    /// Print the JSON Schema of .tokenguard.yaml (for editors and CI validators).
+    ConfigSchema,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +174,14 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         Some(Command::Explain { rule }) => {
             let meta = rules::find(&rule).ok_or(CliError::UnknownRule(rule))?;
             print!("{}", meta.help);
+            Ok(false)
+        }
+        Some(Command::ConfigSchema) => {
+            let schema = config::schema::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("a JSON value")
+            );
             Ok(false)
         }
     }
