@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod index;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;
