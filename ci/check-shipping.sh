@@ -16,7 +16,7 @@
 # binary; default target/release/tokenguard). Exit 0 when every check passes.
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 VH="${VALIDATORS_HOME:-$HOME/.cache/tokenguard-validators}"
 BIN="${TOKENGUARD:-target/release/tokenguard}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
@@ -70,6 +70,11 @@ pinned() {  # every remote action is pinned by a full commit SHA with a version 
   [ -z "$bad" ] || { echo "not pinned by SHA with a version comment:"; echo "$bad"; return 1; }
 }
 run "every action pinned by commit SHA, with a version comment" pinned
+if command -v shellcheck >/dev/null; then
+  run "shellcheck action/*.sh ci/*.sh" shellcheck -S warning action/*.sh ci/*.sh
+else
+  echo "  [SKIP] shellcheck (not installed)"
+fi
 run "the action's shell steps, run locally (ci/test-action.sh)" bash ci/test-action.sh "$BIN"
 
 echo "== GitLab"
