@@ -36,6 +36,36 @@ pub enum Command {
         /// A rule id such as TG001.
         rule: String,
     },
+    /// Write a starter .tokenguard.yaml that trusts nothing and lists, commented out,
+    /// every service account that receives an API token today.
+    Init(InitArgs),
+    /// Print the JSON Schema of .tokenguard.yaml (for editors and CI validators).
+    ConfigSchema,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The repository root (default: the git top-level, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where to write (default: .tokenguard.yaml at the root).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing config file.
+    #[arg(long)]
+    pub force: bool,
+    /// Namespace of objects without metadata.namespace (default "default").
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
+    /// Add an include glob (relative to the root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Add an exclude glob (relative to the root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +101,18 @@ pub struct ScanArgs {
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write GitLab Code Quality JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub gitlab: Option<PathBuf>,
+    /// Also write GitHub workflow commands (annotations) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub github: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Markdown: link locations as URL + path + #L + line (e.g. https://github.com/OWNER/REPO/blob/SHA/).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -114,6 +156,12 @@ pub enum FormatArg {
     Text,
     Sarif,
     Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// A Markdown summary.
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -148,6 +196,8 @@ pub enum CliError {
     UnknownRule(String),
     #[error("cannot start {0} worker threads: {1}")]
     Threads(u16, rayon::ThreadPoolBuildError),
+    #[error("{} already exists; use --force to overwrite it", .0.display())]
+    Exists(PathBuf),
 }
 
 /// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
@@ -164,6 +214,15 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         Some(Command::Explain { rule }) => {
             let meta = rules::find(&rule).ok_or(CliError::UnknownRule(rule))?;
             print!("{}", meta.help);
+            Ok(false)
+        }
+        Some(Command::Init(args)) => init(args),
+        Some(Command::ConfigSchema) => {
+            let schema = config::schema::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("a JSON value")
+            );
             Ok(false)
         }
     }
@@ -214,6 +273,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         FormatArg::Text => Format::Text,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Json => Format::Json,
+        FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Markdown => Format::Markdown,
     };
     let color = match args.color {
         ColorArg::Always => true,
@@ -230,6 +292,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         verbose: args.verbose,
         show_suppressed: args.show_suppressed,
         category: args.category,
+        link_base: args.link_base,
     };
     if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
         eprintln!(
@@ -258,10 +321,73 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     if let Some(path) = &args.sarif {
         write_file(path, Format::Sarif, &report, &report_options)?;
     }
-    if let Some(path) = &args.json {
-        write_file(path, Format::Json, &report, &report_options)?;
+    for (path, format) in [
+        (&args.json, Format::Json),
+        (&args.gitlab, Format::Gitlab),
+        (&args.github, Format::Github),
+        (&args.markdown, Format::Markdown),
+    ] {
+        if let Some(path) = path {
+            write_file(path, format, &report, &report_options)?;
+        }
     }
     Ok(fails(&report, args.fail_on))
+}
+
+/// `tokenguard init`: scan with nothing trusted, then write the starter config.
+fn init(args: InitArgs) -> Result<bool, CliError> {
+    let root = resolve_root(args.root.as_deref())?;
+    let target = args
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join(config::FILE_NAMES[0]));
+    if !args.force {
+        // Either name at the root is the config a scan would read.
+        let mut taken = vec![target.clone()];
+        if args.output.is_none() {
+            taken.extend(config::FILE_NAMES.iter().map(|n| root.join(n)));
+        }
+        let existing = taken.into_iter().find(|p| p.exists());
+        if let Some(path) = existing {
+            return Err(CliError::Exists(path));
+        }
+    }
+    let options = ScanOptions {
+        paths: args.paths,
+        root,
+        config: Config::default(),
+        default_namespace: args.default_namespace,
+        include: args.include,
+        exclude: args.exclude,
+        stdin: None,
+        limits: yaml::Limits::default(),
+        today: jiff::Zoned::now().date(),
+    };
+    let report = crate::scan(options)?;
+    let text = crate::init::starter_config(&report);
+    let io_error = |source| CliError::Io {
+        what: "cannot write",
+        path: target.clone(),
+        source,
+    };
+    let mut file = if args.force {
+        std::fs::File::create(&target)
+    } else {
+        // Never replace a file that appeared since the check above.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+    }
+    .map_err(io_error)?;
+    file.write_all(text.as_bytes()).map_err(io_error)?;
+    let receivers = crate::init::receivers(&report);
+    eprintln!(
+        "tokenguard: wrote {}: nothing is trusted; {} service account(s) receive an API token today, listed there as commented-out `trusted` entries",
+        target.display(),
+        receivers.len()
+    );
+    Ok(false)
 }
 
 fn fails(report: &Report, fail_on: FailOn) -> bool {

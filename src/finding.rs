@@ -179,3 +179,26 @@ impl Fnv64 {
         }
     }
 }
+
+/// [`Finding::fingerprint`] for each finding, made distinct: a finding whose fingerprint
+/// an earlier one already has (the same object defined twice in one file) gets `-2`,
+/// `-3`... in report order, which is deterministic, so the result is as stable as the
+/// fingerprints themselves. GitLab drops all but one of equal Code Quality fingerprints.
+pub fn distinct_fingerprints<'a>(
+    findings: impl IntoIterator<Item = (&'a Finding, &'a str)>,
+) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    findings
+        .into_iter()
+        .map(|(finding, path)| {
+            let base = finding.fingerprint(path);
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                base
+            } else {
+                format!("{base}-{count}")
+            }
+        })
+        .collect()
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod index;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod rbac;
@@ -134,13 +135,14 @@ impl Report {
         &self.files[id.0 as usize]
     }
 
+    /// The findings that count: those not suppressed (SPEC 7).
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> + Clone {
+        self.findings.iter().filter(|f| !f.is_suppressed())
+    }
+
     /// The highest level among findings that are not suppressed, if any.
     pub fn worst_level(&self) -> Option<Level> {
-        self.findings
-            .iter()
-            .filter(|f| !f.is_suppressed())
-            .map(|f| f.level)
-            .max()
+        self.active_findings().map(|f| f.level).max()
     }
 }
 

@@ -2,22 +2,15 @@
 //! empty reason does not; config exemptions apply until `expires` (compared with an
 //! injected date), after which TG012 reports them; unused trust entries are TG013.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fixture, scan_sarif_output, tokenguard};
 use serde_json::Value;
 
 fn sarif(today: &str) -> (Value, i32) {
-    let dir = "fixtures/suppress";
-    let out = Command::cargo_bin("tokenguard")
-        .unwrap()
-        .args([
-            "scan", "--root", dir, dir, "--format", "sarif", "--today", today,
-        ])
-        .output()
-        .unwrap();
-    (
-        serde_json::from_slice(&out.stdout).unwrap(),
-        out.status.code().unwrap(),
-    )
+    let out = scan_sarif_output(&fixture("suppress"), &["--today", today]);
+    assert_eq!(out.stderr, "");
+    (serde_json::from_str(&out.stdout).unwrap(), out.code)
 }
 
 /// (ruleId, uri, startLine, startColumn, suppression kind, justification) per result.
@@ -115,27 +108,18 @@ fn an_exemption_stops_applying_the_day_after_it_expires() {
 
 #[test]
 fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
-    let dir = "fixtures/suppress";
+    let dir = fixture("suppress");
     let scan = |extra: &[&str]| {
-        let out = Command::cargo_bin("tokenguard")
-            .unwrap()
-            .args([
-                "scan",
-                "--root",
-                dir,
-                dir,
-                "--today",
-                "2026-01-01",
-                "--color",
-                "never",
-            ])
-            .args(extra)
-            .output()
-            .unwrap();
-        (
-            String::from_utf8(out.stdout).unwrap(),
-            out.status.code().unwrap(),
-        )
+        let out = common::output(
+            tokenguard()
+                .arg("scan")
+                .arg("--root")
+                .arg(&dir)
+                .arg(&dir)
+                .args(["--today", "2026-01-01", "--color", "never"])
+                .args(extra),
+        );
+        (out.stdout, out.code)
     };
     let (text, code) = scan(&["--exclude", "workloads.yaml"]);
     assert_eq!(code, 0, "{text}");
@@ -150,4 +134,33 @@ fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
         text.contains("[suppressed: talks to the API to read its own leader-election lease]"),
         "{text}"
     );
+}
+
+#[test]
+fn annotations_and_code_quality_leave_suppressed_findings_out() {
+    let dir = fixture("suppress");
+    let scan = |format: &str| {
+        common::output(
+            tokenguard()
+                .arg("scan")
+                .arg("--root")
+                .arg(&dir)
+                .arg(&dir)
+                .args(["--today", "2026-11-23", "--format", format]),
+        )
+        .stdout
+    };
+    let annotations = scan("github");
+    let lines: Vec<&str> = annotations.lines().collect();
+    assert_eq!(lines.len(), 4, "{annotations}");
+    assert!(!annotations.contains("shop/api mounts"), "{annotations}");
+    assert!(annotations.contains("shop/search mounts"), "{annotations}");
+    let issues: Value = serde_json::from_str(&scan("gitlab")).unwrap();
+    let names: Vec<&str> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["TG013", "TG012", "TG001", "TG001"]);
 }

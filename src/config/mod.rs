@@ -2,6 +2,7 @@
 //! bad glob, a missing reason or a bad date is an error with file, line and column.
 
 mod reader;
+pub mod schema;
 
 use std::fmt;
 use std::path::Path;
@@ -153,23 +154,13 @@ impl Config {
         {
             return Ok(config);
         }
-        const KEYS: &[&str] = &[
-            "defaultNamespace",
-            "paths",
-            "trusted",
-            "tokenCreators",
-            "exemptions",
-            "rules",
-            "workloadKinds",
-            "projectedTokens",
-        ];
-        for (key, _, value) in r.mapping(root, "the config", KEYS)? {
+        for (key, _, value) in r.object(root, &schema::CONFIG)? {
             match key {
                 "defaultNamespace" => {
                     config.default_namespace = Some(r.string(value, "defaultNamespace")?)
                 }
                 "paths" => {
-                    for (key, _, value) in r.mapping(value, "paths", &["include", "exclude"])? {
+                    for (key, _, value) in r.object(value, &schema::PATHS)? {
                         let globs = r.strings(value, &format!("paths.{key}"))?;
                         for (glob, pos) in &globs {
                             path_glob(glob)
@@ -185,8 +176,7 @@ impl Config {
                 }
                 "trusted" => {
                     for item in r.sequence(value, "trusted")? {
-                        let fields =
-                            r.mapping(item, "a trusted entry", &["serviceAccount", "reason"])?;
+                        let fields = r.object(item, &schema::TRUSTED)?;
                         let sa = r.required(&fields, item, "serviceAccount", "a trusted entry")?;
                         let pattern = r.string(sa, "serviceAccount")?;
                         if !pattern.contains('/') {
@@ -206,8 +196,7 @@ impl Config {
                 }
                 "tokenCreators" => {
                     for item in r.sequence(value, "tokenCreators")? {
-                        let fields =
-                            r.mapping(item, "a tokenCreators entry", &["subject", "reason"])?;
+                        let fields = r.object(item, &schema::TOKEN_CREATOR)?;
                         let subject =
                             r.required(&fields, item, "subject", "a tokenCreators entry")?;
                         let pattern = r.string(subject, "subject")?;
@@ -233,8 +222,7 @@ impl Config {
                 "exemptions" => {
                     for item in r.sequence(value, "exemptions")? {
                         let what = "an exemption";
-                        let fields =
-                            r.mapping(item, what, &["rule", "object", "reason", "expires"])?;
+                        let fields = r.object(item, &schema::EXEMPTION)?;
                         let rule_node = r.required(&fields, item, "rule", what)?;
                         let rule = r.string(rule_node, "rule")?;
                         if rule != "*" && rules::find(&rule).is_none() {
@@ -283,7 +271,10 @@ impl Config {
                             other => Some(Level::parse(other).ok_or_else(|| {
                                 r.error(
                                     level.span().start,
-                                    format!("level `{other}` for {id} must be one of off, note, warning, error"),
+                                    format!(
+                                        "level `{other}` for {id} must be one of {}",
+                                        schema::LEVELS.join(", ")
+                                    ),
                                 )
                             })?),
                         };
@@ -293,8 +284,7 @@ impl Config {
                 "workloadKinds" => {
                     for item in r.sequence(value, "workloadKinds")? {
                         let what = "a workloadKinds entry";
-                        let fields =
-                            r.mapping(item, what, &["apiVersion", "kind", "podSpecPath"])?;
+                        let fields = r.object(item, &schema::WORKLOAD_KIND)?;
                         let api =
                             r.string(r.required(&fields, item, "apiVersion", what)?, "apiVersion")?;
                         let kind = r.string(r.required(&fields, item, "kind", what)?, "kind")?;
@@ -316,9 +306,7 @@ impl Config {
                     }
                 }
                 "projectedTokens" => {
-                    for (_, _, value) in
-                        r.mapping(value, "projectedTokens", &["maxExpirationSeconds"])?
-                    {
+                    for (_, _, value) in r.object(value, &schema::PROJECTED_TOKENS)? {
                         let seconds = value
                             .scalar()
                             .and_then(|s| match yaml::scalar::resolve(s) {

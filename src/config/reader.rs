@@ -4,6 +4,7 @@
 use crate::yaml::{NodeRef, Pos};
 
 use super::ConfigError;
+use super::schema::Object;
 
 pub(super) struct Reader<'a> {
     pub(super) file: &'a str,
@@ -45,6 +46,15 @@ impl<'a> Reader<'a> {
             out.push((name, key, value));
         }
         Ok(out)
+    }
+
+    /// The entries of a mapping described by a schema table: its keys are the known ones.
+    pub(super) fn object<'t>(
+        &self,
+        node: NodeRef<'t>,
+        object: &Object,
+    ) -> Result<Vec<(&'t str, NodeRef<'t>, NodeRef<'t>)>, ConfigError> {
+        self.mapping(node, object.what, &object.keys())
     }
 
     pub(super) fn sequence<'t>(

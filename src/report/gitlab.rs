@@ -1,0 +1,190 @@
+//! GitLab Code Quality JSON (SPEC 8.4) for `artifacts:reports:codequality`, which every
+//! GitLab tier shows in the merge-request widget.
+//!
+//! Severity follows the finding's level, and among errors the rule's security severity
+//! (the number GitHub ranks alerts by), so that both dashboards order findings alike:
+//!
+//! | finding | GitLab severity |
+//! |---|---|
+//! | error, security severity >= 9.0 (GitHub "critical": TG014) | `blocker` |
+//! | error, security severity 7.0-8.9 (GitHub "high": TG001, TG003, TG005, TG006) | `critical` |
+//! | any other error (TG000, a rule raised to error in the config) | `major` |
+//! | warning | `minor` |
+//! | note | `info` |
+//!
+//! A rule lowered in the config is ranked by its new level: a TG001 set to `warning`
+//! is `minor`. The fingerprint is [`Finding::fingerprint`] (rule, file, object and
+//! detail, never the line), made distinct per finding.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::ReportOptions;
+use crate::Report;
+use crate::finding::{Finding, Level, distinct_fingerprints};
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    check_name: &'static str,
+    description: String,
+    categories: [&'static str; 1],
+    severity: &'static str,
+    fingerprint: String,
+    location: IssueLocation<'a>,
+    engine_name: &'static str,
+}
+
+#[derive(Serialize)]
+struct IssueLocation<'a> {
+    path: &'a str,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
+    end: u32,
+}
+
+pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+    // Code Quality has no notion of suppression: suppressed findings are left out.
+    let paths = report
+        .active_findings()
+        .map(|f| (f, report.file(f.location.file).path.as_str()));
+    let fingerprints = distinct_fingerprints(paths.clone());
+    let issues: Vec<Issue<'_>> = paths
+        .zip(fingerprints)
+        .map(|((finding, path), fingerprint)| {
+            let region = finding.location.region;
+            Issue {
+                kind: "issue",
+                check_name: finding.rule.id,
+                description: format!(
+                    "{} {}: {}",
+                    finding.rule.id, finding.rule.name, finding.message
+                ),
+                categories: ["Security"],
+                severity: severity(finding),
+                fingerprint,
+                location: IssueLocation {
+                    path,
+                    lines: Lines {
+                        begin: region.start.line,
+                        end: region.end.line.max(region.start.line),
+                    },
+                },
+                engine_name: "tokenguard",
+            }
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &issues)?;
+    writeln!(out)
+}
+
+/// The Code Quality severity of a finding; see the module documentation.
+pub fn severity(finding: &Finding) -> &'static str {
+    match finding.level {
+        Level::Note => "info",
+        Level::Warning => "minor",
+        Level::Error => {
+            let score: f32 = finding.rule.security_severity.parse().unwrap_or(0.0);
+            if score >= 9.0 {
+                "blocker"
+            } else if score >= 7.0 {
+                "critical"
+            } else {
+                "major"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Format;
+    use crate::report::tests::{render, scan_stdin};
+
+    const TWO_WORKLOADS: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers: [{name: c, image: i}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x}\nspec:\n  serviceAccount: sa\n  containers: [{name: c, image: i}]\n---\n# the same Pod again: its findings must not share fingerprints with the first\napiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers: [{name: c, image: i}]\n";
+
+    fn issues(text: &str) -> Vec<serde_json::Value> {
+        let report = scan_stdin("pods.yaml", text);
+        serde_json::from_str(&render(&report, Format::Gitlab)).expect("JSON")
+    }
+
+    #[test]
+    fn fingerprints_are_distinct_and_stable() {
+        let first = issues(TWO_WORKLOADS);
+        assert!(first.len() >= 5, "{first:#?}");
+        let prints: Vec<&str> = first
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        let mut unique = prints.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), prints.len(), "{prints:?}");
+        assert_eq!(first, issues(TWO_WORKLOADS), "byte-for-byte the same again");
+        // Lines moving (a comment added on top) change no fingerprint.
+        let moved = issues(&format!("# moved\n\n{TWO_WORKLOADS}"));
+        let moved_prints: Vec<&str> = moved
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        assert_eq!(prints, moved_prints);
+    }
+
+    #[test]
+    fn issues_have_the_fields_gitlab_reads() {
+        let all = issues(TWO_WORKLOADS);
+        let tg001 = all
+            .iter()
+            .find(|i| i["check_name"] == "TG001")
+            .expect("TG001");
+        assert_eq!(tg001["severity"], "critical");
+        assert_eq!(tg001["location"]["path"], "pods.yaml");
+        assert_eq!(tg001["location"]["lines"]["begin"], 4);
+        assert!(
+            tg001["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("TG001 token-automount-untrusted: Pod x/a mounts an API token")
+        );
+        let severities: Vec<(&str, &str)> = all
+            .iter()
+            .map(|i| {
+                (
+                    i["check_name"].as_str().unwrap(),
+                    i["severity"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(severities.contains(&("TG009", "info")), "{severities:?}");
+        assert!(severities.contains(&("TG011", "minor")), "{severities:?}");
+    }
+
+    #[test]
+    fn severity_follows_level_and_security_severity() {
+        use crate::finding::Location;
+        use crate::rules;
+        let at = Location {
+            file: crate::FileId(0),
+            region: Default::default(),
+        };
+        let tg001 = rules::find("TG001").unwrap();
+        let tg000 = rules::find("TG000").unwrap();
+        let finding = |rule, level| Finding::new(rule, at, String::new()).level(level);
+        assert_eq!(severity(&finding(tg001, Level::Error)), "critical");
+        assert_eq!(severity(&finding(tg001, Level::Warning)), "minor");
+        assert_eq!(severity(&finding(tg000, Level::Error)), "major");
+        assert_eq!(severity(&finding(tg000, Level::Note)), "info");
+    }
+
+    #[test]
+    fn empty_report_is_an_empty_array() {
+        assert!(issues("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n").is_empty());
+    }
+}
