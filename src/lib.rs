@@ -17,8 +17,8 @@ pub mod rules;
 pub mod suppress;
 pub mod yaml;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,6 +93,8 @@ pub enum FileStatus {
     /// The trust config, present for findings about its entries.
     Config,
     HelmTemplate,
+    /// Not a regular file (a FIFO, device or socket named or found in a walk).
+    Skipped,
     Unreadable,
 }
 
@@ -113,7 +115,11 @@ pub struct Stats {
     /// YAML documents that are not Kubernetes objects (CI files, values, docs...).
     pub ignored_documents: usize,
     pub skipped_files: usize,
+    /// Files that could not be read (an I/O error): TG000.
     pub unreadable_files: usize,
+    /// Files that were read but could not be loaded completely (bad YAML or JSON, a
+    /// limit reached): TG000.
+    pub invalid_files: usize,
     pub elapsed: Duration,
 }
 
@@ -170,16 +176,13 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let discovered = discover::discover(&named, &options.root, &filter)?;
-    let mut notifications: Vec<Notification> = discovered
-        .notes
-        .into_iter()
-        .map(|message| Notification {
-            level: Level::Warning,
-            path: None,
-            message,
-        })
-        .collect();
+    let discovered = discover::discover(
+        &named,
+        &options.root,
+        &filter,
+        options.limits.follow_symlinks,
+    )?;
+    let mut notifications = discovered.notes;
 
     let mut files: Vec<SourceFile> = discovered
         .files
@@ -205,7 +208,9 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
-        outcomes.push(outcome(id, load::load(&stdin.bytes, limits), &kinds));
+        outcomes.push(guarded(|| {
+            outcome(id, load::load(&stdin.bytes, limits), &kinds)
+        }));
         files.push(SourceFile {
             path: stdin.name,
             fs_path: None,
@@ -239,6 +244,7 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
                 model.append(file_model);
                 if let Some(failure) = failure {
                     file.status = FileStatus::Failed;
+                    stats.invalid_files += 1;
                     failures.push((id, failure));
                 }
             }
@@ -254,9 +260,20 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             }
             Outcome::Failed(failure) => {
                 file.status = FileStatus::Failed;
+                stats.invalid_files += 1;
                 failures.push((id, failure));
             }
+            Outcome::Skipped(Skip::NotRegular(kind)) => {
+                file.status = FileStatus::Skipped;
+                stats.skipped_files += 1;
+                notifications.push(Notification {
+                    level: Level::Warning,
+                    path: Some(file.path.clone()),
+                    message: format!("skipped: not a regular file ({kind})"),
+                });
+            }
             Outcome::Unreadable(reason) => {
+                // Fail closed: what could not be read may hide workloads (TG000).
                 file.status = FileStatus::Unreadable;
                 stats.unreadable_files += 1;
                 notifications.push(Notification {
@@ -264,6 +281,13 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
                     path: Some(file.path.clone()),
                     message: format!("not read: {reason}"),
                 });
+                failures.push((
+                    id,
+                    LoadFailure {
+                        pos: yaml::Pos::START,
+                        reason: format!("cannot read the file: {reason}"),
+                    },
+                ));
             }
         }
     }
@@ -328,19 +352,25 @@ fn scan_file(
     if load::is_kustomization_path(path) {
         return Outcome::Kustomization;
     }
-    match read_limited(path, limits.max_file_bytes) {
-        Ok(bytes) => outcome(id, load::load(&bytes, limits), kinds),
-        Err(e) => Outcome::Unreadable(e.to_string()),
+    let max_bytes = limits.max_file_bytes.min(yaml::MAX_FILE_BYTES_CEILING);
+    match load::read_file(path, max_bytes, limits.follow_symlinks) {
+        Ok(bytes) => guarded(|| outcome(id, load::load(&bytes, limits), kinds)),
+        Err(load::ReadError::NotRegular(kind)) => Outcome::Skipped(Skip::NotRegular(kind)),
+        Err(load::ReadError::Io(e)) => Outcome::Unreadable(e.to_string()),
     }
 }
 
-/// Reads at most one byte more than the limit, so a huge file costs nothing.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Loads one file so that a bug that panics on it costs that file only: it becomes a
+/// TG000 and every other file is still scanned (SPEC 10).
+fn guarded(load: impl FnOnce() -> Outcome) -> Outcome {
+    catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        Outcome::Failed(LoadFailure {
+            pos: yaml::Pos::START,
+            reason:
+                "internal error while loading this file (a bug in tokenguard: please report it)"
+                    .to_owned(),
+        })
+    })
 }
 
 fn outcome(id: FileId, loaded: Loaded, kinds: &WorkloadKinds) -> Outcome {
