@@ -22,7 +22,8 @@ pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
 /// A file to scan and the path reports show for it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-    /// Where to read it: the path as found, or a named link's target inside the root.
+    /// Where to read it: the path as found, or a link's resolved target, so that it can
+    /// be opened without following a link in its last component.
     pub fs_path: PathBuf,
     pub display: String,
 }
@@ -155,11 +156,7 @@ pub fn discover(
             );
         } else if is_link {
             found.files.push(Candidate {
-                fs_path: if follow_symlinks {
-                    path.clone()
-                } else {
-                    target
-                },
+                fs_path: target,
                 display: display_path(path, root),
             });
         } else {
@@ -295,7 +292,13 @@ fn walk(
         } else if !filter.accepts(&relative) {
             continue;
         } else if kind.is_file() {
-            found.files.push(file);
+            // With --follow-symlinks, read a link's target, so that the file is opened
+            // without following anything, as every other file is.
+            let fs_path = match entry.path_is_symlink() {
+                true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                false => file.fs_path,
+            };
+            found.files.push(Candidate { fs_path, ..file });
         } else {
             found.note(
                 Level::Warning,

@@ -353,7 +353,7 @@ fn scan_file(
         return Outcome::Kustomization;
     }
     let max_bytes = limits.max_file_bytes.min(yaml::MAX_FILE_BYTES_CEILING);
-    match load::read_file(path, max_bytes, limits.follow_symlinks) {
+    match load::read_file(path, max_bytes, false) {
         Ok(bytes) => guarded(|| outcome(id, load::load(&bytes, limits), kinds)),
         Err(load::ReadError::NotRegular(kind)) => Outcome::Skipped(Skip::NotRegular(kind)),
         Err(load::ReadError::Io(e)) => Outcome::Unreadable(e.to_string()),

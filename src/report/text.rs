@@ -313,9 +313,14 @@ impl Sources {
             self.current = None;
             let reader: Box<dyn BufRead> = match (&file.stdin_text, &file.fs_path) {
                 (Some(text), _) => Box::new(io::Cursor::new(Shared(text.clone()))),
-                (None, Some(path)) => Box::new(io::BufReader::new(
-                    crate::load::open_regular(path, true).ok()?,
-                )),
+                (None, Some(path)) => {
+                    // As the scan read it: never through a link in the last component
+                    // (discovery resolved those), except a config file the user named.
+                    let follow = file.status == crate::FileStatus::Config;
+                    Box::new(io::BufReader::new(
+                        crate::load::open_regular(path, follow).ok()?,
+                    ))
+                }
                 (None, None) => return None,
             };
             self.current = Some(Cursor {
