@@ -146,6 +146,14 @@ pub struct ScanArgs {
     /// Text: also list suppressed findings.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Files larger than this are not parsed and are reported as TG000, e.g. 16MiB,
+    /// 512KiB, 1000000 (at most 1GiB).
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Follow symbolic links, also those that lead outside the root (off: links are
+    /// reported and not read).
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
@@ -231,8 +239,12 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
 fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let root = resolve_root(args.root.as_deref())?;
     let config = load_config(args.config.as_deref(), &root)?;
+    let limits = yaml::Limits {
+        max_file_bytes: args.max_file_size,
+        follow_symlinks: args.follow_symlinks,
+        ..yaml::Limits::default()
+    };
     let stdin = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        let limits = yaml::Limits::default();
         let mut bytes = Vec::new();
         std::io::stdin()
             .take(limits.max_file_bytes + 1)
@@ -257,7 +269,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         include: args.include,
         exclude: args.exclude,
         stdin,
-        limits: yaml::Limits::default(),
+        limits,
         today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -390,6 +402,34 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     Ok(false)
 }
 
+/// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as
+/// their binary multiples), at most [`yaml::MAX_FILE_BYTES_CEILING`].
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 16MiB or 1048576"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}` (use KiB, MiB or GiB)")),
+    };
+    let bytes = number
+        .checked_mul(multiplier)
+        .filter(|&b| b <= yaml::MAX_FILE_BYTES_CEILING)
+        .ok_or_else(|| "the size limit can be at most 1GiB".to_owned())?;
+    if bytes == 0 {
+        return Err("the size limit must be at least one byte".to_owned());
+    }
+    Ok(bytes)
+}
+
 fn fails(report: &Report, fail_on: FailOn) -> bool {
     let threshold = match fail_on {
         FailOn::Error => Level::Error,
@@ -456,6 +496,14 @@ fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, CliError>
         let path = root.join(name);
         if path.is_file() {
             let shown = crate::discover::display_path(&path, root);
+            let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            if !std::fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&real_root)) {
+                return Err(CliError::Config(ConfigError {
+                    file: shown,
+                    pos: None,
+                    message: "a symbolic link to outside the root; not read".to_owned(),
+                }));
+            }
             return Ok(Config::load(&path, &shown)?);
         }
     }

@@ -1,18 +1,29 @@
 //! Which files to scan: named files as given, directories walked with the `ignore`
-//! walker (honouring .gitignore/.ignore, skipping hidden entries, never following
-//! symbolic links) and filtered by the include/exclude globs.
+//! walker (honouring .gitignore/.ignore, skipping hidden entries) and filtered by the
+//! include/exclude globs.
+//!
+//! The scanned repository is untrusted (SPEC 10): symbolic links are not followed (a
+//! link found in a walk is reported, never read; a named link is read only when it
+//! stays inside the root), FIFOs, devices and sockets are skipped, and nothing outside
+//! the root is reached through a link unless `--follow-symlinks` says so.
 
+use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
 
+use crate::Notification;
 use crate::config::path_glob;
+use crate::finding::Level;
+use crate::load::file_kind;
 
 pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
 
 /// A file to scan and the path reports show for it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
+    /// Where to read it: the path as found, or a link's resolved target, so that it can
+    /// be opened without following a link in its last component.
     pub fs_path: PathBuf,
     pub display: String,
 }
@@ -71,75 +82,230 @@ fn glob_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub files: Vec<Candidate>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Notification>,
 }
 
+impl Discovered {
+    fn note(&mut self, level: Level, path: &Path, root: &Path, message: impl Into<String>) {
+        self.notes.push(Notification {
+            level,
+            path: Some(display_path(path, root)),
+            message: message.into(),
+        });
+    }
+}
+
+const LINK_OUTSIDE: &str =
+    "not read: a symbolic link to outside the root (--follow-symlinks reads it)";
+
+/// Finds the files to scan. A named path that does not exist is an error; anything
+/// else that cannot be scanned becomes a note.
 pub fn discover(
     paths: &[PathBuf],
     root: &Path,
     filter: &PathFilter,
+    follow_symlinks: bool,
 ) -> Result<Discovered, DiscoverError> {
     let mut found = Discovered::default();
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
             .map_err(|_| DiscoverError::Missing(path.display().to_string()))?;
-        if meta.file_type().is_symlink() {
-            named_symlink(path, root, &mut found)?;
-        } else if meta.is_dir() {
-            walk(path, root, filter, &mut found);
+        let target = match std::fs::canonicalize(path) {
+            Ok(target) => target,
+            Err(e) => {
+                // lstat found it, so it is a link that leads nowhere, or a loop.
+                found.note(Level::Warning, path, root, broken_link(&e));
+                continue;
+            }
+        };
+        let inside = target.starts_with(&real_root);
+        let named_inside = absolute(path).starts_with(absolute(root));
+        let is_link = meta.file_type().is_symlink();
+        if !follow_symlinks && !inside && (is_link || named_inside) {
+            // Either the named path is a link that leaves the root, or a path in the
+            // repository that some link in it carries outside.
+            found.note(Level::Warning, path, root, LINK_OUTSIDE);
+            continue;
+        }
+        let target_meta = match std::fs::metadata(&target) {
+            Ok(m) => m,
+            Err(e) => {
+                found.note(Level::Warning, path, root, format!("not read: {e}"));
+                continue;
+            }
+        };
+        if target_meta.is_dir() {
+            if is_link && !follow_symlinks {
+                found.note(
+                    Level::Note,
+                    path,
+                    root,
+                    "not walked: a symbolic link to a directory (--follow-symlinks walks it)",
+                );
+            } else {
+                walk(path, root, &real_root, filter, follow_symlinks, &mut found);
+            }
+        } else if !target_meta.is_file() {
+            let kind = file_kind(target_meta.file_type());
+            found.note(
+                Level::Warning,
+                path,
+                root,
+                format!("skipped: not a regular file ({kind})"),
+            );
+        } else if is_link {
+            found.files.push(Candidate {
+                fs_path: target,
+                display: display_path(path, root),
+            });
         } else {
             found.files.push(candidate(path, root));
         }
     }
     found.files.sort_by(|a, b| a.display.cmp(&b.display));
-    found.files.dedup_by(|a, b| a.display == b.display);
+    found
+        .notes
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    found
+        .notes
+        .dedup_by(|a, b| a.path == b.path && a.message == b.message);
+    found
+        .files
+        .dedup_by(|a, b| a.display == b.display && absolute(&a.fs_path) == absolute(&b.fs_path));
     Ok(found)
 }
 
-/// A symbolic link named on the command line is read only if it stays inside the root.
-fn named_symlink(path: &Path, root: &Path, found: &mut Discovered) -> Result<(), DiscoverError> {
-    let target = std::fs::canonicalize(path)
-        .map_err(|_| DiscoverError::Missing(path.display().to_string()))?;
-    let inside = std::fs::canonicalize(root).is_ok_and(|root| target.starts_with(root));
-    if !inside {
-        found.notes.push(format!(
-            "{}: not read: a symbolic link to outside the root",
-            display_path(path, root)
-        ));
-    } else if target.is_dir() {
-        found.notes.push(format!(
-            "{}: not walked: a symbolic link to a directory",
-            display_path(path, root)
-        ));
-    } else {
-        found.files.push(candidate(path, root));
+/// The path and the message of a walk error (nested in the walker's wrappers).
+fn walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => (Some(path), walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        ignore::Error::Loop { child, .. } => (
+            Some(child),
+            "not walked: a file system loop (a link to a directory it is in)".to_owned(),
+        ),
+        ignore::Error::Io(io) => (None, broken_link(io)),
+        other => (None, format!("not read: {other}")),
     }
-    Ok(())
 }
 
-fn walk(dir: &Path, root: &Path, filter: &PathFilter, found: &mut Discovered) {
+/// The OS error code of an I/O error, also when the walker wrapped it.
+fn os_error(e: &std::io::Error) -> Option<i32> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(code) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.raw_os_error())
+        {
+            return Some(code);
+        }
+        source = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+fn broken_link(e: &std::io::Error) -> String {
+    if os_error(e) == Some(LOOP_ERRNO) {
+        "not read: a symbolic link loop".to_owned()
+    } else if e.kind() == ErrorKind::NotFound {
+        "not read: a broken symbolic link".to_owned()
+    } else {
+        format!("not read: {e}")
+    }
+}
+
+#[cfg(unix)]
+const LOOP_ERRNO: i32 = libc::ELOOP;
+#[cfg(not(unix))]
+const LOOP_ERRNO: i32 = -1;
+
+fn walk(
+    dir: &Path,
+    root: &Path,
+    real_root: &Path,
+    filter: &PathFilter,
+    follow_symlinks: bool,
+    found: &mut Discovered,
+) {
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
-        .follow_links(false)
+        .follow_links(follow_symlinks)
         .require_git(false)
         .git_global(false)
         .build();
     for entry in walker {
-        match entry {
-            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                let file = candidate(entry.path(), root);
-                let relative = match lexical_relative(entry.path(), root) {
-                    Some(_) => file.display.clone(),
-                    None => {
-                        lexical_relative(entry.path(), dir).unwrap_or_else(|| file.display.clone())
-                    }
-                };
-                if filter.accepts(&relative) {
-                    found.files.push(file);
-                }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let (path, message) = walk_error(&e);
+                found.notes.push(Notification {
+                    level: Level::Warning,
+                    path: path.map(|p| display_path(p, root)),
+                    message,
+                });
+                continue;
             }
-            Ok(_) => {}
-            Err(e) => found.notes.push(format!("not read: {e}")),
+        };
+        let Some(kind) = entry.file_type() else {
+            continue; // standard input; never produced by a directory walk
+        };
+        if kind.is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        let file = candidate(path, root);
+        let relative = match lexical_relative(path, root) {
+            Some(_) => file.display.clone(),
+            None => lexical_relative(path, dir).unwrap_or_else(|| file.display.clone()),
+        };
+        if kind.is_symlink() {
+            // Only reached without --follow-symlinks: the walker follows them otherwise.
+            let target = std::fs::canonicalize(path);
+            let target_is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
+            if !target_is_dir && !filter.accepts(&relative) {
+                continue;
+            }
+            match target {
+                Err(e) => found.note(Level::Warning, path, root, broken_link(&e)),
+                Ok(t) if !t.starts_with(real_root) => {
+                    found.note(Level::Warning, path, root, LINK_OUTSIDE)
+                }
+                Ok(_) if target_is_dir => found.note(
+                    Level::Note,
+                    path,
+                    root,
+                    "not walked: a symbolic link to a directory (--follow-symlinks walks it)",
+                ),
+                Ok(_) => found.note(
+                    Level::Note,
+                    path,
+                    root,
+                    "not read: a symbolic link (--follow-symlinks follows it)",
+                ),
+            }
+        } else if !filter.accepts(&relative) {
+            continue;
+        } else if kind.is_file() {
+            // With --follow-symlinks, read a link's target, so that the file is opened
+            // without following anything, as every other file is.
+            let fs_path = match entry.path_is_symlink() {
+                true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                false => file.fs_path,
+            };
+            found.files.push(Candidate { fs_path, ..file });
+        } else {
+            found.note(
+                Level::Warning,
+                path,
+                root,
+                format!("skipped: not a regular file ({})", file_kind(kind)),
+            );
         }
     }
 }
@@ -151,20 +317,40 @@ fn candidate(path: &Path, root: &Path) -> Candidate {
     }
 }
 
-/// The path relative to the root with `/` separators, else the absolute path.
+/// The path relative to the root with `/` separators, else the absolute path. Bytes
+/// that are not UTF-8 are shown as `\xNN`, so that two such names never look alike.
 pub fn display_path(path: &Path, root: &Path) -> String {
-    lexical_relative(path, root).unwrap_or_else(|| absolute(path).to_string_lossy().into_owned())
+    lexical_relative(path, root).unwrap_or_else(|| lossless(absolute(path).as_os_str()))
 }
 
 fn lexical_relative(path: &Path, base: &Path) -> Option<String> {
     let path = absolute(path);
     let base = absolute(base);
     let rest = path.strip_prefix(&base).ok()?;
-    let parts: Vec<_> = rest
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect();
+    let parts: Vec<_> = rest.components().map(|c| lossless(c.as_os_str())).collect();
     Some(parts.join("/"))
+}
+
+/// The text of a file name, with bytes that are not UTF-8 written as `\xNN`.
+fn lossless(name: &std::ffi::OsStr) -> String {
+    if let Some(text) = name.to_str() {
+        return text.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy().into_owned()
 }
 
 /// An absolute path with `.` and `..` removed, without touching the file system.

@@ -19,8 +19,8 @@ pub mod rules;
 pub mod suppress;
 pub mod yaml;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -95,6 +95,8 @@ pub enum FileStatus {
     /// The trust config, present for findings about its entries.
     Config,
     HelmTemplate,
+    /// Not a regular file (a FIFO, device or socket named or found in a walk).
+    Skipped,
     Unreadable,
 }
 
@@ -115,7 +117,11 @@ pub struct Stats {
     /// YAML documents that are not Kubernetes objects (CI files, values, docs...).
     pub ignored_documents: usize,
     pub skipped_files: usize,
+    /// Files that could not be read (an I/O error): TG000.
     pub unreadable_files: usize,
+    /// Files that were read but could not be loaded completely (bad YAML or JSON, a
+    /// limit reached): TG000.
+    pub invalid_files: usize,
     pub elapsed: Duration,
 }
 
@@ -177,16 +183,13 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let discovered = discover::discover(&named, &options.root, &filter)?;
-    let mut notifications: Vec<Notification> = discovered
-        .notes
-        .into_iter()
-        .map(|message| Notification {
-            level: Level::Warning,
-            path: None,
-            message,
-        })
-        .collect();
+    let discovered = discover::discover(
+        &named,
+        &options.root,
+        &filter,
+        options.limits.follow_symlinks,
+    )?;
+    let mut notifications = discovered.notes;
 
     let mut files: Vec<SourceFile> = discovered
         .files
@@ -215,7 +218,9 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
-        outcomes.push(reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
+        outcomes.push(guarded(|| {
+            reader.outcome(id, load::load(&stdin.bytes, reader.limits))
+        }));
         files.push(SourceFile {
             path: stdin.name,
             fs_path: None,
@@ -249,6 +254,7 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
                 model.append(file_model);
                 if let Some(failure) = failure {
                     file.status = FileStatus::Failed;
+                    stats.invalid_files += 1;
                     failures.push((id, failure));
                 }
             }
@@ -264,9 +270,20 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
             }
             Outcome::Failed(failure) => {
                 file.status = FileStatus::Failed;
+                stats.invalid_files += 1;
                 failures.push((id, failure));
             }
+            Outcome::Skipped(Skip::NotRegular(kind)) => {
+                file.status = FileStatus::Skipped;
+                stats.skipped_files += 1;
+                notifications.push(Notification {
+                    level: Level::Warning,
+                    path: Some(file.path.clone()),
+                    message: format!("skipped: not a regular file ({kind})"),
+                });
+            }
             Outcome::Unreadable(reason) => {
+                // Fail closed: what could not be read may hide workloads (TG000).
                 file.status = FileStatus::Unreadable;
                 stats.unreadable_files += 1;
                 notifications.push(Notification {
@@ -274,6 +291,13 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
                     path: Some(file.path.clone()),
                     message: format!("not read: {reason}"),
                 });
+                failures.push((
+                    id,
+                    LoadFailure {
+                        pos: yaml::Pos::START,
+                        reason: format!("cannot read the file: {reason}"),
+                    },
+                ));
             }
         }
     }
@@ -344,9 +368,11 @@ impl FileReader<'_> {
         if load::is_kustomization_path(path) {
             return Outcome::Kustomization;
         }
-        match read_limited(path, self.limits.max_file_bytes) {
-            Ok(bytes) => self.outcome(id, load::load(&bytes, self.limits)),
-            Err(e) => Outcome::Unreadable(e.to_string()),
+        let max_bytes = self.limits.max_file_bytes.min(yaml::MAX_FILE_BYTES_CEILING);
+        match load::read_file(path, max_bytes, false) {
+            Ok(bytes) => guarded(|| self.outcome(id, load::load(&bytes, self.limits))),
+            Err(load::ReadError::NotRegular(kind)) => Outcome::Skipped(Skip::NotRegular(kind)),
+            Err(load::ReadError::Io(e)) => Outcome::Unreadable(e.to_string()),
         }
     }
 
@@ -374,11 +400,15 @@ impl FileReader<'_> {
     }
 }
 
-/// Reads at most one byte more than the limit, so a huge file costs nothing.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Loads one file so that a bug that panics on it costs that file only: it becomes a
+/// TG000 and every other file is still scanned (SPEC 10).
+fn guarded(load: impl FnOnce() -> Outcome) -> Outcome {
+    catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        Outcome::Failed(LoadFailure {
+            pos: yaml::Pos::START,
+            reason:
+                "internal error while loading this file (a bug in tokenguard: please report it)"
+                    .to_owned(),
+        })
+    })
 }

@@ -17,12 +17,14 @@ pub struct LoadFailure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skip {
     HelmTemplate,
+    /// A FIFO, device or socket: what it is.
+    NotRegular(&'static str),
 }
 
 pub enum Loaded {
     /// The parsed stream and the roots of its Kubernetes objects, in file order.
     Manifests {
-        stream: Stream,
+        stream: Box<Stream>,
         objects: Vec<yaml::NodeId>,
         ignored_documents: usize,
         failure: Option<LoadFailure>,
@@ -48,46 +50,139 @@ pub fn is_kustomization_path(path: &Path) -> bool {
     })
 }
 
+/// Why a file was not read at all (a notification, and TG000 for I/O errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A FIFO, device or socket: skipped, because reading one can block forever or
+    /// never end.
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads a file for scanning: at most `limit + 1` bytes (so an oversized file costs
+/// nothing and is still recognised as too large), only if it is a regular file, and,
+/// unless `follow` is set, never through a symbolic link in its last component. It is
+/// opened without blocking, so a FIFO that appears in place of a file cannot hang the
+/// scan.
+pub fn read_file(path: &Path, limit: u64, follow: bool) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = open_regular(path, follow)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens a regular file for reading without blocking (see [`read_file`]).
+pub fn open_regular(path: &Path, follow: bool) -> Result<std::fs::File, ReadError> {
+    let file = open_nonblocking(path, follow)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(ReadError::NotRegular(file_kind(kind)));
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path, follow: bool) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path, _follow: bool) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// What a file that is not a regular file is, for messages.
+pub fn file_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
 pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return Loaded::Failed(LoadFailure {
-            pos: Pos::START,
-            reason: format!(
-                "file is larger than the {} byte limit",
-                limits.max_file_bytes
-            ),
-        });
+    let max_bytes = limits.max_file_bytes.min(yaml::MAX_FILE_BYTES_CEILING);
+    if bytes.len() as u64 > max_bytes {
+        return failed(
+            Pos::START,
+            format!("file is larger than the {max_bytes} byte limit (--max-file-size)"),
+        );
+    }
+    if [&[0xff, 0xfe][..], &[0xfe, 0xff], &[0, 0, 0xfe, 0xff]]
+        .iter()
+        .any(|bom| bytes.starts_with(bom))
+    {
+        return failed(
+            Pos::START,
+            "UTF-16 or UTF-32 text (byte order mark); convert the file to UTF-8".to_owned(),
+        );
     }
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Loaded::Failed(LoadFailure {
-            pos: pos_of_offset(bytes, offset),
-            reason: "binary content (NUL byte)".to_owned(),
-        });
+        return failed(
+            pos_of_offset(bytes, offset),
+            "binary content (NUL byte)".to_owned(),
+        );
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            return Loaded::Failed(LoadFailure {
-                pos: pos_of_offset(bytes, e.valid_up_to()),
-                reason: "not valid UTF-8".to_owned(),
-            });
+            let offset = e.valid_up_to();
+            return failed(
+                pos_of_offset(bytes, offset),
+                format!("not valid UTF-8 (byte 0x{:02X})", bytes[offset]),
+            );
         }
     };
     let is_json = text
         .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
         .starts_with('{');
-    let stream = yaml::parse(text, limits);
+    if let Some((offset, c)) = text.char_indices().find(|&(_, c)| !allowed(c, is_json)) {
+        return failed(
+            pos_of_offset(bytes, offset),
+            format!(
+                "control character U+{:04X} is not allowed in {}",
+                u32::from(c),
+                if is_json { "JSON" } else { "YAML" }
+            ),
+        );
+    }
+    let stream = Box::new(yaml::parse(text, limits));
     let failure = stream.error.as_ref().map(|e| LoadFailure {
-        pos: e.pos,
+        pos: e.pos.min(pos_of_offset(bytes, bytes.len())),
         reason: match &e.kind {
             ParseErrorKind::Syntax(msg) if is_json => format!("invalid JSON: {msg}"),
             ParseErrorKind::Syntax(msg) => format!("invalid YAML: {msg}"),
             other => other.to_string(),
         },
     });
-    if failure.is_some() && is_template_text(text) {
-        return Loaded::Skipped(Skip::HelmTemplate);
-    }
     let mut objects = Vec::new();
     let mut ignored_documents = 0;
     for doc in &stream.documents {
@@ -113,11 +208,35 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             None => ignored_documents += 1,
         }
     }
+    // A template that does not parse is skipped, not failed. Only when nothing was
+    // loaded before the error and a template action comes no later than the error:
+    // appending `{{ }}` to a manifest must not turn it into a silently skipped file.
+    if let Some(failure) = &failure
+        && objects.is_empty()
+        && template_action_before(text, failure.pos.line)
+    {
+        return Loaded::Skipped(Skip::HelmTemplate);
+    }
     Loaded::Manifests {
         stream,
         objects,
         ignored_documents,
         failure,
+    }
+}
+
+fn failed(pos: Pos, reason: String) -> Loaded {
+    Loaded::Failed(LoadFailure { pos, reason })
+}
+
+/// The characters kubectl accepts: YAML's printable set (go-yaml rejects the others
+/// with "control characters are not allowed"); JSON only forbids raw C0 controls.
+fn allowed(c: char, is_json: bool) -> bool {
+    match c {
+        '\t' | '\n' | '\r' => true,
+        _ if is_json => !matches!(c, '\0'..='\u{1f}'),
+        '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' => true,
+        _ => c >= '\u{10000}',
     }
 }
 
@@ -134,22 +253,34 @@ fn is_empty_document(root: NodeRef<'_>) -> bool {
         .is_some_and(|s| matches!(yaml::scalar::resolve(s), yaml::scalar::Value::Null))
 }
 
-fn is_template_text(text: &str) -> bool {
-    text.find("{{")
-        .is_some_and(|open| text[open..].contains("}}"))
+/// Whether a `{{ ... }}` template action opens on or before line `line`.
+fn template_action_before(text: &str, line: u32) -> bool {
+    let Some(open) = text.find("{{") else {
+        return false;
+    };
+    let opened_on = pos_of_offset(text.as_bytes(), open).line;
+    opened_on <= line && text[open..].contains("}}")
 }
 
+/// The 1-based line and column of a byte offset, as the YAML parser counts them: lines
+/// end at LF, CRLF or a lone CR; columns are characters (invalid bytes count as one);
+/// a byte order mark at the start is not a column.
 fn pos_of_offset(bytes: &[u8], offset: usize) -> Pos {
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
+    let before = &bytes[..offset.min(bytes.len())];
+    let mut line = 1usize;
+    let mut line_start = 0;
+    for (i, &b) in before.iter().enumerate() {
+        let crlf = b == b'\r' && before.get(i + 1) == Some(&b'\n');
+        if b == b'\n' || (b == b'\r' && !crlf) {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
+    let mut head = &before[line_start..];
+    if line == 1 {
+        head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    }
+    let col = String::from_utf8_lossy(head).chars().count() + 1;
     Pos {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         col: u32::try_from(col).unwrap_or(u32::MAX),
@@ -205,7 +336,7 @@ mod tests {
         };
         assert_eq!(
             (f.pos, f.reason.as_str()),
-            (Pos { line: 2, col: 4 }, "not valid UTF-8")
+            (Pos { line: 2, col: 4 }, "not valid UTF-8 (byte 0xFF)")
         );
         let Loaded::Failed(f) = load(b"a: 1\n\0", &Limits::default()) else {
             panic!()

@@ -11,7 +11,13 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::SUCCESS,
         Ok(true) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("tokenguard: error: {e}");
+            // The message can quote a manifest or the config: keep it to one inert line.
+            let message =
+                tokenguard::report::escape::visible_with(&e.to_string(), false).into_owned();
+            eprintln!(
+                "{}",
+                tokenguard::report::escape::ci_log_line(&format!("tokenguard: error: {message}"))
+            );
             ExitCode::from(2)
         }
     }

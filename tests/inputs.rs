@@ -41,7 +41,7 @@ fn a_chart_templates_folder_is_skipped_with_notifications_not_tg000() {
     // Chart.yaml and values.yaml are YAML but not objects.
     assert_eq!(
         summary(&fixture("inputs/helm-chart"), &[]),
-        "0 errors, 0 warnings, 0 notes in 5 files (0 objects, 0 workloads, 0 service accounts), 3 skipped (Helm templates)"
+        "0 errors, 0 warnings, 0 notes in 5 files (0 objects, 0 workloads, 0 service accounts), 3 skipped"
     );
 }
 
@@ -75,7 +75,7 @@ fn unparseable_text_with_template_actions_is_skipped_but_valid_yaml_with_braces_
     );
     assert_eq!(
         summary(&fixture("inputs/helm-template-text"), &[]),
-        "1 error, 0 warnings, 0 notes in 2 files (2 objects, 1 workload, 0 service accounts), 1 skipped (Helm templates)"
+        "1 error, 0 warnings, 0 notes in 2 files (2 objects, 1 workload, 0 service accounts), 1 skipped"
     );
 }
 

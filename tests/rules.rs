@@ -40,7 +40,7 @@ fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() 
         messages[2],
         loaded("duplicate key `name` (first defined at 5:3); kubectl rejects duplicate keys")
     );
-    assert_eq!(messages[4], loaded("not valid UTF-8"));
+    assert_eq!(messages[4], loaded("not valid UTF-8 (byte 0xE9)"));
     assert_eq!(
         messages[6],
         loaded("invalid YAML: mapping values are not allowed in this context")
@@ -52,7 +52,7 @@ fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() 
     // The broken files are counted as files, their objects are not.
     assert_eq!(
         summary(&common::fixture("rules/tg000/fires"), &[]),
-        "5 errors, 2 warnings, 0 notes in 6 files (2 objects, 0 workloads, 2 service accounts)"
+        "5 errors, 2 warnings, 0 notes in 6 files (2 objects, 0 workloads, 2 service accounts), 5 invalid"
     );
 }
 

@@ -115,11 +115,19 @@ impl Config {
     }
 
     pub fn load(path: &Path, shown_as: &str) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|e| ConfigError {
-            file: shown_as.to_owned(),
-            pos: None,
-            message: format!("cannot read the config file: {e}"),
-        })?;
+        // Bounded, and never from a FIFO or device (the config can be untrusted too).
+        let limit = yaml::Limits::default().max_file_bytes;
+        let bytes = crate::load::read_file(path, limit, true)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| match bytes.len() as u64 > limit {
+                true => Err(format!("larger than {limit} bytes")),
+                false => Ok(bytes),
+            })
+            .map_err(|e| ConfigError {
+                file: shown_as.to_owned(),
+                pos: None,
+                message: format!("cannot read the config file: {e}"),
+            })?;
         let text = std::str::from_utf8(&bytes).map_err(|_| ConfigError {
             file: shown_as.to_owned(),
             pos: None,

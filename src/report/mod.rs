@@ -1,5 +1,6 @@
 //! Output formats, one file each. Reports only present what the scan decided.
 
+pub mod escape;
 pub mod github;
 pub mod gitlab;
 pub mod json;

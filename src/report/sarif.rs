@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::ReportOptions;
+use super::escape;
 use crate::finding::{Finding, Level, Location, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::{Report, SourceFile};
@@ -285,10 +286,10 @@ fn invocation(report: &Report) -> Invocation {
         .map(|n| Notification {
             level: n.level.as_str(),
             message: Text {
-                text: match &n.path {
+                text: escape::sarif_message(&match &n.path {
                     Some(path) => format!("{path}: {}", n.message),
                     None => n.message.clone(),
-                },
+                }),
             },
             locations: n
                 .path
@@ -334,7 +335,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
             .unwrap_or_default(),
         level: finding.level.as_str(),
         message: Text {
-            text: finding.message.clone(),
+            text: escape::sarif_message(&finding.message),
         },
         locations: [ResultLocation {
             physical_location: physical(report, finding.location),
@@ -348,7 +349,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
                 id: i + 1,
                 physical_location: physical(report, r.location),
                 message: Text {
-                    text: r.message.clone(),
+                    text: escape::sarif_message(&r.message),
                 },
             })
             .collect(),
@@ -362,7 +363,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
                     SuppressionKind::InSource => "inSource",
                     SuppressionKind::External => "external",
                 },
-                justification: s.justification.clone(),
+                justification: escape::visible_with(&s.justification, false).into_owned(),
             })
             .collect(),
     }
@@ -410,7 +411,8 @@ fn root_uri(root: &Path) -> String {
     format!("file://{}", percent_encode(&path))
 }
 
-/// Percent-encodes everything but unreserved characters and `/` (RFC 3986).
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986): spaces, `%`,
+/// `#`, `?`, line breaks and every non-ASCII byte of the UTF-8 name.
 pub fn percent_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
@@ -430,6 +432,10 @@ mod tests {
         assert_eq!(
             super::percent_encode("a b/100%#é.yaml"),
             "a%20b/100%25%23%C3%A9.yaml"
+        );
+        assert_eq!(
+            super::percent_encode("x\n?y:\u{1b}[1m.yaml"),
+            "x%0A%3Fy%3A%1B%5B1m.yaml"
         );
     }
 }

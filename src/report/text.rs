@@ -1,12 +1,14 @@
 //! Compiler-style text (SPEC 8.2): `path:line:col: level[ID]: message`, the source line
 //! with a caret, then a summary. Everything from manifests is escaped so that no
-//! control character reaches the terminal.
+//! control character reaches the terminal and no line reads as a CI command
+//! ([`super::escape`]); source lines are read again with bounded memory.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
+use std::sync::Arc;
 
 use super::ReportOptions;
+use super::escape;
 use crate::finding::{Finding, Level};
 use crate::{Report, SourceFile};
 
@@ -49,7 +51,7 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
             &mut sources,
             &mut buf,
         );
-        out.write_all(buf.as_bytes())?;
+        write_lines(out, &buf)?;
         buf.clear();
     }
     if options.quiet {
@@ -64,14 +66,19 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
             .as_deref()
             .map(|p| format!("{}: ", escape(p)))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "{path}{}: {}",
-            paint.level(n.level),
-            escape(&n.message)
-        )?;
+        let line = format!("{path}{}: {}\n", paint.level(n.level), escape(&n.message));
+        write_lines(out, &line)?;
     }
     writeln!(out, "{}", summary(report, &paint))
+}
+
+/// Writes text whose parts are already escaped, each line made inert for CI command
+/// parsers.
+fn write_lines(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    for line in text.split_inclusive('\n') {
+        out.write_all(escape::ci_log_line(line).as_bytes())?;
+    }
+    Ok(())
 }
 
 fn diagnostic(
@@ -118,23 +125,20 @@ fn diagnostic(
         let end = if region.end.line == region.start.line {
             (region.end.col.saturating_sub(1) as usize).max(start + 1)
         } else {
-            line.chars().count().max(start + 1)
+            usize::MAX
         };
-        let indent: String = line
-            .chars()
-            .take(start)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let bar = paint.wrap("1;34", "|");
-        let _ = writeln!(out, "{gutter} {bar}");
-        let _ = writeln!(
-            out,
-            "{} {bar} {}",
-            paint.wrap("1;34", &number),
-            escape(&line)
-        );
-        let caret = paint.wrap(level_color(finding.level), &"^".repeat(end - start));
-        let _ = writeln!(out, "{gutter} {bar} {indent}{caret}");
+        if let Some(snippet) = Snippet::new(&line, start, end) {
+            let bar = paint.wrap("1;34", "|");
+            let _ = writeln!(out, "{gutter} {bar}");
+            let _ = writeln!(
+                out,
+                "{} {bar} {}",
+                paint.wrap("1;34", &number),
+                snippet.text
+            );
+            let caret = paint.wrap(level_color(finding.level), &"^".repeat(snippet.caret));
+            let _ = writeln!(out, "{gutter} {bar} {}{caret}", snippet.indent);
+        }
     }
     for related in &finding.related {
         let path = &report.file(related.location.file).path;
@@ -194,10 +198,13 @@ fn summary(report: &Report, paint: &Paint) -> String {
         plural(s.service_accounts, "service account", "service accounts"),
     );
     if s.skipped_files > 0 {
-        let _ = write!(scanned, ", {} skipped (Helm templates)", s.skipped_files);
+        let _ = write!(scanned, ", {} skipped", s.skipped_files);
     }
     if s.unreadable_files > 0 {
         let _ = write!(scanned, ", {} unreadable", s.unreadable_files);
+    }
+    if s.invalid_files > 0 {
+        let _ = write!(scanned, ", {} invalid", s.invalid_files);
     }
     let suppressed = report.findings.iter().filter(|f| f.is_suppressed()).count();
     let suppressed = if suppressed > 0 {
@@ -217,48 +224,182 @@ impl Paint {
     }
 }
 
+/// How much of a source line is shown around the finding, in characters.
+const SNIPPET_CHARS: usize = 200;
+/// How much of a source line is kept while reading it, in bytes: a 50 MB line costs no
+/// more than this.
+const LINE_BYTES_KEPT: usize = 64 * 1024;
+
+/// One source line prepared for display: escaped, cut to a window around the region
+/// when long, with the caret's indentation and width.
+struct Snippet {
+    text: String,
+    indent: String,
+    caret: usize,
+}
+
+impl Snippet {
+    /// `start..end` are 0-based character columns; `None` if `start` is past the line.
+    fn new(line: &str, start: usize, end: usize) -> Option<Snippet> {
+        let total = line.chars().count();
+        if start > total {
+            return None;
+        }
+        let from = if total <= SNIPPET_CHARS {
+            0
+        } else {
+            start.saturating_sub(SNIPPET_CHARS / 4)
+        };
+        let to = (from + SNIPPET_CHARS).min(total);
+        let chars: Vec<char> = line.chars().skip(from).take(to - from).collect();
+        let shown =
+            |range: &[char]| escape::visible(&range.iter().collect::<String>()).into_owned();
+        let s = start - from;
+        let e = (end.min(to).max(start + 1) - from).clamp(s, chars.len());
+        let before = shown(&chars[..s]);
+        let marked = shown(&chars[s..e]);
+        let mut text = shown(&chars);
+        let mut indent: String = before
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if from > 0 {
+            text.insert_str(0, "... ");
+            indent.insert_str(0, "    ");
+        }
+        if to < total {
+            text.push_str(" ...");
+        }
+        Some(Snippet {
+            text,
+            indent,
+            caret: marked.chars().count().max(1),
+        })
+    }
+}
+
 /// Source lines, read again from disk (or kept standard input) only for files with
-/// findings.
+/// findings, one line at a time: findings come sorted by file and line, so a file is
+/// read once, forward, and only as far as its last finding.
 #[derive(Default)]
 struct Sources {
-    cache: HashMap<String, Option<Vec<String>>>,
+    current: Option<Cursor>,
+}
+
+struct Cursor {
+    path: String,
+    reader: Box<dyn BufRead>,
+    /// The number of the next line the reader will return.
+    next: u32,
+    last: Option<(u32, String)>,
+}
+
+/// Standard input's text as a reader.
+struct Shared(Arc<str>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 impl Sources {
     fn line(&mut self, file: &SourceFile, line: u32) -> Option<String> {
-        let lines = self.cache.entry(file.path.clone()).or_insert_with(|| {
-            let text = match (&file.stdin_text, &file.fs_path) {
-                (Some(text), _) => text.to_string(),
+        let reusable = self.current.as_ref().is_some_and(|c| {
+            c.path == file.path
+                && (c.next <= line || c.last.as_ref().is_some_and(|(n, _)| *n == line))
+        });
+        if !reusable {
+            self.current = None;
+            let reader: Box<dyn BufRead> = match (&file.stdin_text, &file.fs_path) {
+                (Some(text), _) => Box::new(io::Cursor::new(Shared(text.clone()))),
                 (None, Some(path)) => {
-                    String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned()
+                    // As the scan read it: never through a link in the last component
+                    // (discovery resolved those), except a config file the user named.
+                    let follow = file.status == crate::FileStatus::Config;
+                    Box::new(io::BufReader::new(
+                        crate::load::open_regular(path, follow).ok()?,
+                    ))
                 }
                 (None, None) => return None,
             };
-            Some(
-                text.trim_start_matches('\u{feff}')
-                    .split('\n')
-                    .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
-                    .collect(),
-            )
-        });
-        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+            self.current = Some(Cursor {
+                path: file.path.clone(),
+                reader,
+                next: 1,
+                last: None,
+            });
+        }
+        let cursor = self.current.as_mut()?;
+        if let Some((n, text)) = &cursor.last
+            && *n == line
+        {
+            return Some(text.clone());
+        }
+        while cursor.next < line {
+            read_line(cursor.reader.as_mut(), None).ok()??;
+            cursor.next += 1;
+        }
+        let mut text = String::new();
+        read_line(cursor.reader.as_mut(), Some(&mut text)).ok()??;
+        cursor.next += 1;
+        if line == 1 {
+            text = text.trim_start_matches('\u{feff}').to_owned();
+        }
+        cursor.last = Some((line, text.clone()));
+        Some(text)
     }
 }
 
-/// Makes control characters visible (`\u{1b}`), keeping tabs.
-pub fn escape(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
+/// Reads one line (ended by LF, CRLF or a lone CR, as YAML counts lines), keeping at
+/// most [`LINE_BYTES_KEPT`] bytes of it in `keep`. `None` at the end of the input.
+fn read_line(reader: &mut dyn BufRead, keep: Option<&mut String>) -> io::Result<Option<()>> {
+    let mut bytes = Vec::new();
+    let mut seen_any = false;
+    let mut after_cr = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        if after_cr {
+            if buf[0] == b'\n' {
+                reader.consume(1);
             }
-        })
-        .collect()
+            break;
+        }
+        seen_any = true;
+        match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => {
+                let room = LINE_BYTES_KEPT.saturating_sub(bytes.len());
+                bytes.extend_from_slice(&buf[..i.min(room)]);
+                let cr = buf[i] == b'\r';
+                reader.consume(i + 1);
+                if !cr {
+                    break;
+                }
+                after_cr = true;
+            }
+            None => {
+                let n = buf.len();
+                let room = LINE_BYTES_KEPT.saturating_sub(bytes.len());
+                bytes.extend_from_slice(&buf[..n.min(room)]);
+                reader.consume(n);
+            }
+        }
+    }
+    if !seen_any {
+        return Ok(None);
+    }
+    if let Some(keep) = keep {
+        *keep = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    Ok(Some(()))
+}
+
+/// Makes control characters visible (`\u{1b}`), keeping tabs ([`escape::visible`]).
+pub fn escape(text: &str) -> String {
+    escape::visible(text).into_owned()
 }
 
 #[cfg(test)]
@@ -269,5 +410,37 @@ mod tests {
             super::escape("a\x1b]8;;x\x07b\tc"),
             "a\\u{1b}]8;;x\\u{7}b\tc"
         );
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_lone_cr_and_are_kept_bounded() {
+        let long = "x".repeat(super::LINE_BYTES_KEPT + 10);
+        let text = format!("a\r\nb\rc\n{long}\nd");
+        let mut reader = std::io::Cursor::new(text.into_bytes());
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        while super::read_line(&mut reader, Some(&mut line))
+            .unwrap()
+            .is_some()
+        {
+            lines.push(std::mem::take(&mut line));
+        }
+        assert_eq!(lines.len(), 5);
+        assert_eq!(&lines[..3], ["a", "b", "c"]);
+        assert_eq!(lines[3].len(), super::LINE_BYTES_KEPT);
+        assert_eq!(lines[4], "d");
+    }
+
+    #[test]
+    fn long_lines_show_a_window_with_the_caret_under_the_region() {
+        let line = format!("{}key: value{}", "a".repeat(1000), "b".repeat(1000));
+        let s = super::Snippet::new(&line, 1000, 1003).unwrap();
+        assert!(s.text.starts_with("... ") && s.text.ends_with(" ..."));
+        let caret_at = s.indent.chars().count();
+        assert_eq!(&s.text[caret_at..caret_at + 3], "key");
+        assert_eq!(s.caret, 3);
+        let s = super::Snippet::new("name: \u{1b}[31mred", 6, 9).unwrap();
+        assert_eq!(s.text, "name: \\u{1b}[31mred");
+        assert_eq!((s.indent.len(), s.caret), (6, 8));
     }
 }

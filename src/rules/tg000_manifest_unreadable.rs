@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
         level: Level::Error,
         security_severity: "5.0",
         summary: "A manifest file could not be read or parsed, so its workloads were not checked.",
-        description: "A file matched by the scan could not be loaded: invalid YAML or JSON, not UTF-8, binary, too large, nested too deeply or expanding aliases without bound. Objects in it (from the error on) are invisible to every other rule, so the scan fails closed and reports the file.",
+        description: "A file matched by the scan could not be read or loaded: invalid YAML or JSON, not UTF-8, binary, too large, nested too deeply, expanding aliases without bound or holding too many documents. Objects in it (from the error on) are invisible to every other rule, so the scan fails closed and reports the file.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/concepts/overview/working-with-objects/",
         tags: &["security", "kubernetes", "correctness"],
@@ -19,10 +19,12 @@ pub static RULE: Rule = Rule {
 
 const HELP: &str = r#"## TG000 manifest-unreadable
 
-**What it finds.** A YAML or JSON file in the scan that could not be loaded: a syntax
-error, a duplicate key (kubectl rejects them), content that is not UTF-8 or is binary, a
-file over the size limit (16 MiB), nesting deeper than 256 levels, or aliases that expand
-to more than a million nodes.
+**What it finds.** A YAML or JSON file in the scan that could not be read or loaded: a
+syntax error, a duplicate key (kubectl rejects them), content that is not UTF-8, is
+binary or holds control characters, a file over the size limit (16 MiB by default,
+`--max-file-size`), nesting deeper than 256 levels, aliases that expand to more than a
+million nodes or 16 MiB of text, more than 10,000 documents in one file, or a file the
+operating system could not read.
 
 **Why it matters.** tokenguard cannot see the workloads in a file it cannot read. A
 broken file would otherwise be a silent pass: a pull request could hide a workload that

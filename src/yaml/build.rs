@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan};
 
 use super::tree::{Entry, Kind, NodeId, Pos, Span, Style, Tag, Tree};
-use super::{Limits, ParseError, ParseErrorKind};
+use super::{KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
 
 /// The documents of one stream; `error` is set when parsing stopped early, and the
 /// documents completed before it are kept.
@@ -15,12 +15,20 @@ pub struct Stream {
     pub tree: Tree,
     pub documents: Vec<Document>,
     pub error: Option<ParseError>,
+    /// Nodes that aliases added on top of those written in the text: the work that
+    /// [`Limits::max_alias_expansion`] bounds.
+    pub alias_expansion: u64,
+    /// Bytes of scalar text that aliases added ([`Limits::max_alias_text_bytes`]).
+    pub alias_text_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
 pub struct Document {
     pub root: NodeId,
 }
+
+/// saphyr-parser's message when flow collections nest deeper than its 8-bit counter.
+const SCANNER_DEPTH_MESSAGE: &str = "recursion limit exceeded";
 
 pub fn parse(text: &str, limits: &Limits) -> Stream {
     let mut builder = Builder {
@@ -30,6 +38,9 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
         anchors: HashMap::new(),
         expanded: Vec::new(),
         root: None,
+        documents: 0,
+        alias_expansion: 0,
+        alias_text_bytes: 0,
     };
     let mut stream = Stream::default();
     let mut parser = Parser::new_from_str(text);
@@ -41,7 +52,11 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
                     line: count(e.marker().line()),
                     col: count(e.marker().col() + 1),
                 },
-                kind: ParseErrorKind::Syntax(e.info().to_owned()),
+                kind: if e.info() == SCANNER_DEPTH_MESSAGE {
+                    ParseErrorKind::TooDeep(limits.max_depth)
+                } else {
+                    ParseErrorKind::Syntax(e.info().to_owned())
+                },
             }),
         };
         match step {
@@ -54,6 +69,8 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
         }
     }
     stream.tree = builder.tree;
+    stream.alias_expansion = builder.alias_expansion;
+    stream.alias_text_bytes = builder.alias_text_bytes;
     stream
 }
 
@@ -79,7 +96,6 @@ struct Frame {
     is_map: bool,
     anchor: usize,
     start: Pos,
-    first_node: usize,
     children: Vec<NodeId>,
 }
 
@@ -88,9 +104,33 @@ struct Builder<'l> {
     limits: &'l Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
-    /// Per node: how many nodes it stands for once every alias is expanded.
-    expanded: Vec<u64>,
+    /// Per node: what it stands for once every alias in it is expanded.
+    expanded: Vec<Weight>,
     root: Option<NodeId>,
+    /// Documents started so far.
+    documents: usize,
+    /// The sum, over every alias so far, of the nodes it stands for.
+    alias_expansion: u64,
+    /// The same for the bytes of scalar text: models copy names and values out of the
+    /// tree per object, so a huge scalar repeated by aliases must be paid for too.
+    alias_text_bytes: u64,
+}
+
+/// The size of a node with its aliases expanded; saturating, as only sums up to the
+/// limits matter.
+#[derive(Clone, Copy, Debug)]
+struct Weight {
+    nodes: u32,
+    bytes: u32,
+}
+
+impl Weight {
+    fn add(self, other: Weight) -> Weight {
+        Weight {
+            nodes: self.nodes.saturating_add(other.nodes),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
 }
 
 impl Builder<'_> {
@@ -98,6 +138,13 @@ impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, at: EventSpan) -> Result<Option<NodeId>, ParseError> {
         match event {
             Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > self.limits.max_documents {
+                    return Err(ParseError {
+                        pos: pos(at.start),
+                        kind: ParseErrorKind::TooManyDocuments(self.limits.max_documents),
+                    });
+                }
                 self.anchors.clear();
                 self.root = None;
             }
@@ -110,7 +157,11 @@ impl Builder<'_> {
                     style: style_of(style),
                     tag: tag_of(tag.as_deref()),
                 };
-                let id = self.new_node(kind, span(at), 1);
+                let weight = Weight {
+                    nodes: 1,
+                    bytes: u32::try_from(text.len()).unwrap_or(u32::MAX),
+                };
+                let id = self.new_node(kind, span(at), weight);
                 self.attach(id, anchor);
             }
             Event::Alias(anchor) => {
@@ -118,6 +169,23 @@ impl Builder<'_> {
                     pos: pos(at.start),
                     kind: ParseErrorKind::Syntax("alias to an unknown anchor".to_owned()),
                 })?;
+                // Counted before anything uses the alias (a merge key copies entries), so
+                // the work and memory an alias causes are paid for up front.
+                let weight = self.expanded[id.index()];
+                self.alias_expansion = self.alias_expansion.saturating_add(weight.nodes.into());
+                self.alias_text_bytes = self.alias_text_bytes.saturating_add(weight.bytes.into());
+                if self.alias_expansion > self.limits.max_alias_expansion {
+                    return Err(ParseError {
+                        pos: pos(at.start),
+                        kind: ParseErrorKind::AliasExpansion(self.limits.max_alias_expansion),
+                    });
+                }
+                if self.alias_text_bytes > self.limits.max_alias_text_bytes {
+                    return Err(ParseError {
+                        pos: pos(at.start),
+                        kind: ParseErrorKind::AliasText(self.limits.max_alias_text_bytes),
+                    });
+                }
                 self.attach(id, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -131,7 +199,6 @@ impl Builder<'_> {
                     is_map: matches!(event, Event::MappingStart(..)),
                     anchor,
                     start: pos(at.start),
-                    first_node: self.tree.node_count(),
                     children: Vec::new(),
                 });
             }
@@ -143,21 +210,11 @@ impl Builder<'_> {
                     start: frame.start,
                     end: pos(at.end),
                 };
-                let expanded = 1u64
-                    + frame
-                        .children
-                        .iter()
-                        .map(|c| self.expanded[c.index()])
-                        .fold(0u64, u64::saturating_add);
-                // Nodes written in the text are the parser's work anyway; only what
-                // aliases add on top of them is bounded.
-                let literal = (self.tree.node_count() - frame.first_node + 1) as u64;
-                if expanded.saturating_sub(literal) > self.limits.max_alias_expansion {
-                    return Err(ParseError {
-                        pos: frame.start,
-                        kind: ParseErrorKind::AliasExpansion(self.limits.max_alias_expansion),
-                    });
-                }
+                let expanded = frame
+                    .children
+                    .iter()
+                    .map(|c| self.expanded[c.index()])
+                    .fold(Weight { nodes: 1, bytes: 0 }, Weight::add);
                 let kind = if frame.is_map {
                     let entries = self.map_entries(&frame.children)?;
                     let start = count(self.tree.entries.len());
@@ -180,7 +237,7 @@ impl Builder<'_> {
         Ok(None)
     }
 
-    fn new_node(&mut self, kind: Kind, at: Span, expanded: u64) -> NodeId {
+    fn new_node(&mut self, kind: Kind, at: Span, expanded: Weight) -> NodeId {
         self.expanded.push(expanded);
         self.tree.push(kind, at)
     }
@@ -230,7 +287,7 @@ impl Builder<'_> {
                 return Err(ParseError {
                     pos: self.tree.node(entry.key).span().start,
                     kind: ParseErrorKind::DuplicateKey {
-                        key: text.to_owned(),
+                        key: shorten(text),
                         first: self.tree.node(first).span().start,
                     },
                 });
@@ -275,6 +332,14 @@ impl Builder<'_> {
 
     fn key_text(&self, key: NodeId) -> Option<&str> {
         self.tree.node(key).scalar().map(|s| s.text)
+    }
+}
+
+/// At most [`KEY_SHOWN_CHARS`] characters of a key, for messages.
+fn shorten(key: &str) -> String {
+    match key.char_indices().nth(KEY_SHOWN_CHARS) {
+        Some((end, _)) => format!("{}...", &key[..end]),
+        None => key.to_owned(),
     }
 }
 

@@ -8,14 +8,33 @@ mod tree;
 pub use build::{Document, Stream, parse};
 pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree};
 
-/// Bounds on the work one file may cause.
+/// Bounds on what a scan may read and on the work one file may cause (SPEC 10). Each
+/// limit that a file reaches is reported as TG000 with its reason, and the scan goes on.
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// Larger files are not parsed (`--max-file-size`); at most this many bytes plus
+    /// one are ever read from a file or from standard input.
     pub max_file_bytes: u64,
+    /// Collections nested deeper than this stop the parse. Checked on the event stream,
+    /// so nothing recurses over the input; flow collections (`[`, `{`) also stop at the
+    /// parser's own limit of 255 levels, reported with the same reason.
     pub max_depth: usize,
-    /// Nodes that aliases may add on top of those written in the text, per node.
+    /// Nodes that aliases may add, in a whole file, on top of those written in it. Every
+    /// alias counts the size of what it stands for once expanded, so a "billion laughs"
+    /// document stops after this many nodes, and the tree keeps aliases as shared nodes.
     pub max_alias_expansion: u64,
+    /// Bytes of scalar text that aliases may add in a whole file, likewise: a long
+    /// value repeated by aliases would otherwise be copied once per object.
+    pub max_alias_text_bytes: u64,
+    /// Documents in one YAML stream (`---` separated), empty ones included.
+    pub max_documents: usize,
+    /// Whether symbolic links are followed (`--follow-symlinks`), including links that
+    /// leave the root. Off by default: links are reported and never read.
+    pub follow_symlinks: bool,
 }
+
+/// The largest `max_file_bytes` accepted: positions and offsets in the tree are 32-bit.
+pub const MAX_FILE_BYTES_CEILING: u64 = 1 << 30;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -23,6 +42,9 @@ impl Default for Limits {
             max_file_bytes: 16 * 1024 * 1024,
             max_depth: 256,
             max_alias_expansion: 1_000_000,
+            max_alias_text_bytes: 16 * 1024 * 1024,
+            max_documents: 10_000,
+            follow_symlinks: false,
         }
     }
 }
@@ -41,9 +63,17 @@ pub enum ParseErrorKind {
     TooDeep(usize),
     #[error("aliases expand to more than {0} nodes (a \"billion laughs\" document?)")]
     AliasExpansion(u64),
+    #[error("aliases expand to more than {0} bytes of text (a \"billion laughs\" document?)")]
+    AliasText(u64),
+    #[error("more than {0} documents in one file")]
+    TooManyDocuments(usize),
+    /// `key` is shortened to at most [`KEY_SHOWN_CHARS`] characters.
     #[error("duplicate key `{key}` (first defined at {first}); kubectl rejects duplicate keys")]
     DuplicateKey { key: String, first: Pos },
 }
+
+/// How much of a key a duplicate-key reason quotes.
+pub const KEY_SHOWN_CHARS: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -117,8 +117,14 @@ impl Tree {
         id
     }
 
-    pub(super) fn node_count(&self) -> usize {
+    /// Nodes stored: those written in the text (an alias adds none).
+    pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Mapping entries stored, including those copied in by merge keys.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
     }
 }
 
