@@ -279,7 +279,16 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let pool = pool
         .build()
         .map_err(|e| CliError::Threads(args.threads.unwrap_or(0), e))?;
-    let report = pool.install(|| crate::scan(options))?;
+    // A progress line on a terminal for long scans, erased before anything is printed.
+    let progress = std::sync::Arc::new(crate::progress::Progress::default());
+    let indicator = (!args.quiet)
+        .then(|| crate::progress::Indicator::start(progress.clone()))
+        .flatten();
+    let report = pool.install(|| crate::scan_with_progress(options, &progress));
+    if let Some(indicator) = indicator {
+        indicator.finish();
+    }
+    let report = report?;
 
     let format = match args.format {
         FormatArg::Text => Format::Text,

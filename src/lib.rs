@@ -12,6 +12,7 @@ pub mod index;
 pub mod init;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod rbac;
 pub mod report;
 pub mod resolve;
@@ -165,6 +166,14 @@ enum Outcome {
 }
 
 pub fn scan(options: ScanOptions) -> Result<Report, Error> {
+    scan_with_progress(options, &progress::Progress::default())
+}
+
+/// [`scan`], counting files and objects in `progress` as it goes.
+pub fn scan_with_progress(
+    options: ScanOptions,
+    progress: &progress::Progress,
+) -> Result<Report, Error> {
     let started = Instant::now();
     let config = options.config;
     let default_namespace = options
@@ -209,11 +218,20 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         kinds: WorkloadKinds::with_extra(config.workload_kinds.clone()),
         default_namespace: &default_namespace,
     };
+    progress.reading(discovered.files.len() + usize::from(options.stdin.is_some()));
     let mut outcomes: Vec<Outcome> = discovered
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, candidate)| reader.scan_file(FileId(i as u32), candidate))
+        .map(|(i, candidate)| {
+            let outcome = reader.scan_file(FileId(i as u32), candidate);
+            let objects = match &outcome {
+                Outcome::Manifests { model, .. } => model.objects,
+                _ => 0,
+            };
+            progress.file_done(objects);
+            outcome
+        })
         .collect();
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
@@ -328,6 +346,7 @@ pub fn scan(options: ScanOptions) -> Result<Report, Error> {
         config_file,
         today: options.today,
     };
+    progress.checking();
     let mut findings = rules::run(&context);
     suppress::apply(&mut findings, &config, options.today);
     // By path first: standard input and the config file come after the scanned files in

@@ -1,0 +1,11 @@
+//! tokenguard's benchmark helpers, kept out of the tokenguard binary:
+//! - [`corpus`]: a seeded generator of realistic manifest corpora of any size;
+//! - [`ceiling`]: the parse-only ceiling (read files, drain saphyr-parser events);
+//! - [`measure`]: whole-process timing with peak memory and a time cap;
+//! - [`bench`]: the comparison table that `bench/compare.sh` prints.
+
+pub mod bench;
+pub mod ceiling;
+pub mod corpus;
+pub mod measure;
+pub mod value;
