@@ -102,22 +102,40 @@ pub fn sarif_message(text: &str) -> String {
 }
 
 /// The data (message) part of a GitHub workflow command, after the second `::`. The
-/// runner unescapes `%25`, `%0D` and `%0A` there, so `%` is written `%25`; line breaks
-/// and other controls are made visible (`\u{a}`) rather than encoded, so an annotation
-/// is always one line and cannot start a second command.
+/// runner unescapes `%25`, `%0D` and `%0A` there, so those are written encoded and an
+/// annotation stays one line that cannot start a second command; every other hidden
+/// character is made visible (`\u{1b}`).
 ///
 /// Note for the `github` format: every value from a manifest or a file name goes through
 /// [`github_data`] (message) or [`github_property`] (`file=`, `title=`); a line that
 /// starts with `::error` is parsed as that command, so [`ci_log_line`] is not needed
 /// there, but any other line the format prints is.
 pub fn github_data(text: &str) -> String {
-    visible_with(text, false).replace('%', "%25")
+    github(text, false)
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): as
 /// [`github_data`], and `:` and `,` escaped so that a value cannot end the property list.
 pub fn github_property(text: &str) -> String {
-    github_data(text).replace(':', "%3A").replace(',', "%2C")
+    github(text, true)
+}
+
+/// The runner's own encoding (`%25`, `%0D`, `%0A`, and in properties `%3A`, `%2C`), and
+/// every other hidden character as `\u{..}`.
+fn github(text: &str, property: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c if hidden(c) => escape_into(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -162,7 +180,7 @@ mod tests {
 
     #[test]
     fn github_workflow_command_escapes() {
-        assert_eq!(github_data("100% a\nb"), "100%25 a\\u{a}b");
+        assert_eq!(github_data("100% a\nb\u{202e}"), "100%25 a%0Ab\\u{202e}");
         assert_eq!(github_property("a,b:c%::error"), "a%2Cb%3Ac%25%3A%3Aerror");
     }
 }

@@ -78,28 +78,12 @@ fn command_name(level: Level) -> &'static str {
 
 /// Escapes a command's message as the runner's `ActionCommand` unescapes it.
 pub fn data(text: &str) -> String {
-    escape(text, false)
+    super::escape::github_data(text)
 }
 
 /// Escapes a property value (`file=`, `title=`): as [`data`], plus `:` and `,`.
 pub fn property(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, property: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape::github_property(text)
 }
 
 #[cfg(test)]

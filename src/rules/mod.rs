@@ -109,6 +109,17 @@ impl Context<'_> {
         )
     }
 
+    /// The finding with each binding that hands out the rule as a related location.
+    pub fn with_bindings(&self, mut finding: Finding, bindings: &[&Binding]) -> Finding {
+        for binding in bindings {
+            finding = finding.related(
+                at(binding.file, binding.meta.name_region),
+                format!("{} binds it", self.describe(&binding.meta)),
+            );
+        }
+        finding
+    }
+
     /// `Deployment prod/api`, as messages name objects.
     pub fn describe(&self, meta: &ObjectMeta) -> String {
         match meta.namespace_or(self.default_namespace) {

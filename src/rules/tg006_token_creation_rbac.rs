@@ -131,17 +131,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ctx.describe(&role.meta),
                 index + 1,
             );
-            let mut finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
+            let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1));
-            for binding in bindings {
-                finding = finding.related(
-                    at(binding.file, binding.meta.name_region),
-                    format!("{} binds it", ctx.describe(&binding.meta)),
-                );
-            }
-            out.push(finding);
+            out.push(ctx.with_bindings(finding, &bindings));
         }
     }
 }
