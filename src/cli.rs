@@ -48,16 +48,24 @@ pub struct InitArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// The repository root (default: the git top-level, else the current directory).
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
     /// Where to write (default: .tokenguard.yaml at the root).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Overwrite an existing config file.
     #[arg(long)]
     pub force: bool,
-    /// Namespace of objects without metadata.namespace (default "default").
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// What a scan covers, shared by `scan` and `init`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// The repository root; paths in reports are relative to it (default: the git
+    /// top-level, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Namespace of objects without metadata.namespace (default: the config's, else "default").
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
     /// Add an include glob (relative to the root; repeatable).
@@ -86,9 +94,6 @@ pub struct ScanArgs {
     /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Paths in reports are relative to it (default: the git top-level, else the current directory).
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
     /// What goes to standard output (or to --output).
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -116,15 +121,6 @@ pub struct ScanArgs {
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Namespace of objects without metadata.namespace (default: the config's, else "default").
-    #[arg(long, value_name = "NS")]
-    pub default_namespace: Option<String>,
-    /// Add an include glob (relative to the root; repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Add an exclude glob (relative to the root; repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
     /// The name reports use for standard input.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
@@ -157,6 +153,8 @@ pub struct ScanArgs {
     /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -237,7 +235,7 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
 }
 
 fn scan(args: ScanArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.root.as_deref())?;
+    let root = resolve_root(args.scope.root.as_deref())?;
     let config = load_config(args.config.as_deref(), &root)?;
     let limits = yaml::Limits {
         max_file_bytes: args.max_file_size,
@@ -265,9 +263,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         paths: args.paths,
         root,
         config,
-        default_namespace: args.default_namespace,
-        include: args.include,
-        exclude: args.exclude,
+        default_namespace: args.scope.default_namespace,
+        include: args.scope.include,
+        exclude: args.scope.exclude,
         stdin,
         limits,
         today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
@@ -357,7 +355,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
 
 /// `tokenguard init`: scan with nothing trusted, then write the starter config.
 fn init(args: InitArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.root.as_deref())?;
+    let root = resolve_root(args.scope.root.as_deref())?;
     let target = args
         .output
         .clone()
@@ -377,9 +375,9 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         paths: args.paths,
         root,
         config: Config::default(),
-        default_namespace: args.default_namespace,
-        include: args.include,
-        exclude: args.exclude,
+        default_namespace: args.scope.default_namespace,
+        include: args.scope.include,
+        exclude: args.scope.exclude,
         stdin: None,
         limits: yaml::Limits::default(),
         today: jiff::Zoned::now().date(),
