@@ -11,8 +11,6 @@ use std::sync::LazyLock;
 use divan::Bencher;
 use divan::counter::BytesCount;
 use tokenguard::ScanOptions;
-use tokenguard::config::Config;
-use tokenguard::yaml::Limits;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -59,17 +57,11 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 fn options(corpus: &Corpus) -> ScanOptions {
-    ScanOptions {
-        paths: vec![corpus.root.clone()],
-        root: corpus.root.clone(),
-        config: Config::default(),
-        default_namespace: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        stdin: None,
-        limits: Limits::default(),
-        today: jiff::civil::date(2026, 1, 1),
-    }
+    ScanOptions::new(
+        vec![corpus.root.clone()],
+        corpus.root.clone(),
+        jiff::civil::date(2026, 1, 1),
+    )
 }
 
 #[divan::bench(args = [1, 2], sample_count = 10, sample_size = 1)]

@@ -371,16 +371,12 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
             return Err(CliError::Exists(path));
         }
     }
+    // No config: init lists what a scan that trusts nothing reports.
     let options = ScanOptions {
-        paths: args.paths,
-        root,
-        config: Config::default(),
         default_namespace: args.scope.default_namespace,
         include: args.scope.include,
         exclude: args.scope.exclude,
-        stdin: None,
-        limits: yaml::Limits::default(),
-        today: jiff::Zoned::now().date(),
+        ..ScanOptions::new(args.paths, root, jiff::Zoned::now().date())
     };
     let report = crate::scan(options)?;
     let text = crate::init::starter_config(&report);

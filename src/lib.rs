@@ -56,6 +56,24 @@ pub struct ScanOptions {
     pub today: jiff::civil::Date,
 }
 
+impl ScanOptions {
+    /// A scan of `paths` relative to `root` with the built-in defaults: no config, the
+    /// default limits, no standard input, exemptions judged on `today`.
+    pub fn new(paths: Vec<PathBuf>, root: PathBuf, today: jiff::civil::Date) -> Self {
+        ScanOptions {
+            paths,
+            root,
+            config: Config::default(),
+            default_namespace: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            stdin: None,
+            limits: yaml::Limits::default(),
+            today,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Stdin {
     /// The name reports use for it.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tokenguard::{FileStatus, ScanOptions, config::Config, yaml::Limits};
+use tokenguard::{FileStatus, ScanOptions};
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -37,17 +37,11 @@ fn corpus_counts_match_an_independent_census() {
         return;
     };
     let expected = census(&dir);
-    let report = tokenguard::scan(ScanOptions {
-        paths: vec![dir.clone()],
-        root: dir.clone(),
-        config: Config::default(),
-        default_namespace: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        stdin: None,
-        limits: Limits::default(),
-        today: jiff::civil::date(2026, 1, 1),
-    })
+    let report = tokenguard::scan(ScanOptions::new(
+        vec![dir.clone()],
+        dir.clone(),
+        jiff::civil::date(2026, 1, 1),
+    ))
     .expect("the corpus scans");
 
     let scanned: BTreeMap<&str, &tokenguard::SourceFile> =

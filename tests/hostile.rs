@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
-use tokenguard::config::Config;
 use tokenguard::load::{self, Loaded};
 use tokenguard::yaml::{self, Limits, ParseErrorKind};
 use tokenguard::{FileStatus, Report, ScanOptions};
@@ -21,15 +20,12 @@ fn corpus() -> PathBuf {
 
 fn scan_with(paths: &[&Path], root: &Path, limits: Limits) -> Report {
     tokenguard::scan(ScanOptions {
-        paths: paths.iter().map(|p| p.to_path_buf()).collect(),
-        root: root.to_path_buf(),
-        config: Config::default(),
-        default_namespace: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        stdin: None,
         limits,
-        today: jiff::civil::date(2026, 1, 1),
+        ..ScanOptions::new(
+            paths.iter().map(|p| p.to_path_buf()).collect(),
+            root.to_path_buf(),
+            jiff::civil::date(2026, 1, 1),
+        )
     })
     .expect("the scan runs")
 }

@@ -7,19 +7,12 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use serde_json::Value;
-use tokenguard::config::Config;
 use tokenguard::report::{self, Format, ReportOptions};
 use tokenguard::yaml::Limits;
 use tokenguard::{Report, ScanOptions, Stdin};
 
 fn scan(bytes: &[u8]) -> Report {
     tokenguard::scan(ScanOptions {
-        paths: vec!["-".into()],
-        root: std::env::temp_dir(),
-        config: Config::default(),
-        default_namespace: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
         stdin: Some(Stdin {
             name: "gen erated%#\n.yaml".to_owned(),
             bytes: bytes.to_vec(),
@@ -32,7 +25,11 @@ fn scan(bytes: &[u8]) -> Report {
             max_documents: 20,
             ..Limits::default()
         },
-        today: jiff::civil::date(2026, 1, 1),
+        ..ScanOptions::new(
+            vec!["-".into()],
+            std::env::temp_dir(),
+            jiff::civil::date(2026, 1, 1),
+        )
     })
     .expect("a scan of standard input cannot fail")
 }

@@ -65,18 +65,15 @@ pub(crate) mod tests {
     /// Scans `text` as standard input named `name`, with the default config.
     pub(crate) fn scan_stdin(name: &str, text: &str) -> Report {
         crate::scan(ScanOptions {
-            paths: vec!["-".into()],
-            root: std::env::temp_dir(),
-            config: crate::config::Config::default(),
-            default_namespace: None,
-            include: Vec::new(),
-            exclude: Vec::new(),
             stdin: Some(Stdin {
                 name: name.to_owned(),
                 bytes: text.as_bytes().to_vec(),
             }),
-            limits: crate::yaml::Limits::default(),
-            today: jiff::civil::date(2026, 1, 1),
+            ..ScanOptions::new(
+                vec!["-".into()],
+                std::env::temp_dir(),
+                jiff::civil::date(2026, 1, 1),
+            )
         })
         .expect("scan")
     }
