@@ -151,3 +151,26 @@ fn aggregated_cluster_roles_and_built_in_view() {
             .contains("It is also bound by RoleBinding docs/docs-view (rbac.yaml:35).")
     );
 }
+
+#[test]
+fn an_unused_token_creator_entry_is_tg013_and_a_used_one_is_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_tree(&fixture("rbac"), tmp.path());
+    let config = tmp.path().join(".tokenguard.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text += "  - subject: Group:ci-brokers\n    reason: nothing binds this group\n";
+    std::fs::write(&config, text).unwrap();
+    let sarif = common::scan_sarif(tmp.path(), &[]);
+    let tg013: Vec<_> = rows(&sarif)
+        .into_iter()
+        .filter(|r| r.0 == "TG013")
+        .collect();
+    // ServiceAccount:vault/vault (line 5) is a subject of vault-mints-tokens: not reported.
+    assert_eq!(
+        tg013,
+        vec![row("TG013", ".tokenguard.yaml", 7, 5, 12, "note")]
+    );
+    assert!(message(&sarif, "TG013", 7).starts_with(
+        "The tokenCreators entry `Group:ci-brokers` matches no subject of any RoleBinding or ClusterRoleBinding"
+    ));
+}
