@@ -136,6 +136,8 @@ impl Finding {
     }
 
     pub fn related(mut self, location: Location, message: String) -> Self {
+        // Findings have one or two related locations: no room for four.
+        self.related.reserve_exact(1);
         self.related.push(Related { location, message });
         self
     }

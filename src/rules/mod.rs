@@ -152,14 +152,26 @@ pub fn at(file: FileId, region: Span) -> Location {
 /// Runs every rule and applies the config's level overrides (`off` drops findings).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     use rayon::prelude::*;
-    ALL.par_iter()
-        .flat_map_iter(|rule| {
+    let per_rule: Vec<Vec<Finding>> = ALL
+        .par_iter()
+        .map(|rule| {
             let mut findings = Vec::new();
             (rule.check)(ctx, &mut findings);
-            findings.into_iter().filter_map(|f| {
-                let level = ctx.config.level_of(f.rule.id, f.level)?;
-                Some(f.level(level))
-            })
+            findings.retain_mut(|f| match ctx.config.level_of(f.rule.id, f.level) {
+                Some(level) => {
+                    f.level = level;
+                    true
+                }
+                None => false,
+            });
+            findings
         })
-        .collect()
+        .collect();
+    // Concatenated into one exactly sized vector, each rule's freed as it is moved, so
+    // that a large scan never holds two growing copies of every finding.
+    let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for mut findings in per_rule {
+        all.append(&mut findings);
+    }
+    all
 }
