@@ -113,18 +113,28 @@ pub fn is_rbac(meta: &ObjectMeta) -> bool {
     meta.group() == RBAC_GROUP
 }
 
+// Vectors here are sized from the YAML node, not grown: a scan keeps every role and
+// binding until the end, and growth would leave room for four items in each.
+
 fn strings(node: Option<NodeRef<'_>>) -> Vec<String> {
-    node.into_iter()
-        .flat_map(|n| n.items())
-        .filter_map(|i| i.scalar().map(|s| s.text.to_owned()))
-        .collect()
+    let Some(items) = node.map(NodeRef::items) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.size_hint().0);
+    out.extend(items.filter_map(|i| i.scalar().map(|s| s.text.to_owned())));
+    out
 }
 
 fn labels(node: Option<NodeRef<'_>>) -> Vec<(String, String)> {
-    node.into_iter()
-        .flat_map(|n| n.entries())
-        .filter_map(|(k, v)| Some((k.scalar()?.text.to_owned(), v.scalar()?.text.to_owned())))
-        .collect()
+    let Some(entries) = node.map(NodeRef::entries) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(entries.size_hint().0);
+    out.extend(
+        entries
+            .filter_map(|(k, v)| Some((k.scalar()?.text.to_owned(), v.scalar()?.text.to_owned()))),
+    );
+    out
 }
 
 impl Role {
@@ -134,25 +144,22 @@ impl Role {
             "ClusterRole" => true,
             _ => return None,
         };
-        let rules = root
-            .get("rules")
-            .into_iter()
-            .flat_map(|r| r.items())
-            .map(|rule| {
-                let region = |key: &str| {
-                    rule.entry(key)
-                        .map_or(rule.span(), |(k, v)| key_value_region(k, v))
-                };
-                PolicyRule {
-                    verbs: strings(rule.get("verbs")),
-                    api_groups: strings(rule.get("apiGroups")),
-                    resources: strings(rule.get("resources")),
-                    resource_names: strings(rule.get("resourceNames")),
-                    verbs_key: region("verbs"),
-                    resources_key: region("resources"),
-                }
-            })
-            .collect();
+        let rule_nodes = root.get("rules").map(NodeRef::items);
+        let mut rules = Vec::with_capacity(rule_nodes.as_ref().map_or(0, |r| r.size_hint().0));
+        rules.extend(rule_nodes.into_iter().flatten().map(|rule| {
+            let region = |key: &str| {
+                rule.entry(key)
+                    .map_or(rule.span(), |(k, v)| key_value_region(k, v))
+            };
+            PolicyRule {
+                verbs: strings(rule.get("verbs")),
+                api_groups: strings(rule.get("apiGroups")),
+                resources: strings(rule.get("resources")),
+                resource_names: strings(rule.get("resourceNames")),
+                verbs_key: region("verbs"),
+                resources_key: region("resources"),
+            }
+        }));
         let aggregation = root
             .get("aggregationRule")
             .and_then(|a| a.get("clusterRoleSelectors"))
@@ -164,7 +171,11 @@ impl Role {
             file,
             meta: meta.clone(),
             cluster,
-            labels: labels(root.get("metadata").and_then(|m| m.get("labels"))),
+            // Only ClusterRoles are aggregated (by their labels).
+            labels: match cluster {
+                true => labels(root.get("metadata").and_then(|m| m.get("labels"))),
+                false => Vec::new(),
+            },
             rules,
             aggregation,
         })

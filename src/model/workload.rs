@@ -185,7 +185,9 @@ impl Workload {
             ("containers", ContainerRole::Container),
             ("ephemeralContainers", ContainerRole::Ephemeral),
         ] {
-            for c in spec.get(list).into_iter().flat_map(|l| l.items()) {
+            let items = spec.get(list).map(NodeRef::items);
+            containers.reserve_exact(items.as_ref().map_or(0, |i| i.size_hint().0));
+            for c in items.into_iter().flatten() {
                 containers.push(read_container(c, role));
             }
         }
