@@ -143,8 +143,12 @@ pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> 
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
-    writeln!(out)
+    // serde_json writes in many small pieces: buffer them where the writer's type is
+    // known instead of calling through `dyn Write` for each.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &output)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 fn location(report: &Report, location: Location) -> JsonLocation<'_> {

@@ -233,8 +233,12 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
             results: report.findings.iter().map(|f| result(report, f)).collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+    // serde_json writes in many small pieces: buffer them where the writer's type is
+    // known instead of calling through `dyn Write` for each.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &log)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
