@@ -32,9 +32,10 @@ const SCANNER_DEPTH_MESSAGE: &str = "recursion limit exceeded";
 
 pub fn parse(text: &str, limits: &Limits) -> Stream {
     let mut builder = Builder {
-        tree: Tree::default(),
+        tree: Tree::with_capacity_for(text.len()),
         limits,
         stack: Vec::new(),
+        children: Vec::new(),
         anchors: HashMap::new(),
         expanded: Vec::new(),
         root: None,
@@ -96,13 +97,17 @@ struct Frame {
     is_map: bool,
     anchor: usize,
     start: Pos,
-    children: Vec<NodeId>,
+    /// Where this collection's children start in [`Builder::children`].
+    first_child: usize,
 }
 
 struct Builder<'l> {
     tree: Tree,
     limits: &'l Limits,
     stack: Vec<Frame>,
+    /// The children of every open collection, innermost last: one buffer for the whole
+    /// stream instead of a vector per collection.
+    children: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
     /// Per node: what it stands for once every alias in it is expanded.
     expanded: Vec<Weight>,
@@ -199,7 +204,7 @@ impl Builder<'_> {
                     is_map: matches!(event, Event::MappingStart(..)),
                     anchor,
                     start: pos(at.start),
-                    children: Vec::new(),
+                    first_child: self.children.len(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -210,25 +215,25 @@ impl Builder<'_> {
                     start: frame.start,
                     end: pos(at.end),
                 };
-                let expanded = frame
-                    .children
+                let children = &self.children[frame.first_child..];
+                let expanded = children
                     .iter()
                     .map(|c| self.expanded[c.index()])
                     .fold(Weight { nodes: 1, bytes: 0 }, Weight::add);
                 let kind = if frame.is_map {
-                    let entries = self.map_entries(&frame.children)?;
                     let start = count(self.tree.entries.len());
-                    self.tree.entries.extend(entries);
+                    map_entries(&mut self.tree, children)?;
                     Kind::Map {
                         entries: (start, count(self.tree.entries.len())),
                     }
                 } else {
                     let start = count(self.tree.items.len());
-                    self.tree.items.extend_from_slice(&frame.children);
+                    self.tree.items.extend_from_slice(children);
                     Kind::Seq {
                         items: (start, count(self.tree.items.len())),
                     }
                 };
+                self.children.truncate(frame.first_child);
                 let id = self.new_node(kind, node_span, expanded);
                 self.attach(id, frame.anchor);
             }
@@ -246,93 +251,119 @@ impl Builder<'_> {
         if anchor != 0 {
             self.anchors.insert(anchor, id);
         }
-        match self.stack.last_mut() {
-            Some(parent) => parent.children.push(id),
-            None => self.root = Some(id),
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        } else {
+            self.children.push(id);
         }
     }
+}
 
-    /// Pairs up a mapping's children, applies `<<` merge keys (explicit keys win, then
-    /// earlier merge sources) and rejects duplicate keys as kubectl's strict decoder does.
-    fn map_entries(&self, children: &[NodeId]) -> Result<Vec<Entry>, ParseError> {
-        let mut explicit = Vec::with_capacity(children.len() / 2);
-        let mut merged = Vec::new();
-        for pair in children.chunks_exact(2) {
-            let (key, value) = (pair[0], pair[1]);
-            if self.tree.node(key).scalar().is_none() {
-                // go-yaml cannot turn a mapping or list key into JSON; kubectl fails too.
-                return Err(ParseError {
-                    pos: self.tree.node(key).span().start,
-                    kind: ParseErrorKind::Syntax("a mapping key must be a scalar".to_owned()),
-                });
-            }
-            if self.is_merge_key(key) {
-                let value_ref = self.tree.node(value);
-                if value_ref.is_seq() {
-                    for source in value_ref.items() {
-                        merged.extend(self.merge_source(source.id(), key)?);
-                    }
-                } else {
-                    merged.extend(self.merge_source(value, key)?);
-                }
-            } else {
-                explicit.push(Entry { key, value });
-            }
-        }
-        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit.len());
-        for entry in &explicit {
-            if let Some(text) = self.key_text(entry.key)
-                && let Some(first) = seen.insert(text, entry.key)
-            {
-                return Err(ParseError {
-                    pos: self.tree.node(entry.key).span().start,
-                    kind: ParseErrorKind::DuplicateKey {
-                        key: shorten(text),
-                        first: self.tree.node(first).span().start,
-                    },
-                });
-            }
-        }
-        for entry in merged {
-            if let Some(text) = self.key_text(entry.key)
-                && !seen.contains_key(text)
-            {
-                seen.insert(text, entry.key);
-                explicit.push(entry);
-            }
-        }
-        Ok(explicit)
-    }
+/// Maps with at most this many keys are checked for duplicates by comparing keys pairwise,
+/// which is cheaper than hashing for the small maps manifests are made of.
+const PAIRWISE_KEYS: usize = 16;
 
-    fn merge_source(&self, source: NodeId, key: NodeId) -> Result<Vec<Entry>, ParseError> {
-        let node = self.tree.node(source);
-        if !node.is_map() {
+/// Pairs up a mapping's children into `tree.entries`, applies `<<` merge keys (explicit
+/// keys win, then earlier merge sources) and rejects duplicate keys as kubectl's strict
+/// decoder does.
+fn map_entries(tree: &mut Tree, children: &[NodeId]) -> Result<(), ParseError> {
+    let start = tree.entries.len();
+    let mut merged = Vec::new();
+    for pair in children.chunks_exact(2) {
+        let (key, value) = (pair[0], pair[1]);
+        if tree.node(key).scalar().is_none() {
+            // go-yaml cannot turn a mapping or list key into JSON; kubectl fails too.
             return Err(ParseError {
-                pos: self.tree.node(key).span().start,
-                kind: ParseErrorKind::Syntax(
-                    "merge key `<<` needs a mapping or a sequence of mappings".to_owned(),
-                ),
+                pos: tree.node(key).span().start,
+                kind: ParseErrorKind::Syntax("a mapping key must be a scalar".to_owned()),
             });
         }
-        Ok(node
-            .entries()
-            .map(|(k, v)| Entry {
-                key: k.id(),
-                value: v.id(),
-            })
-            .collect())
+        if is_merge_key(tree, key) {
+            let value_ref = tree.node(value);
+            if value_ref.is_seq() {
+                for source in value_ref.items() {
+                    merge_source(tree, source.id(), key, &mut merged)?;
+                }
+            } else {
+                merge_source(tree, value, key, &mut merged)?;
+            }
+        } else {
+            tree.entries.push(Entry { key, value });
+        }
     }
+    let explicit = tree.entries.len() - start;
+    if explicit <= PAIRWISE_KEYS && merged.is_empty() {
+        let entries = &tree.entries[start..];
+        for (j, later) in entries.iter().enumerate().skip(1) {
+            let text = key_text(tree, later.key);
+            if let Some(first) = entries[..j].iter().find(|e| key_text(tree, e.key) == text) {
+                return Err(duplicate(tree, later.key, first.key));
+            }
+        }
+        return Ok(());
+    }
+    let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit + merged.len());
+    for entry in &tree.entries[start..] {
+        if let Some(text) = key_text(tree, entry.key)
+            && let Some(first) = seen.insert(text, entry.key)
+        {
+            return Err(duplicate(tree, entry.key, first));
+        }
+    }
+    let mut kept = Vec::new();
+    for entry in merged {
+        if let Some(text) = key_text(tree, entry.key)
+            && !seen.contains_key(text)
+        {
+            seen.insert(text, entry.key);
+            kept.push(entry);
+        }
+    }
+    drop(seen);
+    tree.entries.extend(kept);
+    Ok(())
+}
 
-    fn is_merge_key(&self, key: NodeId) -> bool {
-        self.tree
-            .node(key)
-            .scalar()
-            .is_some_and(|s| s.text == "<<" && s.style == Style::Plain && s.tag == Tag::None)
+fn duplicate(tree: &Tree, key: NodeId, first: NodeId) -> ParseError {
+    ParseError {
+        pos: tree.node(key).span().start,
+        kind: ParseErrorKind::DuplicateKey {
+            key: shorten(key_text(tree, key).unwrap_or_default()),
+            first: tree.node(first).span().start,
+        },
     }
+}
 
-    fn key_text(&self, key: NodeId) -> Option<&str> {
-        self.tree.node(key).scalar().map(|s| s.text)
+fn merge_source(
+    tree: &Tree,
+    source: NodeId,
+    key: NodeId,
+    out: &mut Vec<Entry>,
+) -> Result<(), ParseError> {
+    let node = tree.node(source);
+    if !node.is_map() {
+        return Err(ParseError {
+            pos: tree.node(key).span().start,
+            kind: ParseErrorKind::Syntax(
+                "merge key `<<` needs a mapping or a sequence of mappings".to_owned(),
+            ),
+        });
     }
+    out.extend(node.entries().map(|(k, v)| Entry {
+        key: k.id(),
+        value: v.id(),
+    }));
+    Ok(())
+}
+
+fn is_merge_key(tree: &Tree, key: NodeId) -> bool {
+    tree.node(key)
+        .scalar()
+        .is_some_and(|s| s.text == "<<" && s.style == Style::Plain && s.tag == Tag::None)
+}
+
+fn key_text(tree: &Tree, key: NodeId) -> Option<&str> {
+    tree.node(key).scalar().map(|s| s.text)
 }
 
 /// At most [`KEY_SHOWN_CHARS`] characters of a key, for messages.

@@ -107,6 +107,17 @@ pub struct Tree {
 }
 
 impl Tree {
+    /// An empty tree with room for what a text of `len` bytes typically holds (about one
+    /// node per 32 bytes of manifest), so that building it rarely has to grow and copy.
+    pub(super) fn with_capacity_for(len: usize) -> Tree {
+        Tree {
+            nodes: Vec::with_capacity(len / 32),
+            items: Vec::with_capacity(len / 256),
+            entries: Vec::with_capacity(len / 64),
+            text: String::with_capacity(len / 2),
+        }
+    }
+
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
         NodeRef { tree: self, id }
     }
