@@ -68,20 +68,28 @@ pub enum ReadError {
 /// scan.
 pub fn read_file(path: &Path, limit: u64, follow: bool) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let file = open_regular(path, follow)?;
-    let mut bytes = Vec::new();
+    let (file, len) = open_regular_sized(path, follow)?;
+    // Sized from the file's length: `Take` hides std's size hint, and growing the
+    // buffer from a few bytes costs a read call per doubling.
+    let capacity = len.min(limit).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
 /// Opens a regular file for reading without blocking (see [`read_file`]).
 pub fn open_regular(path: &Path, follow: bool) -> Result<std::fs::File, ReadError> {
+    open_regular_sized(path, follow).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the file's length.
+fn open_regular_sized(path: &Path, follow: bool) -> Result<(std::fs::File, u64), ReadError> {
     let file = open_nonblocking(path, follow)?;
-    let kind = file.metadata()?.file_type();
-    if !kind.is_file() {
-        return Err(ReadError::NotRegular(file_kind(kind)));
+    let metadata = file.metadata()?;
+    if !metadata.file_type().is_file() {
+        return Err(ReadError::NotRegular(file_kind(metadata.file_type())));
     }
-    Ok(file)
+    Ok((file, metadata.len()))
 }
 
 #[cfg(unix)]
@@ -145,7 +153,10 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             "UTF-16 or UTF-32 text (byte order mark); convert the file to UTF-8".to_owned(),
         );
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    // `contains` is a vectorised memchr; the position is only wanted when there is one.
+    if bytes.contains(&0)
+        && let Some(offset) = bytes.iter().position(|&b| b == 0)
+    {
         return failed(
             pos_of_offset(bytes, offset),
             "binary content (NUL byte)".to_owned(),
