@@ -21,14 +21,14 @@ pub mod suppress;
 pub mod yaml;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use config::Config;
-use discover::{Candidate, PathFilter};
+use discover::PathFilter;
 use finding::{Finding, Level};
 use load::{LoadFailure, Loaded, Skip};
 use model::{FileModel, WorkloadKinds};
@@ -100,6 +100,20 @@ pub struct SourceFile {
     pub objects: usize,
     pub workloads: usize,
     pub service_accounts: usize,
+}
+
+impl SourceFile {
+    fn new(path: String, fs_path: Option<PathBuf>) -> SourceFile {
+        SourceFile {
+            path,
+            fs_path,
+            stdin_text: None,
+            status: FileStatus::Scanned,
+            objects: 0,
+            workloads: 0,
+            service_accounts: 0,
+        }
+    }
 }
 
 /// What became of a file.
@@ -183,6 +197,95 @@ enum Outcome {
     Unreadable(String),
 }
 
+/// What a run of consecutive files contributes to the scan, in file order.
+#[derive(Default)]
+struct Merged {
+    model: FileModel,
+    failures: Vec<(FileId, LoadFailure)>,
+    notes: Vec<Notification>,
+    stats: Stats,
+}
+
+impl Merged {
+    /// Records what became of one file in `file` and returns its contribution.
+    fn of_file(id: FileId, file: &mut SourceFile, outcome: Outcome) -> Merged {
+        let mut merged = Merged::default();
+        let mut note = |level, message| {
+            merged.notes.push(Notification {
+                level,
+                path: Some(file.path.clone()),
+                message,
+            });
+        };
+        match outcome {
+            Outcome::Manifests {
+                model,
+                ignored_documents,
+                failure,
+            } => {
+                merged.stats.ignored_documents = ignored_documents;
+                file.objects = model.objects;
+                file.workloads = model.workload_objects;
+                file.service_accounts = model.service_accounts.len();
+                merged.model = model;
+                if let Some(failure) = failure {
+                    file.status = FileStatus::Failed;
+                    merged.stats.invalid_files = 1;
+                    merged.failures.push((id, failure));
+                }
+            }
+            Outcome::Kustomization => file.status = FileStatus::Kustomization,
+            Outcome::Skipped(Skip::HelmTemplate) => {
+                note(
+                    Level::Note,
+                    "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
+                );
+                file.status = FileStatus::HelmTemplate;
+                merged.stats.skipped_files = 1;
+            }
+            Outcome::Skipped(Skip::NotRegular(kind)) => {
+                note(
+                    Level::Warning,
+                    format!("skipped: not a regular file ({kind})"),
+                );
+                file.status = FileStatus::Skipped;
+                merged.stats.skipped_files = 1;
+            }
+            Outcome::Failed(failure) => {
+                file.status = FileStatus::Failed;
+                merged.stats.invalid_files = 1;
+                merged.failures.push((id, failure));
+            }
+            Outcome::Unreadable(reason) => {
+                // Fail closed: what could not be read may hide workloads (TG000).
+                note(Level::Warning, format!("not read: {reason}"));
+                file.status = FileStatus::Unreadable;
+                merged.stats.unreadable_files = 1;
+                merged.failures.push((
+                    id,
+                    LoadFailure {
+                        pos: yaml::Pos::START,
+                        reason: format!("cannot read the file: {reason}"),
+                    },
+                ));
+            }
+        }
+        merged
+    }
+
+    /// `self` followed by `later`.
+    fn then(mut self, later: Merged) -> Merged {
+        self.model.append(later.model);
+        self.failures.extend(later.failures);
+        self.notes.extend(later.notes);
+        self.stats.ignored_documents += later.stats.ignored_documents;
+        self.stats.skipped_files += later.stats.skipped_files;
+        self.stats.unreadable_files += later.stats.unreadable_files;
+        self.stats.invalid_files += later.stats.invalid_files;
+        self
+    }
+}
+
 pub fn scan(options: ScanOptions) -> Result<Report, Error> {
     scan_with_progress(options, &progress::Progress::default())
 }
@@ -220,133 +323,56 @@ pub fn scan_with_progress(
 
     let mut files: Vec<SourceFile> = discovered
         .files
-        .iter()
-        .map(|c| SourceFile {
-            path: c.display.clone(),
-            fs_path: Some(c.fs_path.clone()),
-            stdin_text: None,
-            status: FileStatus::Scanned,
-            objects: 0,
-            workloads: 0,
-            service_accounts: 0,
-        })
+        .into_iter()
+        .map(|c| SourceFile::new(c.display, Some(c.fs_path)))
         .collect();
+    // Room for standard input and the config file, so that adding them does not copy
+    // the list of a large scan into one twice its size.
+    files.reserve_exact(2);
     let reader = FileReader {
         limits: &options.limits,
         kinds: WorkloadKinds::with_extra(config.workload_kinds.clone()),
         default_namespace: &default_namespace,
     };
-    progress.reading(discovered.files.len() + usize::from(options.stdin.is_some()));
-    let mut outcomes: Vec<Outcome> = discovered
-        .files
-        .par_iter()
+    progress.reading(files.len() + usize::from(options.stdin.is_some()));
+    // Files are read and parsed in parallel, and each file's tree is dropped as soon as
+    // its compact facts are taken; `reduce` joins neighbouring runs of files in file
+    // order, so the result does not depend on how the work was split between threads.
+    let mut merged = files
+        .par_iter_mut()
         .enumerate()
-        .map(|(i, candidate)| {
-            let outcome = reader.scan_file(FileId(i as u32), candidate);
-            let objects = match &outcome {
-                Outcome::Manifests { model, .. } => model.objects,
-                _ => 0,
+        .map(|(i, file)| {
+            let id = FileId(i as u32);
+            let outcome = match &file.fs_path {
+                Some(path) => reader.scan_file(id, path),
+                None => Outcome::Unreadable("no path".to_owned()),
             };
-            progress.file_done(objects);
-            outcome
+            let piece = Merged::of_file(id, file, outcome);
+            progress.file_done(file.objects);
+            piece
         })
-        .collect();
+        .reduce(Merged::default, Merged::then);
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
-        outcomes.push(guarded(|| {
-            reader.outcome(id, load::load(&stdin.bytes, reader.limits))
-        }));
-        files.push(SourceFile {
-            path: stdin.name,
-            fs_path: None,
-            stdin_text: Some(text),
-            status: FileStatus::Scanned,
-            objects: 0,
-            workloads: 0,
-            service_accounts: 0,
-        });
+        let outcome = guarded(|| reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
+        let mut file = SourceFile::new(stdin.name, None);
+        file.stdin_text = Some(text);
+        merged = merged.then(Merged::of_file(id, &mut file, outcome));
+        files.push(file);
     }
-
-    let mut model = FileModel::default();
-    let mut failures = Vec::new();
-    let mut stats = Stats {
-        files: files.len(),
-        ..Stats::default()
-    };
-    for (i, result) in outcomes.into_iter().enumerate() {
-        let id = FileId(i as u32);
-        let file = &mut files[i];
-        match result {
-            Outcome::Manifests {
-                model: file_model,
-                ignored_documents,
-                failure,
-            } => {
-                stats.ignored_documents += ignored_documents;
-                file.objects = file_model.objects;
-                file.workloads = file_model.workload_objects;
-                file.service_accounts = file_model.service_accounts.len();
-                model.append(file_model);
-                if let Some(failure) = failure {
-                    file.status = FileStatus::Failed;
-                    stats.invalid_files += 1;
-                    failures.push((id, failure));
-                }
-            }
-            Outcome::Kustomization => file.status = FileStatus::Kustomization,
-            Outcome::Skipped(Skip::HelmTemplate) => {
-                file.status = FileStatus::HelmTemplate;
-                stats.skipped_files += 1;
-                notifications.push(Notification {
-                    level: Level::Note,
-                    path: Some(file.path.clone()),
-                    message: "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
-                });
-            }
-            Outcome::Failed(failure) => {
-                file.status = FileStatus::Failed;
-                stats.invalid_files += 1;
-                failures.push((id, failure));
-            }
-            Outcome::Skipped(Skip::NotRegular(kind)) => {
-                file.status = FileStatus::Skipped;
-                stats.skipped_files += 1;
-                notifications.push(Notification {
-                    level: Level::Warning,
-                    path: Some(file.path.clone()),
-                    message: format!("skipped: not a regular file ({kind})"),
-                });
-            }
-            Outcome::Unreadable(reason) => {
-                // Fail closed: what could not be read may hide workloads (TG000).
-                file.status = FileStatus::Unreadable;
-                stats.unreadable_files += 1;
-                notifications.push(Notification {
-                    level: Level::Warning,
-                    path: Some(file.path.clone()),
-                    message: format!("not read: {reason}"),
-                });
-                failures.push((
-                    id,
-                    LoadFailure {
-                        pos: yaml::Pos::START,
-                        reason: format!("cannot read the file: {reason}"),
-                    },
-                ));
-            }
-        }
-    }
+    let Merged {
+        model,
+        failures,
+        notes,
+        mut stats,
+    } = merged;
+    notifications.extend(notes);
+    stats.files = files.len();
     let config_file = config.source.as_ref().map(|shown| {
-        files.push(SourceFile {
-            path: shown.clone(),
-            fs_path: config.path.clone(),
-            stdin_text: None,
-            status: FileStatus::Config,
-            objects: 0,
-            workloads: 0,
-            service_accounts: 0,
-        });
+        let mut file = SourceFile::new(shown.clone(), config.path.clone());
+        file.status = FileStatus::Config;
+        files.push(file);
         FileId(files.len() as u32 - 1)
     });
     stats.objects = model.objects;
@@ -397,8 +423,7 @@ struct FileReader<'a> {
 }
 
 impl FileReader<'_> {
-    fn scan_file(&self, id: FileId, candidate: &Candidate) -> Outcome {
-        let path = &candidate.fs_path;
+    fn scan_file(&self, id: FileId, path: &Path) -> Outcome {
         if load::is_helm_template_path(path) {
             return Outcome::Skipped(Skip::HelmTemplate);
         }
