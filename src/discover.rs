@@ -233,13 +233,58 @@ fn walk(
     follow_symlinks: bool,
     found: &mut Discovered,
 ) {
+    // Walked on as many threads as the scan reads with; discover() sorts what it finds.
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .follow_links(follow_symlinks)
         .require_git(false)
         .git_global(false)
-        .build();
-    for entry in walker {
+        .threads(rayon::current_num_threads())
+        .build_parallel();
+    let walk = Walk {
+        dir,
+        dir_abs: absolute(dir),
+        root,
+        root_abs: absolute(root),
+        real_root,
+        filter,
+    };
+    let walked = std::sync::Mutex::new(Discovered::default());
+    walker.run(|| {
+        Box::new(|entry| {
+            let mut local = Discovered::default();
+            walk.visit(entry, &mut local);
+            if !(local.files.is_empty() && local.notes.is_empty()) {
+                let mut shared = walked
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                shared.files.append(&mut local.files);
+                shared.notes.append(&mut local.notes);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut walked = walked
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    found.files.append(&mut walked.files);
+    found.notes.append(&mut walked.notes);
+}
+
+/// One directory walk: the paths it is relative to, made absolute once rather than for
+/// every file.
+struct Walk<'a> {
+    dir: &'a Path,
+    dir_abs: PathBuf,
+    root: &'a Path,
+    root_abs: PathBuf,
+    real_root: &'a Path,
+    filter: &'a PathFilter,
+}
+
+impl Walk<'_> {
+    fn visit(&self, entry: Result<ignore::DirEntry, ignore::Error>, found: &mut Discovered) {
+        let root = self.root;
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
@@ -249,31 +294,30 @@ fn walk(
                     path: path.map(|p| display_path(p, root)),
                     message,
                 });
-                continue;
+                return;
             }
         };
         let Some(kind) = entry.file_type() else {
-            continue; // standard input; never produced by a directory walk
+            return; // standard input; never produced by a directory walk
         };
         if kind.is_dir() {
-            continue;
+            return;
         }
         let path = entry.path();
-        let file = candidate(path, root);
-        let relative = match lexical_relative(path, root) {
-            Some(_) => file.display.clone(),
-            None => lexical_relative(path, dir).unwrap_or_else(|| file.display.clone()),
-        };
+        let (display, relative_to_dir) = self.paths(path);
+        // Globs match the path relative to the root, or to the walked directory when it
+        // lies outside the root.
+        let relative = relative_to_dir.as_deref().unwrap_or(&display);
         if kind.is_symlink() {
             // Only reached without --follow-symlinks: the walker follows them otherwise.
             let target = std::fs::canonicalize(path);
             let target_is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
-            if !target_is_dir && !filter.accepts(&relative) {
-                continue;
+            if !target_is_dir && !self.filter.accepts(relative) {
+                return;
             }
             match target {
                 Err(e) => found.note(Level::Warning, path, root, broken_link(&e)),
-                Ok(t) if !t.starts_with(real_root) => {
+                Ok(t) if !t.starts_with(self.real_root) => {
                     found.note(Level::Warning, path, root, LINK_OUTSIDE)
                 }
                 Ok(_) if target_is_dir => found.note(
@@ -289,16 +333,16 @@ fn walk(
                     "not read: a symbolic link (--follow-symlinks follows it)",
                 ),
             }
-        } else if !filter.accepts(&relative) {
-            continue;
+        } else if !self.filter.accepts(relative) {
+            // Not a manifest path: passed over silently.
         } else if kind.is_file() {
             // With --follow-symlinks, read a link's target, so that the file is opened
             // without following anything, as every other file is.
             let fs_path = match entry.path_is_symlink() {
                 true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-                false => file.fs_path,
+                false => path.to_path_buf(),
             };
-            found.files.push(Candidate { fs_path, ..file });
+            found.files.push(Candidate { fs_path, display });
         } else {
             found.note(
                 Level::Warning,
@@ -306,6 +350,24 @@ fn walk(
                 root,
                 format!("skipped: not a regular file ({})", file_kind(kind)),
             );
+        }
+    }
+
+    /// The path reports show (as [`display_path`]) and, when the file is outside the
+    /// root, its path relative to the walked directory.
+    fn paths(&self, path: &Path) -> (String, Option<String>) {
+        // The walker yields `dir` joined with plain names, so the absolute path is the
+        // absolute `dir` joined with the same names.
+        let abs = match path.strip_prefix(self.dir) {
+            Ok(rest) => self.dir_abs.join(rest),
+            Err(_) => absolute(path),
+        };
+        match relative_parts(&abs, &self.root_abs) {
+            Some(relative) => (relative, None),
+            None => (
+                lossless(abs.as_os_str()),
+                relative_parts(&abs, &self.dir_abs),
+            ),
         }
     }
 }
@@ -324,9 +386,12 @@ pub fn display_path(path: &Path, root: &Path) -> String {
 }
 
 fn lexical_relative(path: &Path, base: &Path) -> Option<String> {
-    let path = absolute(path);
-    let base = absolute(base);
-    let rest = path.strip_prefix(&base).ok()?;
+    relative_parts(&absolute(path), &absolute(base))
+}
+
+/// `path` relative to `base`, `/`-separated; both already absolute and normalised.
+fn relative_parts(path: &Path, base: &Path) -> Option<String> {
+    let rest = path.strip_prefix(base).ok()?;
     let parts: Vec<_> = rest.components().map(|c| lossless(c.as_os_str())).collect();
     Some(parts.join("/"))
 }
