@@ -288,68 +288,73 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     }
     let report = report?;
 
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Json => Format::Json,
-        FormatArg::Github => Format::Github,
-        FormatArg::Gitlab => Format::Gitlab,
-        FormatArg::Markdown => Format::Markdown,
-    };
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    // Reports are written on the scan's threads too: SARIF and JSON results are built
+    // in parallel.
+    pool.install(|| -> Result<(), CliError> {
+        let format = match args.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Json => Format::Json,
+            FormatArg::Github => Format::Github,
+            FormatArg::Gitlab => Format::Gitlab,
+            FormatArg::Markdown => Format::Markdown,
+        };
+        let color = match args.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                args.output.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let report_options = ReportOptions {
+            color,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            show_suppressed: args.show_suppressed,
+            category: args.category,
+            link_base: args.link_base,
+        };
+        if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
+            eprintln!(
+                "tokenguard: warning: {} results in one SARIF run; GitHub shows only 5,000 and rejects more than 25,000, GitLab reads 5,000",
+                report.findings.len()
+            );
         }
-    };
-    let report_options = ReportOptions {
-        color,
-        quiet: args.quiet,
-        verbose: args.verbose,
-        show_suppressed: args.show_suppressed,
-        category: args.category,
-        link_base: args.link_base,
-    };
-    if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
-        eprintln!(
-            "tokenguard: warning: {} results in one SARIF run; GitHub shows only 5,000 and rejects more than 25,000, GitLab reads 5,000",
-            report.findings.len()
-        );
-    }
-    match &args.output {
-        Some(path) => write_file(path, format, &report, &report_options)?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let written = report::write(format, &report, &report_options, &mut out)
-                .and_then(|()| out.flush());
-            match written {
-                // A closed pipe (`tokenguard scan | head`) is the reader's choice, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other.map_err(|source| CliError::Io {
-                    what: "cannot write",
-                    path: PathBuf::from("<stdout>"),
-                    source,
-                })?,
+        match &args.output {
+            Some(path) => write_file(path, format, &report, &report_options)?,
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let written = report::write(format, &report, &report_options, &mut out)
+                    .and_then(|()| out.flush());
+                match written {
+                    // A closed pipe (`tokenguard scan | head`) is the reader's choice, not an error.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    other => other.map_err(|source| CliError::Io {
+                        what: "cannot write",
+                        path: PathBuf::from("<stdout>"),
+                        source,
+                    })?,
+                }
             }
         }
-    }
-    if let Some(path) = &args.sarif {
-        write_file(path, Format::Sarif, &report, &report_options)?;
-    }
-    for (path, format) in [
-        (&args.json, Format::Json),
-        (&args.gitlab, Format::Gitlab),
-        (&args.github, Format::Github),
-        (&args.markdown, Format::Markdown),
-    ] {
-        if let Some(path) = path {
-            write_file(path, format, &report, &report_options)?;
+        if let Some(path) = &args.sarif {
+            write_file(path, Format::Sarif, &report, &report_options)?;
         }
-    }
+        for (path, format) in [
+            (&args.json, Format::Json),
+            (&args.gitlab, Format::Gitlab),
+            (&args.github, Format::Github),
+            (&args.markdown, Format::Markdown),
+        ] {
+            if let Some(path) = path {
+                write_file(path, format, &report, &report_options)?;
+            }
+        }
+        Ok(())
+    })?;
     Ok(fails(&report, args.fail_on))
 }
 

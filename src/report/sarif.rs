@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
+use rayon::prelude::*;
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::ReportOptions;
@@ -33,7 +35,7 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     automation_details: AutomationDetails,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    results: Results<'a>,
 }
 
 #[derive(Serialize)]
@@ -230,7 +232,7 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
                 id: options.category.clone(),
             },
             column_kind: "unicodeCodePoints",
-            results: report.findings.iter().map(|f| result(report, f)).collect(),
+            results: Results(report),
         }],
     };
     // serde_json writes in many small pieces: buffer them where the writer's type is
@@ -239,6 +241,27 @@ pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> i
     serde_json::to_writer_pretty(&mut out, &log)?;
     writeln!(out)?;
     out.flush()
+}
+
+/// Results built on the scan's threads a chunk at a time and written as each chunk is
+/// done: memory holds one chunk of SARIF results, never one for every finding.
+struct Results<'a>(&'a Report);
+
+/// Findings per chunk of [`Results`].
+const RESULTS_PER_CHUNK: usize = 4096;
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let mut seq = serializer.serialize_seq(Some(report.findings.len()))?;
+        for chunk in report.findings.chunks(RESULTS_PER_CHUNK) {
+            let built: Vec<SarifResult> = chunk.par_iter().map(|f| result(report, f)).collect();
+            for result in &built {
+                seq.serialize_element(result)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
