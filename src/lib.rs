@@ -273,6 +273,21 @@ impl Merged {
         merged
     }
 
+    /// The pieces one after the other, each vector allocated once at its final size.
+    fn concat(pieces: Vec<Merged>) -> Merged {
+        let mut all = Merged {
+            model: FileModel::with_capacity_for(pieces.iter().map(|p| &p.model)),
+            failures: Vec::with_capacity(pieces.iter().map(|p| p.failures.len()).sum()),
+            notes: Vec::with_capacity(pieces.iter().map(|p| p.notes.len()).sum()),
+            stats: Stats::default(),
+        };
+        // Each piece is freed as soon as it is moved, so the peak is one copy plus a piece.
+        for piece in pieces {
+            all = all.then(piece);
+        }
+        all
+    }
+
     /// `self` followed by `later`.
     fn then(mut self, later: Merged) -> Merged {
         self.model.append(later.model);
@@ -336,12 +351,13 @@ pub fn scan_with_progress(
     };
     progress.reading(files.len() + usize::from(options.stdin.is_some()));
     // Files are read and parsed in parallel, and each file's tree is dropped as soon as
-    // its compact facts are taken; `reduce` joins neighbouring runs of files in file
-    // order, so the result does not depend on how the work was split between threads.
-    let mut merged = files
+    // its compact facts are taken. Each thread's run of consecutive files accumulates
+    // into one piece; the pieces, in file order, are joined once into vectors of exactly
+    // the right size, so the result does not depend on how the work was split.
+    let pieces: Vec<Merged> = files
         .par_iter_mut()
         .enumerate()
-        .map(|(i, file)| {
+        .fold(Merged::default, |merged, (i, file)| {
             let id = FileId(i as u32);
             let outcome = match &file.fs_path {
                 Some(path) => reader.scan_file(id, path),
@@ -349,9 +365,10 @@ pub fn scan_with_progress(
             };
             let piece = Merged::of_file(id, file, outcome);
             progress.file_done(file.objects);
-            piece
+            merged.then(piece)
         })
-        .reduce(Merged::default, Merged::then);
+        .collect();
+    let mut merged = Merged::concat(pieces);
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();

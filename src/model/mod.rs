@@ -70,6 +70,20 @@ impl FileModel {
         model
     }
 
+    /// An empty model with room for exactly the facts of `parts`.
+    pub fn with_capacity_for<'a>(parts: impl Iterator<Item = &'a FileModel> + Clone) -> Self {
+        let total = |len: fn(&FileModel) -> usize| parts.clone().map(len).sum();
+        FileModel {
+            objects: 0,
+            workload_objects: 0,
+            workloads: Vec::with_capacity(total(|m| m.workloads.len())),
+            service_accounts: Vec::with_capacity(total(|m| m.service_accounts.len())),
+            token_secrets: Vec::with_capacity(total(|m| m.token_secrets.len())),
+            roles: Vec::with_capacity(total(|m| m.roles.len())),
+            bindings: Vec::with_capacity(total(|m| m.bindings.len())),
+        }
+    }
+
     pub fn append(&mut self, other: FileModel) {
         self.objects += other.objects;
         self.workload_objects += other.workload_objects;
