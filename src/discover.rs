@@ -22,10 +22,27 @@ pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
 /// A file to scan and the path reports show for it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-    /// Where to read it: the path as found, or a link's resolved target, so that it can
-    /// be opened without following a link in its last component.
-    pub fs_path: PathBuf,
     pub display: String,
+    /// Where to read it when that is not the root joined with `display`: a link's
+    /// resolved target (so that it is opened without following a link in its last
+    /// component), or a name that is not UTF-8. Most files need no second path.
+    pub fs_path: Option<PathBuf>,
+}
+
+impl Candidate {
+    /// `path` as found on disk, shown as `display`.
+    fn new(display: String, path: &Path, path_abs: &Path, root_abs: &Path) -> Candidate {
+        let fs_path = (root_abs.join(&display) != path_abs).then(|| path.to_path_buf());
+        Candidate { display, fs_path }
+    }
+
+    /// A path that reads the file.
+    pub fn fs_path(&self, root: &Path) -> PathBuf {
+        match &self.fs_path {
+            Some(path) => path.clone(),
+            None => root.join(&self.display),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,11 +173,15 @@ pub fn discover(
             );
         } else if is_link {
             found.files.push(Candidate {
-                fs_path: target,
                 display: display_path(path, root),
+                fs_path: Some(target),
             });
         } else {
-            found.files.push(candidate(path, root));
+            let display = display_path(path, root);
+            let root_abs = absolute(root);
+            found
+                .files
+                .push(Candidate::new(display, path, &absolute(path), &root_abs));
         }
     }
     found.files.sort_by(|a, b| a.display.cmp(&b.display));
@@ -170,9 +191,9 @@ pub fn discover(
     found
         .notes
         .dedup_by(|a, b| a.path == b.path && a.message == b.message);
-    found
-        .files
-        .dedup_by(|a, b| a.display == b.display && absolute(&a.fs_path) == absolute(&b.fs_path));
+    found.files.dedup_by(|a, b| {
+        a.display == b.display && absolute(&a.fs_path(root)) == absolute(&b.fs_path(root))
+    });
     Ok(found)
 }
 
@@ -304,7 +325,7 @@ impl Walk<'_> {
             return;
         }
         let path = entry.path();
-        let (display, relative_to_dir) = self.paths(path);
+        let (abs, display, relative_to_dir) = self.paths(path);
         // Globs match the path relative to the root, or to the walked directory when it
         // lies outside the root.
         let relative = relative_to_dir.as_deref().unwrap_or(&display);
@@ -338,11 +359,16 @@ impl Walk<'_> {
         } else if kind.is_file() {
             // With --follow-symlinks, read a link's target, so that the file is opened
             // without following anything, as every other file is.
-            let fs_path = match entry.path_is_symlink() {
-                true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-                false => path.to_path_buf(),
+            let file = match entry.path_is_symlink() {
+                true => Candidate {
+                    display,
+                    fs_path: Some(
+                        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                    ),
+                },
+                false => Candidate::new(display, path, &abs, &self.root_abs),
             };
-            found.files.push(Candidate { fs_path, display });
+            found.files.push(file);
         } else {
             found.note(
                 Level::Warning,
@@ -353,9 +379,9 @@ impl Walk<'_> {
         }
     }
 
-    /// The path reports show (as [`display_path`]) and, when the file is outside the
-    /// root, its path relative to the walked directory.
-    fn paths(&self, path: &Path) -> (String, Option<String>) {
+    /// The absolute path, the path reports show (as [`display_path`]) and, when the
+    /// file is outside the root, its path relative to the walked directory.
+    fn paths(&self, path: &Path) -> (PathBuf, String, Option<String>) {
         // The walker yields `dir` joined with plain names, so the absolute path is the
         // absolute `dir` joined with the same names.
         let abs = match path.strip_prefix(self.dir) {
@@ -363,19 +389,13 @@ impl Walk<'_> {
             Err(_) => absolute(path),
         };
         match relative_parts(&abs, &self.root_abs) {
-            Some(relative) => (relative, None),
-            None => (
-                lossless(abs.as_os_str()),
-                relative_parts(&abs, &self.dir_abs),
-            ),
+            Some(relative) => (abs, relative, None),
+            None => {
+                let display = lossless(abs.as_os_str());
+                let relative = relative_parts(&abs, &self.dir_abs);
+                (abs, display, relative)
+            }
         }
-    }
-}
-
-fn candidate(path: &Path, root: &Path) -> Candidate {
-    Candidate {
-        fs_path: path.to_path_buf(),
-        display: display_path(path, root),
     }
 }
 

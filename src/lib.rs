@@ -92,22 +92,38 @@ pub enum Error {
 pub struct SourceFile {
     /// Relative to the root, `/`-separated (absolute if outside the root).
     pub path: String,
-    /// Where to read it again (for source snippets); `None` for standard input.
-    pub fs_path: Option<PathBuf>,
-    /// The text of standard input, kept because it cannot be read again.
-    pub stdin_text: Option<Arc<str>>,
+    pub source: Source,
     pub status: FileStatus,
-    pub objects: usize,
-    pub workloads: usize,
-    pub service_accounts: usize,
+    pub objects: u32,
+    pub workloads: u32,
+    pub service_accounts: u32,
+}
+
+/// Where a file's text is read from (again, for source snippets).
+#[derive(Debug)]
+pub enum Source {
+    /// The root joined with the file's `path`: most files, so no second path is kept.
+    UnderRoot,
+    /// Elsewhere: a link's target, a name that is not UTF-8, the config file.
+    Path(Box<Path>),
+    /// Standard input, kept because it cannot be read again.
+    Stdin(Arc<str>),
 }
 
 impl SourceFile {
-    fn new(path: String, fs_path: Option<PathBuf>) -> SourceFile {
+    /// Where to read the file; `None` for standard input.
+    pub fn fs_path(&self, root: &Path) -> Option<std::borrow::Cow<'_, Path>> {
+        match &self.source {
+            Source::UnderRoot => Some(root.join(&self.path).into()),
+            Source::Path(path) => Some(path.as_ref().into()),
+            Source::Stdin(_) => None,
+        }
+    }
+
+    fn new(path: String, source: Source) -> SourceFile {
         SourceFile {
             path,
-            fs_path,
-            stdin_text: None,
+            source,
             status: FileStatus::Scanned,
             objects: 0,
             workloads: 0,
@@ -224,9 +240,10 @@ impl Merged {
                 failure,
             } => {
                 merged.stats.ignored_documents = ignored_documents;
-                file.objects = model.objects;
-                file.workloads = model.workload_objects;
-                file.service_accounts = model.service_accounts.len();
+                let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                file.objects = count(model.objects);
+                file.workloads = count(model.workload_objects);
+                file.service_accounts = count(model.service_accounts.len());
                 merged.model = model;
                 if let Some(failure) = failure {
                     file.status = FileStatus::Failed;
@@ -339,7 +356,12 @@ pub fn scan_with_progress(
     let mut files: Vec<SourceFile> = discovered
         .files
         .into_iter()
-        .map(|c| SourceFile::new(c.display, Some(c.fs_path)))
+        .map(|c| {
+            let source = c
+                .fs_path
+                .map_or(Source::UnderRoot, |p| Source::Path(p.into()));
+            SourceFile::new(c.display, source)
+        })
         .collect();
     // Room for standard input and the config file, so that adding them does not copy
     // the list of a large scan into one twice its size.
@@ -359,12 +381,12 @@ pub fn scan_with_progress(
         .enumerate()
         .fold(Merged::default, |merged, (i, file)| {
             let id = FileId(i as u32);
-            let outcome = match &file.fs_path {
-                Some(path) => reader.scan_file(id, path),
+            let outcome = match file.fs_path(&options.root) {
+                Some(path) => reader.scan_file(id, &path),
                 None => Outcome::Unreadable("no path".to_owned()),
             };
             let piece = Merged::of_file(id, file, outcome);
-            progress.file_done(file.objects);
+            progress.file_done(file.objects as usize);
             merged.then(piece)
         })
         .collect();
@@ -373,8 +395,7 @@ pub fn scan_with_progress(
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         let outcome = guarded(|| reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
-        let mut file = SourceFile::new(stdin.name, None);
-        file.stdin_text = Some(text);
+        let mut file = SourceFile::new(stdin.name, Source::Stdin(text));
         merged = merged.then(Merged::of_file(id, &mut file, outcome));
         files.push(file);
     }
@@ -387,7 +408,11 @@ pub fn scan_with_progress(
     notifications.extend(notes);
     stats.files = files.len();
     let config_file = config.source.as_ref().map(|shown| {
-        let mut file = SourceFile::new(shown.clone(), config.path.clone());
+        let source = match &config.path {
+            Some(path) => Source::Path(path.as_path().into()),
+            None => Source::UnderRoot,
+        };
+        let mut file = SourceFile::new(shown.clone(), source);
         file.status = FileStatus::Config;
         files.push(file);
         FileId(files.len() as u32 - 1)

@@ -348,7 +348,10 @@ mod tests {
         assert_eq!(first_disallowed(&ascii, false), None);
         // A control character after several clean blocks, at its exact offset.
         let late = format!("{ascii}c: \u{7}\n");
-        assert_eq!(first_disallowed(&late, false), Some((ascii.len() + 3, '\u{7}')));
+        assert_eq!(
+            first_disallowed(&late, false),
+            Some((ascii.len() + 3, '\u{7}'))
+        );
         // Non-ASCII text that is allowed, then a C1 control in the same block.
         let mixed = format!("{ascii}d: \u{e9}t\u{e9}\u{85}\u{9b}\n");
         assert_eq!(

@@ -90,9 +90,9 @@ fn corpus_counts_match_an_independent_census() {
         assert!(!tg000.contains_key(path), "{path}: TG000 on a valid file");
         let counts = (file.objects, file.workloads, file.service_accounts);
         let want = (
-            entry["objects"].as_u64().unwrap() as usize,
-            entry["workloads"].as_u64().unwrap() as usize,
-            entry["serviceAccounts"].as_u64().unwrap() as usize,
+            entry["objects"].as_u64().unwrap() as u32,
+            entry["workloads"].as_u64().unwrap() as u32,
+            entry["serviceAccounts"].as_u64().unwrap() as u32,
         );
         assert_eq!(
             counts, want,

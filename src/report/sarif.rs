@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 use super::ReportOptions;
 use super::escape;

@@ -37,7 +37,10 @@ impl Paint {
 
 pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: options.color };
-    let mut sources = Sources::default();
+    let mut sources = Sources {
+        root: &report.root,
+        current: None,
+    };
     let mut buf = String::new();
     for finding in &report.findings {
         if finding.is_suppressed() && !options.show_suppressed {
@@ -281,8 +284,9 @@ impl Snippet {
 /// Source lines, read again from disk (or kept standard input) only for files with
 /// findings, one line at a time: findings come sorted by file and line, so a file is
 /// read once, forward, and only as far as its last finding.
-#[derive(Default)]
-struct Sources {
+struct Sources<'a> {
+    /// What the paths of files are relative to.
+    root: &'a std::path::Path,
     current: Option<Cursor>,
 }
 
@@ -303,7 +307,7 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-impl Sources {
+impl Sources<'_> {
     fn line(&mut self, file: &SourceFile, line: u32) -> Option<String> {
         let reusable = self.current.as_ref().is_some_and(|c| {
             c.path == file.path
@@ -311,17 +315,17 @@ impl Sources {
         });
         if !reusable {
             self.current = None;
-            let reader: Box<dyn BufRead> = match (&file.stdin_text, &file.fs_path) {
-                (Some(text), _) => Box::new(io::Cursor::new(Shared(text.clone()))),
-                (None, Some(path)) => {
+            let reader: Box<dyn BufRead> = match (&file.source, file.fs_path(self.root)) {
+                (crate::Source::Stdin(text), _) => Box::new(io::Cursor::new(Shared(text.clone()))),
+                (_, Some(path)) => {
                     // As the scan read it: never through a link in the last component
                     // (discovery resolved those), except a config file the user named.
                     let follow = file.status == crate::FileStatus::Config;
                     Box::new(io::BufReader::new(
-                        crate::load::open_regular(path, follow).ok()?,
+                        crate::load::open_regular(&path, follow).ok()?,
                     ))
                 }
-                (None, None) => return None,
+                (_, None) => return None,
             };
             self.current = Some(Cursor {
                 path: file.path.clone(),
