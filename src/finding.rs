@@ -1,5 +1,6 @@
 //! What a rule reports: a level, a message, where, and about which object.
 
+use compact_str::CompactString;
 use std::fmt;
 
 use crate::FileId;
@@ -54,9 +55,9 @@ pub struct Related {
 /// The object a finding is about, as `NAMESPACE/KIND/NAME`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectRef {
-    pub namespace: String,
-    pub kind: String,
-    pub name: String,
+    pub namespace: CompactString,
+    pub kind: CompactString,
+    pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
     pub ignores: Vec<Ignore>,
 }
@@ -98,10 +99,10 @@ pub struct Finding {
     pub related: Vec<Related>,
     pub object: Option<ObjectRef>,
     /// `namespace/name` of the service account involved.
-    pub service_account: Option<String>,
+    pub service_account: Option<CompactString>,
     /// What distinguishes this finding from others of the same rule on the same object
     /// (a field name, a container); part of the fingerprint, never a line number.
-    pub detail: String,
+    pub detail: CompactString,
     pub suppression: Option<Suppression>,
 }
 
@@ -115,7 +116,7 @@ impl Finding {
             related: Vec::new(),
             object: None,
             service_account: None,
-            detail: String::new(),
+            detail: CompactString::default(),
             suppression: None,
         }
     }
@@ -130,8 +131,8 @@ impl Finding {
         self
     }
 
-    pub fn service_account(mut self, identity: String) -> Self {
-        self.service_account = Some(identity);
+    pub fn service_account(mut self, identity: impl Into<CompactString>) -> Self {
+        self.service_account = Some(identity.into());
         self
     }
 
@@ -143,7 +144,7 @@ impl Finding {
     }
 
     pub fn detail(mut self, detail: &str) -> Self {
-        self.detail = detail.to_owned();
+        self.detail = detail.into();
         self
     }
 

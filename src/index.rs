@@ -1,6 +1,7 @@
 //! Cross-object facts, built once after every file is loaded: service accounts by
 //! namespace and name, and which RBAC bindings give which service account what.
 
+use compact_str::CompactString;
 use std::collections::HashMap;
 
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
@@ -31,7 +32,7 @@ type RoleKey<'m> = (bool, &'m str, &'m str);
 #[derive(Default)]
 struct SubjectBindings<'m> {
     /// (namespace, name) of a ServiceAccount subject (or `system:serviceaccount:` user).
-    service_account: HashMap<(String, String), Vec<usize>>,
+    service_account: HashMap<(CompactString, CompactString), Vec<usize>>,
     /// `system:serviceaccounts:NS`.
     namespace: HashMap<&'m str, Vec<usize>>,
     /// `system:serviceaccounts` and `system:authenticated`.
@@ -212,7 +213,7 @@ impl<'m> Index<'m> {
         let subjects = &self.by_subject;
         let mut found: Vec<usize> = subjects
             .service_account
-            .get(&(namespace.to_owned(), name.to_owned()))
+            .get(&(CompactString::from(namespace), CompactString::from(name)))
             .into_iter()
             .chain(subjects.namespace.get(namespace))
             .flatten()

@@ -55,7 +55,7 @@ const WORKLOADS: &[(&str, &str)] = &[
 /// The powerful grants of one rule.
 pub fn grants(rule: &PolicyRule) -> Vec<Grant> {
     let mut out = Vec::new();
-    let wildcard = |list: &[String]| list.iter().any(|v| v == "*");
+    let wildcard = |list: &[compact_str::CompactString]| list.iter().any(|v| v == "*");
     if wildcard(&rule.verbs)
         && wildcard(&rule.api_groups)
         && wildcard(&rule.resources)

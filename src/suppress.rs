@@ -22,7 +22,7 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
             } else {
                 finding.suppression = Some(Suppression {
                     kind: SuppressionKind::InSource,
-                    justification: ignore.reason.clone(),
+                    justification: ignore.reason.to_string(),
                 });
                 continue;
             }

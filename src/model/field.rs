@@ -1,5 +1,6 @@
 //! Field values that keep where they were written.
 
+use compact_str::CompactString;
 use crate::yaml::{NodeRef, Span, Style, scalar};
 
 /// Where a finding about a `key: value` points: the key, extended over the value
@@ -16,7 +17,7 @@ pub fn key_value_region(key: NodeRef<'_>, value: NodeRef<'_>) -> Span {
 pub struct StrField {
     pub region: Span,
     /// The scalar's text; empty for a null or non-scalar value.
-    pub value: String,
+    pub value: CompactString,
 }
 
 impl StrField {
@@ -27,7 +28,7 @@ impl StrField {
         };
         StrField {
             region: key_value_region(key, value),
-            value: text.to_owned(),
+            value: text.into(),
         }
     }
 }

@@ -1,14 +1,15 @@
 //! What every Kubernetes object has: type, name, namespace and where they are written.
 
+use compact_str::CompactString;
 use crate::yaml::{NodeRef, Span, scalar};
 
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
+    pub api_version: CompactString,
+    pub kind: CompactString,
+    pub name: CompactString,
     /// `metadata.namespace` as written; the default namespace applies when `None`.
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     /// The `metadata.name` key (with its value), else the `kind` key.
     pub name_region: Span,
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
@@ -22,8 +23,8 @@ pub const IGNORE_ANNOTATION_PREFIX: &str = "tokenguard.dev/ignore-";
 /// A `tokenguard.dev/ignore-<RULE>: "<reason>"` annotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ignore {
-    pub rule: String,
-    pub reason: String,
+    pub rule: CompactString,
+    pub reason: CompactString,
 }
 
 /// The ignore annotations in the `metadata` mapping of an object or pod template.
@@ -35,10 +36,10 @@ pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Ignore> {
         .filter_map(|(k, v)| {
             let rule = k.scalar()?.text.strip_prefix(IGNORE_ANNOTATION_PREFIX)?;
             Some(Ignore {
-                rule: rule.to_ascii_uppercase(),
+                rule: CompactString::from(rule).to_ascii_uppercase(),
                 reason: v
                     .scalar()
-                    .map(|s| s.text.trim().to_owned())
+                    .map(|s| s.text.trim().into())
                     .unwrap_or_default(),
             })
         })
@@ -54,8 +55,8 @@ impl ObjectMeta {
             .map(|(k, v)| super::field::key_value_region(k, v))
             .unwrap_or_else(|| root.span());
         ObjectMeta {
-            api_version: api_version.to_owned(),
-            kind: kind.to_owned(),
+            api_version: api_version.into(),
+            kind: kind.into(),
             name: name_entry.and_then(|(_, v)| text(v)).unwrap_or_default(),
             namespace: metadata
                 .and_then(|m| m.get("namespace"))
@@ -95,8 +96,8 @@ impl ObjectMeta {
 
 /// A scalar's text; `None` for a null (`~`, `null`, nothing), which kubectl sends as
 /// an unset field.
-fn text(node: NodeRef<'_>) -> Option<String> {
+fn text(node: NodeRef<'_>) -> Option<CompactString> {
     node.scalar()
         .filter(|s| !matches!(scalar::resolve(*s), scalar::Value::Null))
-        .map(|s| s.text.to_owned())
+        .map(|s| s.text.into())
 }

@@ -1,6 +1,7 @@
 //! RBAC objects: Roles and ClusterRoles with their rules, RoleBindings and
 //! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
 
+use compact_str::CompactString;
 use super::field::key_value_region;
 use super::object::ObjectMeta;
 use crate::FileId;
@@ -14,20 +15,20 @@ pub struct Role {
     pub file: FileId,
     pub meta: ObjectMeta,
     pub cluster: bool,
-    pub labels: Vec<(String, String)>,
+    pub labels: Vec<(CompactString, CompactString)>,
     pub rules: Vec<PolicyRule>,
     /// `aggregationRule.clusterRoleSelectors[].matchLabels`: this ClusterRole's rules are
     /// those of every ClusterRole whose labels match one of the selectors.
-    pub aggregation: Vec<Vec<(String, String)>>,
+    pub aggregation: Vec<Vec<(CompactString, CompactString)>>,
 }
 
 /// One entry of `rules`.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyRule {
-    pub verbs: Vec<String>,
-    pub api_groups: Vec<String>,
-    pub resources: Vec<String>,
-    pub resource_names: Vec<String>,
+    pub verbs: Vec<CompactString>,
+    pub api_groups: Vec<CompactString>,
+    pub resources: Vec<CompactString>,
+    pub resource_names: Vec<CompactString>,
     /// The `verbs` key (TG006, TG007 point here).
     pub verbs_key: Span,
     /// The `resources` key (TG008 points here).
@@ -43,7 +44,7 @@ impl PolicyRule {
         resource: &str,
         subresource: Option<&str>,
     ) -> bool {
-        let any = |list: &[String], want: &str| list.iter().any(|v| v == "*" || v == want);
+        let any = |list: &[CompactString], want: &str| list.iter().any(|v| v == "*" || v == want);
         any(&self.verbs, verb)
             && any(&self.api_groups, group)
             && self
@@ -67,8 +68,8 @@ pub struct Binding {
     pub meta: ObjectMeta,
     pub cluster: bool,
     /// `Role` or `ClusterRole`.
-    pub role_kind: String,
-    pub role_name: String,
+    pub role_kind: CompactString,
+    pub role_name: CompactString,
     pub subjects: Vec<Subject>,
 }
 
@@ -76,11 +77,11 @@ pub struct Binding {
 pub enum Subject {
     /// `namespace` is already defaulted to the binding's namespace where it is missing.
     ServiceAccount {
-        namespace: String,
-        name: String,
+        namespace: CompactString,
+        name: CompactString,
     },
-    User(String),
-    Group(String),
+    User(CompactString),
+    Group(CompactString),
 }
 
 impl Subject {
@@ -96,13 +97,13 @@ impl Subject {
     }
 
     /// The subject as a service account, if it is one under any of its spellings.
-    pub fn as_service_account(&self) -> Option<(String, String)> {
+    pub fn as_service_account(&self) -> Option<(CompactString, CompactString)> {
         match self {
             Subject::ServiceAccount { namespace, name } => Some((namespace.clone(), name.clone())),
             Subject::User(user) => {
                 let rest = user.strip_prefix("system:serviceaccount:")?;
                 let (namespace, name) = rest.split_once(':')?;
-                Some((namespace.to_owned(), name.to_owned()))
+                Some((namespace.into(), name.into()))
             }
             Subject::Group(_) => None,
         }
@@ -116,23 +117,23 @@ pub fn is_rbac(meta: &ObjectMeta) -> bool {
 // Vectors here are sized from the YAML node, not grown: a scan keeps every role and
 // binding until the end, and growth would leave room for four items in each.
 
-fn strings(node: Option<NodeRef<'_>>) -> Vec<String> {
+fn strings(node: Option<NodeRef<'_>>) -> Vec<CompactString> {
     let Some(items) = node.map(NodeRef::items) else {
         return Vec::new();
     };
     let mut out = Vec::with_capacity(items.size_hint().0);
-    out.extend(items.filter_map(|i| i.scalar().map(|s| s.text.to_owned())));
+    out.extend(items.filter_map(|i| i.scalar().map(|s| s.text.into())));
     out
 }
 
-fn labels(node: Option<NodeRef<'_>>) -> Vec<(String, String)> {
+fn labels(node: Option<NodeRef<'_>>) -> Vec<(CompactString, CompactString)> {
     let Some(entries) = node.map(NodeRef::entries) else {
         return Vec::new();
     };
     let mut out = Vec::with_capacity(entries.size_hint().0);
     out.extend(
         entries
-            .filter_map(|(k, v)| Some((k.scalar()?.text.to_owned(), v.scalar()?.text.to_owned()))),
+            .filter_map(|(k, v)| Some((k.scalar()?.text.into(), v.scalar()?.text.into()))),
     );
     out
 }
@@ -198,7 +199,7 @@ impl Binding {
         let text = |node: NodeRef<'_>, key: &str| {
             node.get(key)
                 .and_then(|v| v.scalar())
-                .map(|s| s.text.to_owned())
+                .map(|s| CompactString::from(s.text))
         };
         let binding_namespace = meta.namespace_or(default_namespace);
         let subjects = root
@@ -211,7 +212,7 @@ impl Binding {
                     "ServiceAccount" => Subject::ServiceAccount {
                         namespace: text(s, "namespace")
                             .filter(|ns| !ns.is_empty())
-                            .unwrap_or_else(|| binding_namespace.to_owned()),
+                            .unwrap_or_else(|| binding_namespace.into()),
                         name,
                     },
                     "User" => Subject::User(name),
@@ -236,7 +237,7 @@ mod tests {
     use super::PolicyRule;
 
     fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
-        let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect();
+        let owned = |l: &[&str]| l.iter().map(|s| compact_str::CompactString::from(*s)).collect();
         PolicyRule {
             verbs: owned(verbs),
             api_groups: owned(groups),

@@ -1,5 +1,6 @@
 //! Secrets that hold a service account token.
 
+use compact_str::CompactString;
 use super::field::key_value_region;
 use super::object::ObjectMeta;
 use crate::FileId;
@@ -18,7 +19,7 @@ pub struct TokenSecret {
     /// The `type` key with its value.
     pub type_region: Span,
     /// The service account named by the annotation, if any.
-    pub service_account: Option<String>,
+    pub service_account: Option<CompactString>,
 }
 
 impl TokenSecret {
@@ -36,7 +37,7 @@ impl TokenSecret {
             .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION))
             .and_then(|n| n.as_str())
             .filter(|n| !n.is_empty())
-            .map(str::to_owned);
+            .map(CompactString::from);
         Some(TokenSecret {
             file,
             meta: meta.clone(),

@@ -1,6 +1,7 @@
 //! Workloads: every object kind that carries a pod spec (SPEC 4.1), and the facts of
 //! that pod spec that decide whether its containers get an API token.
 
+use compact_str::CompactString;
 use globset::{Glob, GlobMatcher};
 
 use super::field::{BoolField, StrField, key_value_region};
@@ -79,7 +80,7 @@ pub enum ContainerRole {
 
 #[derive(Clone, Debug)]
 pub struct Container {
-    pub name: String,
+    pub name: CompactString,
     pub role: ContainerRole,
     /// Whether it already mounts a volume at [`TOKEN_MOUNT_DIR`].
     pub mounts_token_dir: bool,
@@ -102,10 +103,10 @@ pub struct PodSpec {
 /// `automountServiceAccountToken` says.
 #[derive(Clone, Debug)]
 pub struct ProjectedToken {
-    pub volume: String,
+    pub volume: CompactString,
     /// The `serviceAccountToken` key.
     pub key: Span,
-    pub audience: Option<String>,
+    pub audience: Option<CompactString>,
     /// `expirationSeconds` and where it is written, when set.
     pub expiration: Option<(i64, Span)>,
 }
@@ -225,7 +226,7 @@ fn read_container(node: NodeRef<'_>, role: ContainerRole) -> Container {
         name: node
             .get("name")
             .and_then(|n| n.scalar())
-            .map(|s| s.text.to_owned())
+            .map(|s| s.text.into())
             .unwrap_or_default(),
         role,
         mounts_token_dir,
@@ -254,12 +255,12 @@ fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
                 }
             });
             tokens.push(ProjectedToken {
-                volume: name.to_owned(),
+                volume: name.into(),
                 key: key.span(),
                 audience: token
                     .get("audience")
                     .and_then(|a| a.as_str())
-                    .map(str::to_owned),
+                    .map(CompactString::from),
                 expiration,
             });
         }

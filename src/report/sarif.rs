@@ -342,17 +342,17 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
     let mut properties = BTreeMap::new();
     let mut logical_locations = Vec::new();
     if let Some(object) = &finding.object {
-        properties.insert("namespace", object.namespace.clone());
-        properties.insert("kind", object.kind.clone());
-        properties.insert("name", object.name.clone());
+        properties.insert("namespace", object.namespace.to_string());
+        properties.insert("kind", object.kind.to_string());
+        properties.insert("name", object.name.to_string());
         logical_locations.push(LogicalLocation {
-            name: object.name.clone(),
+            name: object.name.to_string(),
             fully_qualified_name: object.to_string(),
             kind: "resource",
         });
     }
     if let Some(sa) = &finding.service_account {
-        properties.insert("serviceAccount", sa.clone());
+        properties.insert("serviceAccount", sa.to_string());
     }
     SarifResult {
         rule_id: finding.rule.id,

@@ -88,7 +88,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     pub fn object_ref(&self, meta: &ObjectMeta) -> ObjectRef {
         ObjectRef {
-            namespace: meta.namespace_or(self.default_namespace).to_owned(),
+            namespace: meta.namespace_or(self.default_namespace).into(),
             kind: meta.kind.clone(),
             name: meta.name.clone(),
             ignores: meta.ignores.clone(),
