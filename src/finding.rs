@@ -49,7 +49,7 @@ pub struct Location {
 #[derive(Clone, Debug)]
 pub struct Related {
     pub location: Location,
-    pub message: String,
+    pub message: Box<str>,
 }
 
 /// The object a finding is about, as `NAMESPACE/KIND/NAME`.
@@ -94,7 +94,8 @@ impl Finding {
 pub struct Finding {
     pub rule: &'static RuleMeta,
     pub level: Level,
-    pub message: String,
+    /// Exactly as long as its text: a large scan keeps hundreds of thousands.
+    pub message: Box<str>,
     pub location: Location,
     pub related: Vec<Related>,
     pub object: Option<ObjectRef>,
@@ -106,12 +107,18 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
 }
 
+/// A copy of `text` in an allocation of its exact length: a formatted message's buffer
+/// is often much larger than its text, and an allocator may keep a shrunk block whole.
+fn exact(text: &str) -> Box<str> {
+    Box::from(text)
+}
+
 impl Finding {
     pub fn new(rule: &'static RuleMeta, location: Location, message: String) -> Finding {
         Finding {
             rule,
             level: rule.level,
-            message,
+            message: exact(&message),
             location,
             related: Vec::new(),
             object: None,
@@ -139,7 +146,10 @@ impl Finding {
     pub fn related(mut self, location: Location, message: String) -> Self {
         // Findings have one or two related locations: no room for four.
         self.related.reserve_exact(1);
-        self.related.push(Related { location, message });
+        self.related.push(Related {
+            location,
+            message: exact(&message),
+        });
         self
     }
 

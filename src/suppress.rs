@@ -16,9 +16,11 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
         let rule = finding.rule.id;
         if let Some(ignore) = object.ignores.iter().find(|i| i.rule == rule) {
             if ignore.reason.is_empty() {
-                finding.message.push_str(&format!(
-                    " (The {IGNORE_ANNOTATION_PREFIX}{rule} annotation has no reason, so it does not suppress this finding.)"
-                ));
+                finding.message = format!(
+                    "{} (The {IGNORE_ANNOTATION_PREFIX}{rule} annotation has no reason, so it does not suppress this finding.)",
+                    finding.message
+                )
+                .into();
             } else {
                 finding.suppression = Some(Suppression {
                     kind: SuppressionKind::InSource,
