@@ -5,7 +5,7 @@ use compact_str::CompactString;
 use std::collections::HashMap;
 
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
-use crate::model::{FileModel, ServiceAccount};
+use crate::model::{Model, Runs, ServiceAccount};
 use crate::rbac::{self, Grant};
 
 pub struct Index<'m> {
@@ -14,7 +14,7 @@ pub struct Index<'m> {
     /// namespace -> name -> Role.
     roles: HashMap<&'m str, HashMap<&'m str, &'m Role>>,
     cluster_roles: HashMap<&'m str, &'m Role>,
-    bindings: &'m [Binding],
+    bindings: &'m Runs<Binding>,
     default_namespace: &'m str,
     /// Indexes into `bindings`, built once so lookups do not scan every binding.
     by_subject: SubjectBindings<'m>,
@@ -54,7 +54,7 @@ pub struct BoundGrants<'m> {
 }
 
 impl<'m> Index<'m> {
-    pub fn build(model: &'m FileModel, default_namespace: &'m str) -> Self {
+    pub fn build(model: &'m Model, default_namespace: &'m str) -> Self {
         let mut service_accounts: HashMap<&str, HashMap<&str, Vec<&ServiceAccount>>> =
             HashMap::new();
         for sa in &model.service_accounts {

@@ -31,7 +31,7 @@ use config::Config;
 use discover::PathFilter;
 use finding::{Finding, Level};
 use load::{LoadFailure, Loaded, Skip};
-use model::{FileModel, WorkloadKinds};
+use model::{FileModel, Model, WorkloadKinds};
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -174,6 +174,16 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
+impl Stats {
+    /// Adds the per-file counts of `other` (those a file's outcome sets).
+    fn add(&mut self, other: &Stats) {
+        self.ignored_documents += other.ignored_documents;
+        self.skipped_files += other.skipped_files;
+        self.unreadable_files += other.unreadable_files;
+        self.invalid_files += other.invalid_files;
+    }
+}
+
 #[derive(Debug)]
 pub struct Report {
     pub root: PathBuf,
@@ -212,6 +222,11 @@ enum Outcome {
     Failed(LoadFailure),
     Unreadable(String),
 }
+
+/// Files per run of the model (see [`model::Runs`]): small enough that a run's spare
+/// capacity and its copy into an exact-size vector cost little, large enough that
+/// there are few runs to look through.
+const FILES_PER_PIECE: usize = 512;
 
 /// What a run of consecutive files contributes to the scan, in file order.
 #[derive(Default)]
@@ -290,19 +305,22 @@ impl Merged {
         merged
     }
 
-    /// The pieces one after the other, each vector allocated once at its final size.
-    fn concat(pieces: Vec<Merged>) -> Merged {
-        let mut all = Merged {
-            model: FileModel::with_capacity_for(pieces.iter().map(|p| &p.model)),
-            failures: Vec::with_capacity(pieces.iter().map(|p| p.failures.len()).sum()),
-            notes: Vec::with_capacity(pieces.iter().map(|p| p.notes.len()).sum()),
-            stats: Stats::default(),
-        };
-        // Each piece is freed as soon as it is moved, so the peak is one copy plus a piece.
+    /// The pieces one after the other. Their facts are not copied: each piece's
+    /// vectors become runs of the model.
+    fn gather(
+        pieces: Vec<Merged>,
+    ) -> (Model, Vec<(FileId, LoadFailure)>, Vec<Notification>, Stats) {
+        let mut model = Model::default();
+        let mut failures = Vec::new();
+        let mut notes = Vec::new();
+        let mut stats = Stats::default();
         for piece in pieces {
-            all = all.then(piece);
+            model.push(piece.model);
+            failures.extend(piece.failures);
+            notes.extend(piece.notes);
+            stats.add(&piece.stats);
         }
-        all
+        (model, failures, notes, stats)
     }
 
     /// `self` followed by `later`.
@@ -310,10 +328,7 @@ impl Merged {
         self.model.append(later.model);
         self.failures.extend(later.failures);
         self.notes.extend(later.notes);
-        self.stats.ignored_documents += later.stats.ignored_documents;
-        self.stats.skipped_files += later.stats.skipped_files;
-        self.stats.unreadable_files += later.stats.unreadable_files;
-        self.stats.invalid_files += later.stats.invalid_files;
+        self.stats.add(&later.stats);
         self
     }
 }
@@ -373,13 +388,14 @@ pub fn scan_with_progress(
     };
     progress.reading(files.len() + usize::from(options.stdin.is_some()));
     // Files are read and parsed in parallel, and each file's tree is dropped as soon as
-    // its compact facts are taken. Each thread's run of consecutive files accumulates
-    // into one piece; the pieces, in file order, are joined once into vectors of exactly
-    // the right size, so the result does not depend on how the work was split.
-    let pieces: Vec<Merged> = files
+    // its compact facts are taken. The facts of each run of FILES_PER_PIECE consecutive
+    // files are moved into vectors of their exact size and kept as they are: the model
+    // is those runs in file order, never copied into one vector, and it does not depend
+    // on how the work was split between threads.
+    let mut pieces: Vec<Merged> = files
         .par_iter_mut()
         .enumerate()
-        .fold(Merged::default, |merged, (i, file)| {
+        .fold_chunks(FILES_PER_PIECE, Merged::default, |merged, (i, file)| {
             let id = FileId(i as u32);
             let outcome = match file.fs_path(&options.root) {
                 Some(path) => reader.scan_file(id, &path),
@@ -389,22 +405,20 @@ pub fn scan_with_progress(
             progress.file_done(file.objects as usize);
             merged.then(piece)
         })
+        .map(|mut piece| {
+            piece.model.shrink();
+            piece
+        })
         .collect();
-    let mut merged = Merged::concat(pieces);
     if let Some(stdin) = options.stdin {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         let outcome = guarded(|| reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
         let mut file = SourceFile::new(stdin.name, Source::Stdin(text));
-        merged = merged.then(Merged::of_file(id, &mut file, outcome));
+        pieces.push(Merged::of_file(id, &mut file, outcome));
         files.push(file);
     }
-    let Merged {
-        model,
-        failures,
-        notes,
-        mut stats,
-    } = merged;
+    let (model, failures, notes, mut stats) = Merged::gather(pieces);
     notifications.extend(notes);
     stats.files = files.len();
     let config_file = config.source.as_ref().map(|shown| {

@@ -1,7 +1,7 @@
 //! Field values that keep where they were written.
 
-use compact_str::CompactString;
 use crate::yaml::{NodeRef, Span, Style, scalar};
+use compact_str::CompactString;
 
 /// Where a finding about a `key: value` points: the key, extended over the value
 /// when the value is a scalar.

@@ -70,18 +70,21 @@ impl FileModel {
         model
     }
 
-    /// An empty model with room for exactly the facts of `parts`.
-    pub fn with_capacity_for<'a>(parts: impl Iterator<Item = &'a FileModel> + Clone) -> Self {
-        let total = |len: fn(&FileModel) -> usize| parts.clone().map(len).sum();
-        FileModel {
-            objects: 0,
-            workload_objects: 0,
-            workloads: Vec::with_capacity(total(|m| m.workloads.len())),
-            service_accounts: Vec::with_capacity(total(|m| m.service_accounts.len())),
-            token_secrets: Vec::with_capacity(total(|m| m.token_secrets.len())),
-            roles: Vec::with_capacity(total(|m| m.roles.len())),
-            bindings: Vec::with_capacity(total(|m| m.bindings.len())),
+    /// Moves every vector into one of its exact length: the spare capacity of a grown
+    /// vector is resident memory that a large scan would otherwise keep to the end.
+    pub fn shrink(&mut self) {
+        fn exact<T>(items: &mut Vec<T>) {
+            if items.capacity() > items.len() {
+                let mut exact = Vec::with_capacity(items.len());
+                exact.append(items);
+                *items = exact;
+            }
         }
+        exact(&mut self.workloads);
+        exact(&mut self.service_accounts);
+        exact(&mut self.token_secrets);
+        exact(&mut self.roles);
+        exact(&mut self.bindings);
     }
 
     pub fn append(&mut self, other: FileModel) {
@@ -92,5 +95,110 @@ impl FileModel {
         self.token_secrets.extend(other.token_secrets);
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
+    }
+}
+
+/// The facts of every scanned file, in file order: what the index and the rules read.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub objects: usize,
+    pub workload_objects: usize,
+    pub workloads: Runs<Workload>,
+    pub service_accounts: Runs<ServiceAccount>,
+    pub token_secrets: Runs<TokenSecret>,
+    pub roles: Runs<rbac::Role>,
+    pub bindings: Runs<rbac::Binding>,
+}
+
+impl Model {
+    /// Adds the facts of the files that follow those already added.
+    pub fn push(&mut self, part: FileModel) {
+        self.objects += part.objects;
+        self.workload_objects += part.workload_objects;
+        self.workloads.push(part.workloads);
+        self.service_accounts.push(part.service_accounts);
+        self.token_secrets.push(part.token_secrets);
+        self.roles.push(part.roles);
+        self.bindings.push(part.bindings);
+    }
+}
+
+/// Items gathered from many files, kept in the vectors the scan's threads built them in
+/// (each a run of consecutive files), in file order. Joining them into one vector would
+/// hold every fact twice at the moment of the copy.
+#[derive(Debug)]
+pub struct Runs<T> {
+    runs: Vec<Vec<T>>,
+    /// Per run: the number of items up to its end.
+    ends: Vec<usize>,
+}
+
+impl<T> Default for Runs<T> {
+    fn default() -> Self {
+        Runs {
+            runs: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<T> Runs<T> {
+    fn push(&mut self, run: Vec<T>) {
+        if !run.is_empty() {
+            self.ends.push(self.len() + run.len());
+            self.runs.push(run);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<T>>> {
+        self.runs.iter().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Runs<T> {
+    type Output = T;
+
+    fn index(&self, index: usize) -> &T {
+        let run = self.ends.partition_point(|&end| end <= index);
+        let start = run.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.runs[run][index - start]
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Runs<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Runs;
+
+    #[test]
+    fn runs_index_and_iterate_in_order() {
+        let mut runs = Runs::default();
+        runs.push(vec![0, 1, 2]);
+        runs.push(Vec::new());
+        runs.push(vec![3]);
+        runs.push(vec![4, 5]);
+        assert_eq!(runs.len(), 6);
+        assert_eq!(
+            (0..6).map(|i| runs[i]).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert_eq!(runs.iter().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert!(Runs::<u8>::default().is_empty());
     }
 }

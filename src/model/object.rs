@@ -1,7 +1,7 @@
 //! What every Kubernetes object has: type, name, namespace and where they are written.
 
-use compact_str::CompactString;
 use crate::yaml::{NodeRef, Span, scalar};
+use compact_str::CompactString;
 
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
@@ -37,10 +37,7 @@ pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Ignore> {
             let rule = k.scalar()?.text.strip_prefix(IGNORE_ANNOTATION_PREFIX)?;
             Some(Ignore {
                 rule: CompactString::from(rule).to_ascii_uppercase(),
-                reason: v
-                    .scalar()
-                    .map(|s| s.text.trim().into())
-                    .unwrap_or_default(),
+                reason: v.scalar().map(|s| s.text.trim().into()).unwrap_or_default(),
             })
         })
         .collect()

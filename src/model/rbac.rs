@@ -1,11 +1,11 @@
 //! RBAC objects: Roles and ClusterRoles with their rules, RoleBindings and
 //! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
 
-use compact_str::CompactString;
 use super::field::key_value_region;
 use super::object::ObjectMeta;
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
+use compact_str::CompactString;
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
@@ -132,8 +132,7 @@ fn labels(node: Option<NodeRef<'_>>) -> Vec<(CompactString, CompactString)> {
     };
     let mut out = Vec::with_capacity(entries.size_hint().0);
     out.extend(
-        entries
-            .filter_map(|(k, v)| Some((k.scalar()?.text.into(), v.scalar()?.text.into()))),
+        entries.filter_map(|(k, v)| Some((k.scalar()?.text.into(), v.scalar()?.text.into()))),
     );
     out
 }
@@ -237,7 +236,11 @@ mod tests {
     use super::PolicyRule;
 
     fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
-        let owned = |l: &[&str]| l.iter().map(|s| compact_str::CompactString::from(*s)).collect();
+        let owned = |l: &[&str]| {
+            l.iter()
+                .map(|s| compact_str::CompactString::from(*s))
+                .collect()
+        };
         PolicyRule {
             verbs: owned(verbs),
             api_groups: owned(groups),

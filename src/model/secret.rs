@@ -1,10 +1,10 @@
 //! Secrets that hold a service account token.
 
-use compact_str::CompactString;
 use super::field::key_value_region;
 use super::object::ObjectMeta;
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
+use compact_str::CompactString;
 
 /// The Secret type Kubernetes fills with a long-lived, never-expiring token.
 pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";

@@ -22,7 +22,7 @@ use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::Binding;
-use crate::model::{FileModel, ObjectMeta};
+use crate::model::{Model, ObjectMeta};
 use crate::{FileId, SourceFile, yaml::Span};
 
 /// A rule's identity and documentation.
@@ -74,7 +74,7 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
 /// What the rules read: the model of every scanned file and the facts across them.
 pub struct Context<'a> {
     pub files: &'a [SourceFile],
-    pub model: &'a FileModel,
+    pub model: &'a Model,
     pub failures: &'a [(FileId, LoadFailure)],
     pub index: &'a Index<'a>,
     pub config: &'a Config,
