@@ -30,7 +30,7 @@ fuzz_target!(|bytes: &[u8]| {
             );
             assert!(stream.documents.len() <= limits.max_documents);
             let kinds = WorkloadKinds::with_extra(Vec::new());
-            let model = FileModel::read(FileId(0), &stream.tree, &objects, &kinds);
+            let model = FileModel::read(FileId(0), &stream.tree, &objects, &kinds, "default");
             assert!(model.objects <= objects.len());
         }
     }

@@ -36,6 +36,7 @@ fuzz_target!(|bytes: &[u8]| {
         verbose: true,
         show_suppressed: true,
         category: "tokenguard/".to_owned(),
+        link_base: None,
     };
     let mut sarif = Vec::new();
     report::write(Format::Sarif, &report, &options, &mut sarif).unwrap();
