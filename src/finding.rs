@@ -59,7 +59,7 @@ pub struct ObjectRef {
     pub kind: CompactString,
     pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
-    pub ignores: Vec<Ignore>,
+    pub ignores: Box<[Ignore]>,
 }
 
 /// Why a finding does not count (SPEC 7).

@@ -40,7 +40,7 @@ pub struct BoolField {
     /// The boolean kubectl sends to the API server; `None` when the field counts as unset.
     pub value: Option<bool>,
     /// Set when the value is not written as a canonical boolean (TG010).
-    pub ambiguity: Option<Ambiguity>,
+    pub ambiguity: Option<Box<Ambiguity>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,14 +60,14 @@ impl BoolField {
             return BoolField {
                 region,
                 value: None,
-                ambiguity: Some(Ambiguity::NotBoolean {
+                ambiguity: Some(Box::new(Ambiguity::NotBoolean {
                     text: if value.is_seq() {
                         "a list"
                     } else {
                         "a mapping"
                     }
                     .to_owned(),
-                }),
+                })),
             };
         };
         let (value, ambiguity) = match scalar::resolve(s) {
@@ -100,7 +100,7 @@ impl BoolField {
         BoolField {
             region,
             value,
-            ambiguity,
+            ambiguity: ambiguity.map(Box::new),
         }
     }
 }

@@ -14,7 +14,7 @@ pub struct ObjectMeta {
     pub name_region: Span,
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
     /// workloads, on the pod template.
-    pub ignores: Vec<Ignore>,
+    pub ignores: Box<[Ignore]>,
 }
 
 /// The annotation prefix that suppresses a rule for one object.
@@ -59,7 +59,7 @@ impl ObjectMeta {
                 .and_then(|m| m.get("namespace"))
                 .and_then(text)
                 .filter(|ns| !ns.is_empty()),
-            ignores: read_ignores(metadata),
+            ignores: read_ignores(metadata).into(),
             name_region: name_entry
                 .map(|(k, v)| super::field::key_value_region(k, v))
                 .unwrap_or(kind_region),

@@ -25,10 +25,10 @@ pub struct Role {
 /// One entry of `rules`.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyRule {
-    pub verbs: Vec<CompactString>,
-    pub api_groups: Vec<CompactString>,
-    pub resources: Vec<CompactString>,
-    pub resource_names: Vec<CompactString>,
+    pub verbs: Box<[CompactString]>,
+    pub api_groups: Box<[CompactString]>,
+    pub resources: Box<[CompactString]>,
+    pub resource_names: Box<[CompactString]>,
     /// The `verbs` key (TG006, TG007 point here).
     pub verbs_key: Span,
     /// The `resources` key (TG008 points here).
@@ -152,10 +152,10 @@ impl Role {
                     .map_or(rule.span(), |(k, v)| key_value_region(k, v))
             };
             PolicyRule {
-                verbs: strings(rule.get("verbs")),
-                api_groups: strings(rule.get("apiGroups")),
-                resources: strings(rule.get("resources")),
-                resource_names: strings(rule.get("resourceNames")),
+                verbs: strings(rule.get("verbs")).into(),
+                api_groups: strings(rule.get("apiGroups")).into(),
+                resources: strings(rule.get("resources")).into(),
+                resource_names: strings(rule.get("resourceNames")).into(),
                 verbs_key: region("verbs"),
                 resources_key: region("resources"),
             }

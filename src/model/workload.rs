@@ -94,9 +94,9 @@ pub struct PodSpec {
     pub service_account_name: Option<StrField>,
     /// The deprecated alias of `serviceAccountName`.
     pub service_account: Option<StrField>,
-    pub containers: Vec<Container>,
+    pub containers: Box<[Container]>,
     /// `serviceAccountToken` sources of projected volumes, in volume order.
-    pub projected_tokens: Vec<ProjectedToken>,
+    pub projected_tokens: Box<[ProjectedToken]>,
 }
 
 /// A projected `serviceAccountToken` volume source (SPEC 4.5): mounted whatever
@@ -195,8 +195,9 @@ impl Workload {
         let mut meta = meta.clone();
         if !parents.is_empty() {
             // The pod template's own annotations (Helm charts often expose only these).
-            meta.ignores
-                .extend(super::object::read_ignores(node.get("metadata")));
+            let mut ignores = meta.ignores.into_vec();
+            ignores.extend(super::object::read_ignores(node.get("metadata")));
+            meta.ignores = ignores.into();
         }
         Some(Workload {
             file,
@@ -208,8 +209,8 @@ impl Workload {
                 service_account_name: field("serviceAccountName")
                     .map(|(k, v)| StrField::read(k, v)),
                 service_account: field("serviceAccount").map(|(k, v)| StrField::read(k, v)),
-                containers,
-                projected_tokens: read_projected_tokens(spec),
+                containers: containers.into(),
+                projected_tokens: read_projected_tokens(spec).into(),
             },
         })
     }

@@ -84,7 +84,7 @@ fn report(
     let Some((field, ambiguity)) = field.and_then(|f| Some((f, f.ambiguity.as_ref()?))) else {
         return;
     };
-    let explanation = match ambiguity {
+    let explanation = match &**ambiguity {
         Ambiguity::Yaml11Only { text, value } => format!(
             "`{text}` is a YAML 1.1-only boolean: kubectl reads it as {value}, but Kustomize and other YAML 1.2 tools keep it as the string \"{text}\", which the API server rejects. Write {value}."
         ),
