@@ -238,9 +238,9 @@ struct Merged {
 }
 
 impl Merged {
-    /// Records what became of one file in `file` and returns its contribution.
-    fn of_file(id: FileId, file: &mut SourceFile, outcome: Outcome) -> Merged {
-        let mut merged = Merged::default();
+    /// Records what became of the next file, in `file` and in this run's contribution.
+    fn record(&mut self, id: FileId, file: &mut SourceFile, outcome: Outcome) {
+        let merged = self;
         let mut note = |level, message| {
             merged.notes.push(Notification {
                 level,
@@ -254,15 +254,15 @@ impl Merged {
                 ignored_documents,
                 failure,
             } => {
-                merged.stats.ignored_documents = ignored_documents;
+                merged.stats.ignored_documents += ignored_documents;
                 let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                 file.objects = count(model.objects);
                 file.workloads = count(model.workload_objects);
                 file.service_accounts = count(model.service_accounts.len());
-                merged.model = model;
+                merged.model.append(model);
                 if let Some(failure) = failure {
                     file.status = FileStatus::Failed;
-                    merged.stats.invalid_files = 1;
+                    merged.stats.invalid_files += 1;
                     merged.failures.push((id, failure));
                 }
             }
@@ -273,7 +273,7 @@ impl Merged {
                     "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
                 );
                 file.status = FileStatus::HelmTemplate;
-                merged.stats.skipped_files = 1;
+                merged.stats.skipped_files += 1;
             }
             Outcome::Skipped(Skip::NotRegular(kind)) => {
                 note(
@@ -281,18 +281,18 @@ impl Merged {
                     format!("skipped: not a regular file ({kind})"),
                 );
                 file.status = FileStatus::Skipped;
-                merged.stats.skipped_files = 1;
+                merged.stats.skipped_files += 1;
             }
             Outcome::Failed(failure) => {
                 file.status = FileStatus::Failed;
-                merged.stats.invalid_files = 1;
+                merged.stats.invalid_files += 1;
                 merged.failures.push((id, failure));
             }
             Outcome::Unreadable(reason) => {
                 // Fail closed: what could not be read may hide workloads (TG000).
                 note(Level::Warning, format!("not read: {reason}"));
                 file.status = FileStatus::Unreadable;
-                merged.stats.unreadable_files = 1;
+                merged.stats.unreadable_files += 1;
                 merged.failures.push((
                     id,
                     LoadFailure {
@@ -302,7 +302,6 @@ impl Merged {
                 ));
             }
         }
-        merged
     }
 
     /// The pieces one after the other. Their facts are not copied: each piece's
@@ -321,15 +320,6 @@ impl Merged {
             stats.add(&piece.stats);
         }
         (model, failures, notes, stats)
-    }
-
-    /// `self` followed by `later`.
-    fn then(mut self, later: Merged) -> Merged {
-        self.model.append(later.model);
-        self.failures.extend(later.failures);
-        self.notes.extend(later.notes);
-        self.stats.add(&later.stats);
-        self
     }
 }
 
@@ -395,15 +385,16 @@ pub fn scan_with_progress(
     let mut pieces: Vec<Merged> = files
         .par_iter_mut()
         .enumerate()
-        .fold_chunks(FILES_PER_PIECE, Merged::default, |merged, (i, file)| {
+        .fold_chunks(FILES_PER_PIECE, Merged::default, |mut merged, (i, file)| {
             let id = FileId(i as u32);
             let outcome = match file.fs_path(&options.root) {
                 Some(path) => reader.scan_file(id, &path),
-                None => Outcome::Unreadable("no path".to_owned()),
+                // Only standard input has no path, and it joins after this loop.
+                None => Outcome::Unreadable("no path to read it from".to_owned()),
             };
-            let piece = Merged::of_file(id, file, outcome);
+            merged.record(id, file, outcome);
             progress.file_done(file.objects as usize);
-            merged.then(piece)
+            merged
         })
         .map(|mut piece| {
             piece.model.shrink();
@@ -415,7 +406,9 @@ pub fn scan_with_progress(
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         let outcome = guarded(|| reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
         let mut file = SourceFile::new(stdin.name, Source::Stdin(text));
-        pieces.push(Merged::of_file(id, &mut file, outcome));
+        let mut piece = Merged::default();
+        piece.record(id, &mut file, outcome);
+        pieces.push(piece);
         files.push(file);
     }
     let (model, failures, notes, mut stats) = Merged::gather(pieces);
