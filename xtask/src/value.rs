@@ -187,9 +187,9 @@ fn write_seq(items: &[V], indent: usize, style: YamlStyle, out: &mut String) {
 
 fn write_scalar(v: &V, _indent: usize, out: &mut String) {
     match v {
-        V::Str(t) if needs_quotes(t) => yaml_double_quoted(t, out),
+        V::Str(t) if needs_quotes(t) => json_string(t, out),
         V::Str(t) | V::Plain(t) => out.push_str(t),
-        V::Quoted(t) | V::Block(t) => yaml_double_quoted(t, out),
+        V::Quoted(t) | V::Block(t) => json_string(t, out),
         V::Int(n) => {
             let _ = write!(out, "{n}");
         }
@@ -221,20 +221,8 @@ fn needs_quotes(t: &str) -> bool {
     t.contains(": ") || t.contains(" #") || t.ends_with(':') || t.contains('\n')
 }
 
-fn yaml_double_quoted(t: &str, out: &mut String) {
-    out.push('"');
-    for c in t.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
+/// A JSON string; also a YAML double-quoted scalar, since YAML's double-quoted escapes
+/// include JSON's.
 fn json_string(t: &str, out: &mut String) {
     out.push('"');
     for c in t.chars() {
