@@ -688,3 +688,86 @@ fn the_config_at_the_root_is_read_bounded_and_never_through_a_link_outside() {
         );
     }
 }
+
+/// A pod whose finding's source line names the file it was written in.
+fn pod_named(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  automountServiceAccountToken: true # {name}\n  containers: []\n"
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn every_file_is_read_again_for_its_source_line_wherever_it_came_from() {
+    use std::os::unix::ffi::OsStrExt;
+    use tokenguard::Source;
+    // A report keeps a second path only for a file that is not at the root joined with
+    // its report path: each kind of file must still show its own source line.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let outside = dir.path().join("outside");
+    fs::create_dir_all(root.join("real")).unwrap();
+    fs::create_dir_all(&outside).unwrap();
+    write(&root, "inside.yaml", pod_named("inside"));
+    write(&root, "real/target.yaml", pod_named("target"));
+    std::os::unix::fs::symlink("real/target.yaml", root.join("link.yaml")).unwrap();
+    let odd = std::ffi::OsStr::from_bytes(b"n\xFF.yaml");
+    fs::write(root.join(odd), pod_named("odd")).unwrap();
+    let out_file = write(&outside, "out.yaml", pod_named("outside"));
+
+    let follow = Limits {
+        follow_symlinks: true,
+        ..Limits::default()
+    };
+    let report = scan_with(&[&root, &out_file], &root, follow);
+    let sources: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .map(|f| {
+            let kind = match &f.source {
+                Source::UnderRoot => "under root",
+                Source::Path(_) => "own path",
+                Source::Stdin(_) => "stdin",
+            };
+            (f.path.as_str(), kind)
+        })
+        .collect();
+    let out_display = out_file.to_str().unwrap();
+    assert_eq!(
+        sources,
+        [
+            (out_display, "under root"),
+            ("inside.yaml", "under root"),
+            ("link.yaml", "own path"),
+            ("n\\xFF.yaml", "own path"),
+            ("real/target.yaml", "under root"),
+        ]
+    );
+
+    let out = tokenguard()
+        .args(["scan", "--follow-symlinks", "--fail-on", "never", "--root"])
+        .arg(&root)
+        .arg(&root)
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (path, name) in [
+        (out_display, "outside"),
+        ("inside.yaml", "inside"),
+        ("link.yaml", "target"),
+        ("n\\xFF.yaml", "odd"),
+        ("real/target.yaml", "target"),
+    ] {
+        let finding = format!("{path}:6:3: error[TG001]: Pod default/{name} mounts");
+        let source = format!("6 |   automountServiceAccountToken: true # {name}");
+        let at = text
+            .find(&finding)
+            .unwrap_or_else(|| panic!("{finding}\n{text}"));
+        assert_eq!(
+            text[at..].lines().nth(2),
+            Some(source.as_str()),
+            "{finding}\n{text}"
+        );
+    }
+}
