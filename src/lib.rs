@@ -31,7 +31,7 @@ use config::Config;
 use discover::PathFilter;
 use finding::{Finding, Level};
 use load::{LoadFailure, Loaded, Skip};
-use model::{FileModel, Model, WorkloadKinds};
+use model::{FileModel, Model, Workload, WorkloadKinds};
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -305,22 +305,33 @@ impl Merged {
     }
 
     /// The pieces one after the other. Their facts are not copied: each piece's
-    /// vectors become runs of the model.
-    fn gather(
-        pieces: Vec<Merged>,
-    ) -> (Model, Vec<(FileId, LoadFailure)>, Vec<Notification>, Stats) {
-        let mut model = Model::default();
-        let mut failures = Vec::new();
-        let mut notes = Vec::new();
-        let mut stats = Stats::default();
+    /// vectors become runs of the model, and its workloads one run of workloads.
+    fn gather(pieces: Vec<Merged>) -> Gathered {
+        let mut gathered = Gathered {
+            model: Model::default(),
+            workloads: Vec::with_capacity(pieces.len()),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            stats: Stats::default(),
+        };
         for piece in pieces {
-            model.push(piece.model);
-            failures.extend(piece.failures);
-            notes.extend(piece.notes);
-            stats.add(&piece.stats);
+            gathered.workloads.push(gathered.model.push(piece.model));
+            gathered.failures.extend(piece.failures);
+            gathered.notes.extend(piece.notes);
+            gathered.stats.add(&piece.stats);
         }
-        (model, failures, notes, stats)
+        gathered
     }
+}
+
+/// Every piece's contribution, in file order.
+struct Gathered {
+    model: Model,
+    /// One run of workloads per piece, checked and dropped one run at a time.
+    workloads: Vec<Vec<Workload>>,
+    failures: Vec<(FileId, LoadFailure)>,
+    notes: Vec<Notification>,
+    stats: Stats,
 }
 
 pub fn scan(options: ScanOptions) -> Result<Report, Error> {
@@ -411,7 +422,13 @@ pub fn scan_with_progress(
         pieces.push(piece);
         files.push(file);
     }
-    let (model, failures, notes, mut stats) = Merged::gather(pieces);
+    let Gathered {
+        model,
+        workloads,
+        failures,
+        notes,
+        mut stats,
+    } = Merged::gather(pieces);
     notifications.extend(notes);
     stats.files = files.len();
     let config_file = config.source.as_ref().map(|shown| {
@@ -429,7 +446,7 @@ pub fn scan_with_progress(
     stats.service_accounts = model.service_accounts.len();
 
     let index = index::Index::build(&model, &default_namespace);
-    let context = rules::Context {
+    let mut context = rules::Context {
         files: &files,
         model: &model,
         failures: &failures,
@@ -438,9 +455,32 @@ pub fn scan_with_progress(
         default_namespace: &default_namespace,
         config_file,
         today: options.today,
+        trusted_in_use: &[],
     };
     progress.checking();
-    let mut findings = rules::run(&context);
+    // Each run of workloads is dropped as soon as it is checked, so the findings grow
+    // as the workloads shrink.
+    let checked: Vec<rules::WorkloadsChecked> = workloads
+        .into_par_iter()
+        .map(|run| rules::check_workloads(&context, &run))
+        .collect();
+    let mut trusted_in_use = vec![false; config.trusted.len()];
+    let mut parts = Vec::with_capacity(checked.len() + rules::ALL.len());
+    for run in checked {
+        for (used, run_used) in trusted_in_use.iter_mut().zip(run.trusted_in_use) {
+            *used |= run_used;
+        }
+        parts.push(run.findings);
+    }
+    context.trusted_in_use = &trusted_in_use;
+    parts.extend(rules::check_facts(&context));
+    // The findings own what they show: the facts are dropped before they are joined.
+    drop(index);
+    drop(model);
+    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for mut part in parts {
+        findings.append(&mut part);
+    }
     suppress::apply(&mut findings, &config, options.today);
     // By path first: standard input and the config file come after the scanned files in
     // `files` but must sort by their names like any other file (SPEC 3.1).
@@ -462,6 +502,16 @@ pub fn scan_with_progress(
         stats,
         config,
     })
+}
+
+/// Moves `items` into a vector of its exact length: the spare capacity of a grown vector
+/// is resident memory that a large scan would otherwise keep to the end.
+pub(crate) fn shrink_exact<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(items);
+        *items = exact;
+    }
 }
 
 /// What every file is read with.

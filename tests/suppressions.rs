@@ -164,3 +164,40 @@ fn annotations_and_code_quality_leave_suppressed_findings_out() {
         .collect();
     assert_eq!(names, ["TG013", "TG012", "TG001", "TG001"]);
 }
+
+/// Workloads are checked a run of files at a time: a trusted entry used only by a
+/// workload in a late run is still in use, whatever the thread count.
+#[test]
+fn a_trusted_entry_used_only_by_a_workload_after_many_files_is_not_tg013() {
+    let tmp = tempfile::tempdir().unwrap();
+    for i in 0..1200 {
+        std::fs::write(
+            tmp.path().join(format!("app-{i:04}.yaml")),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-{i}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        tmp.path().join("zz-runner.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nightly\n  namespace: jobs\nspec:\n  template:\n    spec:\n      serviceAccountName: runner\n      containers:\n        - name: run\n          image: example/runner:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join(".tokenguard.yaml"),
+        "trusted:\n  - serviceAccount: jobs/runner\n    reason: the nightly runner\n  - serviceAccount: ghost/*\n    reason: left over\n",
+    )
+    .unwrap();
+    for threads in ["1", "2"] {
+        let out = scan_sarif_output(tmp.path(), &["--threads", threads]);
+        let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+        let tg013: Vec<_> = rows(&sarif)
+            .into_iter()
+            .filter(|r| r.0 == "TG013")
+            .collect();
+        assert_eq!(
+            tg013,
+            [row("TG013", ".tokenguard.yaml", 4, 5, "", "")],
+            "{threads} thread(s)"
+        );
+    }
+}

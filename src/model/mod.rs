@@ -73,18 +73,12 @@ impl FileModel {
     /// Moves every vector into one of its exact length: the spare capacity of a grown
     /// vector is resident memory that a large scan would otherwise keep to the end.
     pub fn shrink(&mut self) {
-        fn exact<T>(items: &mut Vec<T>) {
-            if items.capacity() > items.len() {
-                let mut exact = Vec::with_capacity(items.len());
-                exact.append(items);
-                *items = exact;
-            }
-        }
-        exact(&mut self.workloads);
-        exact(&mut self.service_accounts);
-        exact(&mut self.token_secrets);
-        exact(&mut self.roles);
-        exact(&mut self.bindings);
+        use crate::shrink_exact;
+        shrink_exact(&mut self.workloads);
+        shrink_exact(&mut self.service_accounts);
+        shrink_exact(&mut self.token_secrets);
+        shrink_exact(&mut self.roles);
+        shrink_exact(&mut self.bindings);
     }
 
     pub fn append(&mut self, other: FileModel) {
@@ -98,12 +92,13 @@ impl FileModel {
     }
 }
 
-/// The facts of every scanned file, in file order: what the index and the rules read.
+/// The facts of every scanned file that rules read across files, in file order: what
+/// the index and the facts checks read. Workloads are not kept here: each run of files'
+/// workloads is checked against the index and dropped.
 #[derive(Debug, Default)]
 pub struct Model {
     pub objects: usize,
     pub workload_objects: usize,
-    pub workloads: Runs<Workload>,
     pub service_accounts: Runs<ServiceAccount>,
     pub token_secrets: Runs<TokenSecret>,
     pub roles: Runs<rbac::Role>,
@@ -111,15 +106,16 @@ pub struct Model {
 }
 
 impl Model {
-    /// Adds the facts of the files that follow those already added.
-    pub fn push(&mut self, part: FileModel) {
+    /// Adds the facts of the files that follow those already added, and returns their
+    /// workloads.
+    pub fn push(&mut self, part: FileModel) -> Vec<Workload> {
         self.objects += part.objects;
         self.workload_objects += part.workload_objects;
-        self.workloads.push(part.workloads);
         self.service_accounts.push(part.service_accounts);
         self.token_secrets.push(part.token_secrets);
         self.roles.push(part.roles);
         self.bindings.push(part.bindings);
+        part.workloads
     }
 }
 

@@ -22,7 +22,7 @@ use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::Binding;
-use crate::model::{Model, ObjectMeta};
+use crate::model::{Model, ObjectMeta, Workload};
 use crate::{FileId, SourceFile, yaml::Span};
 
 /// A rule's identity and documentation.
@@ -43,7 +43,12 @@ pub struct RuleMeta {
 
 pub struct Rule {
     pub meta: RuleMeta,
-    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+    /// Findings about the facts kept across files: service accounts, RBAC, token
+    /// Secrets, load failures and the config. Runs once, after every workload is checked.
+    pub check: Option<fn(&Context<'_>, &mut Vec<Finding>)>,
+    /// Findings about one workload. Workloads are checked a run of files at a time and
+    /// then dropped, so a large scan never holds every workload and every finding.
+    pub check_workload: Option<fn(&Context<'_>, &Workload, &mut Vec<Finding>)>,
 }
 
 /// Every rule, in id order.
@@ -83,6 +88,9 @@ pub struct Context<'a> {
     pub config_file: Option<FileId>,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
+    /// Per `trusted` entry of the config: whether some workload runs as a service account
+    /// it matches. Known once every workload is checked, so only the facts checks read it.
+    pub trusted_in_use: &'a [bool],
 }
 
 impl Context<'_> {
@@ -149,29 +157,54 @@ pub fn at(file: FileId, region: Span) -> Location {
     Location { file, region }
 }
 
-/// Runs every rule and applies the config's level overrides (`off` drops findings).
-pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+/// What checking the workloads of a run of files gives.
+pub struct WorkloadsChecked {
+    pub findings: Vec<Finding>,
+    /// See [`Context::trusted_in_use`].
+    pub trusted_in_use: Vec<bool>,
+}
+
+/// Runs every rule's workload check on `workloads` (one run of files), with the config's
+/// level overrides applied.
+pub fn check_workloads(ctx: &Context<'_>, workloads: &[Workload]) -> WorkloadsChecked {
+    let mut findings = Vec::new();
+    let mut trusted_in_use = vec![false; ctx.config.trusted.len()];
+    for workload in workloads {
+        for check in ALL.iter().filter_map(|rule| rule.check_workload) {
+            check(ctx, workload, &mut findings);
+        }
+        tg013_trust_entry_unused::note_trusted_in_use(ctx, workload, &mut trusted_in_use);
+    }
+    apply_levels(ctx.config, &mut findings);
+    crate::shrink_exact(&mut findings);
+    WorkloadsChecked {
+        findings,
+        trusted_in_use,
+    }
+}
+
+/// Runs every rule's facts check, in parallel, with the config's level overrides applied.
+pub fn check_facts(ctx: &Context<'_>) -> Vec<Vec<Finding>> {
     use rayon::prelude::*;
-    let per_rule: Vec<Vec<Finding>> = ALL
-        .par_iter()
-        .map(|rule| {
+    ALL.par_iter()
+        .filter_map(|rule| rule.check)
+        .map(|check| {
             let mut findings = Vec::new();
-            (rule.check)(ctx, &mut findings);
-            findings.retain_mut(|f| match ctx.config.level_of(f.rule.id, f.level) {
-                Some(level) => {
-                    f.level = level;
-                    true
-                }
-                None => false,
-            });
+            check(ctx, &mut findings);
+            apply_levels(ctx.config, &mut findings);
+            crate::shrink_exact(&mut findings);
             findings
         })
-        .collect();
-    // Concatenated into one exactly sized vector, each rule's freed as it is moved, so
-    // that a large scan never holds two growing copies of every finding.
-    let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
-    for mut findings in per_rule {
-        all.append(&mut findings);
-    }
-    all
+        .collect()
+}
+
+/// Sets each finding's level from the config; `off` drops it.
+fn apply_levels(config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain_mut(|f| match config.level_of(f.rule.id, f.level) {
+        Some(level) => {
+            f.level = level;
+            true
+        }
+        None => false,
+    });
 }

@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/overview/working-with-objects/",
         tags: &["security", "kubernetes", "correctness"],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG000 manifest-unreadable

@@ -17,7 +17,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
         tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG001 token-automount-untrusted
@@ -76,13 +77,11 @@ mounted where necessary";
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        if let Some(exposure) = exposure(ctx, workload)
-            && exposure.powerful.is_empty()
-        {
-            out.push(exposure.finding(ctx, &RULE.meta, workload));
-        }
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    if let Some(exposure) = exposure(ctx, workload)
+        && exposure.powerful.is_empty()
+    {
+        out.push(exposure.finding(ctx, &RULE.meta, workload));
     }
 }
 

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
         tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG002 service-account-automount-enabled

@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleMeta, at, summarize};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 use crate::resolve::token_verdict;
 
 pub static RULE: Rule = Rule {
@@ -14,7 +15,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken",
         tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG003 projected-token-untrusted
@@ -58,50 +60,48 @@ and an expiry date.
 CIS Kubernetes Benchmark 5.1.6.
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        if workload.pod.projected_tokens.is_empty() {
-            continue;
-        }
-        let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-        if ctx
-            .config
-            .trusted_entry(verdict.namespace, verdict.service_account)
-            .is_some()
-        {
-            continue;
-        }
-        let identity = verdict.identity();
-        let bindings: Vec<String> = ctx
-            .index
-            .bindings_of_service_account(verdict.namespace, verdict.service_account)
-            .into_iter()
-            .map(|b| ctx.describe_binding(b))
-            .collect();
-        let bound = if bindings.is_empty() {
-            String::new()
-        } else {
-            format!(" It is bound by {}.", summarize(&bindings))
-        };
-        for token in &workload.pod.projected_tokens {
-            let audience = token
-                .audience
-                .as_deref()
-                .map_or("the API server's default audience".to_owned(), |a| {
-                    format!("audience `{a}`")
-                });
-            let message = format!(
-                "{} mounts a projected service account token (volume `{}`, {audience}, valid for {} s) for service account {identity}, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says.{bound} Remove the serviceAccountToken source, or trust {identity} in .tokenguard.yaml.",
-                ctx.describe(&workload.meta),
-                token.volume,
-                token.expiration_seconds(),
-            );
-            out.push(
-                Finding::new(&RULE.meta, at(workload.file, token.key), message)
-                    .object(ctx.object_ref(&workload.meta))
-                    .service_account(identity.clone())
-                    .detail(&token.volume),
-            );
-        }
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    if workload.pod.projected_tokens.is_empty() {
+        return;
+    }
+    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
+    if ctx
+        .config
+        .trusted_entry(verdict.namespace, verdict.service_account)
+        .is_some()
+    {
+        return;
+    }
+    let identity = verdict.identity();
+    let bindings: Vec<String> = ctx
+        .index
+        .bindings_of_service_account(verdict.namespace, verdict.service_account)
+        .into_iter()
+        .map(|b| ctx.describe_binding(b))
+        .collect();
+    let bound = if bindings.is_empty() {
+        String::new()
+    } else {
+        format!(" It is bound by {}.", summarize(&bindings))
+    };
+    for token in &workload.pod.projected_tokens {
+        let audience = token
+            .audience
+            .as_deref()
+            .map_or("the API server's default audience".to_owned(), |a| {
+                format!("audience `{a}`")
+            });
+        let message = format!(
+            "{} mounts a projected service account token (volume `{}`, {audience}, valid for {} s) for service account {identity}, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says.{bound} Remove the serviceAccountToken source, or trust {identity} in .tokenguard.yaml.",
+            ctx.describe(&workload.meta),
+            token.volume,
+            token.expiration_seconds(),
+        );
+        out.push(
+            Finding::new(&RULE.meta, at(workload.file, token.key), message)
+                .object(ctx.object_ref(&workload.meta))
+                .service_account(identity.clone())
+                .detail(&token.volume),
+        );
     }
 }

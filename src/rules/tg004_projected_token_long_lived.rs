@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -13,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken",
         tags: &["security", "kubernetes", "service-account"],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG004 projected-token-long-lived
@@ -46,25 +48,23 @@ or add an `exemptions` entry for the object with a reason and an expiry date.
 [Bound service account tokens](https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#bound-service-account-tokens).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
     let max = ctx.config.max_projected_token_seconds();
-    for workload in &ctx.model.workloads {
-        for token in &workload.pod.projected_tokens {
-            let seconds = token.expiration_seconds();
-            if u64::try_from(seconds).is_ok_and(|s| s <= max) {
-                continue;
-            }
-            let region = token.expiration.map_or(token.key, |(_, region)| region);
-            let message = format!(
-                "{} asks for a projected service account token (volume `{}`) valid for {seconds} s, more than the {max} s allowed by projectedTokens.maxExpirationSeconds. Lower expirationSeconds (the kubelet refreshes the token), or raise the maximum in .tokenguard.yaml.",
-                ctx.describe(&workload.meta),
-                token.volume,
-            );
-            out.push(
-                Finding::new(&RULE.meta, at(workload.file, region), message)
-                    .object(ctx.object_ref(&workload.meta))
-                    .detail(&token.volume),
-            );
+    for token in &workload.pod.projected_tokens {
+        let seconds = token.expiration_seconds();
+        if u64::try_from(seconds).is_ok_and(|s| s <= max) {
+            continue;
         }
+        let region = token.expiration.map_or(token.key, |(_, region)| region);
+        let message = format!(
+            "{} asks for a projected service account token (volume `{}`) valid for {seconds} s, more than the {max} s allowed by projectedTokens.maxExpirationSeconds. Lower expirationSeconds (the kubelet refreshes the token), or raise the maximum in .tokenguard.yaml.",
+            ctx.describe(&workload.meta),
+            token.volume,
+        );
+        out.push(
+            Finding::new(&RULE.meta, at(workload.file, region), message)
+                .object(ctx.object_ref(&workload.meta))
+                .detail(&token.volume),
+        );
     }
 }

@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.6",
         ],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG005 legacy-token-secret

@@ -20,7 +20,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.5",
         ],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG006 token-creation-rbac

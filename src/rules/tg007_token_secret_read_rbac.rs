@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#listing-secrets",
         tags: &["security", "kubernetes", "rbac", "secrets", "cis-5.1.2"],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG007 token-secret-read-rbac

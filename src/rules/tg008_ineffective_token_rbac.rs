@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources",
         tags: &["security", "kubernetes", "rbac", "correctness"],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG008 ineffective-token-rbac

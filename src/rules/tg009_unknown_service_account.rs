@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 use crate::resolve::{Decision, token_verdict};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +15,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "kubernetes", "service-account", "correctness"],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG009 unknown-service-account
@@ -49,31 +51,29 @@ managed in another repository.
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        let Some(field) = workload.pod.service_account_field() else {
-            continue;
-        };
-        let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-        if verdict.service_account == "default" || !verdict.definitions.is_empty() {
-            continue;
-        }
-        let consequence = match verdict.decision {
-            Decision::PodSpec(_) => {
-                "the pod spec's own automountServiceAccountToken decides".to_owned()
-            }
-            _ => "tokenguard assumed Kubernetes' default, true".to_owned(),
-        };
-        let message = format!(
-            "{} runs as service account {}, which no scanned manifest defines in namespace {}, so its automountServiceAccountToken setting is unknown and {consequence}. Include the ServiceAccount's manifest in the scan, or correct the name.",
-            ctx.describe(&workload.meta),
-            verdict.identity(),
-            verdict.namespace,
-        );
-        out.push(
-            Finding::new(&RULE.meta, at(workload.file, field.region), message)
-                .object(ctx.object_ref(&workload.meta))
-                .service_account(verdict.identity()),
-        );
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    let Some(field) = workload.pod.service_account_field() else {
+        return;
+    };
+    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
+    if verdict.service_account == "default" || !verdict.definitions.is_empty() {
+        return;
     }
+    let consequence = match verdict.decision {
+        Decision::PodSpec(_) => {
+            "the pod spec's own automountServiceAccountToken decides".to_owned()
+        }
+        _ => "tokenguard assumed Kubernetes' default, true".to_owned(),
+    };
+    let message = format!(
+        "{} runs as service account {}, which no scanned manifest defines in namespace {}, so its automountServiceAccountToken setting is unknown and {consequence}. Include the ServiceAccount's manifest in the scan, or correct the name.",
+        ctx.describe(&workload.meta),
+        verdict.identity(),
+        verdict.namespace,
+    );
+    out.push(
+        Finding::new(&RULE.meta, at(workload.file, field.region), message)
+            .object(ctx.object_ref(&workload.meta))
+            .service_account(verdict.identity()),
+    );
 }

@@ -2,6 +2,7 @@ use super::{Context, Rule, RuleMeta, at};
 use crate::FileId;
 use crate::finding::{Finding, Level};
 use crate::model::ObjectMeta;
+use crate::model::Workload;
 use crate::model::field::{Ambiguity, BoolField};
 
 pub static RULE: Rule = Rule {
@@ -16,7 +17,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://yaml.org/type/bool.html",
         tags: &["security", "kubernetes", "yaml", "correctness"],
     },
-    check,
+    check: Some(check),
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG010 ambiguous-automount-value
@@ -50,17 +52,18 @@ the canonical boolean.
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
 "#;
 
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    report(
+        ctx,
+        workload.file,
+        &workload.meta,
+        workload.pod.automount.as_ref(),
+        "pod spec",
+        out,
+    );
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        report(
-            ctx,
-            workload.file,
-            &workload.meta,
-            workload.pod.automount.as_ref(),
-            "pod spec",
-            out,
-        );
-    }
     for sa in &ctx.model.service_accounts {
         report(
             ctx,

@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -13,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security",
         tags: &["security", "kubernetes", "service-account", "deprecated"],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG011 deprecated-service-account-field
@@ -42,32 +44,30 @@ spec:
 **References.** [Pod v1 API: serviceAccount](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        let pod = &workload.pod;
-        let Some(deprecated) = &pod.service_account else {
-            continue;
-        };
-        let relation = match &pod.service_account_name {
-            Some(current) if !current.value.is_empty() && current.value != deprecated.value => {
-                format!(
-                    "it disagrees with serviceAccountName `{}`, which Kubernetes uses",
-                    current.value
-                )
-            }
-            Some(current) if !current.value.is_empty() => {
-                "serviceAccountName says the same, so remove serviceAccount".to_owned()
-            }
-            _ => "Kustomize does not rename it".to_owned(),
-        };
-        let message = format!(
-            "{} uses the deprecated pod spec field serviceAccount (`{}`); {relation}. Use serviceAccountName instead.",
-            ctx.describe(&workload.meta),
-            deprecated.value,
-        );
-        out.push(
-            Finding::new(&RULE.meta, at(workload.file, deprecated.region), message)
-                .object(ctx.object_ref(&workload.meta)),
-        );
-    }
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    let pod = &workload.pod;
+    let Some(deprecated) = &pod.service_account else {
+        return;
+    };
+    let relation = match &pod.service_account_name {
+        Some(current) if !current.value.is_empty() && current.value != deprecated.value => {
+            format!(
+                "it disagrees with serviceAccountName `{}`, which Kubernetes uses",
+                current.value
+            )
+        }
+        Some(current) if !current.value.is_empty() => {
+            "serviceAccountName says the same, so remove serviceAccount".to_owned()
+        }
+        _ => "Kustomize does not rename it".to_owned(),
+    };
+    let message = format!(
+        "{} uses the deprecated pod spec field serviceAccount (`{}`); {relation}. Use serviceAccountName instead.",
+        ctx.describe(&workload.meta),
+        deprecated.value,
+    );
+    out.push(
+        Finding::new(&RULE.meta, at(workload.file, deprecated.region), message)
+            .object(ctx.object_ref(&workload.meta)),
+    );
 }

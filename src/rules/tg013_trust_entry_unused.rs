@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 use crate::resolve::token_verdict;
 
 pub static RULE: Rule = Rule {
@@ -16,7 +17,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "kubernetes", "configuration"],
     },
-    check,
+    check: Some(check),
+    check_workload: None,
 };
 
 const HELP: &str = r#"## TG013 trust-entry-unused
@@ -52,11 +54,24 @@ parts are reported: scan the whole repository, or turn the rule off with
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
 
+/// Marks the `trusted` entries that match the service account `workload` runs as.
+pub(super) fn note_trusted_in_use(ctx: &Context<'_>, workload: &Workload, in_use: &mut [bool]) {
+    if in_use.iter().all(|used| *used) {
+        return;
+    }
+    let identity = token_verdict(workload, ctx.index, ctx.default_namespace).identity();
+    for (entry, used) in ctx.config.trusted.iter().zip(in_use) {
+        if !*used && entry.matcher.is_match(&identity) {
+            *used = true;
+        }
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
         return;
     };
-    let mut seen: BTreeSet<String> = ctx
+    let defined: Vec<String> = ctx
         .model
         .service_accounts
         .iter()
@@ -68,11 +83,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             )
         })
         .collect();
-    for workload in &ctx.model.workloads {
-        seen.insert(token_verdict(workload, ctx.index, ctx.default_namespace).identity());
-    }
-    for entry in &ctx.config.trusted {
-        if seen.iter().any(|identity| entry.matcher.is_match(identity)) {
+    for (entry, in_use) in ctx.config.trusted.iter().zip(ctx.trusted_in_use) {
+        if *in_use
+            || defined
+                .iter()
+                .any(|identity| entry.matcher.is_match(identity))
+        {
             continue;
         }
         let message = format!(

@@ -1,6 +1,7 @@
 use super::tg001_token_automount_untrusted::exposure;
 use super::{Context, Rule, RuleMeta};
 use crate::finding::{Finding, Level};
+use crate::model::Workload;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -21,7 +22,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.6",
         ],
     },
-    check,
+    check: None,
+    check_workload: Some(check_workload),
 };
 
 const HELP: &str = r#"## TG014 privileged-token-automount-untrusted
@@ -63,12 +65,10 @@ and an expiry date.
 [RBAC good practices](https://kubernetes.io/docs/concepts/security/rbac-good-practices/).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for workload in &ctx.model.workloads {
-        if let Some(exposure) = exposure(ctx, workload)
-            && !exposure.powerful.is_empty()
-        {
-            out.push(exposure.finding(ctx, &RULE.meta, workload));
-        }
+fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+    if let Some(exposure) = exposure(ctx, workload)
+        && !exposure.powerful.is_empty()
+    {
+        out.push(exposure.finding(ctx, &RULE.meta, workload));
     }
 }
