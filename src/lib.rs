@@ -422,6 +422,7 @@ pub fn scan_with_progress(
         pieces.push(piece);
         files.push(file);
     }
+    release_freed_memory();
     let Gathered {
         model,
         workloads,
@@ -464,6 +465,7 @@ pub fn scan_with_progress(
         .into_par_iter()
         .map(|run| rules::check_workloads(&context, &run))
         .collect();
+    release_freed_memory();
     let mut trusted_in_use = vec![false; config.trusted.len()];
     let mut parts = Vec::with_capacity(checked.len() + rules::ALL.len());
     for run in checked {
@@ -477,6 +479,7 @@ pub fn scan_with_progress(
     // The findings own what they show: the facts are dropped before they are joined.
     drop(index);
     drop(model);
+    release_freed_memory();
     let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for mut part in parts {
         findings.append(&mut part);
@@ -572,4 +575,16 @@ fn guarded(load: impl FnOnce() -> Outcome) -> Outcome {
                     .to_owned(),
         })
     })
+}
+
+/// Hands the memory freed by the phase that just ended back to the system. mimalloc
+/// (the binary's allocator) keeps freed pages for reuse, but what one phase frees (YAML
+/// trees, checked workloads, the facts) is mostly of sizes the next phase does not
+/// allocate, so a large scan's resident memory would otherwise keep every phase's peak.
+/// Each of the scan's threads has its own heap, so each collects its own.
+fn release_freed_memory() {
+    // SAFETY: `mi_collect` has no preconditions; it only returns unused pages of the
+    // calling thread's heap (and does nothing when mimalloc is not the allocator).
+    rayon::broadcast(|_| unsafe { libmimalloc_sys::mi_collect(true) });
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
