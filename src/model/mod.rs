@@ -8,7 +8,7 @@ pub mod secret;
 pub mod service_account;
 pub mod workload;
 
-pub use object::ObjectMeta;
+pub use object::{ObjectMeta, TypeMeta};
 pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
 pub use workload::{Workload, WorkloadKinds};
@@ -45,12 +45,13 @@ impl FileModel {
                 continue;
             };
             model.objects += 1;
-            let meta = ObjectMeta::read(node, api_version, kind);
-            if ServiceAccount::is_service_account(&meta) {
+            let type_meta = TypeMeta { api_version, kind };
+            let meta = ObjectMeta::read(node, kind);
+            if ServiceAccount::is_service_account(&type_meta) {
                 model
                     .service_accounts
                     .push(ServiceAccount::read(file, meta, node));
-            } else if rbac::is_rbac(&meta) {
+            } else if rbac::is_rbac(&type_meta) {
                 if let Some(role) = rbac::Role::read(file, &meta, node) {
                     model.roles.push(role);
                 } else if let Some(binding) =
@@ -58,9 +59,9 @@ impl FileModel {
                 {
                     model.bindings.push(binding);
                 }
-            } else if let Some(secret) = TokenSecret::read(file, &meta, node) {
+            } else if let Some(secret) = TokenSecret::read(file, &type_meta, &meta, node) {
                 model.token_secrets.push(secret);
-            } else if let Some(pod_spec_path) = kinds.pod_spec_path(&meta) {
+            } else if let Some(pod_spec_path) = kinds.pod_spec_path(&type_meta) {
                 model.workload_objects += 1;
                 model
                     .workloads

@@ -3,9 +3,25 @@
 use crate::yaml::{NodeRef, Span, scalar};
 use compact_str::CompactString;
 
+/// `apiVersion` and `kind`, which decide how an object is read. Only the kind is kept
+/// once it is read: every object the scan keeps would otherwise carry its `apiVersion`.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeMeta<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+}
+
+impl TypeMeta<'_> {
+    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
+    pub fn group(&self) -> &str {
+        self.api_version
+            .split_once('/')
+            .map_or("", |(group, _)| group)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
-    pub api_version: CompactString,
     pub kind: CompactString,
     pub name: CompactString,
     /// `metadata.namespace` as written; the default namespace applies when `None`.
@@ -44,7 +60,7 @@ pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Ignore> {
 }
 
 impl ObjectMeta {
-    pub fn read(root: NodeRef<'_>, api_version: &str, kind: &str) -> ObjectMeta {
+    pub fn read(root: NodeRef<'_>, kind: &str) -> ObjectMeta {
         let metadata = root.get("metadata");
         let name_entry = metadata.and_then(|m| m.entry("name"));
         let kind_region = root
@@ -52,7 +68,6 @@ impl ObjectMeta {
             .map(|(k, v)| super::field::key_value_region(k, v))
             .unwrap_or_else(|| root.span());
         ObjectMeta {
-            api_version: api_version.into(),
             kind: kind.into(),
             name: name_entry.and_then(|(_, v)| text(v)).unwrap_or_default(),
             namespace: metadata
@@ -81,13 +96,6 @@ impl ObjectMeta {
             self.kind.as_str(),
             "ClusterRole" | "ClusterRoleBinding" | "Namespace" | "Node" | "PersistentVolume"
         )
-    }
-
-    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
-    pub fn group(&self) -> &str {
-        self.api_version
-            .split_once('/')
-            .map_or("", |(group, _)| group)
     }
 }
 

@@ -2,7 +2,7 @@
 //! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
 
 use super::field::key_value_region;
-use super::object::ObjectMeta;
+use super::object::{ObjectMeta, TypeMeta};
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
 use compact_str::CompactString;
@@ -110,8 +110,8 @@ impl Subject {
     }
 }
 
-pub fn is_rbac(meta: &ObjectMeta) -> bool {
-    meta.group() == RBAC_GROUP
+pub fn is_rbac(type_meta: &TypeMeta<'_>) -> bool {
+    type_meta.group() == RBAC_GROUP
 }
 
 // Vectors here are sized from the YAML node, not grown: a scan keeps every role and

@@ -1,7 +1,7 @@
 //! Secrets that hold a service account token.
 
 use super::field::key_value_region;
-use super::object::ObjectMeta;
+use super::object::{ObjectMeta, TypeMeta};
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
 use compact_str::CompactString;
@@ -23,8 +23,13 @@ pub struct TokenSecret {
 }
 
 impl TokenSecret {
-    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>) -> Option<TokenSecret> {
-        if meta.kind != "Secret" || meta.api_version != "v1" {
+    pub fn read(
+        file: FileId,
+        type_meta: &TypeMeta<'_>,
+        meta: &ObjectMeta,
+        root: NodeRef<'_>,
+    ) -> Option<TokenSecret> {
+        if type_meta.kind != "Secret" || type_meta.api_version != "v1" {
             return None;
         }
         let (type_key, type_value) = root.entry("type")?;

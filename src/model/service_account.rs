@@ -1,7 +1,7 @@
 //! ServiceAccount objects: their own automount setting decides for pods that do not.
 
 use super::field::BoolField;
-use super::object::ObjectMeta;
+use super::object::{ObjectMeta, TypeMeta};
 use crate::FileId;
 use crate::yaml::NodeRef;
 
@@ -13,8 +13,8 @@ pub struct ServiceAccount {
 }
 
 impl ServiceAccount {
-    pub fn is_service_account(meta: &ObjectMeta) -> bool {
-        meta.kind == "ServiceAccount" && meta.api_version == "v1"
+    pub fn is_service_account(type_meta: &TypeMeta<'_>) -> bool {
+        type_meta.kind == "ServiceAccount" && type_meta.api_version == "v1"
     }
 
     pub fn read(file: FileId, meta: ObjectMeta, root: NodeRef<'_>) -> ServiceAccount {

@@ -5,7 +5,7 @@ use compact_str::CompactString;
 use globset::{Glob, GlobMatcher};
 
 use super::field::{BoolField, StrField, key_value_region};
-use super::object::ObjectMeta;
+use super::object::{ObjectMeta, TypeMeta};
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
 
@@ -63,10 +63,10 @@ impl WorkloadKinds {
         WorkloadKinds(kinds)
     }
 
-    pub fn pod_spec_path(&self, meta: &ObjectMeta) -> Option<&[String]> {
+    pub fn pod_spec_path(&self, type_meta: &TypeMeta<'_>) -> Option<&[String]> {
         self.0
             .iter()
-            .find(|k| k.kind == meta.kind && k.api_version.is_match(&meta.api_version))
+            .find(|k| k.kind == type_meta.kind && k.api_version.is_match(type_meta.api_version))
             .map(|k| k.pod_spec_path.as_slice())
     }
 }
