@@ -159,13 +159,17 @@ fn an_unused_token_creator_entry_is_tg013_and_a_used_one_is_not() {
     let config = tmp.path().join(".tokenguard.yaml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text += "  - subject: Group:ci-brokers\n    reason: nothing binds this group\n";
+    // Both spellings of the User subject system:serviceaccount:shop:api (bindings.yaml:61).
+    text += "  - subject: ServiceAccount:shop/api\n    reason: bound as a user\n";
+    text += "  - subject: User:system:serviceaccount:shop:*\n    reason: as written\n";
     std::fs::write(&config, text).unwrap();
     let sarif = common::scan_sarif(tmp.path(), &[]);
     let tg013: Vec<_> = rows(&sarif)
         .into_iter()
         .filter(|r| r.0 == "TG013")
         .collect();
-    // ServiceAccount:vault/vault (line 5) is a subject of vault-mints-tokens: not reported.
+    // ServiceAccount:vault/vault (line 5) is a subject of vault-mints-tokens, and the
+    // last two entries match a User subject: none of them is reported.
     assert_eq!(
         tg013,
         vec![row("TG013", ".tokenguard.yaml", 7, 5, 12, "note")]

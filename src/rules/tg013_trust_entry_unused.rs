@@ -1,4 +1,6 @@
-use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use globset::GlobMatcher;
 
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
@@ -71,56 +73,78 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
         return;
     };
-    let defined: Vec<String> = ctx
-        .model
-        .service_accounts
-        .iter()
-        .map(|sa| {
-            format!(
-                "{}/{}",
-                sa.meta.namespace_or(ctx.default_namespace),
-                sa.meta.name
-            )
-        })
-        .collect();
-    for (entry, in_use) in ctx.config.trusted.iter().zip(ctx.trusted_in_use) {
-        if *in_use
-            || defined
-                .iter()
-                .any(|identity| entry.matcher.is_match(identity))
-        {
-            continue;
+    // Each name is written into one buffer and matched against the entries not yet in
+    // use: a large scan never holds every service account's or subject's name at once.
+    let mut name = String::new();
+    let trusted: Vec<&GlobMatcher> = ctx.config.trusted.iter().map(|e| &e.matcher).collect();
+    let mut in_use = vec![false; trusted.len()];
+    for (used, by_workload) in in_use.iter_mut().zip(ctx.trusted_in_use) {
+        *used = *by_workload;
+    }
+    for sa in &ctx.model.service_accounts {
+        name.clear();
+        let namespace = sa.meta.namespace_or(ctx.default_namespace);
+        let _ = write!(name, "{namespace}/{}", sa.meta.name);
+        if mark_matches(&trusted, &name, &mut in_use) {
+            break;
         }
+    }
+    for (entry, _) in ctx
+        .config
+        .trusted
+        .iter()
+        .zip(&in_use)
+        .filter(|(_, used)| !**used)
+    {
         let message = format!(
             "The trusted entry `{}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
             entry.pattern
         );
         out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
     }
-    let subjects: BTreeSet<String> = ctx
-        .model
-        .bindings
+
+    let creators: Vec<&GlobMatcher> = ctx
+        .config
+        .token_creators
         .iter()
-        .flat_map(|b| &b.subjects)
-        .flat_map(|s| {
-            let service_account = s
-                .as_service_account()
-                .map(|(ns, name)| format!("ServiceAccount:{ns}/{name}"));
-            [Some(s.config_form()), service_account]
-        })
-        .flatten()
+        .map(|e| &e.matcher)
         .collect();
-    for entry in &ctx.config.token_creators {
-        if subjects
-            .iter()
-            .any(|subject| entry.matcher.is_match(subject))
-        {
-            continue;
+    let mut in_use = vec![false; creators.len()];
+    for subject in ctx.model.bindings.iter().flat_map(|b| &b.subjects) {
+        name.clear();
+        name.push_str(&subject.config_form());
+        if mark_matches(&creators, &name, &mut in_use) {
+            break;
         }
+        if let Some((namespace, sa)) = subject.as_service_account() {
+            name.clear();
+            let _ = write!(name, "ServiceAccount:{namespace}/{sa}");
+            if mark_matches(&creators, &name, &mut in_use) {
+                break;
+            }
+        }
+    }
+    for (entry, _) in ctx
+        .config
+        .token_creators
+        .iter()
+        .zip(&in_use)
+        .filter(|(_, used)| !**used)
+    {
         let message = format!(
             "The tokenCreators entry `{}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
             entry.pattern
         );
         out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
     }
+}
+
+/// Marks the entries `name` matches; true once every entry is in use.
+fn mark_matches(matchers: &[&GlobMatcher], name: &str, in_use: &mut [bool]) -> bool {
+    for (matcher, used) in matchers.iter().zip(in_use.iter_mut()) {
+        if !*used && matcher.is_match(name) {
+            *used = true;
+        }
+    }
+    in_use.iter().all(|used| *used)
 }
