@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod finding;
+#[cfg(feature = "heap-stats")]
+pub mod heap_stats;
 pub mod index;
 pub mod init;
 pub mod load;
@@ -430,6 +432,7 @@ pub fn scan_with_progress(
         notes,
         mut stats,
     } = Merged::gather(pieces);
+    phase_done("loaded");
     notifications.extend(notes);
     stats.files = files.len();
     let config_file = config.source.as_ref().map(|shown| {
@@ -447,6 +450,7 @@ pub fn scan_with_progress(
     stats.service_accounts = model.service_accounts.len();
 
     let index = index::Index::build(&model, &default_namespace);
+    phase_done("index built");
     let mut context = rules::Context {
         files: &files,
         model: &model,
@@ -475,7 +479,9 @@ pub fn scan_with_progress(
         parts.push(run.findings);
     }
     context.trusted_in_use = &trusted_in_use;
+    phase_done("workloads checked");
     parts.extend(rules::check_facts(&context));
+    phase_done("facts checked");
     // The findings own what they show: the facts are dropped before they are joined.
     drop(index);
     drop(model);
@@ -497,6 +503,7 @@ pub fn scan_with_progress(
         ))
     });
     stats.elapsed = started.elapsed();
+    phase_done("findings joined and sorted");
     Ok(Report {
         root: options.root,
         files,
@@ -505,6 +512,14 @@ pub fn scan_with_progress(
         stats,
         config,
     })
+}
+
+/// Marks the end of a phase of the scan: with `--features heap-stats`, prints the heap.
+fn phase_done(phase: &str) {
+    #[cfg(feature = "heap-stats")]
+    heap_stats::phase_done(phase);
+    #[cfg(not(feature = "heap-stats"))]
+    let _ = phase;
 }
 
 /// Moves `items` into a vector of its exact length: the spare capacity of a grown vector

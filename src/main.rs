@@ -3,8 +3,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokenguard::cli::{Cli, run};
 
+#[cfg(not(feature = "heap-stats"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "heap-stats")]
+#[global_allocator]
+static ALLOCATOR: tokenguard::heap_stats::Counting = tokenguard::heap_stats::Counting;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
