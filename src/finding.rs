@@ -97,14 +97,16 @@ pub struct Finding {
     /// Exactly as long as its text: a large scan keeps hundreds of thousands.
     pub message: Box<str>,
     pub location: Location,
-    pub related: Vec<Related>,
+    /// One or two at most: a boxed slice has no spare room.
+    pub related: Box<[Related]>,
     pub object: Option<ObjectRef>,
     /// `namespace/name` of the service account involved.
     pub service_account: Option<CompactString>,
     /// What distinguishes this finding from others of the same rule on the same object
     /// (a field name, a container); part of the fingerprint, never a line number.
     pub detail: CompactString,
-    pub suppression: Option<Suppression>,
+    /// Boxed: most findings are not suppressed.
+    pub suppression: Option<Box<Suppression>>,
 }
 
 /// A copy of `text` in an allocation of its exact length: a formatted message's buffer
@@ -120,7 +122,7 @@ impl Finding {
             level: rule.level,
             message: exact(&message),
             location,
-            related: Vec::new(),
+            related: Box::default(),
             object: None,
             service_account: None,
             detail: CompactString::default(),
@@ -144,12 +146,13 @@ impl Finding {
     }
 
     pub fn related(mut self, location: Location, message: String) -> Self {
-        // Findings have one or two related locations: no room for four.
-        self.related.reserve_exact(1);
-        self.related.push(Related {
+        let mut related = std::mem::take(&mut self.related).into_vec();
+        related.reserve_exact(1);
+        related.push(Related {
             location,
             message: exact(&message),
         });
+        self.related = related.into_boxed_slice();
         self
     }
 

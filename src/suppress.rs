@@ -22,10 +22,10 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
                 )
                 .into();
             } else {
-                finding.suppression = Some(Suppression {
+                finding.suppression = Some(Box::new(Suppression {
                     kind: SuppressionKind::InSource,
                     justification: ignore.reason.to_string(),
-                });
+                }));
                 continue;
             }
         }
@@ -36,10 +36,10 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
                 && e.expires.is_none_or(|expires| today <= expires)
         });
         if let Some(exemption) = exemption {
-            finding.suppression = Some(Suppression {
+            finding.suppression = Some(Box::new(Suppression {
                 kind: SuppressionKind::External,
                 justification: exemption.reason.clone(),
-            });
+            }));
         }
     }
 }
