@@ -1,7 +1,6 @@
 //! Cross-object facts, built once after every file is loaded: service accounts by
 //! namespace and name, and which RBAC bindings give which service account what.
 
-use compact_str::CompactString;
 use std::collections::HashMap;
 
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
@@ -32,7 +31,7 @@ type RoleKey<'m> = (bool, &'m str, &'m str);
 #[derive(Default)]
 struct SubjectBindings<'m> {
     /// (namespace, name) of a ServiceAccount subject (or `system:serviceaccount:` user).
-    service_account: HashMap<(CompactString, CompactString), Vec<usize>>,
+    service_account: HashMap<(&'m str, &'m str), Vec<usize>>,
     /// `system:serviceaccounts:NS`.
     namespace: HashMap<&'m str, Vec<usize>>,
     /// `system:serviceaccounts` and `system:authenticated`.
@@ -105,7 +104,27 @@ impl<'m> Index<'m> {
                 }
             }
         }
+        index.shrink();
         index
+    }
+
+    /// Lists here mostly hold one item, and a vector grows room for four: the index
+    /// lives as long as the checks.
+    fn shrink(&mut self) {
+        let subjects = &mut self.by_subject;
+        let lists = (subjects.service_account.values_mut())
+            .chain(subjects.namespace.values_mut())
+            .chain(self.by_role.values_mut());
+        for list in lists {
+            list.shrink_to_fit();
+        }
+        for definitions in self
+            .service_accounts
+            .values_mut()
+            .flat_map(|n| n.values_mut())
+        {
+            definitions.shrink_to_fit();
+        }
     }
 
     /// Every definition of the service account, in file order.
@@ -213,7 +232,7 @@ impl<'m> Index<'m> {
         let subjects = &self.by_subject;
         let mut found: Vec<usize> = subjects
             .service_account
-            .get(&(CompactString::from(namespace), CompactString::from(name)))
+            .get(&(namespace, name))
             .into_iter()
             .chain(subjects.namespace.get(namespace))
             .flatten()

@@ -97,14 +97,10 @@ impl Subject {
     }
 
     /// The subject as a service account, if it is one under any of its spellings.
-    pub fn as_service_account(&self) -> Option<(CompactString, CompactString)> {
+    pub fn as_service_account(&self) -> Option<(&str, &str)> {
         match self {
-            Subject::ServiceAccount { namespace, name } => Some((namespace.clone(), name.clone())),
-            Subject::User(user) => {
-                let rest = user.strip_prefix("system:serviceaccount:")?;
-                let (namespace, name) = rest.split_once(':')?;
-                Some((namespace.into(), name.into()))
-            }
+            Subject::ServiceAccount { namespace, name } => Some((namespace, name)),
+            Subject::User(user) => user.strip_prefix("system:serviceaccount:")?.split_once(':'),
             Subject::Group(_) => None,
         }
     }
