@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::model::names::Names;
 use crate::model::rbac::PolicyRule;
 
 /// A permission that makes a service account token worth stealing.
@@ -55,7 +56,7 @@ const WORKLOADS: &[(&str, &str)] = &[
 /// The powerful grants of one rule.
 pub fn grants(rule: &PolicyRule) -> Vec<Grant> {
     let mut out = Vec::new();
-    let wildcard = |list: &[compact_str::CompactString]| list.iter().any(|v| v == "*");
+    let wildcard = |list: &Names| list.iter().any(|v| v == "*");
     if wildcard(&rule.verbs)
         && wildcard(&rule.api_groups)
         && wildcard(&rule.resources)

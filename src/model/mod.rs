@@ -2,6 +2,7 @@
 //! where it was written, so a file's tree can be dropped once it is read.
 
 pub mod field;
+pub mod names;
 pub mod object;
 pub mod rbac;
 pub mod secret;

@@ -2,6 +2,7 @@
 //! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
 
 use super::field::key_value_region;
+use super::names::Names;
 use super::object::{ObjectMeta, TypeMeta};
 use crate::FileId;
 use crate::yaml::{NodeRef, Span};
@@ -25,10 +26,10 @@ pub struct Role {
 /// One entry of `rules`.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyRule {
-    pub verbs: Box<[CompactString]>,
-    pub api_groups: Box<[CompactString]>,
-    pub resources: Box<[CompactString]>,
-    pub resource_names: Box<[CompactString]>,
+    pub verbs: Names,
+    pub api_groups: Names,
+    pub resources: Names,
+    pub resource_names: Names,
     /// The `verbs` key (TG006, TG007 point here).
     pub verbs_key: Span,
     /// The `resources` key (TG008 points here).
@@ -44,20 +45,17 @@ impl PolicyRule {
         resource: &str,
         subresource: Option<&str>,
     ) -> bool {
-        let any = |list: &[CompactString], want: &str| list.iter().any(|v| v == "*" || v == want);
+        let any = |list: &Names, want: &str| list.iter().any(|v| v == "*" || v == want);
         any(&self.verbs, verb)
             && any(&self.api_groups, group)
-            && self
-                .resources
-                .iter()
-                .any(|r| match (r.as_str(), subresource) {
-                    ("*", _) => true,
-                    (r, None) => r == resource,
-                    (r, Some(sub)) => r
-                        .strip_suffix(sub)
-                        .and_then(|rest| rest.strip_suffix('/'))
-                        .is_some_and(|res| res == resource || res == "*"),
-                })
+            && self.resources.iter().any(|r| match (r, subresource) {
+                ("*", _) => true,
+                (r, None) => r == resource,
+                (r, Some(sub)) => r
+                    .strip_suffix(sub)
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .is_some_and(|res| res == resource || res == "*"),
+            })
     }
 }
 
@@ -113,13 +111,11 @@ pub fn is_rbac(type_meta: &TypeMeta<'_>) -> bool {
 // Vectors here are sized from the YAML node, not grown: a scan keeps every role and
 // binding until the end, and growth would leave room for four items in each.
 
-fn strings(node: Option<NodeRef<'_>>) -> Vec<CompactString> {
-    let Some(items) = node.map(NodeRef::items) else {
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(items.size_hint().0);
-    out.extend(items.filter_map(|i| i.scalar().map(|s| s.text.into())));
-    out
+fn names(node: Option<NodeRef<'_>>) -> Names {
+    node.into_iter()
+        .flat_map(NodeRef::items)
+        .filter_map(|i| i.scalar().map(|s| s.text))
+        .collect()
 }
 
 fn labels(node: Option<NodeRef<'_>>) -> Vec<(CompactString, CompactString)> {
@@ -148,10 +144,10 @@ impl Role {
                     .map_or(rule.span(), |(k, v)| key_value_region(k, v))
             };
             PolicyRule {
-                verbs: strings(rule.get("verbs")).into(),
-                api_groups: strings(rule.get("apiGroups")).into(),
-                resources: strings(rule.get("resources")).into(),
-                resource_names: strings(rule.get("resourceNames")).into(),
+                verbs: names(rule.get("verbs")),
+                api_groups: names(rule.get("apiGroups")),
+                resources: names(rule.get("resources")),
+                resource_names: names(rule.get("resourceNames")),
                 verbs_key: region("verbs"),
                 resources_key: region("resources"),
             }
@@ -232,11 +228,7 @@ mod tests {
     use super::PolicyRule;
 
     fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
-        let owned = |l: &[&str]| {
-            l.iter()
-                .map(|s| compact_str::CompactString::from(*s))
-                .collect()
-        };
+        let owned = |l: &[&str]| l.iter().copied().collect();
         PolicyRule {
             verbs: owned(verbs),
             api_groups: owned(groups),
