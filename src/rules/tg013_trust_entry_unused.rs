@@ -6,6 +6,7 @@ use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
 use crate::model::Workload;
 use crate::resolve::token_verdict;
+use crate::yaml::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -89,18 +90,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             break;
         }
     }
-    for (entry, _) in ctx
+    let trusted_entries = ctx
         .config
         .trusted
         .iter()
-        .zip(&in_use)
-        .filter(|(_, used)| !**used)
-    {
+        .map(|e| (e.pattern.as_str(), e.key));
+    for (pattern, key) in unused(trusted_entries, &in_use) {
         let message = format!(
-            "The trusted entry `{}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
-            entry.pattern
+            "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
         );
-        out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
+        out.push(Finding::new(&RULE.meta, at(file, key), message).detail(pattern));
     }
 
     let creators: Vec<&GlobMatcher> = ctx
@@ -124,19 +123,28 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    for (entry, _) in ctx
+    let creator_entries = ctx
         .config
         .token_creators
         .iter()
-        .zip(&in_use)
-        .filter(|(_, used)| !**used)
-    {
+        .map(|e| (e.pattern.as_str(), e.key));
+    for (pattern, key) in unused(creator_entries, &in_use) {
         let message = format!(
-            "The tokenCreators entry `{}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
-            entry.pattern
+            "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
         );
-        out.push(Finding::new(&RULE.meta, at(file, entry.key), message).detail(&entry.pattern));
+        out.push(Finding::new(&RULE.meta, at(file, key), message).detail(pattern));
     }
+}
+
+/// The entries (pattern, where it is written) whose `in_use` flag is not set.
+fn unused<'c>(
+    entries: impl Iterator<Item = (&'c str, Span)>,
+    in_use: &[bool],
+) -> impl Iterator<Item = (&'c str, Span)> {
+    entries
+        .zip(in_use)
+        .filter(|(_, used)| !**used)
+        .map(|(entry, _)| entry)
 }
 
 /// Marks the entries `name` matches; true once every entry is in use.
