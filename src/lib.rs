@@ -599,7 +599,8 @@ fn guarded(load: impl FnOnce() -> Outcome) -> Outcome {
 /// Each of the scan's threads has its own heap, so each collects its own.
 fn release_freed_memory() {
     // SAFETY: `mi_collect` has no preconditions; it only returns unused pages of the
-    // calling thread's heap (and does nothing when mimalloc is not the allocator).
+    // calling thread's mimalloc heap (which holds nothing when mimalloc is not the
+    // global allocator, as in the tests that call `scan` in process).
     rayon::broadcast(|_| unsafe { libmimalloc_sys::mi_collect(true) });
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
