@@ -86,7 +86,7 @@ mod tests {
         let written = ["get", "", "serviceaccounts/token", long.as_str(), "ü*"];
         let names: Names = written.iter().copied().collect();
         assert_eq!(names.iter().collect::<Vec<_>>(), written);
-        assert_eq!(names.join(", ").len(), written.join(", ").len());
+        assert_eq!(names.join(", "), written.join(", "));
         assert!(!names.is_empty());
         let one_empty: Names = [""].into_iter().collect();
         assert!(!one_empty.is_empty(), "[\"\"] is the core API group");

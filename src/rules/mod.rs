@@ -17,6 +17,8 @@ mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
 
+use std::fmt::Write as _;
+
 use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
@@ -167,19 +169,46 @@ pub struct WorkloadsChecked {
 /// Runs every rule's workload check on `workloads` (one run of files), with the config's
 /// level overrides applied.
 pub fn check_workloads(ctx: &Context<'_>, workloads: &[Workload]) -> WorkloadsChecked {
+    let checks: Vec<_> = ALL.iter().filter_map(|rule| rule.check_workload).collect();
     let mut findings = Vec::new();
     let mut trusted_in_use = vec![false; ctx.config.trusted.len()];
+    let mut identity = String::new();
     for workload in workloads {
-        for check in ALL.iter().filter_map(|rule| rule.check_workload) {
+        for check in &checks {
             check(ctx, workload, &mut findings);
         }
-        tg013_trust_entry_unused::note_trusted_in_use(ctx, workload, &mut trusted_in_use);
+        note_trusted_in_use(ctx, workload, &mut identity, &mut trusted_in_use);
     }
     apply_levels(ctx.config, &mut findings);
     crate::shrink_exact(&mut findings);
     WorkloadsChecked {
         findings,
         trusted_in_use,
+    }
+}
+
+/// Marks the `trusted` entries of the config that match the service account `workload`
+/// runs as. Only the workloads can tell, so it is noted while they are checked.
+fn note_trusted_in_use(
+    ctx: &Context<'_>,
+    workload: &Workload,
+    identity: &mut String,
+    in_use: &mut [bool],
+) {
+    if in_use.iter().all(|used| *used) {
+        return;
+    }
+    identity.clear();
+    let _ = write!(
+        identity,
+        "{}/{}",
+        workload.meta.namespace_or(ctx.default_namespace),
+        workload.pod.service_account_name()
+    );
+    for (entry, used) in ctx.config.trusted.iter().zip(in_use) {
+        if !*used && entry.matcher.is_match(identity.as_str()) {
+            *used = true;
+        }
     }
 }
 

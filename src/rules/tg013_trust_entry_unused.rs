@@ -4,8 +4,6 @@ use globset::GlobMatcher;
 
 use super::{Context, Rule, RuleMeta, at};
 use crate::finding::{Finding, Level};
-use crate::model::Workload;
-use crate::resolve::token_verdict;
 use crate::yaml::Span;
 
 pub static RULE: Rule = Rule {
@@ -56,19 +54,6 @@ parts are reported: scan the whole repository, or turn the rule off with
 
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
-
-/// Marks the `trusted` entries that match the service account `workload` runs as.
-pub(super) fn note_trusted_in_use(ctx: &Context<'_>, workload: &Workload, in_use: &mut [bool]) {
-    if in_use.iter().all(|used| *used) {
-        return;
-    }
-    let identity = token_verdict(workload, ctx.index, ctx.default_namespace).identity();
-    for (entry, used) in ctx.config.trusted.iter().zip(in_use) {
-        if !*used && entry.matcher.is_match(&identity) {
-            *used = true;
-        }
-    }
-}
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
