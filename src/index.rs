@@ -83,8 +83,13 @@ impl<'m> Index<'m> {
             cluster_roles,
             bindings: &model.bindings,
             default_namespace,
-            by_subject: SubjectBindings::default(),
-            by_role: HashMap::new(),
+            // Sized up front: a table that doubles as it fills holds both copies for a
+            // moment, the peak of a large scan's index.
+            by_subject: SubjectBindings {
+                service_account: HashMap::with_capacity(model.bindings.len()),
+                ..SubjectBindings::default()
+            },
+            by_role: HashMap::with_capacity(model.bindings.len()),
             binding_grants: Vec::with_capacity(model.bindings.len()),
         };
         for (i, binding) in model.bindings.iter().enumerate() {
