@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config, ConfigError};
 use crate::finding::Level;
 use crate::report::{self, Format, ReportOptions};
-use crate::{Report, ScanOptions, Stdin, rules, yaml};
+use crate::{ScanOptions, Stdin, rules, yaml};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -277,85 +277,180 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let pool = pool
         .build()
         .map_err(|e| CliError::Threads(args.threads.unwrap_or(0), e))?;
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Json => Format::Json,
+        FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Markdown => Format::Markdown,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let report_options = ReportOptions {
+        color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        show_suppressed: args.show_suppressed,
+        category: args.category,
+        link_base: args.link_base,
+    };
+    // Every output is opened before the scan, so that a path that cannot be written
+    // fails at once, and each is written as the findings come.
+    let mut outputs = Outputs::default();
+    match &args.output {
+        Some(path) => outputs.file(path, format, &report_options)?,
+        None => outputs.stdout(format, &report_options),
+    }
+    for (path, format) in [
+        (&args.sarif, Format::Sarif),
+        (&args.json, Format::Json),
+        (&args.gitlab, Format::Gitlab),
+        (&args.github, Format::Github),
+        (&args.markdown, Format::Markdown),
+    ] {
+        if let Some(path) = path {
+            outputs.file(path, format, &report_options)?;
+        }
+    }
+    let sarif = format == Format::Sarif || args.sarif.is_some();
     // A progress line on a terminal for long scans, erased before anything is printed.
     let progress = std::sync::Arc::new(crate::progress::Progress::default());
-    let indicator = (!args.quiet)
+    outputs.indicator = (!args.quiet)
         .then(|| crate::progress::Indicator::start(progress.clone()))
         .flatten();
-    let report = pool.install(|| crate::scan_with_progress(options, &progress));
-    if let Some(indicator) = indicator {
-        indicator.finish();
-    }
-    let report = report?;
-
-    // Reports are written on the scan's threads too: SARIF and JSON results are built
-    // in parallel.
-    pool.install(|| -> Result<(), CliError> {
-        let format = match args.format {
-            FormatArg::Text => Format::Text,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Json => Format::Json,
-            FormatArg::Github => Format::Github,
-            FormatArg::Gitlab => Format::Gitlab,
-            FormatArg::Markdown => Format::Markdown,
-        };
-        let color = match args.color {
-            ColorArg::Always => true,
-            ColorArg::Never => false,
-            ColorArg::Auto => {
-                args.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
-        let report_options = ReportOptions {
-            color,
-            quiet: args.quiet,
-            verbose: args.verbose,
-            show_suppressed: args.show_suppressed,
-            category: args.category,
-            link_base: args.link_base,
-        };
-        if (format == Format::Sarif || args.sarif.is_some()) && report.findings.len() > 5000 {
-            eprintln!(
-                "tokenguard: warning: {} results in one SARIF run; GitHub shows only 5,000 and rejects more than 25,000, GitLab reads 5,000",
-                report.findings.len()
-            );
+    // Reports are written on the scan's threads too: SARIF results are built in parallel.
+    let scanned = pool.install(|| crate::scan_into(options, &progress, &mut outputs));
+    outputs.stop_indicator();
+    let scanned = match scanned {
+        Err(crate::Error::Write(e)) => {
+            return Err(outputs
+                .failure
+                .take()
+                .unwrap_or(CliError::Scan(crate::Error::Write(e))));
         }
-        match &args.output {
-            Some(path) => write_file(path, format, &report, &report_options)?,
-            None => {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                let written = report::write(format, &report, &report_options, &mut out)
-                    .and_then(|()| out.flush());
-                match written {
-                    // A closed pipe (`tokenguard scan | head`) is the reader's choice, not an error.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                    other => other.map_err(|source| CliError::Io {
+        other => other?,
+    };
+    let results = scanned.totals.all();
+    if sarif && results > 5000 {
+        eprintln!(
+            "tokenguard: warning: {results} results in one SARIF run; GitHub shows only 5,000 and rejects more than 25,000, GitLab reads 5,000"
+        );
+    }
+    Ok(fails(scanned.totals.worst_level(), args.fail_on))
+}
+
+/// Every output of a scan: standard output or `--output`, and the extra report files.
+#[derive(Default)]
+struct Outputs {
+    outputs: Vec<Output>,
+    indicator: Option<crate::progress::Indicator>,
+    /// Why the scan stopped, when an output could not be written.
+    failure: Option<CliError>,
+}
+
+struct Output {
+    sink: Box<dyn report::Sink + Send>,
+    /// `None` for standard output.
+    path: Option<PathBuf>,
+    /// Standard output's reader went away (`tokenguard scan | head`): the reader's
+    /// choice, not an error; the other outputs are still written.
+    closed: bool,
+}
+
+impl Outputs {
+    fn stdout(&mut self, format: Format, options: &ReportOptions) {
+        let out = std::io::BufWriter::new(std::io::stdout());
+        self.outputs.push(Output {
+            sink: report::writer(format, options, Box::new(out)),
+            path: None,
+            closed: false,
+        });
+    }
+
+    fn file(
+        &mut self,
+        path: &Path,
+        format: Format,
+        options: &ReportOptions,
+    ) -> Result<(), CliError> {
+        let file = std::fs::File::create(path).map_err(|source| CliError::Io {
+            what: "cannot write",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let options = ReportOptions {
+            color: false,
+            ..options.clone()
+        };
+        self.outputs.push(Output {
+            sink: report::writer(format, &options, Box::new(std::io::BufWriter::new(file))),
+            path: Some(path.to_path_buf()),
+            closed: false,
+        });
+        Ok(())
+    }
+
+    fn stop_indicator(&mut self) {
+        if let Some(indicator) = self.indicator.take() {
+            indicator.finish();
+        }
+    }
+
+    /// Calls `write` on every output still open; the first failure stops the scan.
+    fn each(
+        &mut self,
+        mut write: impl FnMut(&mut dyn report::Sink) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for output in self.outputs.iter_mut().filter(|o| !o.closed) {
+            match write(output.sink.as_mut()) {
+                Ok(()) => {}
+                Err(e) if output.path.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    output.closed = true;
+                }
+                Err(source) => {
+                    let kind = source.kind();
+                    self.failure = Some(CliError::Io {
                         what: "cannot write",
-                        path: PathBuf::from("<stdout>"),
+                        path: output
+                            .path
+                            .clone()
+                            .unwrap_or_else(|| PathBuf::from("<stdout>")),
                         source,
-                    })?,
+                    });
+                    return Err(std::io::Error::from(kind));
                 }
             }
         }
-        if let Some(path) = &args.sarif {
-            write_file(path, Format::Sarif, &report, &report_options)?;
-        }
-        for (path, format) in [
-            (&args.json, Format::Json),
-            (&args.gitlab, Format::Gitlab),
-            (&args.github, Format::Github),
-            (&args.markdown, Format::Markdown),
-        ] {
-            if let Some(path) = path {
-                write_file(path, format, &report, &report_options)?;
-            }
-        }
         Ok(())
-    })?;
-    Ok(fails(&report, args.fail_on))
+    }
+}
+
+impl report::Sink for Outputs {
+    fn start(&mut self, scanned: &crate::Scanned) -> std::io::Result<()> {
+        // The progress line is erased before the first output is written.
+        self.stop_indicator();
+        self.each(|sink| sink.start(scanned))
+    }
+
+    fn findings(
+        &mut self,
+        scanned: &crate::Scanned,
+        findings: &[crate::finding::Finding],
+    ) -> std::io::Result<()> {
+        self.each(|sink| sink.findings(scanned, findings))
+    }
+
+    fn finish(&mut self, scanned: &crate::Scanned) -> std::io::Result<()> {
+        self.each(|sink| sink.finish(scanned))
+    }
 }
 
 /// `tokenguard init`: scan with nothing trusted, then write the starter config.
@@ -438,36 +533,14 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
-fn fails(report: &Report, fail_on: FailOn) -> bool {
+fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
     let threshold = match fail_on {
         FailOn::Error => Level::Error,
         FailOn::Warning => Level::Warning,
         FailOn::Note => Level::Note,
         FailOn::Never => return false,
     };
-    report.worst_level().is_some_and(|worst| worst >= threshold)
-}
-
-fn write_file(
-    path: &Path,
-    format: Format,
-    report: &Report,
-    options: &ReportOptions,
-) -> Result<(), CliError> {
-    let io_error = |source| CliError::Io {
-        what: "cannot write",
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::create(path).map_err(io_error)?;
-    let mut out = std::io::BufWriter::new(file);
-    let options = ReportOptions {
-        color: false,
-        ..options.clone()
-    };
-    report::write(format, report, &options, &mut out)
-        .and_then(|()| out.flush())
-        .map_err(io_error)
+    worst.is_some_and(|worst| worst >= threshold)
 }
 
 /// `--root`, else the nearest ancestor of the current directory with a `.git`, else

@@ -196,25 +196,33 @@ impl Fnv64 {
     }
 }
 
-/// [`Finding::fingerprint`] for each finding, made distinct: a finding whose fingerprint
-/// an earlier one already has (the same object defined twice in one file) gets `-2`,
-/// `-3`... in report order, which is deterministic, so the result is as stable as the
-/// fingerprints themselves. GitLab drops all but one of equal Code Quality fingerprints.
-pub fn distinct_fingerprints<'a>(
-    findings: impl IntoIterator<Item = (&'a Finding, &'a str)>,
-) -> Vec<String> {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    findings
-        .into_iter()
-        .map(|(finding, path)| {
-            let base = finding.fingerprint(path);
-            let count = seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            if *count == 1 {
-                base
-            } else {
-                format!("{base}-{count}")
-            }
-        })
-        .collect()
+/// [`Finding::fingerprint`] for each finding in turn, made distinct: a finding whose
+/// fingerprint an earlier one already has (the same object defined twice in one file)
+/// gets `-2`, `-3`... in report order, which is deterministic, so the result is as stable
+/// as the fingerprints themselves. GitLab drops all but one of equal Code Quality
+/// fingerprints.
+#[derive(Default)]
+pub struct DistinctFingerprints {
+    /// The file of the findings seen: a fingerprint covers the file, and findings come
+    /// file by file, so only one file's fingerprints are ever kept.
+    path: String,
+    seen: std::collections::HashMap<String, usize>,
+}
+
+impl DistinctFingerprints {
+    pub fn next(&mut self, finding: &Finding, path: &str) -> String {
+        if self.path != path {
+            self.path.clear();
+            self.path.push_str(path);
+            self.seen.clear();
+        }
+        let base = finding.fingerprint(path);
+        let count = self.seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            base
+        } else {
+            format!("{base}-{count}")
+        }
+    }
 }

@@ -2,11 +2,14 @@
 //! service account that is not trusted, and the patterns that leak such tokens.
 //!
 //! The pipeline runs one way: [`discover`] -> [`load`] (per file, in parallel) ->
-//! [`model`] -> [`index`] -> [`rules`] -> [`report`].
+//! [`model`] -> [`index`] -> [`rules`] -> [`report`]. The rules check the files a run at
+//! a time and each run's findings go to the reports ([`report::Sink`]) at once, so
+//! memory holds the facts that rules read across files, not every finding.
 
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod files;
 pub mod finding;
 #[cfg(feature = "heap-stats")]
 pub mod heap_stats;
@@ -31,6 +34,8 @@ use rayon::prelude::*;
 
 use config::Config;
 use discover::PathFilter;
+use files::FileInfo;
+pub use files::{FileStatus, Files, Source, SourceFile};
 use finding::{Finding, Level};
 use load::{LoadFailure, Loaded, Skip};
 use model::{FileModel, Model, Workload, WorkloadKinds};
@@ -87,68 +92,9 @@ pub struct Stdin {
 pub enum Error {
     #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
-}
-
-/// A scanned file as reports show it.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// Relative to the root, `/`-separated (absolute if outside the root).
-    pub path: String,
-    pub source: Source,
-    pub status: FileStatus,
-    pub objects: u32,
-    pub workloads: u32,
-    pub service_accounts: u32,
-}
-
-/// Where a file's text is read from (again, for source snippets).
-#[derive(Debug)]
-pub enum Source {
-    /// The root joined with the file's `path`: most files, so no second path is kept.
-    UnderRoot,
-    /// Elsewhere: a link's target, a name that is not UTF-8, the config file.
-    Path(Box<Path>),
-    /// Standard input, kept because it cannot be read again.
-    Stdin(Arc<str>),
-}
-
-impl SourceFile {
-    /// Where to read the file; `None` for standard input.
-    pub fn fs_path(&self, root: &Path) -> Option<std::borrow::Cow<'_, Path>> {
-        match &self.source {
-            Source::UnderRoot => Some(root.join(&self.path).into()),
-            Source::Path(path) => Some(path.as_ref().into()),
-            Source::Stdin(_) => None,
-        }
-    }
-
-    fn new(path: String, source: Source) -> SourceFile {
-        SourceFile {
-            path,
-            source,
-            status: FileStatus::Scanned,
-            objects: 0,
-            workloads: 0,
-            service_accounts: 0,
-        }
-    }
-}
-
-/// What became of a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileStatus {
-    /// Loaded completely.
-    Scanned,
-    /// Loaded up to an error (TG000).
-    Failed,
-    /// A Kustomize file: configuration, not objects.
-    Kustomization,
-    /// The trust config, present for findings about its entries.
-    Config,
-    HelmTemplate,
-    /// Not a regular file (a FIFO, device or socket named or found in a walk).
-    Skipped,
-    Unreadable,
+    /// A sink could not write the findings.
+    #[error("cannot write the report: {0}")]
+    Write(std::io::Error),
 }
 
 /// Something worth telling that is not a finding: a skipped or unreadable file.
@@ -186,20 +132,72 @@ impl Stats {
     }
 }
 
+/// Everything a scan learned but its findings: its files, notifications, statistics and
+/// config, and the totals of the findings written so far. A [`report::Sink`] receives it
+/// with every batch of findings.
 #[derive(Debug)]
-pub struct Report {
+pub struct Scanned {
     pub root: PathBuf,
-    pub files: Vec<SourceFile>,
-    /// Sorted by path, position and rule id.
-    pub findings: Vec<Finding>,
+    pub files: Files,
     pub notifications: Vec<Notification>,
     pub stats: Stats,
     pub config: Config,
+    pub totals: Totals,
+}
+
+impl Scanned {
+    pub fn file(&self, id: FileId) -> SourceFile<'_> {
+        self.files.get(id)
+    }
+}
+
+/// How many findings there are of each kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Findings that are not suppressed, by level: note, warning, error.
+    pub active: [usize; 3],
+    pub suppressed: usize,
+}
+
+impl Totals {
+    fn add(&mut self, finding: &Finding) {
+        if finding.is_suppressed() {
+            self.suppressed += 1;
+        } else {
+            self.active[finding.level as usize] += 1;
+        }
+    }
+
+    /// Findings of `level` that are not suppressed.
+    pub fn of(&self, level: Level) -> usize {
+        self.active[level as usize]
+    }
+
+    /// Every finding, suppressed or not.
+    pub fn all(&self) -> usize {
+        self.active.iter().sum::<usize>() + self.suppressed
+    }
+
+    /// The highest level among findings that are not suppressed, if any.
+    pub fn worst_level(&self) -> Option<Level> {
+        [Level::Error, Level::Warning, Level::Note]
+            .into_iter()
+            .find(|&level| self.of(level) > 0)
+    }
+}
+
+/// A whole scan in memory: what [`scan`] returns to tests and library users. The command
+/// line streams the findings to its outputs instead ([`scan_into`]).
+#[derive(Debug)]
+pub struct Report {
+    pub scanned: Scanned,
+    /// Sorted by path, position and rule id.
+    pub findings: Vec<Finding>,
 }
 
 impl Report {
-    pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
+    pub fn file(&self, id: FileId) -> SourceFile<'_> {
+        self.scanned.file(id)
     }
 
     /// The findings that count: those not suppressed (SPEC 7).
@@ -209,7 +207,7 @@ impl Report {
 
     /// The highest level among findings that are not suppressed, if any.
     pub fn worst_level(&self) -> Option<Level> {
-        self.active_findings().map(|f| f.level).max()
+        self.scanned.totals.worst_level()
     }
 }
 
@@ -241,12 +239,12 @@ struct Merged {
 
 impl Merged {
     /// Records what became of the next file, in `file` and in this run's contribution.
-    fn record(&mut self, id: FileId, file: &mut SourceFile, outcome: Outcome) {
+    fn record(&mut self, id: FileId, path: &str, file: &mut FileInfo, outcome: Outcome) {
         let merged = self;
         let mut note = |level, message| {
             merged.notes.push(Notification {
                 level,
-                path: Some(file.path.clone()),
+                path: Some(path.to_owned()),
                 message,
             });
         };
@@ -312,13 +310,13 @@ impl Merged {
         let mut gathered = Gathered {
             model: Model::default(),
             workloads: Vec::with_capacity(pieces.len()),
-            failures: Vec::new(),
+            failures: Vec::with_capacity(pieces.len()),
             notes: Vec::new(),
             stats: Stats::default(),
         };
         for piece in pieces {
             gathered.workloads.push(gathered.model.push(piece.model));
-            gathered.failures.extend(piece.failures);
+            gathered.failures.push(piece.failures);
             gathered.notes.extend(piece.notes);
             gathered.stats.add(&piece.stats);
         }
@@ -326,25 +324,46 @@ impl Merged {
     }
 }
 
-/// Every piece's contribution, in file order.
+/// Every piece's contribution, in file order: run `k` of the model, of the workloads and
+/// of the failures come from piece `k`.
 struct Gathered {
     model: Model,
     /// One run of workloads per piece, checked and dropped one run at a time.
     workloads: Vec<Vec<Workload>>,
-    failures: Vec<(FileId, LoadFailure)>,
+    failures: Vec<Vec<(FileId, LoadFailure)>>,
     notes: Vec<Notification>,
     stats: Stats,
 }
 
+/// Scans and returns every finding in memory.
 pub fn scan(options: ScanOptions) -> Result<Report, Error> {
-    scan_with_progress(options, &progress::Progress::default())
+    let mut collected = Collected::default();
+    let scanned = scan_into(options, &progress::Progress::default(), &mut collected)?;
+    Ok(Report {
+        scanned,
+        findings: collected.0,
+    })
 }
 
-/// [`scan`], counting files and objects in `progress` as it goes.
-pub fn scan_with_progress(
+/// A sink that keeps every finding.
+#[derive(Default)]
+struct Collected(Vec<Finding>);
+
+impl report::Sink for Collected {
+    fn findings(&mut self, _: &Scanned, findings: &[Finding]) -> std::io::Result<()> {
+        self.0.extend_from_slice(findings);
+        Ok(())
+    }
+}
+
+/// Scans, counting files and objects in `progress`, and hands the findings to `sink` in
+/// report order as they are found: each run of files is checked, written and dropped in
+/// turn, so a large scan never holds every workload or every finding.
+pub fn scan_into(
     options: ScanOptions,
     progress: &progress::Progress,
-) -> Result<Report, Error> {
+    sink: &mut (dyn report::Sink + Send),
+) -> Result<Scanned, Error> {
     let started = Instant::now();
     let config = options.config;
     let default_namespace = options
@@ -371,19 +390,27 @@ pub fn scan_with_progress(
     )?;
     let mut notifications = discovered.notes;
 
-    let mut files: Vec<SourceFile> = discovered
-        .files
-        .into_iter()
-        .map(|c| {
-            let source = c
-                .fs_path
-                .map_or(Source::UnderRoot, |p| Source::Path(p.into()));
-            SourceFile::new(c.display, source)
-        })
-        .collect();
-    // Room for standard input and the config file, so that adding them does not copy
-    // the list of a large scan into one twice its size.
-    files.reserve_exact(2);
+    // Room for standard input and the config file too, so that adding them does not
+    // copy the list of a large scan into one twice its size.
+    let extra_names = [
+        options.stdin.as_ref().map(|s| s.name.as_str()),
+        config.source.as_deref(),
+    ];
+    let mut files = Files::with_capacity(
+        discovered.files.len() + extra_names.len(),
+        discovered
+            .files
+            .iter()
+            .map(|c| c.display.len())
+            .sum::<usize>()
+            + extra_names.iter().flatten().map(|n| n.len()).sum::<usize>(),
+    );
+    for c in discovered.files {
+        let source = c
+            .fs_path
+            .map_or(Source::UnderRoot, |p| Source::Path(p.into()));
+        files.push(&c.display, source);
+    }
     let reader = FileReader {
         limits: &options.limits,
         kinds: WorkloadKinds::with_extra(config.workload_kinds.clone()),
@@ -395,17 +422,20 @@ pub fn scan_with_progress(
     // files are moved into vectors of their exact size and kept as they are: the model
     // is those runs in file order, never copied into one vector, and it does not depend
     // on how the work was split between threads.
-    let mut pieces: Vec<Merged> = files
+    let Files { names, info } = &mut files;
+    let names = &*names;
+    let mut pieces: Vec<Merged> = info
         .par_iter_mut()
         .enumerate()
         .fold_chunks(FILES_PER_PIECE, Merged::default, |mut merged, (i, file)| {
             let id = FileId(i as u32);
-            let outcome = match file.fs_path(&options.root) {
-                Some(path) => reader.scan_file(id, &path),
+            let path = names.path(id);
+            let outcome = match names.source(id).fs_path(&options.root, path) {
+                Some(fs_path) => reader.scan_file(id, &fs_path),
                 // Only standard input has no path, and it joins after this loop.
                 None => Outcome::Unreadable("no path to read it from".to_owned()),
             };
-            merged.record(id, file, outcome);
+            merged.record(id, path, file, outcome);
             progress.file_done(file.objects as usize);
             merged
         })
@@ -414,16 +444,19 @@ pub fn scan_with_progress(
             piece
         })
         .collect();
-    if let Some(stdin) = options.stdin {
+    // Standard input is the last piece. Its name sorts anywhere among the files, so its
+    // findings are found first and merged into place.
+    let stdin_piece = options.stdin.map(|stdin| {
         let id = FileId(files.len() as u32);
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         let outcome = guarded(|| reader.outcome(id, load::load(&stdin.bytes, reader.limits)));
-        let mut file = SourceFile::new(stdin.name, Source::Stdin(text));
+        files.push(&stdin.name, Source::Stdin(text));
+        let Files { names, info } = &mut files;
         let mut piece = Merged::default();
-        piece.record(id, &mut file, outcome);
+        piece.record(id, names.path(id), &mut info[id.0 as usize], outcome);
         pieces.push(piece);
-        files.push(file);
-    }
+        pieces.len() - 1
+    });
     release_freed_memory();
     let Gathered {
         model,
@@ -440,78 +473,121 @@ pub fn scan_with_progress(
             Some(path) => Source::Path(path.as_path().into()),
             None => Source::UnderRoot,
         };
-        let mut file = SourceFile::new(shown.clone(), source);
-        file.status = FileStatus::Config;
-        files.push(file);
-        FileId(files.len() as u32 - 1)
+        let id = files.push(shown, source);
+        files.info[id.0 as usize].status = FileStatus::Config;
+        id
     });
     stats.objects = model.objects;
     stats.workloads = model.workload_objects;
     stats.service_accounts = model.service_accounts.len();
-
-    let index = index::Index::build(&model, &default_namespace);
-    phase_done("index built");
-    let mut context = rules::Context {
-        files: &files,
-        model: &model,
-        failures: &failures,
-        index: &index,
-        config: &config,
-        default_namespace: &default_namespace,
-        config_file,
-        today: options.today,
-        trusted_in_use: &[],
-    };
-    progress.checking();
-    // Each run of workloads is dropped as soon as it is checked, so the findings grow
-    // as the workloads shrink.
-    let checked: Vec<rules::WorkloadsChecked> = workloads
-        .into_par_iter()
-        .map(|run| rules::check_workloads(&context, &run))
-        .collect();
-    release_freed_memory();
-    let mut trusted_in_use = vec![false; config.trusted.len()];
-    let mut parts = Vec::with_capacity(checked.len() + rules::ALL.len());
-    for run in checked {
-        for (used, run_used) in trusted_in_use.iter_mut().zip(run.trusted_in_use) {
-            *used |= run_used;
-        }
-        parts.push(run.findings);
-    }
-    context.trusted_in_use = &trusted_in_use;
-    phase_done("workloads checked");
-    parts.extend(rules::check_facts(&context));
-    phase_done("facts checked");
-    // The findings own what they show: the facts are dropped before they are joined.
-    drop(index);
-    drop(model);
-    release_freed_memory();
-    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for mut part in parts {
-        findings.append(&mut part);
-    }
-    suppress::apply(&mut findings, &config, options.today);
-    // By path first: standard input and the config file come after the scanned files in
-    // `files` but must sort by their names like any other file (SPEC 3.1).
-    let path = |f: &Finding| files[f.location.file.0 as usize].path.as_str();
-    findings.sort_by(|a, b| {
-        (path(a), a.location.region, a.rule.id, &a.message).cmp(&(
-            path(b),
-            b.location.region,
-            b.rule.id,
-            &b.message,
-        ))
-    });
-    stats.elapsed = started.elapsed();
-    phase_done("findings joined and sorted");
-    Ok(Report {
+    let mut scanned = Scanned {
         root: options.root,
         files,
-        findings,
         notifications,
         stats,
         config,
-    })
+        totals: Totals::default(),
+    };
+
+    let index = index::Index::build(&model, &default_namespace);
+    let trusted_in_use = rules::trusted_in_use(&scanned.config, &default_namespace, &workloads);
+    // The index's building leaves freed pages behind, in sizes the checks do not use.
+    release_freed_memory();
+    phase_done("index built");
+    let context = rules::Context {
+        files: &scanned.files,
+        model: &model,
+        index: &index,
+        config: &scanned.config,
+        default_namespace: &default_namespace,
+        config_file,
+        today: options.today,
+        trusted_in_use: &trusted_in_use,
+    };
+    let facts = |k: usize| rules::RunFacts {
+        service_accounts: model.service_accounts.run(k),
+        token_secrets: model.token_secrets.run(k),
+        roles: model.roles.run(k),
+        failures: &failures[k],
+    };
+    let in_order = |findings: &mut Vec<Finding>| {
+        suppress::apply(findings, context.config, options.today);
+        findings.sort_by(|a, b| report_order(context.files, a, b));
+    };
+    progress.checking();
+    let mut runs: Vec<(usize, Vec<Workload>)> = workloads.into_iter().enumerate().collect();
+    // The findings of files out of path order (the config file, standard input), merged
+    // into the others as they pass.
+    let mut apart = rules::check_config(&context);
+    if let Some(k) = stdin_piece
+        && let Some((_, workloads)) = runs.pop()
+    {
+        apart.extend(rules::check_run(&context, &facts(k), &workloads));
+    }
+    in_order(&mut apart);
+    let mut apart = apart.into_iter().peekable();
+    let mut totals = Totals::default();
+    sink.start(&scanned).map_err(Error::Write)?;
+    let mut write = |batch: &[Finding], totals: &mut Totals| {
+        batch.iter().for_each(|f| totals.add(f));
+        sink.findings(&scanned, batch)
+    };
+    // A few runs per thread at a time: enough to keep every thread busy, few enough that
+    // their findings are a small part of what is held. Each window's findings are
+    // written while the next window is checked.
+    let window = rayon::current_num_threads() * 4;
+    let mut runs = runs.into_iter();
+    let mut batch = Vec::new();
+    loop {
+        let checking: Vec<_> = runs.by_ref().take(window).collect();
+        if checking.is_empty() {
+            break;
+        }
+        let (written, checked) = rayon::join(
+            || write(&batch, &mut totals),
+            || -> Vec<Vec<Finding>> {
+                checking
+                    .into_par_iter()
+                    .map(|(k, workloads)| {
+                        let mut findings = rules::check_run(&context, &facts(k), &workloads);
+                        in_order(&mut findings);
+                        findings
+                    })
+                    .collect()
+            },
+        );
+        written.map_err(Error::Write)?;
+        batch.clear();
+        for finding in checked.into_iter().flatten() {
+            while let Some(earlier) =
+                apart.next_if(|a| report_order(context.files, a, &finding).is_lt())
+            {
+                batch.push(earlier);
+            }
+            batch.push(finding);
+        }
+    }
+    batch.extend(apart);
+    write(&batch, &mut totals).map_err(Error::Write)?;
+    drop(batch);
+    phase_done("findings written");
+    scanned.totals = totals;
+    scanned.stats.elapsed = started.elapsed();
+    sink.finish(&scanned).map_err(Error::Write)?;
+    Ok(scanned)
+}
+
+/// Report order: by path (standard input and the config file come after the scanned
+/// files in `files` but sort by their names like any other file, SPEC 3.1), position,
+/// rule id and message.
+fn report_order(files: &Files, a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let path = |f: &Finding| files.path(f.location.file);
+    (path(a), a.location.region, a.rule.id, &a.message).cmp(&(
+        path(b),
+        b.location.region,
+        b.rule.id,
+        &b.message,
+    ))
 }
 
 /// Marks the end of a phase of the scan: with `--features heap-stats`, prints the heap.

@@ -43,7 +43,7 @@ fn tg000(report: &Report) -> BTreeMap<String, (u32, u32, String)> {
         .map(|f| {
             let start = f.location.region.start;
             (
-                report.file(f.location.file).path.clone(),
+                report.file(f.location.file).path.to_owned(),
                 (start.line, start.col, reason(&f.message)),
             )
         })
@@ -68,7 +68,7 @@ fn located(report: &Report, rule: &str) -> Vec<(String, u32, u32)> {
         .map(|f| {
             let start = f.location.region.start;
             (
-                report.file(f.location.file).path.clone(),
+                report.file(f.location.file).path.to_owned(),
                 start.line,
                 start.col,
             )
@@ -78,6 +78,7 @@ fn located(report: &Report, rule: &str) -> Vec<(String, u32, u32)> {
 
 fn notes(report: &Report) -> Vec<(String, String)> {
     report
+        .scanned
         .notifications
         .iter()
         .map(|n| (n.path.clone().unwrap_or_default(), n.message.clone()))
@@ -132,7 +133,7 @@ fn every_bad_file_is_tg000_with_its_exact_reason_and_position() {
             .filter(|f| f.rule.id == "TG000")
             .all(|f| f.level == tokenguard::finding::Level::Error)
     );
-    assert_eq!(report.stats.invalid_files, want.len());
+    assert_eq!(report.scanned.stats.invalid_files, want.len());
 }
 
 #[test]
@@ -167,7 +168,14 @@ fn other_files_and_documents_before_an_error_keep_their_findings() {
 #[test]
 fn a_broken_template_tail_does_not_hide_a_manifest() {
     let report = scan(&corpus());
-    let file = |name: &str| report.files.iter().find(|f| f.path == name).unwrap();
+    let file = |name: &str| {
+        report
+            .scanned
+            .files
+            .iter()
+            .find(|f| f.path == name)
+            .unwrap()
+    };
     // A real template (template actions from the first line) is skipped with a note...
     assert_eq!(file("template-real.yaml").status, FileStatus::HelmTemplate);
     assert!(
@@ -427,8 +435,8 @@ fn links_fifos_and_loops_are_reported_not_followed() {
     let named: Vec<&Path> = named.iter().map(PathBuf::as_path).collect();
     let report = scan_with(&named, root, Limits::default());
     assert_eq!(names(&report), ["good"]);
-    assert_eq!(report.files.len(), 1);
-    assert_eq!(report.files[0].path, "inside.yaml");
+    assert_eq!(report.scanned.files.len(), 1);
+    assert_eq!(report.file(tokenguard::FileId(0)).path, "inside.yaml");
     let got: Vec<String> = notes(&report).into_iter().map(|(p, _)| p).collect();
     assert_eq!(
         got,
@@ -478,7 +486,7 @@ fn an_unreadable_file_is_tg000_and_a_notification() {
         "/proc/self/mem".to_owned(),
         "not read: Input/output error (os error 5)".to_owned()
     )));
-    assert_eq!(report.stats.unreadable_files, 1);
+    assert_eq!(report.scanned.stats.unreadable_files, 1);
     assert_eq!(located(&report, "TG001"), [("good.yaml".to_owned(), 5, 1)]);
 }
 
@@ -721,6 +729,7 @@ fn every_file_is_read_again_for_its_source_line_wherever_it_came_from() {
     };
     let report = scan_with(&[&root, &out_file], &root, follow);
     let sources: Vec<(&str, &str)> = report
+        .scanned
         .files
         .iter()
         .map(|f| {
@@ -729,7 +738,7 @@ fn every_file_is_read_again_for_its_source_line_wherever_it_came_from() {
                 Source::Path(_) => "own path",
                 Source::Stdin(_) => "stdin",
             };
-            (f.path.as_str(), kind)
+            (f.path, kind)
         })
         .collect();
     let out_display = out_file.to_str().unwrap();

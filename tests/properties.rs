@@ -104,6 +104,7 @@ fn check(bytes: &[u8]) -> Result<Report, TestCaseError> {
         annotations.lines().count(),
         report.active_findings().count()
             + report
+                .scanned
                 .notifications
                 .iter()
                 .filter(|n| n.level >= tokenguard::finding::Level::Warning)

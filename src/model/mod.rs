@@ -123,7 +123,8 @@ impl Model {
 
 /// Items gathered from many files, kept in the vectors the scan's threads built them in
 /// (each a run of consecutive files), in file order. Joining them into one vector would
-/// hold every fact twice at the moment of the copy.
+/// hold every fact twice at the moment of the copy. Every run is kept, empty or not, so
+/// that run `k` of each kind of fact comes from the same files.
 #[derive(Debug)]
 pub struct Runs<T> {
     runs: Vec<Vec<T>>,
@@ -142,10 +143,13 @@ impl<T> Default for Runs<T> {
 
 impl<T> Runs<T> {
     fn push(&mut self, run: Vec<T>) {
-        if !run.is_empty() {
-            self.ends.push(self.len() + run.len());
-            self.runs.push(run);
-        }
+        self.ends.push(self.len() + run.len());
+        self.runs.push(run);
+    }
+
+    /// The items of run `k` (empty past the last run).
+    pub fn run(&self, k: usize) -> &[T] {
+        self.runs.get(k).map_or(&[], Vec::as_slice)
     }
 
     pub fn len(&self) -> usize {
@@ -153,7 +157,7 @@ impl<T> Runs<T> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<T>>> {
@@ -197,6 +201,13 @@ mod tests {
             [0, 1, 2, 3, 4, 5]
         );
         assert_eq!(runs.iter().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(runs.run(1), [] as [i32; 0]);
+        assert_eq!(runs.run(2), [3]);
+        assert_eq!(runs.run(3), [4, 5]);
+        assert_eq!(runs.run(4), [] as [i32; 0]);
         assert!(Runs::<u8>::default().is_empty());
+        let mut empty = Runs::<u8>::default();
+        empty.push(Vec::new());
+        assert!(empty.is_empty());
     }
 }

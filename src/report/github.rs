@@ -12,38 +12,54 @@
 
 use std::io::{self, Write};
 
-use super::ReportOptions;
-use crate::Report;
+use super::Sink;
+use crate::Scanned;
 use crate::finding::{Finding, Level};
 
-pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    // Suppressed findings were accepted by a reviewer: no annotation.
-    for finding in report.active_findings() {
-        writeln!(out, "{}", command(report, finding))?;
+pub struct Writer<'a> {
+    out: Box<dyn Write + Send + 'a>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer { out }
     }
-    for n in &report.notifications {
-        // Skipped Helm templates (notes) would only use up the annotation quota.
-        if n.level < Level::Warning {
-            continue;
+}
+
+impl Sink for Writer<'_> {
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        // Suppressed findings were accepted by a reviewer: no annotation.
+        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+            writeln!(self.out, "{}", command(scanned, finding))?;
         }
-        let file = n
-            .path
-            .as_deref()
-            .map(|p| format!("file={},", property(p)))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "::{} {file}title=tokenguard::{}",
-            command_name(n.level),
-            data(&n.message)
-        )?;
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        for n in &scanned.notifications {
+            // Skipped Helm templates (notes) would only use up the annotation quota.
+            if n.level < Level::Warning {
+                continue;
+            }
+            let file = n
+                .path
+                .as_deref()
+                .map(|p| format!("file={},", property(p)))
+                .unwrap_or_default();
+            writeln!(
+                self.out,
+                "::{} {file}title=tokenguard::{}",
+                command_name(n.level),
+                data(&n.message)
+            )?;
+        }
+        self.out.flush()
+    }
 }
 
 /// One finding as a workflow command.
-fn command(report: &Report, finding: &Finding) -> String {
-    let path = &report.file(finding.location.file).path;
+fn command(scanned: &Scanned, finding: &Finding) -> String {
+    let path = &scanned.file(finding.location.file).path;
     let region = finding.location.region;
     let (start, end) = (region.start, region.end);
     // The runner drops columns unless the annotation stays on one line; its end column

@@ -20,9 +20,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::ReportOptions;
-use crate::Report;
-use crate::finding::{Finding, Level, distinct_fingerprints};
+use super::Sink;
+use super::pretty::Array;
+use crate::Scanned;
+use crate::finding::{DistinctFingerprints, Finding, Level};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -49,17 +50,40 @@ struct Lines {
     end: u32,
 }
 
-pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    // Code Quality has no notion of suppression: suppressed findings are left out.
-    let paths = report
-        .active_findings()
-        .map(|f| (f, report.file(f.location.file).path.as_str()));
-    let fingerprints = distinct_fingerprints(paths.clone());
-    let issues: Vec<Issue<'_>> = paths
-        .zip(fingerprints)
-        .map(|((finding, path), fingerprint)| {
+pub struct Writer<'a> {
+    out: io::BufWriter<Box<dyn Write + Send + 'a>>,
+    /// Open while findings are written.
+    issues: Option<Array>,
+    fingerprints: DistinctFingerprints,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            out: io::BufWriter::with_capacity(1 << 16, out),
+            issues: None,
+            fingerprints: DistinctFingerprints::default(),
+        }
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn start(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        self.issues = Some(Array::open(&mut self.out, 0)?);
+        Ok(())
+    }
+
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        let Some(issues) = &mut self.issues else {
+            return Err(io::Error::other(
+                "Code Quality issues written before the list",
+            ));
+        };
+        // Code Quality has no notion of suppression: suppressed findings are left out.
+        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+            let path = scanned.files.path(finding.location.file);
             let region = finding.location.region;
-            Issue {
+            let issue = Issue {
                 kind: "issue",
                 check_name: finding.rule.id,
                 description: format!(
@@ -68,7 +92,7 @@ pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> 
                 ),
                 categories: ["Security"],
                 severity: severity(finding),
-                fingerprint,
+                fingerprint: self.fingerprints.next(finding, path),
                 location: IssueLocation {
                     path,
                     lines: Lines {
@@ -77,11 +101,22 @@ pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> 
                     },
                 },
                 engine_name: "tokenguard",
-            }
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
-    writeln!(out)
+            };
+            issues.push(&mut self.out, &issue)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        let Some(issues) = self.issues.take() else {
+            return Err(io::Error::other(
+                "Code Quality list finished before it was started",
+            ));
+        };
+        issues.close(&mut self.out)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
 }
 
 /// The Code Quality severity of a finding; see the module documentation.

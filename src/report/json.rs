@@ -1,27 +1,19 @@
 //! `--format json` (SPEC 8.5): findings with their suppression state and the scan's
 //! statistics, for scripts. The shape is versioned by `version`; fields are only added
-//! within a version, never renamed or removed.
+//! within a version, never renamed or removed. The findings are written as the scan
+//! finds them, so `notifications` and `stats` (which counts them) follow them.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::ReportOptions;
+use super::Sink;
+use super::pretty;
 use crate::finding::{Finding, Level, Location, SuppressionKind};
-use crate::{FileStatus, Report};
+use crate::{FileStatus, Scanned};
 
 /// Bump when a field changes meaning or disappears.
 pub const VERSION: u32 = 1;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Output<'a> {
-    version: u32,
-    tool: Tool,
-    stats: Stats,
-    findings: Vec<JsonFinding<'a>>,
-    notifications: Vec<Notification<'a>>,
-}
 
 #[derive(Serialize)]
 struct Tool {
@@ -99,41 +91,57 @@ struct Notification<'a> {
     message: &'a str,
 }
 
-pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    let count = |level: Level| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.level == level && !f.is_suppressed())
-            .count()
-    };
-    let s = &report.stats;
-    let output = Output {
-        version: VERSION,
-        tool: Tool {
+pub struct Writer<'a> {
+    out: io::BufWriter<Box<dyn Write + Send + 'a>>,
+    /// The output object and its findings, open while findings are written.
+    open: Option<(pretty::Object, pretty::Array)>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            // serde_json writes in many small pieces: buffer them where the writer's
+            // type is known instead of calling through `dyn Write` for each.
+            out: io::BufWriter::with_capacity(1 << 16, out),
+            open: None,
+        }
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn start(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        let out = &mut self.out;
+        let mut output = pretty::Object::open(out, 0)?;
+        output.field(out, "version", &VERSION)?;
+        let tool = Tool {
             name: "tokenguard",
             version: env!("CARGO_PKG_VERSION"),
-        },
-        stats: Stats {
-            files: s.files,
-            objects: s.objects,
-            workloads: s.workloads,
-            service_accounts: s.service_accounts,
-            ignored_documents: s.ignored_documents,
-            skipped_files: s.skipped_files,
-            unreadable_files: s.unreadable_files,
-            failed_files: report
-                .files
-                .iter()
-                .filter(|f| f.status == FileStatus::Failed)
-                .count(),
-            errors: count(Level::Error),
-            warnings: count(Level::Warning),
-            notes: count(Level::Note),
-            suppressed: report.findings.iter().filter(|f| f.is_suppressed()).count(),
-        },
-        findings: report.findings.iter().map(|f| finding(report, f)).collect(),
-        notifications: report
+        };
+        output.field(out, "tool", &tool)?;
+        let findings = output.array(out, "findings")?;
+        self.open = Some((output, findings));
+        Ok(())
+    }
+
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        let Some((_, array)) = &mut self.open else {
+            return Err(io::Error::other("JSON findings written before the output"));
+        };
+        for f in findings {
+            array.push(&mut self.out, &finding(scanned, f))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        let Some((mut output, findings)) = self.open.take() else {
+            return Err(io::Error::other(
+                "JSON output finished before it was started",
+            ));
+        };
+        let out = &mut self.out;
+        findings.close(out)?;
+        let notifications: Vec<Notification<'_>> = scanned
             .notifications
             .iter()
             .map(|n| Notification {
@@ -141,20 +149,38 @@ pub fn write(report: &Report, _options: &ReportOptions, out: &mut dyn Write) -> 
                 path: n.path.as_deref(),
                 message: &n.message,
             })
-            .collect(),
-    };
-    // serde_json writes in many small pieces: buffer them where the writer's type is
-    // known instead of calling through `dyn Write` for each.
-    let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut out, &output)?;
-    writeln!(out)?;
-    out.flush()
+            .collect();
+        output.field(out, "notifications", &notifications)?;
+        let (s, totals) = (&scanned.stats, &scanned.totals);
+        let stats = Stats {
+            files: s.files,
+            objects: s.objects,
+            workloads: s.workloads,
+            service_accounts: s.service_accounts,
+            ignored_documents: s.ignored_documents,
+            skipped_files: s.skipped_files,
+            unreadable_files: s.unreadable_files,
+            failed_files: scanned
+                .files
+                .iter()
+                .filter(|f| f.status == FileStatus::Failed)
+                .count(),
+            errors: totals.of(Level::Error),
+            warnings: totals.of(Level::Warning),
+            notes: totals.of(Level::Note),
+            suppressed: totals.suppressed,
+        };
+        output.field(out, "stats", &stats)?;
+        output.close(out)?;
+        writeln!(out)?;
+        out.flush()
+    }
 }
 
-fn location(report: &Report, location: Location) -> JsonLocation<'_> {
+fn location(scanned: &Scanned, location: Location) -> JsonLocation<'_> {
     let region = location.region;
     JsonLocation {
-        path: &report.file(location.file).path,
+        path: scanned.files.path(location.file),
         line: region.start.line,
         column: region.start.col,
         end_line: region.end.line,
@@ -162,20 +188,20 @@ fn location(report: &Report, location: Location) -> JsonLocation<'_> {
     }
 }
 
-fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
+fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule: f.rule.id,
         name: f.rule.name,
         level: f.level.as_str(),
         message: &f.message,
-        location: location(report, f.location),
+        location: location(scanned, f.location),
         object: f.object.as_ref().map(|o| Object {
             namespace: &o.namespace,
             kind: &o.kind,
             name: &o.name,
         }),
         service_account: f.service_account.as_deref(),
-        fingerprint: f.fingerprint(&report.file(f.location.file).path),
+        fingerprint: f.fingerprint(scanned.files.path(f.location.file)),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: match s.kind {
                 SuppressionKind::InSource => "inSource",
@@ -187,7 +213,7 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
             .related
             .iter()
             .map(|r| Related {
-                location: location(report, r.location),
+                location: location(scanned, r.location),
                 message: &r.message,
             })
             .collect(),

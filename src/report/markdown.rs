@@ -12,34 +12,79 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::ReportOptions;
 use super::sarif::percent_encode;
-use crate::Report;
+use super::{ReportOptions, Sink};
+use crate::Scanned;
 use crate::finding::{Finding, Level};
 
 /// How many findings the summary lists one by one.
 pub const TOP: usize = 20;
 
-pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(render(report, options).as_bytes())
+pub struct Writer<'a> {
+    options: ReportOptions,
+    out: Box<dyn Write + Send + 'a>,
+    /// Findings that count by rule (id, then name and counts per level).
+    by_rule: BTreeMap<&'static str, (&'static str, [usize; 3])>,
+    /// The most severe findings so far, most severe first, at most [`TOP`].
+    top: Vec<(Rank, Finding)>,
 }
 
-fn render(report: &Report, options: &ReportOptions) -> String {
+/// Level, then the rule's security severity: lower ranks are shown first, and equal
+/// ranks in the report's own order (path, position).
+type Rank = (Reverse<Level>, Reverse<u32>);
+
+impl<'a> Writer<'a> {
+    pub fn new(options: ReportOptions, out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            options,
+            out,
+            by_rule: BTreeMap::new(),
+            top: Vec::with_capacity(TOP + 1),
+        }
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn findings(&mut self, _scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        for f in findings.iter().filter(|f| !f.is_suppressed()) {
+            let row = self
+                .by_rule
+                .entry(f.rule.id)
+                .or_insert((f.rule.name, [0; 3]));
+            row.1[column(f.level)] += 1;
+            let rank = (Reverse(f.level), Reverse(security_severity(f)));
+            let at = self.top.partition_point(|(r, _)| *r <= rank);
+            if at < TOP {
+                self.top.insert(at, (rank, f.clone()));
+                self.top.truncate(TOP);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        let md = render(scanned, &self.options, &self.by_rule, &self.top);
+        self.out.write_all(md.as_bytes())?;
+        self.out.flush()
+    }
+}
+
+fn render(
+    scanned: &Scanned,
+    options: &ReportOptions,
+    by_rule: &BTreeMap<&str, (&str, [usize; 3])>,
+    top: &[(Rank, Finding)],
+) -> String {
     let mut md = String::new();
-    let count = |level| {
-        report
-            .active_findings()
-            .filter(|f| f.level == level)
-            .count()
-    };
-    let suppressed = report.findings.len() - report.active_findings().count();
+    let totals = &scanned.totals;
     let (errors, warnings, notes) = (
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Note),
+        totals.of(Level::Error),
+        totals.of(Level::Warning),
+        totals.of(Level::Note),
     );
-    let s = &report.stats;
-    let mut verdict = if report.active_findings().next().is_none() {
+    let active = errors + warnings + notes;
+    let s = &scanned.stats;
+    let mut verdict = if active == 0 {
         "no findings".to_owned()
     } else {
         format!(
@@ -49,8 +94,8 @@ fn render(report: &Report, options: &ReportOptions) -> String {
             plural(notes, "note", "notes")
         )
     };
-    if suppressed > 0 {
-        verdict += &format!(" ({suppressed} suppressed)");
+    if totals.suppressed > 0 {
+        verdict += &format!(" ({} suppressed)", totals.suppressed);
     }
     let _ = writeln!(md, "## tokenguard: {verdict}\n");
     let _ = writeln!(
@@ -61,18 +106,13 @@ fn render(report: &Report, options: &ReportOptions) -> String {
         plural(s.workloads, "workload", "workloads"),
         plural(s.service_accounts, "service account", "service accounts"),
     );
-    if report.active_findings().next().is_none() {
+    if active == 0 {
         return md;
     }
 
     // Findings by rule and level, in rule id order.
-    let mut by_rule: BTreeMap<&str, (&str, [usize; 3])> = BTreeMap::new();
-    for f in report.active_findings() {
-        let row = by_rule.entry(f.rule.id).or_insert((f.rule.name, [0; 3]));
-        row.1[column(f.level)] += 1;
-    }
     md.push_str("| Rule | | Error | Warning | Note |\n|---|---|--:|--:|--:|\n");
-    for (id, (name, [e, w, n])) in &by_rule {
+    for (id, (name, [e, w, n])) in by_rule {
         let _ = writeln!(md, "| {id} | {name} | {e} | {w} | {n} |");
     }
     let _ = writeln!(
@@ -82,21 +122,19 @@ fn render(report: &Report, options: &ReportOptions) -> String {
 
     // The most severe findings: level, then the rule's security severity, then the
     // report's own order (path, position).
-    let mut top: Vec<&Finding> = report.active_findings().collect();
-    top.sort_by_key(|f| (Reverse(f.level), Reverse(security_severity(f))));
-    let shown = top.len().min(TOP);
+    let shown = top.len();
     let _ = writeln!(
         md,
         "### {}\n",
-        if shown < top.len() {
-            format!("Top {shown} of {} findings", top.len())
+        if shown < active {
+            format!("Top {shown} of {active} findings")
         } else {
             "Findings".to_owned()
         }
     );
     md.push_str("| Level | Rule | Location | Message |\n|---|---|---|---|\n");
-    for f in &top[..shown] {
-        let path = &report.file(f.location.file).path;
+    for (_, f) in top {
+        let path = &scanned.file(f.location.file).path;
         let line = f.location.region.start.line;
         let label = escape(&format!("{path}:{line}"));
         let location = match &options.link_base {
@@ -113,11 +151,11 @@ fn render(report: &Report, options: &ReportOptions) -> String {
             escape(&f.message)
         );
     }
-    if shown < top.len() {
+    if shown < active {
         let _ = writeln!(
             md,
             "\n{} more: see the workflow annotations, the code scanning alerts or `tokenguard scan` locally.",
-            top.len() - shown
+            active - shown
         );
     }
     md
@@ -210,6 +248,36 @@ mod tests {
         let error = md.find("| error |").unwrap();
         let note = md.find("| note |").unwrap();
         assert!(error < note, "{md}");
+    }
+
+    #[test]
+    fn the_top_findings_are_the_same_whatever_the_batches() {
+        let manifest: String = (0..25)
+            .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i:02}, namespace: x}}\nspec:\n  serviceAccountName: sa{i:02}\n  containers: [{{name: c, image: i}}]\n"))
+            .collect();
+        let report = scan_stdin("pods.yaml", &manifest);
+        let whole = render_with(&report, Format::Markdown, &options());
+        let mut batched = Vec::new();
+        {
+            let mut writer = Writer::new(options(), Box::new(&mut batched));
+            for batch in report.findings.chunks(3) {
+                writer.findings(&report.scanned, batch).unwrap();
+            }
+            writer.finish(&report.scanned).unwrap();
+        }
+        assert_eq!(String::from_utf8(batched).unwrap(), whole);
+        assert!(whole.contains("### Top 20 of 50 findings\n"), "{whole}");
+        assert!(whole.contains("\n30 more: "), "{whole}");
+        // The 25 errors (TG001) outrank the 25 notes (TG009); equals keep report order.
+        let shown: Vec<&str> = whole
+            .lines()
+            .filter(|l| l.starts_with("| error |") || l.starts_with("| note |"))
+            .map(|l| l.split(" mounts").next().unwrap())
+            .collect();
+        let want: Vec<String> = (0..20)
+            .map(|i| format!("| error | TG001 | pods.yaml:{} | Pod x/p{i:02}", i * 7 + 6))
+            .collect();
+        assert_eq!(shown, want);
     }
 
     #[test]

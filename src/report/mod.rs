@@ -5,12 +5,14 @@ pub mod github;
 pub mod gitlab;
 pub mod json;
 pub mod markdown;
+mod pretty;
 pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
 
-use crate::Report;
+use crate::finding::Finding;
+use crate::{Report, Scanned};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -41,20 +43,51 @@ pub struct ReportOptions {
     pub link_base: Option<String>,
 }
 
+/// Where a scan's findings go, in report order, as they are found (see
+/// [`crate::scan_into`]).
+pub trait Sink {
+    /// Before the first findings: everything but the findings and their totals is known.
+    fn start(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// The next findings in report order.
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()>;
+
+    /// After the last findings: `scanned.totals` and the elapsed time are final.
+    fn finish(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that writes `format` to `out`, flushing it at the end.
+pub fn writer<'a>(
+    format: Format,
+    options: &ReportOptions,
+    out: Box<dyn Write + Send + 'a>,
+) -> Box<dyn Sink + Send + 'a> {
+    let options = options.clone();
+    match format {
+        Format::Text => Box::new(text::Writer::new(options, out)),
+        Format::Sarif => Box::new(sarif::Writer::new(options, out)),
+        Format::Json => Box::new(json::Writer::new(out)),
+        Format::Github => Box::new(github::Writer::new(out)),
+        Format::Gitlab => Box::new(gitlab::Writer::new(out)),
+        Format::Markdown => Box::new(markdown::Writer::new(options, out)),
+    }
+}
+
+/// Writes a whole report in `format`.
 pub fn write(
     format: Format,
     report: &Report,
     options: &ReportOptions,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> io::Result<()> {
-    match format {
-        Format::Text => text::write(report, options, out),
-        Format::Sarif => sarif::write(report, options, out),
-        Format::Json => json::write(report, options, out),
-        Format::Github => github::write(report, options, out),
-        Format::Gitlab => gitlab::write(report, options, out),
-        Format::Markdown => markdown::write(report, options, out),
-    }
+    let mut sink = writer(format, options, Box::new(out));
+    sink.start(&report.scanned)?;
+    sink.findings(&report.scanned, &report.findings)?;
+    sink.finish(&report.scanned)
 }
 
 #[cfg(test)]

@@ -6,37 +6,17 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
 
-use super::ReportOptions;
-use super::escape;
+use super::pretty::{Array, Object};
+use super::{ReportOptions, Sink, escape};
 use crate::finding::{Finding, Level, Location, SuppressionKind};
 use crate::rules::{self, RuleMeta};
-use crate::{Report, SourceFile};
+use crate::{Scanned, SourceFile};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 /// The key of our entry in `partialFingerprints`; bump the version if the recipe changes.
 const FINGERPRINT_KEY: &str = "tokenguard/v1";
-
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
-    tool: Tool<'a>,
-    invocations: [Invocation; 1],
-    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
-    automation_details: AutomationDetails,
-    column_kind: &'static str,
-    results: Results<'a>,
-}
 
 #[derive(Serialize)]
 struct Tool<'a> {
@@ -206,61 +186,103 @@ struct RelatedLocation {
     message: Text,
 }
 
-pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "tokenguard",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: rules::ALL.iter().map(|r| descriptor(&r.meta)).collect(),
-                },
-            },
-            invocations: [invocation(report)],
-            original_uri_base_ids: BTreeMap::from([(
-                SRCROOT,
-                ArtifactLocation {
-                    uri: root_uri(&report.root),
-                    uri_base_id: None,
-                },
-            )]),
-            automation_details: AutomationDetails {
-                id: options.category.clone(),
-            },
-            column_kind: "unicodeCodePoints",
-            results: Results(report),
-        }],
-    };
-    // serde_json writes in many small pieces: buffer them where the writer's type is
-    // known instead of calling through `dyn Write` for each.
-    let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut out, &log)?;
-    writeln!(out)?;
-    out.flush()
+/// Writes the log as findings come: everything but the results first, then each batch
+/// of results, then the closing brackets.
+pub struct Writer<'a> {
+    options: ReportOptions,
+    out: io::BufWriter<Box<dyn Write + Send + 'a>>,
+    open: Option<Open>,
 }
 
-/// Results built on the scan's threads a chunk at a time and written as each chunk is
-/// done: memory holds one chunk of SARIF results, never one for every finding.
-struct Results<'a>(&'a Report);
+/// What is open while results are written: the log, its runs, the run and its results.
+struct Open {
+    log: Object,
+    runs: Array,
+    run: Object,
+    results: Array,
+}
 
-/// Findings per chunk of [`Results`].
+impl<'a> Writer<'a> {
+    pub fn new(options: ReportOptions, out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            options,
+            // serde_json writes in many small pieces: buffer them where the writer's
+            // type is known instead of calling through `dyn Write` for each.
+            out: io::BufWriter::with_capacity(1 << 16, out),
+            open: None,
+        }
+    }
+}
+
+/// Findings whose results are built in parallel at a time: memory holds one chunk of
+/// SARIF results, never one for every finding.
 const RESULTS_PER_CHUNK: usize = 4096;
 
-impl Serialize for Results<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let report = self.0;
-        let mut seq = serializer.serialize_seq(Some(report.findings.len()))?;
-        for chunk in report.findings.chunks(RESULTS_PER_CHUNK) {
-            let built: Vec<SarifResult> = chunk.par_iter().map(|f| result(report, f)).collect();
+impl Sink for Writer<'_> {
+    fn start(&mut self, scanned: &Scanned) -> io::Result<()> {
+        let out = &mut self.out;
+        let mut log = Object::open(out, 0)?;
+        log.field(out, "$schema", &SCHEMA)?;
+        log.field(out, "version", &"2.1.0")?;
+        let mut runs = log.array(out, "runs")?;
+        let mut run = runs.object(out)?;
+        let driver = Driver {
+            name: "tokenguard",
+            version: env!("CARGO_PKG_VERSION"),
+            semantic_version: env!("CARGO_PKG_VERSION"),
+            information_uri: env!("CARGO_PKG_REPOSITORY"),
+            rules: rules::ALL.iter().map(|r| descriptor(&r.meta)).collect(),
+        };
+        run.field(out, "tool", &Tool { driver })?;
+        run.field(out, "invocations", &[invocation(scanned)])?;
+        let base = ArtifactLocation {
+            uri: root_uri(&scanned.root),
+            uri_base_id: None,
+        };
+        run.field(
+            out,
+            "originalUriBaseIds",
+            &BTreeMap::from([(SRCROOT, base)]),
+        )?;
+        let automation = AutomationDetails {
+            id: self.options.category.clone(),
+        };
+        run.field(out, "automationDetails", &automation)?;
+        run.field(out, "columnKind", &"unicodeCodePoints")?;
+        let results = run.array(out, "results")?;
+        self.open = Some(Open {
+            log,
+            runs,
+            run,
+            results,
+        });
+        Ok(())
+    }
+
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        let Some(open) = &mut self.open else {
+            return Err(io::Error::other("SARIF results written before the log"));
+        };
+        for chunk in findings.chunks(RESULTS_PER_CHUNK) {
+            let built: Vec<SarifResult> = chunk.par_iter().map(|f| result(scanned, f)).collect();
             for result in &built {
-                seq.serialize_element(result)?;
+                open.results.push(&mut self.out, result)?;
             }
         }
-        seq.end()
+        Ok(())
+    }
+
+    fn finish(&mut self, _scanned: &Scanned) -> io::Result<()> {
+        let Some(open) = self.open.take() else {
+            return Err(io::Error::other("SARIF log finished before it was started"));
+        };
+        let out = &mut self.out;
+        open.results.close(out)?;
+        open.run.close(out)?;
+        open.runs.close(out)?;
+        open.log.close(out)?;
+        writeln!(out)?;
+        out.flush()
     }
 }
 
@@ -291,8 +313,8 @@ fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
     }
 }
 
-fn invocation(report: &Report) -> Invocation {
-    let rule_configuration_overrides = report
+fn invocation(scanned: &Scanned) -> Invocation {
+    let rule_configuration_overrides = scanned
         .config
         .rule_levels
         .iter()
@@ -307,7 +329,7 @@ fn invocation(report: &Report) -> Invocation {
             })
         })
         .collect();
-    let tool_execution_notifications = report
+    let tool_execution_notifications = scanned
         .notifications
         .iter()
         .map(|n| Notification {
@@ -337,8 +359,8 @@ fn invocation(report: &Report) -> Invocation {
     }
 }
 
-fn result(report: &Report, finding: &Finding) -> SarifResult {
-    let file = report.file(finding.location.file);
+fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
+    let file = scanned.file(finding.location.file);
     let mut properties = BTreeMap::new();
     let mut logical_locations = Vec::new();
     if let Some(object) = &finding.object {
@@ -365,7 +387,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
             text: escape::sarif_message(&finding.message),
         },
         locations: [ResultLocation {
-            physical_location: physical(report, finding.location),
+            physical_location: physical(scanned, finding.location),
             logical_locations,
         }],
         related_locations: finding
@@ -374,13 +396,13 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
             .enumerate()
             .map(|(i, r)| RelatedLocation {
                 id: i + 1,
-                physical_location: physical(report, r.location),
+                physical_location: physical(scanned, r.location),
                 message: Text {
                     text: escape::sarif_message(&r.message),
                 },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(&file.path))]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(file.path))]),
         properties,
         suppressions: finding
             .suppression
@@ -396,8 +418,8 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
     }
 }
 
-fn physical(report: &Report, location: Location) -> PhysicalLocation {
-    let SourceFile { path, .. } = report.file(location.file);
+fn physical(scanned: &Scanned, location: Location) -> PhysicalLocation {
+    let SourceFile { path, .. } = scanned.file(location.file);
     let region = location.region;
     PhysicalLocation {
         artifact_location: artifact(path),

@@ -7,10 +7,9 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
-use super::ReportOptions;
-use super::escape;
+use super::{ReportOptions, Sink, escape};
 use crate::finding::{Finding, Level};
-use crate::{Report, SourceFile};
+use crate::{Scanned, SourceFile};
 
 struct Paint {
     on: bool,
@@ -35,44 +34,68 @@ impl Paint {
     }
 }
 
-pub fn write(report: &Report, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    let paint = Paint { on: options.color };
-    let mut sources = Sources {
-        root: &report.root,
-        current: None,
-    };
-    let mut buf = String::new();
-    for finding in &report.findings {
-        if finding.is_suppressed() && !options.show_suppressed {
-            continue;
+pub struct Writer<'a> {
+    options: ReportOptions,
+    paint: Paint,
+    out: Box<dyn Write + Send + 'a>,
+    sources: Sources,
+    buf: String,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(options: ReportOptions, out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            paint: Paint { on: options.color },
+            options,
+            out,
+            sources: Sources { current: None },
+            buf: String::new(),
         }
-        diagnostic(
-            report,
-            finding,
-            &paint,
-            options.quiet,
-            &mut sources,
-            &mut buf,
-        );
-        write_lines(out, &buf)?;
-        buf.clear();
     }
-    if options.quiet {
-        return Ok(());
-    }
-    for n in &report.notifications {
-        if n.level == Level::Note && !options.verbose {
-            continue;
+}
+
+impl Sink for Writer<'_> {
+    fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
+        for finding in findings {
+            if finding.is_suppressed() && !self.options.show_suppressed {
+                continue;
+            }
+            diagnostic(
+                scanned,
+                finding,
+                &self.paint,
+                self.options.quiet,
+                &mut self.sources,
+                &mut self.buf,
+            );
+            write_lines(&mut self.out, &self.buf)?;
+            self.buf.clear();
         }
-        let path = n
-            .path
-            .as_deref()
-            .map(|p| format!("{}: ", escape(p)))
-            .unwrap_or_default();
-        let line = format!("{path}{}: {}\n", paint.level(n.level), escape(&n.message));
-        write_lines(out, &line)?;
+        Ok(())
     }
-    writeln!(out, "{}", summary(report, &paint))
+
+    fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        if !self.options.quiet {
+            for n in &scanned.notifications {
+                if n.level == Level::Note && !self.options.verbose {
+                    continue;
+                }
+                let path = n
+                    .path
+                    .as_deref()
+                    .map(|p| format!("{}: ", escape(p)))
+                    .unwrap_or_default();
+                let line = format!(
+                    "{path}{}: {}\n",
+                    self.paint.level(n.level),
+                    escape(&n.message)
+                );
+                write_lines(&mut self.out, &line)?;
+            }
+            writeln!(self.out, "{}", summary(scanned, &self.paint))?;
+        }
+        self.out.flush()
+    }
 }
 
 /// Writes text whose parts are already escaped, each line made inert for CI command
@@ -85,14 +108,14 @@ fn write_lines(out: &mut dyn Write, text: &str) -> io::Result<()> {
 }
 
 fn diagnostic(
-    report: &Report,
+    scanned: &Scanned,
     finding: &Finding,
     paint: &Paint,
     quiet: bool,
     sources: &mut Sources,
     out: &mut String,
 ) {
-    let file = report.file(finding.location.file);
+    let file = scanned.file(finding.location.file);
     let region = finding.location.region;
     let suppressed = finding
         .suppression
@@ -106,7 +129,7 @@ fn diagnostic(
             "1",
             &format!(
                 "{}:{}:{}",
-                escape(&file.path),
+                escape(file.path),
                 region.start.line,
                 region.start.col
             )
@@ -121,7 +144,7 @@ fn diagnostic(
     if quiet {
         return;
     }
-    if let Some(line) = sources.line(file, region.start.line) {
+    if let Some(line) = sources.line(&scanned.root, file, region.start.line) {
         let number = region.start.line.to_string();
         let gutter = " ".repeat(number.len());
         let start = region.start.col.saturating_sub(1) as usize;
@@ -144,7 +167,7 @@ fn diagnostic(
         }
     }
     for related in &finding.related {
-        let path = &report.file(related.location.file).path;
+        let path = &scanned.file(related.location.file).path;
         let start = related.location.region.start;
         let _ = writeln!(
             out,
@@ -166,14 +189,8 @@ fn level_color(level: Level) -> &'static str {
     }
 }
 
-fn summary(report: &Report, paint: &Paint) -> String {
-    let count = |level| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.level == level && !f.is_suppressed())
-            .count()
-    };
+fn summary(scanned: &Scanned, paint: &Paint) -> String {
+    let count = |level| scanned.totals.of(level);
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let findings = [
@@ -192,8 +209,8 @@ fn summary(report: &Report, paint: &Paint) -> String {
         }
     })
     .join(", ");
-    let s = &report.stats;
-    let mut scanned = format!(
+    let s = &scanned.stats;
+    let mut files = format!(
         "{} ({}, {}, {})",
         plural(s.files, "file", "files"),
         plural(s.objects, "object", "objects"),
@@ -201,22 +218,22 @@ fn summary(report: &Report, paint: &Paint) -> String {
         plural(s.service_accounts, "service account", "service accounts"),
     );
     if s.skipped_files > 0 {
-        let _ = write!(scanned, ", {} skipped", s.skipped_files);
+        let _ = write!(files, ", {} skipped", s.skipped_files);
     }
     if s.unreadable_files > 0 {
-        let _ = write!(scanned, ", {} unreadable", s.unreadable_files);
+        let _ = write!(files, ", {} unreadable", s.unreadable_files);
     }
     if s.invalid_files > 0 {
-        let _ = write!(scanned, ", {} invalid", s.invalid_files);
+        let _ = write!(files, ", {} invalid", s.invalid_files);
     }
-    let suppressed = report.findings.iter().filter(|f| f.is_suppressed()).count();
+    let suppressed = scanned.totals.suppressed;
     let suppressed = if suppressed > 0 {
         format!(" ({suppressed} suppressed)")
     } else {
         String::new()
     };
     format!(
-        "{findings}{suppressed} in {scanned}; {:.2}s",
+        "{findings}{suppressed} in {files}; {:.2}s",
         s.elapsed.as_secs_f64()
     )
 }
@@ -284,15 +301,13 @@ impl Snippet {
 /// Source lines, read again from disk (or kept standard input) only for files with
 /// findings, one line at a time: findings come sorted by file and line, so a file is
 /// read once, forward, and only as far as its last finding.
-struct Sources<'a> {
-    /// What the paths of files are relative to.
-    root: &'a std::path::Path,
+struct Sources {
     current: Option<Cursor>,
 }
 
 struct Cursor {
     path: String,
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     /// The number of the next line the reader will return.
     next: u32,
     last: Option<(u32, String)>,
@@ -307,15 +322,16 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-impl Sources<'_> {
-    fn line(&mut self, file: &SourceFile, line: u32) -> Option<String> {
+impl Sources {
+    /// Line `line` of `file`, whose path is relative to `root`.
+    fn line(&mut self, root: &std::path::Path, file: SourceFile<'_>, line: u32) -> Option<String> {
         let reusable = self.current.as_ref().is_some_and(|c| {
             c.path == file.path
                 && (c.next <= line || c.last.as_ref().is_some_and(|(n, _)| *n == line))
         });
         if !reusable {
             self.current = None;
-            let reader: Box<dyn BufRead> = match (&file.source, file.fs_path(self.root)) {
+            let reader: Box<dyn BufRead + Send> = match (&file.source, file.fs_path(root)) {
                 (crate::Source::Stdin(text), _) => Box::new(io::Cursor::new(Shared(text.clone()))),
                 (_, Some(path)) => {
                     // As the scan read it: never through a link in the last component
@@ -328,7 +344,7 @@ impl Sources<'_> {
                 (_, None) => return None,
             };
             self.current = Some(Cursor {
-                path: file.path.clone(),
+                path: file.path.to_owned(),
                 reader,
                 next: 1,
                 last: None,

@@ -23,9 +23,9 @@ use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
-use crate::model::rbac::Binding;
-use crate::model::{Model, ObjectMeta, Workload};
-use crate::{FileId, SourceFile, yaml::Span};
+use crate::model::rbac::{Binding, Role};
+use crate::model::{Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::{FileId, Files, yaml::Span};
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -45,12 +45,24 @@ pub struct RuleMeta {
 
 pub struct Rule {
     pub meta: RuleMeta,
-    /// Findings about the facts kept across files: service accounts, RBAC, token
-    /// Secrets, load failures and the config. Runs once, after every workload is checked.
-    pub check: Option<fn(&Context<'_>, &mut Vec<Finding>)>,
-    /// Findings about one workload. Workloads are checked a run of files at a time and
-    /// then dropped, so a large scan never holds every workload and every finding.
+    /// Findings about one workload.
     pub check_workload: Option<fn(&Context<'_>, &Workload, &mut Vec<Finding>)>,
+    /// Findings about the facts kept across files (service accounts, RBAC, token
+    /// Secrets, load failures) that one run of files defines.
+    pub check_facts: Option<fn(&Context<'_>, &RunFacts<'_>, &mut Vec<Finding>)>,
+    /// Findings about the config's entries, once per scan.
+    pub check_config: Option<fn(&Context<'_>, &mut Vec<Finding>)>,
+}
+
+/// The facts kept across files that one run of consecutive files defines. The scan
+/// checks the files a run at a time and writes each run's findings as soon as they are
+/// checked, so a check of a run reports only on the run's own files: every finding's
+/// location lies in them.
+pub struct RunFacts<'a> {
+    pub service_accounts: &'a [ServiceAccount],
+    pub token_secrets: &'a [TokenSecret],
+    pub roles: &'a [Role],
+    pub failures: &'a [(FileId, LoadFailure)],
 }
 
 /// Every rule, in id order.
@@ -80,9 +92,8 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
 
 /// What the rules read: the model of every scanned file and the facts across them.
 pub struct Context<'a> {
-    pub files: &'a [SourceFile],
+    pub files: &'a Files,
     pub model: &'a Model,
-    pub failures: &'a [(FileId, LoadFailure)],
     pub index: &'a Index<'a>,
     pub config: &'a Config,
     pub default_namespace: &'a str,
@@ -91,7 +102,7 @@ pub struct Context<'a> {
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
     /// Per `trusted` entry of the config: whether some workload runs as a service account
-    /// it matches. Known once every workload is checked, so only the facts checks read it.
+    /// it matches ([`trusted_in_use`]).
     pub trusted_in_use: &'a [bool],
 }
 
@@ -107,7 +118,7 @@ impl Context<'_> {
 
     /// `path:line` of a position, as messages cite other objects.
     pub fn cite(&self, file: FileId, span: Span) -> String {
-        format!("{}:{}", self.files[file.0 as usize].path, span.start.line)
+        format!("{}:{}", self.files.path(file), span.start.line)
     }
 
     /// `ClusterRoleBinding ci/deployer (rbac.yaml:12)`.
@@ -159,72 +170,74 @@ pub fn at(file: FileId, region: Span) -> Location {
     Location { file, region }
 }
 
-/// What checking the workloads of a run of files gives.
-pub struct WorkloadsChecked {
-    pub findings: Vec<Finding>,
-    /// See [`Context::trusted_in_use`].
-    pub trusted_in_use: Vec<bool>,
-}
-
-/// Runs every rule's workload check on `workloads` (one run of files), with the config's
-/// level overrides applied.
-pub fn check_workloads(ctx: &Context<'_>, workloads: &[Workload]) -> WorkloadsChecked {
+/// Runs every rule's checks of one run of files: of its workloads and of its facts, with
+/// the config's level overrides applied.
+pub fn check_run(ctx: &Context<'_>, facts: &RunFacts<'_>, workloads: &[Workload]) -> Vec<Finding> {
     let checks: Vec<_> = ALL.iter().filter_map(|rule| rule.check_workload).collect();
     let mut findings = Vec::new();
-    let mut trusted_in_use = vec![false; ctx.config.trusted.len()];
-    let mut identity = String::new();
     for workload in workloads {
         for check in &checks {
             check(ctx, workload, &mut findings);
         }
-        note_trusted_in_use(ctx, workload, &mut identity, &mut trusted_in_use);
+    }
+    for check in ALL.iter().filter_map(|rule| rule.check_facts) {
+        check(ctx, facts, &mut findings);
     }
     apply_levels(ctx.config, &mut findings);
-    crate::shrink_exact(&mut findings);
-    WorkloadsChecked {
-        findings,
-        trusted_in_use,
-    }
+    findings
 }
 
-/// Marks the `trusted` entries of the config that match the service account `workload`
-/// runs as. Only the workloads can tell, so it is noted while they are checked.
-fn note_trusted_in_use(
-    ctx: &Context<'_>,
-    workload: &Workload,
-    identity: &mut String,
-    in_use: &mut [bool],
-) {
-    if in_use.iter().all(|used| *used) {
-        return;
+/// Runs every rule's check of the config's entries, with the level overrides applied.
+pub fn check_config(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for check in ALL.iter().filter_map(|rule| rule.check_config) {
+        check(ctx, &mut findings);
     }
-    identity.clear();
-    let _ = write!(
-        identity,
-        "{}/{}",
-        workload.meta.namespace_or(ctx.default_namespace),
-        workload.pod.service_account_name()
-    );
-    for (entry, used) in ctx.config.trusted.iter().zip(in_use) {
-        if !*used && entry.matcher.is_match(identity.as_str()) {
-            *used = true;
-        }
-    }
+    apply_levels(ctx.config, &mut findings);
+    findings
 }
 
-/// Runs every rule's facts check, in parallel, with the config's level overrides applied.
-pub fn check_facts(ctx: &Context<'_>) -> Vec<Vec<Finding>> {
+/// Per `trusted` entry of the config: whether some workload runs as a service account it
+/// matches. Only the workloads can tell, and TG013 must know it before any finding is
+/// written, so every run of workloads is looked through first.
+pub fn trusted_in_use(
+    config: &Config,
+    default_namespace: &str,
+    runs: &[Vec<Workload>],
+) -> Vec<bool> {
     use rayon::prelude::*;
-    ALL.par_iter()
-        .filter_map(|rule| rule.check)
-        .map(|check| {
-            let mut findings = Vec::new();
-            check(ctx, &mut findings);
-            apply_levels(ctx.config, &mut findings);
-            crate::shrink_exact(&mut findings);
-            findings
+    let none = || vec![false; config.trusted.len()];
+    if config.trusted.is_empty() {
+        return none();
+    }
+    runs.par_iter()
+        .fold(none, |mut in_use, run| {
+            let mut identity = String::new();
+            for workload in run {
+                if in_use.iter().all(|used| *used) {
+                    break;
+                }
+                identity.clear();
+                let _ = write!(
+                    identity,
+                    "{}/{}",
+                    workload.meta.namespace_or(default_namespace),
+                    workload.pod.service_account_name()
+                );
+                for (entry, used) in config.trusted.iter().zip(&mut in_use) {
+                    if !*used && entry.matcher.is_match(identity.as_str()) {
+                        *used = true;
+                    }
+                }
+            }
+            in_use
         })
-        .collect()
+        .reduce(none, |mut a, b| {
+            for (used, other) in a.iter_mut().zip(b) {
+                *used |= other;
+            }
+            a
+        })
 }
 
 /// Sets each finding's level from the config; `off` drops it.

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::finding::{Finding, Level};
 use crate::yaml::{Pos, Span};
 
@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/overview/working-with-objects/",
         tags: &["security", "kubernetes", "correctness"],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -56,8 +57,8 @@ a manifest, or turn the rule off with `rules: {TG000: off}` (not recommended).
 [YAML 1.1 specification](https://yaml.org/spec/1.1/).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (file, failure) in ctx.failures {
+fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for (file, failure) in facts.failures {
         let region = Span {
             start: failure.pos,
             end: Pos {

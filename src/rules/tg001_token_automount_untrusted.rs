@@ -17,7 +17,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
         tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
     },
-    check: None,
+    check_facts: None,
+    check_config: None,
     check_workload: Some(check_workload),
 };
 

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::finding::{Finding, Level};
 
 pub static RULE: Rule = Rule {
@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
         tags: &["security", "kubernetes", "service-account", "cis-5.1.6"],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -56,8 +57,8 @@ pod spec (and their service account is trusted).
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for sa in &ctx.model.service_accounts {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for sa in facts.service_accounts {
         let namespace = sa.meta.namespace_or(ctx.default_namespace);
         let field = sa.automount.as_ref();
         if field.and_then(|f| f.value) == Some(false)

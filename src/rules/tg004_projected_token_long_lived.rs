@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken",
         tags: &["security", "kubernetes", "service-account"],
     },
-    check: None,
+    check_facts: None,
+    check_config: None,
     check_workload: Some(check_workload),
 };
 

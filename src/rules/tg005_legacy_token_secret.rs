@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::finding::{Finding, Level};
 
 pub static RULE: Rule = Rule {
@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.6",
         ],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -57,8 +58,8 @@ date while the consumer is migrated.
 CIS Kubernetes Benchmark 5.1.6.
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for secret in &ctx.model.token_secrets {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for secret in facts.token_secrets {
         let namespace = secret.meta.namespace_or(ctx.default_namespace);
         let (holder, identity) = match &secret.service_account {
             Some(name) => {

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, summarize};
+use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
 use crate::finding::{Finding, Level};
 use crate::rbac;
 
@@ -20,7 +20,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.5",
         ],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -75,8 +76,8 @@ tokenCreators:
 [TokenRequest API](https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for role in &ctx.model.roles {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for role in facts.roles {
         for (index, rule) in role.rules.iter().enumerate() {
             if !rbac::mints_tokens(rule) {
                 continue;

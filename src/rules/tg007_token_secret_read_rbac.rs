@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, summarize};
+use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
 use crate::finding::{Finding, Level};
 use crate::model::rbac::Subject;
 use crate::rbac;
@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#listing-secrets",
         tags: &["security", "kubernetes", "rbac", "secrets", "cis-5.1.2"],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -52,8 +53,8 @@ namespace (CIS Kubernetes Benchmark 5.1.2 "Minimize access to secrets").
 [RBAC good practices: listing Secrets](https://kubernetes.io/docs/concepts/security/rbac-good-practices/#listing-secrets).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for role in &ctx.model.roles {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for role in facts.roles {
         for (index, rule) in role.rules.iter().enumerate() {
             if !rbac::reads_secrets(rule) {
                 continue;

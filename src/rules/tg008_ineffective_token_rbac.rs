@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::finding::{Finding, Level};
 use crate::rbac;
 
@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources",
         tags: &["security", "kubernetes", "rbac", "correctness"],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: None,
 };
 
@@ -51,8 +52,8 @@ reads it as "cannot") is wrong. Policies copied from guides that name
 **References.** [RBAC: referring to resources](https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for role in &ctx.model.roles {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for role in facts.roles {
         for (index, rule) in role.rules.iter().enumerate() {
             for resource in &rule.resources {
                 let Some(why) = rbac::token_lookalike(resource) else {

@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "kubernetes", "service-account", "correctness"],
     },
-    check: None,
+    check_facts: None,
+    check_config: None,
     check_workload: Some(check_workload),
 };
 

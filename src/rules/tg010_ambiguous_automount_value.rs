@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::FileId;
 use crate::finding::{Finding, Level};
 use crate::model::ObjectMeta;
@@ -17,7 +17,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://yaml.org/type/bool.html",
         tags: &["security", "kubernetes", "yaml", "correctness"],
     },
-    check: Some(check),
+    check_facts: Some(check),
+    check_config: None,
     check_workload: Some(check_workload),
 };
 
@@ -63,8 +64,8 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
     );
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for sa in &ctx.model.service_accounts {
+fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
+    for sa in facts.service_accounts {
         report(
             ctx,
             sa.file,

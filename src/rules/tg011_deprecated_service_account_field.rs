@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security",
         tags: &["security", "kubernetes", "service-account", "deprecated"],
     },
-    check: None,
+    check_facts: None,
+    check_config: None,
     check_workload: Some(check_workload),
 };
 

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/",
         tags: &["security", "kubernetes", "configuration"],
     },
-    check: Some(check),
+    check_facts: None,
+    check_config: Some(check),
     check_workload: None,
 };
 

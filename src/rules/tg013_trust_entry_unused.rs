@@ -18,7 +18,8 @@ pub static RULE: Rule = Rule {
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "kubernetes", "configuration"],
     },
-    check: Some(check),
+    check_facts: None,
+    check_config: Some(check),
     check_workload: None,
 };
 

@@ -22,7 +22,8 @@ pub static RULE: Rule = Rule {
             "cis-5.1.6",
         ],
     },
-    check: None,
+    check_facts: None,
+    check_config: None,
     check_workload: Some(check_workload),
 };
 

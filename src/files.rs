@@ -1,0 +1,205 @@
+//! The scanned files as reports show them. A large scan has hundreds of thousands, so
+//! their paths share one buffer and only the rare file read from elsewhere than its
+//! path under the root keeps a second name.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::FileId;
+
+/// Every scanned file, in [`FileId`] order.
+#[derive(Debug, Default)]
+pub struct Files {
+    pub(crate) names: Names,
+    pub(crate) info: Vec<FileInfo>,
+}
+
+/// The paths of the files and where each is read from.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Every path, one after the other.
+    paths: String,
+    /// Per file: where its path ends in `paths`.
+    ends: Vec<usize>,
+    /// The files not read from the root joined with their path, by ascending id.
+    elsewhere: Vec<(FileId, Source)>,
+}
+
+/// What the load learned about a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    pub status: FileStatus,
+    pub objects: u32,
+    pub workloads: u32,
+    pub service_accounts: u32,
+}
+
+impl Default for FileInfo {
+    fn default() -> Self {
+        FileInfo {
+            status: FileStatus::Scanned,
+            objects: 0,
+            workloads: 0,
+            service_accounts: 0,
+        }
+    }
+}
+
+/// What became of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Loaded completely.
+    Scanned,
+    /// Loaded up to an error (TG000).
+    Failed,
+    /// A Kustomize file: configuration, not objects.
+    Kustomization,
+    /// The trust config, present for findings about its entries.
+    Config,
+    HelmTemplate,
+    /// Not a regular file (a FIFO, device or socket named or found in a walk).
+    Skipped,
+    Unreadable,
+}
+
+/// Where a file's text is read from (again, for source snippets).
+#[derive(Debug)]
+pub enum Source {
+    /// The root joined with the file's path: most files, so no second path is kept.
+    UnderRoot,
+    /// Elsewhere: a link's target, a name that is not UTF-8, the config file.
+    Path(Box<Path>),
+    /// Standard input, kept because it cannot be read again.
+    Stdin(Arc<str>),
+}
+
+/// One scanned file as reports show it.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceFile<'a> {
+    /// Relative to the root, `/`-separated (absolute if outside the root).
+    pub path: &'a str,
+    pub source: &'a Source,
+    pub status: FileStatus,
+    pub objects: u32,
+    pub workloads: u32,
+    pub service_accounts: u32,
+}
+
+impl SourceFile<'_> {
+    /// Where to read the file; `None` for standard input.
+    pub fn fs_path(&self, root: &Path) -> Option<Cow<'_, Path>> {
+        self.source.fs_path(root, self.path)
+    }
+}
+
+impl Source {
+    /// Where to read a file shown as `path`; `None` for standard input.
+    pub fn fs_path<'a>(&'a self, root: &Path, path: &str) -> Option<Cow<'a, Path>> {
+        match self {
+            Source::UnderRoot => Some(root.join(path).into()),
+            Source::Path(path) => Some(path.as_ref().into()),
+            Source::Stdin(_) => None,
+        }
+    }
+}
+
+impl Files {
+    /// Room for `count` files whose paths take `path_bytes`, so that a large scan's list
+    /// is never copied into one twice its size.
+    pub(crate) fn with_capacity(count: usize, path_bytes: usize) -> Files {
+        Files {
+            names: Names {
+                paths: String::with_capacity(path_bytes),
+                ends: Vec::with_capacity(count),
+                elsewhere: Vec::new(),
+            },
+            info: Vec::with_capacity(count),
+        }
+    }
+
+    pub(crate) fn push(&mut self, path: &str, source: Source) -> FileId {
+        let id = FileId(self.info.len() as u32);
+        self.names.paths.push_str(path);
+        self.names.ends.push(self.names.paths.len());
+        if !matches!(source, Source::UnderRoot) {
+            self.names.elsewhere.push((id, source));
+        }
+        self.info.push(FileInfo::default());
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.info.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.info.is_empty()
+    }
+
+    pub fn get(&self, id: FileId) -> SourceFile<'_> {
+        let info = self.info[id.0 as usize];
+        SourceFile {
+            path: self.names.path(id),
+            source: self.names.source(id),
+            status: info.status,
+            objects: info.objects,
+            workloads: info.workloads,
+            service_accounts: info.service_accounts,
+        }
+    }
+
+    pub fn path(&self, id: FileId) -> &str {
+        self.names.path(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = SourceFile<'_>> {
+        (0..self.len()).map(|i| self.get(FileId(i as u32)))
+    }
+}
+
+impl Names {
+    pub(crate) fn path(&self, id: FileId) -> &str {
+        let i = id.0 as usize;
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.paths[start..self.ends[i]]
+    }
+
+    pub(crate) fn source(&self, id: FileId) -> &Source {
+        match self.elsewhere.binary_search_by_key(&id, |(file, _)| *file) {
+            Ok(at) => &self.elsewhere[at].1,
+            Err(_) => &Source::UnderRoot,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_sources_by_id() {
+        let mut files = Files::with_capacity(3, 8);
+        let a = files.push("a.yaml", Source::UnderRoot);
+        let b = files.push("", Source::Stdin("x".into()));
+        let c = files.push("dir/c.yaml", Source::Path(Path::new("/elsewhere/c").into()));
+        files.info[a.0 as usize].status = FileStatus::Failed;
+        assert_eq!(files.len(), 3);
+        assert_eq!(
+            files.iter().map(|f| f.path).collect::<Vec<_>>(),
+            ["a.yaml", "", "dir/c.yaml"]
+        );
+        assert_eq!(files.get(a).status, FileStatus::Failed);
+        assert_eq!(files.get(b).status, FileStatus::Scanned);
+        let root = Path::new("/root");
+        assert_eq!(
+            files.get(a).fs_path(root).unwrap(),
+            Path::new("/root/a.yaml")
+        );
+        assert!(files.get(b).fs_path(root).is_none());
+        assert_eq!(
+            files.get(c).fs_path(root).unwrap(),
+            Path::new("/elsewhere/c")
+        );
+    }
+}
