@@ -550,6 +550,14 @@ pub fn scan_into(
                     .into_par_iter()
                     .map(|(k, workloads)| {
                         let mut findings = rules::check_run(&context, &facts(k), &workloads);
+                        // The merge below relies on it (see `rules::RunFacts`).
+                        let run = k * FILES_PER_PIECE..(k + 1) * FILES_PER_PIECE;
+                        debug_assert!(
+                            findings
+                                .iter()
+                                .all(|f| run.contains(&(f.location.file.0 as usize))),
+                            "a finding of run {k} lies outside its files"
+                        );
                         in_order(&mut findings);
                         findings
                     })
