@@ -435,8 +435,11 @@ impl Outputs {
 
 impl report::Sink for Outputs {
     fn start(&mut self, scanned: &crate::Scanned) -> std::io::Result<()> {
-        // The progress line is erased before the first output is written.
-        self.stop_indicator();
+        // The progress line is erased before anything is written to the terminal; with
+        // every output in a file it goes on while the rules run.
+        if self.outputs.iter().any(|o| o.path.is_none()) {
+            self.stop_indicator();
+        }
         self.each(|sink| sink.start(scanned))
     }
 
