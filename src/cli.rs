@@ -302,8 +302,8 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         category: args.category,
         link_base: args.link_base,
     };
-    // Every output is opened before the scan, so that a path that cannot be written
-    // fails at once, and each is written as the findings come.
+    // Every output file is checked before the scan, so that a path that cannot be
+    // written fails at once, and each is written as the findings come.
     let mut outputs = Outputs::default();
     match &args.output {
         Some(path) => outputs.file(path, format, &report_options)?,
@@ -329,6 +329,9 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     // Reports are written on the scan's threads too: SARIF results are built in parallel.
     let scanned = pool.install(|| crate::scan_into(options, &progress, &mut outputs));
     outputs.stop_indicator();
+    if scanned.is_err() {
+        outputs.discard();
+    }
     let scanned = match scanned {
         Err(crate::Error::Write(e)) => {
             return Err(outputs
@@ -357,9 +360,15 @@ struct Outputs {
 }
 
 struct Output {
-    sink: Box<dyn report::Sink + Send>,
+    format: Format,
+    options: ReportOptions,
     /// `None` for standard output.
     path: Option<PathBuf>,
+    /// The file did not exist before this scan checked that it can write it.
+    created: bool,
+    /// Opened when the first findings are about to be written, so that a scan that fails
+    /// before then leaves an existing file as it was.
+    sink: Option<Box<dyn report::Sink + Send>>,
     /// Standard output's reader went away (`tokenguard scan | head`): the reader's
     /// choice, not an error; the other outputs are still written.
     closed: bool,
@@ -367,35 +376,56 @@ struct Output {
 
 impl Outputs {
     fn stdout(&mut self, format: Format, options: &ReportOptions) {
-        let out = std::io::BufWriter::new(std::io::stdout());
         self.outputs.push(Output {
-            sink: report::writer(format, options, Box::new(out)),
+            format,
+            options: options.clone(),
             path: None,
+            created: false,
+            sink: None,
             closed: false,
         });
     }
 
+    /// An output file, checked now (without changing it) so that a path that cannot be
+    /// written fails before the scan.
     fn file(
         &mut self,
         path: &Path,
         format: Format,
         options: &ReportOptions,
     ) -> Result<(), CliError> {
-        let file = std::fs::File::create(path).map_err(|source| CliError::Io {
-            what: "cannot write",
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let options = ReportOptions {
-            color: false,
-            ..options.clone()
-        };
+        let existed = path.exists();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|source| CliError::Io {
+                what: "cannot write",
+                path: path.to_path_buf(),
+                source,
+            })?;
         self.outputs.push(Output {
-            sink: report::writer(format, &options, Box::new(std::io::BufWriter::new(file))),
+            format,
+            options: ReportOptions {
+                color: false,
+                ..options.clone()
+            },
             path: Some(path.to_path_buf()),
+            created: !existed,
+            sink: None,
             closed: false,
         });
         Ok(())
+    }
+
+    /// After a scan that failed before writing: the files it created are removed.
+    fn discard(&self) {
+        for output in &self.outputs {
+            if let (Some(path), true, None) = (&output.path, output.created, &output.sink) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 
     fn stop_indicator(&mut self) {
@@ -410,7 +440,11 @@ impl Outputs {
         mut write: impl FnMut(&mut dyn report::Sink) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         for output in self.outputs.iter_mut().filter(|o| !o.closed) {
-            match write(output.sink.as_mut()) {
+            let written = match &mut output.sink {
+                Some(sink) => write(sink.as_mut()),
+                None => open(output).and_then(|sink| write(sink)),
+            };
+            match written {
                 Ok(()) => {}
                 Err(e) if output.path.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe => {
                     output.closed = true;
@@ -431,6 +465,18 @@ impl Outputs {
         }
         Ok(())
     }
+}
+
+/// Opens `output` for writing (a file is emptied now) and returns its sink.
+fn open(output: &mut Output) -> std::io::Result<&mut (dyn report::Sink + Send)> {
+    let out: Box<dyn Write + Send> = match &output.path {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let sink = output
+        .sink
+        .insert(report::writer(output.format, &output.options, out));
+    Ok(sink.as_mut())
 }
 
 impl report::Sink for Outputs {

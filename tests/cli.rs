@@ -887,6 +887,30 @@ fn symbolic_links_are_not_followed_and_never_lead_outside_the_root() {
     );
 }
 
+/// Output files are checked before the scan but written only once it has findings to
+/// write: a scan that fails first leaves an existing file as it was and creates none.
+#[test]
+fn a_scan_that_fails_leaves_the_output_files_as_they_were() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kept = tmp.path().join("kept.sarif");
+    std::fs::write(&kept, "the previous report\n").unwrap();
+    let new = tmp.path().join("new.json");
+    let out = run([
+        "scan".as_ref(),
+        tmp.path().join("no-such-dir").as_os_str(),
+        "--sarif".as_ref(),
+        kept.as_os_str(),
+        "--json".as_ref(),
+        new.as_os_str(),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "the previous report\n"
+    );
+    assert!(!new.exists());
+}
+
 #[test]
 fn an_output_file_that_cannot_be_written_is_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
