@@ -56,25 +56,48 @@ fn spaces<W: Write + ?Sized>(out: &mut W, mut n: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// An object `indent` spaces deep, written a field at a time.
-pub struct Object {
+/// What an object and an array share: how deep they sit and how many items they hold.
+struct Nest {
     indent: usize,
-    fields: usize,
+    items: usize,
 }
+
+impl Nest {
+    fn open<W: Write + ?Sized>(out: &mut W, indent: usize, bracket: &[u8]) -> io::Result<Nest> {
+        out.write_all(bracket)?;
+        Ok(Nest { indent, items: 0 })
+    }
+
+    /// Starts the next item on its own line, one level deeper.
+    fn next<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(if self.items == 0 { b"\n" } else { b",\n" })?;
+        spaces(out, self.indent + 2)?;
+        self.items += 1;
+        Ok(())
+    }
+
+    /// `{}` and `[]` stay on one line, as serde_json prints them.
+    fn close<W: Write + ?Sized>(self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        if self.items > 0 {
+            out.write_all(b"\n")?;
+            spaces(out, self.indent)?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+/// An object `indent` spaces deep, written a field at a time.
+pub struct Object(Nest);
 
 impl Object {
     pub fn open<W: Write + ?Sized>(out: &mut W, indent: usize) -> io::Result<Object> {
-        out.write_all(b"{")?;
-        Ok(Object { indent, fields: 0 })
+        Nest::open(out, indent, b"{").map(Object)
     }
 
     fn key<W: Write + ?Sized>(&mut self, out: &mut W, key: &str) -> io::Result<()> {
-        out.write_all(if self.fields == 0 { b"\n" } else { b",\n" })?;
-        spaces(out, self.indent + 2)?;
+        self.0.next(out)?;
         serde_json::to_writer(&mut *out, key)?;
-        out.write_all(b": ")?;
-        self.fields += 1;
-        Ok(())
+        out.write_all(b": ")
     }
 
     pub fn field<W: Write + ?Sized>(
@@ -84,41 +107,26 @@ impl Object {
         field: &impl Serialize,
     ) -> io::Result<()> {
         self.key(out, key)?;
-        value(out, self.indent + 2, field)
+        value(out, self.0.indent + 2, field)
     }
 
     /// Opens an array as the next field.
     pub fn array<W: Write + ?Sized>(&mut self, out: &mut W, key: &str) -> io::Result<Array> {
         self.key(out, key)?;
-        Array::open(out, self.indent + 2)
+        Array::open(out, self.0.indent + 2)
     }
 
     pub fn close<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
-        if self.fields > 0 {
-            out.write_all(b"\n")?;
-            spaces(out, self.indent)?;
-        }
-        out.write_all(b"}")
+        self.0.close(out, b"}")
     }
 }
 
 /// An array `indent` spaces deep, written an element at a time.
-pub struct Array {
-    indent: usize,
-    len: usize,
-}
+pub struct Array(Nest);
 
 impl Array {
     pub fn open<W: Write + ?Sized>(out: &mut W, indent: usize) -> io::Result<Array> {
-        out.write_all(b"[")?;
-        Ok(Array { indent, len: 0 })
-    }
-
-    fn next<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(if self.len == 0 { b"\n" } else { b",\n" })?;
-        spaces(out, self.indent + 2)?;
-        self.len += 1;
-        Ok(())
+        Nest::open(out, indent, b"[").map(Array)
     }
 
     pub fn push<W: Write + ?Sized>(
@@ -126,22 +134,18 @@ impl Array {
         out: &mut W,
         element: &impl Serialize,
     ) -> io::Result<()> {
-        self.next(out)?;
-        value(out, self.indent + 2, element)
+        self.0.next(out)?;
+        value(out, self.0.indent + 2, element)
     }
 
     /// Opens an object as the next element.
     pub fn object<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<Object> {
-        self.next(out)?;
-        Object::open(out, self.indent + 2)
+        self.0.next(out)?;
+        Object::open(out, self.0.indent + 2)
     }
 
     pub fn close<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
-        if self.len > 0 {
-            out.write_all(b"\n")?;
-            spaces(out, self.indent)?;
-        }
-        out.write_all(b"]")
+        self.0.close(out, b"]")
     }
 }
 
