@@ -490,7 +490,6 @@ pub fn scan_into(
     };
 
     let index = index::Index::build(&model, &default_namespace);
-    let trusted_in_use = rules::trusted_in_use(&scanned.config, &default_namespace, &workloads);
     // The index's building leaves freed pages behind, in sizes the checks do not use.
     release_freed_memory();
     phase_done("index built");
@@ -502,7 +501,6 @@ pub fn scan_into(
         default_namespace: &default_namespace,
         config_file,
         today: options.today,
-        trusted_in_use: &trusted_in_use,
     };
     let facts = |k: usize| rules::RunFacts {
         service_accounts: model.service_accounts.run(k),
@@ -515,10 +513,10 @@ pub fn scan_into(
         findings.sort_by(|a, b| report_order(context.files, a, b));
     };
     progress.checking();
-    let mut runs: Vec<(usize, Vec<Workload>)> = workloads.into_iter().enumerate().collect();
     // The findings of files out of path order (the config file, standard input), merged
     // into the others as they pass.
-    let mut apart = rules::check_config(&context);
+    let mut apart = rules::check_config(&context, &workloads);
+    let mut runs: Vec<(usize, Vec<Workload>)> = workloads.into_iter().enumerate().collect();
     if let Some(k) = stdin_piece
         && let Some((_, workloads)) = runs.pop()
     {

@@ -17,8 +17,6 @@ mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
 
-use std::fmt::Write as _;
-
 use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
@@ -50,9 +48,14 @@ pub struct Rule {
     /// Findings about the facts kept across files (service accounts, RBAC, token
     /// Secrets, load failures) that one run of files defines.
     pub check_facts: Option<fn(&Context<'_>, &RunFacts<'_>, &mut Vec<Finding>)>,
-    /// Findings about the config's entries, once per scan.
-    pub check_config: Option<fn(&Context<'_>, &mut Vec<Finding>)>,
+    /// Findings about the config's entries, once per scan, before any run of files is
+    /// checked: it is given every workload (one list per run of files), for the entries
+    /// only workloads can tell about.
+    pub check_config: Option<fn(&Context<'_>, &Workloads, &mut Vec<Finding>)>,
 }
+
+/// Every workload of a scan, one list per run of files.
+pub type Workloads = [Vec<Workload>];
 
 /// The facts kept across files that one run of consecutive files defines. The scan
 /// checks the files a run at a time and writes each run's findings as soon as they are
@@ -101,9 +104,6 @@ pub struct Context<'a> {
     pub config_file: Option<FileId>,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
-    /// Per `trusted` entry of the config: whether some workload runs as a service account
-    /// it matches ([`trusted_in_use`]).
-    pub trusted_in_use: &'a [bool],
 }
 
 impl Context<'_> {
@@ -188,56 +188,13 @@ pub fn check_run(ctx: &Context<'_>, facts: &RunFacts<'_>, workloads: &[Workload]
 }
 
 /// Runs every rule's check of the config's entries, with the level overrides applied.
-pub fn check_config(ctx: &Context<'_>) -> Vec<Finding> {
+pub fn check_config(ctx: &Context<'_>, workloads: &Workloads) -> Vec<Finding> {
     let mut findings = Vec::new();
     for check in ALL.iter().filter_map(|rule| rule.check_config) {
-        check(ctx, &mut findings);
+        check(ctx, workloads, &mut findings);
     }
     apply_levels(ctx.config, &mut findings);
     findings
-}
-
-/// Per `trusted` entry of the config: whether some workload runs as a service account it
-/// matches. Only the workloads can tell, and TG013 must know it before any finding is
-/// written, so every run of workloads is looked through first.
-pub fn trusted_in_use(
-    config: &Config,
-    default_namespace: &str,
-    runs: &[Vec<Workload>],
-) -> Vec<bool> {
-    use rayon::prelude::*;
-    let none = || vec![false; config.trusted.len()];
-    if config.trusted.is_empty() {
-        return none();
-    }
-    runs.par_iter()
-        .fold(none, |mut in_use, run| {
-            let mut identity = String::new();
-            for workload in run {
-                if in_use.iter().all(|used| *used) {
-                    break;
-                }
-                identity.clear();
-                let _ = write!(
-                    identity,
-                    "{}/{}",
-                    workload.meta.namespace_or(default_namespace),
-                    workload.pod.service_account_name()
-                );
-                for (entry, used) in config.trusted.iter().zip(&mut in_use) {
-                    if !*used && entry.matcher.is_match(identity.as_str()) {
-                        *used = true;
-                    }
-                }
-            }
-            in_use
-        })
-        .reduce(none, |mut a, b| {
-            for (used, other) in a.iter_mut().zip(b) {
-                *used |= other;
-            }
-            a
-        })
 }
 
 /// Sets each finding's level from the config; `off` drops it.

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, Workloads, at};
 use crate::finding::{Finding, Level};
 
 pub static RULE: Rule = Rule {
@@ -45,7 +45,7 @@ exemptions: []
 **References.** SPEC 7 of tokenguard; CIS Kubernetes Benchmark 5.1.6.
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, _: &Workloads, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
         return;
     };

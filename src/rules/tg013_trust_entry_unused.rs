@@ -2,7 +2,7 @@ use std::fmt::Write as _;
 
 use globset::GlobMatcher;
 
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta, Workloads, at};
 use crate::finding::{Finding, Level};
 use crate::yaml::Span;
 
@@ -56,7 +56,7 @@ parts are reported: scan the whole repository, or turn the rule off with
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
         return;
     };
@@ -64,10 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // use: a large scan never holds every service account's or subject's name at once.
     let mut name = String::new();
     let trusted: Vec<&GlobMatcher> = ctx.config.trusted.iter().map(|e| &e.matcher).collect();
-    let mut in_use = vec![false; trusted.len()];
-    for (used, by_workload) in in_use.iter_mut().zip(ctx.trusted_in_use) {
-        *used = *by_workload;
-    }
+    let mut in_use = used_by_workloads(ctx, &trusted, workloads);
     for sa in &ctx.model.service_accounts {
         name.clear();
         let namespace = sa.meta.namespace_or(ctx.default_namespace);
@@ -131,6 +128,41 @@ fn unused<'c>(
         .zip(in_use)
         .filter(|(_, used)| !**used)
         .map(|(entry, _)| entry)
+}
+
+/// Per `trusted` entry: whether some workload runs as a service account it matches.
+/// The runs of files are looked through in parallel; most scans use every entry early.
+fn used_by_workloads(
+    ctx: &Context<'_>,
+    trusted: &[&GlobMatcher],
+    workloads: &Workloads,
+) -> Vec<bool> {
+    use rayon::prelude::*;
+    let none = || vec![false; trusted.len()];
+    if trusted.is_empty() {
+        return none();
+    }
+    workloads
+        .par_iter()
+        .fold(none, |mut in_use, run| {
+            let mut identity = String::new();
+            for workload in run {
+                identity.clear();
+                let namespace = workload.meta.namespace_or(ctx.default_namespace);
+                let sa = workload.pod.service_account_name();
+                let _ = write!(identity, "{namespace}/{sa}");
+                if mark_matches(trusted, &identity, &mut in_use) {
+                    break;
+                }
+            }
+            in_use
+        })
+        .reduce(none, |mut a, b| {
+            for (used, other) in a.iter_mut().zip(b) {
+                *used |= other;
+            }
+            a
+        })
 }
 
 /// Marks the entries `name` matches; true once every entry is in use.
