@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Config, ConfigError};
-use crate::finding::Level;
 use crate::report::{self, Format, ReportOptions};
+use crate::rule_id::Level;
 use crate::{ScanOptions, Stdin, rules, yaml};
 
 #[derive(Debug, Parser)]
@@ -224,7 +224,10 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Some(Command::Init(args)) => init(args),
         Some(Command::ConfigSchema) => {
-            let schema = config::schema::json_schema();
+            let schema = config::schema::json_schema(|id| {
+                let meta = rules::meta(id);
+                format!("{} (default {}): {}", id.name(), meta.level, meta.summary)
+            });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).expect("a JSON value")
@@ -650,7 +653,7 @@ fn print_rules(config: &Config) {
         println!(
             "{:<6}  {:<38}  {:<8}  {effective}",
             meta.id,
-            meta.name,
+            meta.name(),
             meta.level.as_str()
         );
     }

@@ -5,40 +5,8 @@ use std::fmt;
 
 use crate::FileId;
 use crate::model::object::Ignore;
-use crate::rules::RuleMeta;
+pub use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn parse(text: &str) -> Option<Level> {
-        match text {
-            "note" => Some(Level::Note),
-            "warning" => Some(Level::Warning),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
@@ -92,7 +60,7 @@ impl Finding {
 
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub rule: &'static RuleMeta,
+    pub rule: RuleId,
     pub level: Level,
     /// Exactly as long as its text: a large scan keeps hundreds of thousands.
     pub message: Box<str>,
@@ -116,10 +84,10 @@ fn exact(text: &str) -> Box<str> {
 }
 
 impl Finding {
-    pub fn new(rule: &'static RuleMeta, location: Location, message: String) -> Finding {
+    pub fn new(rule: RuleId, level: Level, location: Location, message: String) -> Finding {
         Finding {
             rule,
-            level: rule.level,
+            level,
             message: exact(&message),
             location,
             related: Box::default(),
@@ -169,7 +137,7 @@ impl Finding {
             .map(ToString::to_string)
             .unwrap_or_default();
         let mut hash = Fnv64::default();
-        for part in [self.rule.id, path, &object, &self.detail] {
+        for part in [self.rule.code(), path, &object, &self.detail] {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
         }

@@ -8,9 +8,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::Report;
+use crate::rule_id::RuleId;
 
 /// Rules whose findings mean "this service account's token reaches these pods".
-pub const TOKEN_RULES: [&str; 3] = ["TG001", "TG003", "TG014"];
+pub const TOKEN_RULES: [RuleId; 3] = [
+    RuleId::TokenAutomountUntrusted,
+    RuleId::ProjectedTokenUntrusted,
+    RuleId::PrivilegedTokenAutomountUntrusted,
+];
 
 /// A service account that receives a token, and where.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,7 +30,7 @@ pub struct Receiver {
 pub fn receivers(report: &Report) -> Vec<Receiver> {
     let mut by_account: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for finding in &report.findings {
-        if !TOKEN_RULES.contains(&finding.rule.id) {
+        if !TOKEN_RULES.contains(&finding.rule) {
             continue;
         }
         let Some(account) = finding.service_account.as_deref() else {

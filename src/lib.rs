@@ -21,6 +21,7 @@ pub mod progress;
 pub mod rbac;
 pub mod report;
 pub mod resolve;
+pub mod rule_id;
 pub mod rules;
 pub mod suppress;
 pub mod yaml;
@@ -36,9 +37,10 @@ use config::Config;
 use discover::PathFilter;
 use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
-use finding::{Finding, Level};
+use finding::Finding;
 use load::{LoadFailure, Loaded, Skip};
 use model::{FileModel, Model, Workload, WorkloadKinds};
+use rule_id::Level;
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -588,10 +590,10 @@ pub fn scan_into(
 /// rule id and message.
 fn report_order(files: &Files, a: &Finding, b: &Finding) -> std::cmp::Ordering {
     let path = |f: &Finding| files.path(f.location.file);
-    (path(a), a.location.region, a.rule.id, &a.message).cmp(&(
+    (path(a), a.location.region, a.rule, &a.message).cmp(&(
         path(b),
         b.location.region,
-        b.rule.id,
+        b.rule,
         &b.message,
     ))
 }

@@ -201,3 +201,27 @@ fn a_trusted_entry_used_only_by_a_workload_after_many_files_is_not_tg013() {
         );
     }
 }
+
+/// Rule ids are matched in any case, in exemptions as in `rules:` and annotations: an
+/// exemption written `tg001` suppresses TG001 (it once validated and suppressed nothing).
+#[test]
+fn an_exemption_matches_its_rule_id_in_any_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: exporter\n  namespace: legacy\nspec:\n  containers:\n    - name: c\n      image: example/exporter:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join(".tokenguard.yaml"),
+        "exemptions:\n  - rule: tg001\n    object: legacy/Pod/exporter\n    reason: OPS-123\n",
+    )
+    .unwrap();
+    let out = scan_sarif_output(tmp.path(), &["--today", "2026-12-04"]);
+    assert_eq!(out.code, 0, "every finding is exempted: {}", out.stdout);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        rows(&sarif),
+        [row("TG001", "pod.yaml", 6, 1, "external", "OPS-123")]
+    );
+}

@@ -79,7 +79,7 @@ fn command(scanned: &Scanned, finding: &Finding) -> String {
         property(path),
         start.line,
         end.line.max(start.line),
-        property(&format!("{} {}", finding.rule.id, finding.rule.name)),
+        property(&format!("{} {}", finding.rule.code(), finding.rule.name())),
         data(&finding.message),
     )
 }

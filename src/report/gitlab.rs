@@ -24,6 +24,7 @@ use super::Sink;
 use super::pretty::Array;
 use crate::Scanned;
 use crate::finding::{DistinctFingerprints, Finding, Level};
+use crate::rules;
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -85,10 +86,12 @@ impl Sink for Writer<'_> {
             let region = finding.location.region;
             let issue = Issue {
                 kind: "issue",
-                check_name: finding.rule.id,
+                check_name: finding.rule.code(),
                 description: format!(
                     "{} {}: {}",
-                    finding.rule.id, finding.rule.name, finding.message
+                    finding.rule.code(),
+                    finding.rule.name(),
+                    finding.message
                 ),
                 categories: ["Security"],
                 severity: severity(finding),
@@ -125,7 +128,10 @@ pub fn severity(finding: &Finding) -> &'static str {
         Level::Note => "info",
         Level::Warning => "minor",
         Level::Error => {
-            let score: f32 = finding.rule.security_severity.parse().unwrap_or(0.0);
+            let score: f32 = rules::meta(finding.rule)
+                .security_severity
+                .parse()
+                .unwrap_or(0.0);
             if score >= 9.0 {
                 "blocker"
             } else if score >= 7.0 {
@@ -203,15 +209,14 @@ mod tests {
 
     #[test]
     fn severity_follows_level_and_security_severity() {
-        use crate::finding::Location;
-        use crate::rules;
+        use crate::finding::{Location, RuleId};
         let at = Location {
             file: crate::FileId(0),
             region: Default::default(),
         };
-        let tg001 = rules::find("TG001").unwrap();
-        let tg000 = rules::find("TG000").unwrap();
-        let finding = |rule, level| Finding::new(rule, at, String::new()).level(level);
+        let tg001 = RuleId::TokenAutomountUntrusted;
+        let tg000 = RuleId::ManifestUnreadable;
+        let finding = |rule, level| Finding::new(rule, level, at, String::new());
         assert_eq!(severity(&finding(tg001, Level::Error)), "critical");
         assert_eq!(severity(&finding(tg001, Level::Warning)), "minor");
         assert_eq!(severity(&finding(tg000, Level::Error)), "major");

@@ -190,8 +190,8 @@ fn location(scanned: &Scanned, location: Location) -> JsonLocation<'_> {
 
 fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
-        rule: f.rule.id,
-        name: f.rule.name,
+        rule: f.rule.code(),
+        name: f.rule.name(),
         level: f.level.as_str(),
         message: &f.message,
         location: location(scanned, f.location),

@@ -16,6 +16,7 @@ use super::sarif::percent_encode;
 use super::{ReportOptions, Sink};
 use crate::Scanned;
 use crate::finding::{Finding, Level};
+use crate::rules;
 
 /// How many findings the summary lists one by one.
 pub const TOP: usize = 20;
@@ -49,8 +50,8 @@ impl Sink for Writer<'_> {
         for f in findings.iter().filter(|f| !f.is_suppressed()) {
             let row = self
                 .by_rule
-                .entry(f.rule.id)
-                .or_insert((f.rule.name, [0; 3]));
+                .entry(f.rule.code())
+                .or_insert((f.rule.name(), [0; 3]));
             row.1[column(f.level)] += 1;
             let rank = (Reverse(f.level), Reverse(security_severity(f)));
             let at = self.top.partition_point(|(r, _)| *r <= rank);
@@ -147,7 +148,7 @@ fn render(
             md,
             "| {} | {} | {location} | {} |",
             f.level,
-            f.rule.id,
+            f.rule.code(),
             escape(&f.message)
         );
     }
@@ -171,7 +172,7 @@ fn column(level: Level) -> usize {
 
 /// The rule's security severity in tenths, for sorting.
 fn security_severity(f: &Finding) -> u32 {
-    f.rule
+    rules::meta(f.rule)
         .security_severity
         .parse::<f32>()
         .map_or(0, |s| (s * 10.0).round() as u32)

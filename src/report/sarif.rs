@@ -288,8 +288,8 @@ impl Sink for Writer<'_> {
 
 fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
     Descriptor {
-        id: meta.id,
-        name: meta.name,
+        id: meta.id.code(),
+        name: meta.name(),
         short_description: Text {
             text: meta.summary.to_owned(),
         },
@@ -318,15 +318,15 @@ fn invocation(scanned: &Scanned) -> Invocation {
         .config
         .rule_levels
         .iter()
-        .filter_map(|(id, level)| {
-            let index = rules::ALL.iter().position(|r| r.meta.id == *id)?;
-            Some(Override {
-                descriptor: DescriptorRef { id, index },
-                configuration: Configuration {
-                    enabled: Some(level.is_some()),
-                    level: level.map(Level::as_str),
-                },
-            })
+        .map(|(id, level)| Override {
+            descriptor: DescriptorRef {
+                id: id.code(),
+                index: id.index(),
+            },
+            configuration: Configuration {
+                enabled: Some(level.is_some()),
+                level: level.map(Level::as_str),
+            },
         })
         .collect();
     let tool_execution_notifications = scanned
@@ -377,11 +377,8 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
         properties.insert("serviceAccount", sa.to_string());
     }
     SarifResult {
-        rule_id: finding.rule.id,
-        rule_index: rules::ALL
-            .iter()
-            .position(|r| r.meta.id == finding.rule.id)
-            .unwrap_or_default(),
+        rule_id: finding.rule.code(),
+        rule_index: finding.rule.index(),
         level: finding.level.as_str(),
         message: Text {
             text: escape::sarif_message(&finding.message),

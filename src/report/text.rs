@@ -136,7 +136,7 @@ fn diagnostic(
         ),
         paint.wrap(
             "1",
-            &format!("{}[{}]", paint.level(finding.level), finding.rule.id)
+            &format!("{}[{}]", paint.level(finding.level), finding.rule.code())
         ),
         escape(&finding.message),
         escape(&suppressed)

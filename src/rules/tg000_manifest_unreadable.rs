@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 use crate::yaml::{Pos, Span};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG000",
-        name: "manifest-unreadable",
+        id: RuleId::ManifestUnreadable,
         level: Level::Error,
         security_severity: "5.0",
         summary: "A manifest file could not be read or parsed, so its workloads were not checked.",
@@ -73,6 +73,6 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         // No detail: a file has at most one load failure, and its reason can hold
         // positions ("first defined at 5:3") that would change the fingerprint when
         // lines move.
-        out.push(Finding::new(&RULE.meta, at(*file, region), message));
+        out.push(RULE.meta.finding(at(*file, region), message));
     }
 }

@@ -1,14 +1,14 @@
 use super::{Context, Rule, RuleMeta, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::index::BoundGrants;
 use crate::model::Workload;
 use crate::model::rbac::Binding;
 use crate::resolve::{Decision, TokenVerdict, token_verdict};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG001",
-        name: "token-automount-untrusted",
+        id: RuleId::TokenAutomountUntrusted,
         level: Level::Error,
         security_severity: "7.5",
         summary: "A workload's pods get an automounted API token for a service account that is not trusted.",
@@ -183,7 +183,8 @@ impl Exposure<'_> {
             .map(|f| f.region)
             .or_else(|| pod.service_account_field().map(|f| f.region))
             .unwrap_or(pod.spec_key);
-        let mut finding = Finding::new(rule, at(workload.file, region), message)
+        let mut finding = rule
+            .finding(at(workload.file, region), message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone());
         for sa in verdict.definitions {

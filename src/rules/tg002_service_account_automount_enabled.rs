@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG002",
-        name: "service-account-automount-enabled",
+        id: RuleId::ServiceAccountAutomountEnabled,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "A ServiceAccount that is not trusted leaves token automounting on for its pods.",
@@ -79,7 +79,8 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         );
         let region = field.map_or(sa.meta.name_region, |f| f.region);
         out.push(
-            Finding::new(&RULE.meta, at(sa.file, region), message)
+            RULE.meta
+                .finding(at(sa.file, region), message)
                 .object(ctx.object_ref(&sa.meta))
                 .service_account(identity),
         );

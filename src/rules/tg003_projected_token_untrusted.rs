@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::token_verdict;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG003",
-        name: "projected-token-untrusted",
+        id: RuleId::ProjectedTokenUntrusted,
         level: Level::Error,
         security_severity: "7.5",
         summary: "A workload of an untrusted service account mounts a projected service account token.",
@@ -99,7 +99,8 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             token.expiration_seconds(),
         );
         out.push(
-            Finding::new(&RULE.meta, at(workload.file, token.key), message)
+            RULE.meta
+                .finding(at(workload.file, token.key), message)
                 .object(ctx.object_ref(&workload.meta))
                 .service_account(identity.clone())
                 .detail(&token.volume),

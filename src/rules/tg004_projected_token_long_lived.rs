@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG004",
-        name: "projected-token-long-lived",
+        id: RuleId::ProjectedTokenLongLived,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "A projected service account token lives longer than the configured maximum.",
@@ -63,7 +63,8 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             token.volume,
         );
         out.push(
-            Finding::new(&RULE.meta, at(workload.file, region), message)
+            RULE.meta
+                .finding(at(workload.file, region), message)
                 .object(ctx.object_ref(&workload.meta))
                 .detail(&token.volume),
         );

@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG005",
-        name: "legacy-token-secret",
+        id: RuleId::LegacyTokenSecret,
         level: Level::Error,
         security_severity: "8.0",
         summary: "A Secret of type kubernetes.io/service-account-token holds a long-lived, never-expiring token.",
@@ -75,7 +75,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             "{} holds a long-lived, never-expiring API token {holder}, readable by anyone who can read Secrets in namespace {namespace}. Delete it and use a projected serviceAccountToken volume or the TokenRequest API (kubectl create token) instead.",
             ctx.describe(&secret.meta),
         );
-        let mut finding = Finding::new(&RULE.meta, at(secret.file, secret.type_region), message)
+        let mut finding = RULE
+            .meta
+            .finding(at(secret.file, secret.type_region), message)
             .object(ctx.object_ref(&secret.meta));
         if let Some(identity) = identity {
             finding = finding.service_account(identity);

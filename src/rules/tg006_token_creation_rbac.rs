@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG006",
-        name: "token-creation-rbac",
+        id: RuleId::TokenCreationRbac,
         level: Level::Error,
         security_severity: "8.5",
         summary: "An RBAC rule lets subjects mint service account tokens.",
@@ -133,7 +133,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 ctx.describe(&role.meta),
                 index + 1,
             );
-            let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
+            let finding = RULE
+                .meta
+                .finding(at(role.file, rule.verbs_key), message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1));

@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::rbac::Subject;
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG007",
-        name: "token-secret-read-rbac",
+        id: RuleId::TokenSecretReadRbac,
         level: Level::Warning,
         security_severity: "6.5",
         summary: "An RBAC rule lets untrusted service accounts read Secrets, including legacy token Secrets.",
@@ -98,7 +98,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 ctx.describe(&role.meta),
                 index + 1,
             );
-            let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
+            let finding = RULE
+                .meta
+                .finding(at(role.file, rule.verbs_key), message)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1));
             out.push(ctx.with_bindings(finding, &bindings));

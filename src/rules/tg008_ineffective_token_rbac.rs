@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG008",
-        name: "ineffective-token-rbac",
+        id: RuleId::IneffectiveTokenRbac,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "An RBAC rule names a token resource that does not exist, so it grants or restricts nothing.",
@@ -65,7 +65,8 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     index + 1,
                 );
                 out.push(
-                    Finding::new(&RULE.meta, at(role.file, rule.resources_key), message)
+                    RULE.meta
+                        .finding(at(role.file, rule.resources_key), message)
                         .object(ctx.object_ref(&role.meta))
                         .detail(&format!("rule {} {resource}", index + 1)),
                 );

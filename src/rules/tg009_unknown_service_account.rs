@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::{Decision, token_verdict};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG009",
-        name: "unknown-service-account",
+        id: RuleId::UnknownServiceAccount,
         level: Level::Note,
         security_severity: "2.0",
         summary: "A workload uses a service account that no scanned manifest defines.",
@@ -73,7 +73,8 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         verdict.namespace,
     );
     out.push(
-        Finding::new(&RULE.meta, at(workload.file, field.region), message)
+        RULE.meta
+            .finding(at(workload.file, field.region), message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(verdict.identity()),
     );

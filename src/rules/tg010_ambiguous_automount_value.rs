@@ -1,14 +1,14 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::FileId;
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::ObjectMeta;
 use crate::model::Workload;
 use crate::model::field::{Ambiguity, BoolField};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG010",
-        name: "ambiguous-automount-value",
+        id: RuleId::AmbiguousAutomountValue,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "automountServiceAccountToken is written in a way YAML tools disagree on.",
@@ -104,7 +104,8 @@ fn report(
         ctx.describe(meta)
     );
     out.push(
-        Finding::new(&RULE.meta, at(file, field.region), message)
+        RULE.meta
+            .finding(at(file, field.region), message)
             .object(ctx.object_ref(meta))
             .detail(place),
     );

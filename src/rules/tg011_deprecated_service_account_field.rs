@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG011",
-        name: "deprecated-service-account-field",
+        id: RuleId::DeprecatedServiceAccountField,
         level: Level::Warning,
         security_severity: "3.0",
         summary: "A pod spec uses the deprecated serviceAccount field.",
@@ -68,7 +68,8 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         deprecated.value,
     );
     out.push(
-        Finding::new(&RULE.meta, at(workload.file, deprecated.region), message)
+        RULE.meta
+            .finding(at(workload.file, deprecated.region), message)
             .object(ctx.object_ref(&workload.meta)),
     );
 }

@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, Workloads, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG012",
-        name: "exemption-expired",
+        id: RuleId::ExemptionExpired,
         level: Level::Warning,
         security_severity: "3.0",
         summary: "A config exemption is past its expiry date and no longer applies.",
@@ -53,13 +53,15 @@ fn check(ctx: &Context<'_>, _: &Workloads, out: &mut Vec<Finding>) {
         let Some(expires) = exemption.expires.filter(|&d| d < ctx.today) else {
             continue;
         };
+        let rule = exemption.rule.map_or("*", |id| id.code());
         let message = format!(
-            "The exemption for {} on {} expired on {expires} (reason: {}); it no longer suppresses anything. Fix what it covered and remove it, or renew it with a new expires date.",
-            exemption.rule, exemption.object, exemption.reason
+            "The exemption for {rule} on {} expired on {expires} (reason: {}); it no longer suppresses anything. Fix what it covered and remove it, or renew it with a new expires date.",
+            exemption.object, exemption.reason
         );
         out.push(
-            Finding::new(&RULE.meta, at(file, exemption.key), message)
-                .detail(&format!("{}:{}", exemption.rule, exemption.object)),
+            RULE.meta
+                .finding(at(file, exemption.key), message)
+                .detail(&format!("{rule}:{}", exemption.object)),
         );
     }
 }

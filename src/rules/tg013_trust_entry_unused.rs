@@ -3,13 +3,13 @@ use std::fmt::Write as _;
 use globset::GlobMatcher;
 
 use super::{Context, Rule, RuleMeta, Workloads, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG013",
-        name: "trust-entry-unused",
+        id: RuleId::TrustEntryUnused,
         level: Level::Note,
         security_severity: "1.0",
         summary: "A trusted or tokenCreators entry of the config matches nothing in the scan.",
@@ -82,7 +82,7 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
         let message = format!(
             "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
         );
-        out.push(Finding::new(&RULE.meta, at(file, key), message).detail(pattern));
+        out.push(RULE.meta.finding(at(file, key), message).detail(pattern));
     }
 
     let creators: Vec<&GlobMatcher> = ctx
@@ -115,7 +115,7 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
         let message = format!(
             "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
         );
-        out.push(Finding::new(&RULE.meta, at(file, key), message).detail(pattern));
+        out.push(RULE.meta.finding(at(file, key), message).detail(pattern));
     }
 }
 

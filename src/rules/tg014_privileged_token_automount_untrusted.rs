@@ -1,12 +1,12 @@
 use super::tg001_token_automount_untrusted::exposure;
 use super::{Context, Rule, RuleMeta};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG014",
-        name: "privileged-token-automount-untrusted",
+        id: RuleId::PrivilegedTokenAutomountUntrusted,
         level: Level::Error,
         security_severity: "9.5",
         summary: "A workload of an untrusted service account with powerful RBAC gets an automounted API token.",
