@@ -75,6 +75,8 @@ pub struct Finding {
     pub detail: CompactString,
     /// Boxed: most findings are not suppressed.
     pub suppression: Option<Box<Suppression>>,
+    /// Set once, as the finding is written (see [`Fingerprinter`]).
+    pub fingerprint: Fingerprint,
 }
 
 /// A copy of `text` in an allocation of its exact length: a formatted message's buffer
@@ -95,6 +97,7 @@ impl Finding {
             service_account: None,
             detail: CompactString::default(),
             suppression: None,
+            fingerprint: Fingerprint::default(),
         }
     }
 
@@ -129,8 +132,9 @@ impl Finding {
         self
     }
 
-    /// A fingerprint that survives lines moving: rule, file, object and detail only.
-    pub fn fingerprint(&self, path: &str) -> String {
+    /// The fingerprint's hash: rule, file, object and detail only, so it survives lines
+    /// moving.
+    fn fingerprint_hash(&self, path: &str) -> u64 {
         let object = self
             .object
             .as_ref()
@@ -141,7 +145,7 @@ impl Finding {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
         }
-        format!("{:016x}", hash.0)
+        hash.0
     }
 }
 
@@ -164,33 +168,50 @@ impl Fnv64 {
     }
 }
 
-/// [`Finding::fingerprint`] for each finding in turn, made distinct: a finding whose
-/// fingerprint an earlier one already has (the same object defined twice in one file)
-/// gets `-2`, `-3`... in report order, which is deterministic, so the result is as stable
-/// as the fingerprints themselves. GitLab drops all but one of equal Code Quality
-/// fingerprints.
-#[derive(Default)]
-pub struct DistinctFingerprints {
-    /// The file of the findings seen: a fingerprint covers the file, and findings come
-    /// file by file, so only one file's fingerprints are ever kept.
-    path: String,
-    seen: std::collections::HashMap<String, usize>,
+/// A finding's identity across runs, the same in every output format and what a
+/// baseline keys on: a hash of the rule, the file, the object and the detail (never a
+/// line), and the finding's occurrence among those with the same hash in report order.
+/// The second finding with a hash (the same object defined twice in one file) prints
+/// as `HASH-2`, the third `HASH-3`: GitLab keeps only one of equal fingerprints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    pub hash: u64,
+    /// 1 for the first finding with this hash.
+    pub occurrence: u32,
 }
 
-impl DistinctFingerprints {
-    pub fn next(&mut self, finding: &Finding, path: &str) -> String {
-        if self.path != path {
-            self.path.clear();
-            self.path.push_str(path);
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.occurrence {
+            0 | 1 => write!(f, "{:016x}", self.hash),
+            n => write!(f, "{:016x}-{n}", self.hash),
+        }
+    }
+}
+
+/// Gives each finding its [`Fingerprint`], in report order, which is deterministic, so
+/// occurrences are as stable as the hashes.
+#[derive(Default)]
+pub struct Fingerprinter {
+    /// The file of the findings seen: a hash covers the file, and findings come file by
+    /// file, so only one file's hashes are ever kept.
+    file: Option<FileId>,
+    seen: std::collections::HashMap<u64, u32>,
+}
+
+impl Fingerprinter {
+    /// Sets the fingerprint of `finding`, the next in report order; `path` is its file's.
+    pub fn assign(&mut self, finding: &mut Finding, path: &str) {
+        if self.file != Some(finding.location.file) {
+            self.file = Some(finding.location.file);
             self.seen.clear();
         }
-        let base = finding.fingerprint(path);
-        let count = self.seen.entry(base.clone()).or_insert(0);
-        *count += 1;
-        if *count == 1 {
-            base
-        } else {
-            format!("{base}-{count}")
-        }
+        let hash = finding.fingerprint_hash(path);
+        let occurrence = self.seen.entry(hash).or_insert(0);
+        *occurrence += 1;
+        finding.fingerprint = Fingerprint {
+            hash,
+            occurrence: *occurrence,
+        };
     }
 }

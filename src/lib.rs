@@ -527,9 +527,15 @@ pub fn scan_into(
     in_order(&mut apart);
     let mut apart = apart.into_iter().peekable();
     let mut totals = Totals::default();
+    let mut fingerprinter = finding::Fingerprinter::default();
     sink.start(&scanned).map_err(Error::Write)?;
-    let mut write = |batch: &[Finding], totals: &mut Totals| {
-        batch.iter().for_each(|f| totals.add(f));
+    // Findings reach this in report order: each gets its fingerprint here, once, and
+    // every output prints that one.
+    let mut write = |batch: &mut [Finding], totals: &mut Totals| {
+        for finding in batch.iter_mut() {
+            fingerprinter.assign(finding, scanned.files.path(finding.location.file));
+            totals.add(finding);
+        }
         sink.findings(&scanned, batch)
     };
     // A few runs per thread at a time: enough to keep every thread busy, few enough that
@@ -544,7 +550,7 @@ pub fn scan_into(
             break;
         }
         let (written, checked) = rayon::join(
-            || write(&batch, &mut totals),
+            || write(&mut batch, &mut totals),
             || -> Vec<Vec<Finding>> {
                 checking
                     .into_par_iter()
@@ -576,7 +582,7 @@ pub fn scan_into(
         }
     }
     batch.extend(apart);
-    write(&batch, &mut totals).map_err(Error::Write)?;
+    write(&mut batch, &mut totals).map_err(Error::Write)?;
     drop(batch);
     phase_done("findings written");
     scanned.totals = totals;

@@ -13,8 +13,8 @@
 //! | note | `info` |
 //!
 //! A rule lowered in the config is ranked by its new level: a TG001 set to `warning`
-//! is `minor`. The fingerprint is [`Finding::fingerprint`] (rule, file, object and
-//! detail, never the line), made distinct per finding.
+//! is `minor`. The fingerprint is the finding's own, as every format prints it
+//! ([`crate::finding::Fingerprint`]: never the line, distinct per finding).
 
 use std::io::{self, Write};
 
@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::Sink;
 use super::pretty::Array;
 use crate::Scanned;
-use crate::finding::{DistinctFingerprints, Finding, Level};
+use crate::finding::{Finding, Level};
 use crate::rules;
 
 #[derive(Serialize)]
@@ -55,7 +55,6 @@ pub struct Writer<'a> {
     out: io::BufWriter<Box<dyn Write + Send + 'a>>,
     /// Open while findings are written.
     issues: Option<Array>,
-    fingerprints: DistinctFingerprints,
 }
 
 impl<'a> Writer<'a> {
@@ -63,7 +62,6 @@ impl<'a> Writer<'a> {
         Writer {
             out: io::BufWriter::with_capacity(1 << 16, out),
             issues: None,
-            fingerprints: DistinctFingerprints::default(),
         }
     }
 }
@@ -95,7 +93,7 @@ impl Sink for Writer<'_> {
                 ),
                 categories: ["Security"],
                 severity: severity(finding),
-                fingerprint: self.fingerprints.next(finding, path),
+                fingerprint: finding.fingerprint.to_string(),
                 location: IssueLocation {
                     path,
                     lines: Lines {

@@ -201,7 +201,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
             name: &o.name,
         }),
         service_account: f.service_account.as_deref(),
-        fingerprint: f.fingerprint(scanned.files.path(f.location.file)),
+        fingerprint: f.fingerprint.to_string(),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: match s.kind {
                 SuppressionKind::InSource => "inSource",

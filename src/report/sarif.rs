@@ -360,7 +360,6 @@ fn invocation(scanned: &Scanned) -> Invocation {
 }
 
 fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
-    let file = scanned.file(finding.location.file);
     let mut properties = BTreeMap::new();
     let mut logical_locations = Vec::new();
     if let Some(object) = &finding.object {
@@ -399,7 +398,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
                 },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(file.path))]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.to_string())]),
         properties,
         suppressions: finding
             .suppression
