@@ -51,10 +51,39 @@ impl fmt::Display for ObjectRef {
     }
 }
 
+/// Whether a finding was already there when the baseline was written (SPEC 8.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    /// Not in the baseline: it counts.
+    New,
+    /// In the baseline: accepted, it does not count for `--fail-on` or annotations.
+    Unchanged,
+}
+
+impl BaselineState {
+    /// SARIF's `baselineState`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
 impl Finding {
-    /// Whether it counts for `--fail-on` and shows in text output.
     pub fn is_suppressed(&self) -> bool {
         self.suppression.is_some()
+    }
+
+    /// Whether the baseline already holds it.
+    pub fn is_baselined(&self) -> bool {
+        self.baseline == Some(BaselineState::Unchanged)
+    }
+
+    /// Whether it counts for `--fail-on` and annotations, and shows in text output by
+    /// default: neither suppressed nor in the baseline.
+    pub fn counts(&self) -> bool {
+        !self.is_suppressed() && !self.is_baselined()
     }
 }
 
@@ -77,6 +106,8 @@ pub struct Finding {
     pub suppression: Option<Box<Suppression>>,
     /// Set once, as the finding is written (see [`Fingerprinter`]).
     pub fingerprint: Fingerprint,
+    /// Set as the finding is written when a scan has a baseline; `None` without one.
+    pub baseline: Option<BaselineState>,
 }
 
 /// A copy of `text` in an allocation of its exact length: a formatted message's buffer
@@ -98,6 +129,7 @@ impl Finding {
             detail: CompactString::default(),
             suppression: None,
             fingerprint: Fingerprint::default(),
+            baseline: None,
         }
     }
 

@@ -34,6 +34,8 @@ pub struct Config {
     pub rule_levels: Vec<(RuleId, Option<Level>)>,
     pub workload_kinds: Vec<WorkloadKind>,
     pub max_projected_token_seconds: Option<u64>,
+    /// `baseline:`, as written (relative to the config file's directory).
+    pub baseline: Option<String>,
 }
 
 /// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
@@ -166,6 +168,7 @@ impl Config {
                 "defaultNamespace" => {
                     config.default_namespace = Some(r.string(value, "defaultNamespace")?)
                 }
+                "baseline" => config.baseline = Some(r.string(value, "baseline")?),
                 "paths" => {
                     for (key, _, value) in r.object(value, &schema::PATHS)? {
                         let globs = r.strings(value, &format!("paths.{key}"))?;

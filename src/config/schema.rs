@@ -106,6 +106,15 @@ pub static CONFIG: Object = Object {
             required: false,
             description: "Limits for projected service account tokens.",
         },
+        Field {
+            key: "baseline",
+            value: Type::Text {
+                pattern: None,
+                format: None,
+            },
+            required: false,
+            description: "The baseline file (written by `tokenguard baseline`), relative to this file: its findings are accepted and only new ones count (--baseline overrides it).",
+        },
     ],
 };
 

@@ -78,8 +78,9 @@ impl Sink for Writer<'_> {
                 "Code Quality issues written before the list",
             ));
         };
-        // Code Quality has no notion of suppression: suppressed findings are left out.
-        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+        // Code Quality has no notion of suppression or baseline: accepted findings (a
+        // suppression, the baseline) are left out.
+        for finding in findings.iter().filter(|f| f.counts()) {
             let path = scanned.files.path(finding.location.file);
             let region = finding.location.region;
             let issue = Issue {

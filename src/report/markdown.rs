@@ -47,7 +47,7 @@ impl<'a> Writer<'a> {
 
 impl Sink for Writer<'_> {
     fn findings(&mut self, _scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
-        for f in findings.iter().filter(|f| !f.is_suppressed()) {
+        for f in findings.iter().filter(|f| f.counts()) {
             let row = self
                 .by_rule
                 .entry(f.rule.code())
@@ -86,7 +86,12 @@ fn render(
     let active = errors + warnings + notes;
     let s = &scanned.stats;
     let mut verdict = if active == 0 {
-        "no findings".to_owned()
+        let new = if scanned.baseline.is_some() {
+            "new "
+        } else {
+            ""
+        };
+        format!("no {new}findings")
     } else {
         format!(
             "{}, {}, {}",
@@ -95,8 +100,9 @@ fn render(
             plural(notes, "note", "notes")
         )
     };
-    if totals.suppressed > 0 {
-        verdict += &format!(" ({} suppressed)", totals.suppressed);
+    let accepted = super::accepted(scanned);
+    if !accepted.is_empty() {
+        verdict += &format!(" ({})", accepted.join(", "));
     }
     let _ = writeln!(md, "## tokenguard: {verdict}\n");
     let _ = writeln!(

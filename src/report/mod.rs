@@ -90,6 +90,22 @@ pub fn write(
     sink.finish(&report.scanned)
 }
 
+/// What the summaries say besides the findings that count: `3 suppressed`, `12 in the
+/// baseline`, `2 fixed since the baseline`, those that are not zero.
+fn accepted(scanned: &Scanned) -> Vec<String> {
+    let totals = &scanned.totals;
+    let fixed = scanned.baseline.as_ref().map_or(0, |b| b.fixed);
+    [
+        (totals.suppressed, "suppressed"),
+        (totals.baselined, "in the baseline"),
+        (fixed, "fixed since the baseline"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::{Format, ReportOptions};

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::pretty::{Array, Object};
 use super::{ReportOptions, Sink, escape};
-use crate::finding::{Finding, Level, Location, SuppressionKind};
+use crate::finding::{BaselineState, Finding, Level, Location, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::{Scanned, SourceFile};
 
@@ -154,6 +154,9 @@ struct SarifResult {
     properties: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+    /// `new` or `unchanged` when the scan had a baseline (SPEC 8.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -411,6 +414,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
                 justification: escape::visible_with(&s.justification, false).into_owned(),
             })
             .collect(),
+        baseline_state: finding.baseline.map(BaselineState::as_str),
     }
 }
 
