@@ -17,6 +17,9 @@ mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
 
+#[cfg(test)]
+mod testing;
+
 use crate::config::Config;
 use crate::finding::{Finding, Location, ObjectRef};
 use crate::index::Index;

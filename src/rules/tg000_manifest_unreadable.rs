@@ -76,3 +76,69 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         out.push(RULE.meta.finding(at(*file, region), message));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_at_the_parse_error_of_a_yaml_file() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata:
+              name: api
+                namespace: shop
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (5, 14),
+            Level::Error,
+            &[
+                "invalid YAML: mapping values are not allowed",
+                "not scanned",
+            ],
+        );
+    }
+
+    #[test]
+    fn fires_at_the_parse_error_of_a_json_file() {
+        let found = check(
+            &RULE,
+            r#"
+            {
+              "apiVersion": "v1",
+              "kind": "ServiceAccount"
+              "metadata": {"name": "api"}
+            }
+            "#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert((4, 3), Level::Error, &["invalid JSON"]);
+    }
+
+    #[test]
+    fn comments_empty_documents_and_document_ends_are_valid() {
+        let found = check(
+            &RULE,
+            "
+            # nothing here
+            ---
+            ...
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: api, namespace: shop}
+            ...
+            ---
+            owner: platform-team
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -107,3 +107,61 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    /// A Pod with a projected token valid for `seconds` s, its key at 13:13 and its
+    /// `expirationSeconds` at 16:15.
+    fn agent(seconds: u32) -> String {
+        format!(
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata: {{name: agent, namespace: vault}}
+            spec:
+              serviceAccountName: vault-agent
+              automountServiceAccountToken: false
+              containers:
+                - {{name: agent, image: vault}}
+              volumes:
+                - name: token
+                  projected:
+                    sources:
+                      - serviceAccountToken:
+                          path: token
+                          audience: vault
+                          expirationSeconds: {seconds}
+            "
+        )
+    }
+
+    #[test]
+    fn fires_on_the_service_account_token_key_whatever_automount_says() {
+        let found = check(&RULE, &agent(600));
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (13, 13),
+            Level::Error,
+            &[
+                "Pod vault/agent",
+                "(volume `token`, audience `vault`, valid for 600 s)",
+                "vault/vault-agent, which is not trusted",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_trusted_service_account_may_have_one() {
+        let config = "
+            trusted:
+              - serviceAccount: vault/vault-agent
+                reason: Vault auth
+            ";
+        let found = check_with_config(&RULE, &agent(600), config);
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -85,3 +85,66 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         out.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_type_key_of_a_service_account_token_secret() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: deployer-token
+              namespace: ci
+              annotations:
+                kubernetes.io/service-account.name: deployer
+            type: kubernetes.io/service-account-token
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: orphan}
+            type: 'kubernetes.io/service-account-token'
+            ",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (8, 1),
+            Level::Error,
+            &[
+                "Secret ci/deployer-token",
+                "for service account ci/deployer",
+            ],
+        );
+        found[1].assert(
+            (13, 1),
+            Level::Error,
+            &["Secret default/orphan", "annotation is missing"],
+        );
+    }
+
+    #[test]
+    fn other_secret_types_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: tls, namespace: ci}
+            type: kubernetes.io/tls
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: docs, namespace: ci}
+            data:
+              type: kubernetes.io/service-account-token
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -74,3 +74,54 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_resources_key_once_per_lookalike() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: minter, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["tokens", "serviceaccounts/*", "configmaps"]
+                verbs: ["create"]
+            "#,
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (6, 5),
+            Level::Warning,
+            &["`serviceaccounts/*`", "is not a wildcard"],
+        );
+        found[1].assert(
+            (6, 5),
+            Level::Warning,
+            &["`tokens`", "is not a Kubernetes resource"],
+        );
+    }
+
+    #[test]
+    fn the_token_subresource_is_fine() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: minter, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["serviceaccounts/token", "serviceaccounts", "*"]
+                verbs: ["create"]
+            "#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -110,3 +110,77 @@ fn report(
             .detail(place),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_yaml_1_1_only_booleans_and_quoted_values() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              automountServiceAccountToken: off
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: api, namespace: shop}
+            automountServiceAccountToken: "true"
+            "#,
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (7, 3),
+            Level::Warning,
+            &[
+                "Pod shop/web",
+                "in the pod spec",
+                "`off` is a YAML 1.1-only boolean: kubectl reads it as false",
+            ],
+        );
+        found[1].assert(
+            (14, 1),
+            Level::Warning,
+            &["ServiceAccount shop/api", "\"true\" is a quoted string"],
+        );
+    }
+
+    #[test]
+    fn canonical_booleans_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: a, namespace: shop}
+            automountServiceAccountToken: TRUE
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: b, namespace: shop}
+            automountServiceAccountToken: False
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              automountServiceAccountToken: false
+              containers:
+                - {name: web, image: nginx}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -65,3 +65,47 @@ fn check(ctx: &Context<'_>, _: &Workloads, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{CONFIG, TODAY, check_with_config};
+
+    const MANIFEST: &str = "
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: exporter, namespace: legacy}
+        automountServiceAccountToken: false
+        ";
+
+    #[test]
+    fn fires_on_the_first_key_of_an_exemption_past_its_date() {
+        assert_eq!(TODAY.to_string(), "2026-06-30");
+        let config = "
+            exemptions:
+              - reason: OPS-123 moves it to a projected token
+                rule: TG001
+                object: legacy/Deployment/exporter
+                expires: 2026-06-29
+              - rule: TG002
+                object: legacy/ServiceAccount/exporter
+                reason: on time
+                expires: 2026-06-30
+              - rule: TG002
+                object: legacy/ServiceAccount/other
+                reason: no date, no end
+            ";
+        let found = check_with_config(&RULE, MANIFEST, config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert_in(
+            CONFIG,
+            (2, 5),
+            Level::Warning,
+            &[
+                "TG001 on legacy/Deployment/exporter expired on 2026-06-29",
+                "OPS-123",
+            ],
+        );
+    }
+}

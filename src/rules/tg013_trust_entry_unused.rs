@@ -174,3 +174,62 @@ fn mark_matches(matchers: &[&GlobMatcher], name: &str, in_use: &mut [bool]) -> b
     }
     in_use.iter().all(|used| *used)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{CONFIG, check_with_config};
+
+    #[test]
+    fn fires_on_the_first_key_of_each_entry_that_matches_nothing() {
+        let manifests = r#"
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: web}
+            spec:
+              serviceAccountName: frontend
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: vault, namespace: vault}
+            subjects:
+              - {kind: Group, name: "system:serviceaccounts:vault"}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+            "#;
+        let config = "
+            trusted:
+              - serviceAccount: shop/orders
+                reason: defined
+              - serviceAccount: web/*
+                reason: used by a workload only
+              - reason: a typo
+                serviceAccount: shop/order
+            tokenCreators:
+              - subject: Group:system:serviceaccounts:vault
+                reason: bound
+              - subject: ServiceAccount:vault/vault
+                reason: bound nowhere
+            ";
+        let found = check_with_config(&RULE, manifests, config);
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert_in(
+            CONFIG,
+            (6, 5),
+            Level::Note,
+            &["trusted entry `shop/order` matches no service account"],
+        );
+        found[1].assert_in(
+            CONFIG,
+            (11, 5),
+            Level::Note,
+            &["tokenCreators entry `ServiceAccount:vault/vault` matches no subject"],
+        );
+    }
+}
