@@ -568,6 +568,14 @@ fn notes_that_repeat_are_folded_into_one_with_a_count() {
         )
         .unwrap();
     }
+    // And one RoleBinding in two.
+    for file in ["rbac-1.yaml", "rbac-2.yaml"] {
+        std::fs::write(
+            dir.path().join(file),
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: api-config\n  namespace: shop\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}\nsubjects: [{kind: ServiceAccount, name: api}]\n",
+        )
+        .unwrap();
+    }
     std::fs::write(
         dir.path().join("deploy.yaml"),
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: api\n      containers: [{name: c, image: i}]\n",
@@ -581,16 +589,21 @@ fn notes_that_repeat_are_folded_into_one_with_a_count() {
         .unwrap();
     assert_eq!(
         block,
-        "deploy.yaml:7:7: error[TG001]: Deployment shop/api mounts an API token for service account shop/api, which is not trusted: the pod spec does not set automountServiceAccountToken, nor does the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/api in .tokenguard.yaml.
+        "deploy.yaml:7:7: error[TG001]: Deployment shop/api mounts an API token for service account shop/api, which is not trusted: the pod spec does not set automountServiceAccountToken, nor does the service account, and Kubernetes defaults to true. It is also bound by RoleBinding shop/api-config. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/api in .tokenguard.yaml.
   |
 7 |       serviceAccountName: api
   |       ^^^^^^^^^^^^^^^^^^^^^^^
-  = note: ServiceAccount shop/api does not set automountServiceAccountToken (a.yaml:4:3 and 2 more locations)"
+  = note: ServiceAccount shop/api does not set automountServiceAccountToken (a.yaml:4:3 and 2 more locations)
+  = note: RoleBinding shop/api-config binds shop/api to Role config-reader (rbac-1.yaml:4:3 and 1 more location)"
     );
     // SARIF keeps every location.
     let sarif = scan_sarif(dir.path(), &[]);
-    let related = &sarif["runs"][0]["results"][3]["relatedLocations"];
-    assert_eq!(related.as_array().unwrap().len(), 3, "{related}");
+    let result = common::results(&sarif)
+        .iter()
+        .find(|r| r["ruleId"] == "TG001")
+        .unwrap();
+    let related = result["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 5, "{related:?}");
 }
 
 #[test]

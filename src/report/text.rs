@@ -222,11 +222,14 @@ struct Note<'f> {
 
 fn fold_related<'f>(scanned: &Scanned, related: &'f [Related]) -> Vec<Note<'f>> {
     let mut notes: Vec<Note<'f>> = Vec::new();
+    // A repository can hold hundreds of copies of one object.
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for r in related {
-        if let Some(note) = notes.iter_mut().find(|n| n.message == &*r.message) {
-            note.more += 1;
+        if let Some(&i) = index.get(&*r.message) {
+            notes[i].more += 1;
             continue;
         }
+        index.insert(&r.message, notes.len());
         let start = r.location.region.start;
         notes.push(Note {
             message: &r.message,
