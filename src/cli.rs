@@ -164,9 +164,14 @@ pub struct ScanArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// Text: only the diagnostic lines.
+    /// Text: only the summary (findings by rule, namespace and service account, and
+    /// the totals); no findings are listed.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Text: one line per finding (path:line:col: level[RULE]: message), without source
+    /// lines or notes; --quiet wins over it.
+    #[arg(long)]
+    pub compact: bool,
     /// Text: also list skipped files.
     #[arg(long, short)]
     pub verbose: bool,
@@ -368,6 +373,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let report_options = ReportOptions {
         color,
         quiet: args.quiet,
+        compact: args.compact,
         verbose: args.verbose,
         show_suppressed: args.show_suppressed,
         category: args.category,

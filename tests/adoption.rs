@@ -158,7 +158,7 @@ fn extra_outputs_are_written_beside_the_text() {
             "--root",
             "fixtures/demo",
             "fixtures/demo",
-            "--quiet",
+            "--compact",
         ])
         .arg("--gitlab")
         .arg(&gitlab)

@@ -38,6 +38,7 @@ fn options() -> ReportOptions {
     ReportOptions {
         color: false,
         quiet: false,
+        compact: false,
         verbose: true,
         show_suppressed: true,
         category: "tokenguard/".to_owned(),

@@ -33,6 +33,7 @@ fuzz_target!(|bytes: &[u8]| {
     let options = ReportOptions {
         color: false,
         quiet: false,
+        compact: false,
         verbose: true,
         show_suppressed: true,
         category: "tokenguard/".to_owned(),

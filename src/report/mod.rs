@@ -31,8 +31,10 @@ pub enum Format {
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     pub color: bool,
-    /// Text: only the diagnostic lines, no snippets, notes or summary.
+    /// Text: only the summary (the tables and the totals), no diagnostics.
     pub quiet: bool,
+    /// Text: one line per finding, without source lines or notes.
+    pub compact: bool,
     /// Text: also list notes about skipped files.
     pub verbose: bool,
     /// Text: also list suppressed findings.
@@ -131,6 +133,7 @@ pub(crate) mod tests {
         ReportOptions {
             color: false,
             quiet: false,
+            compact: false,
             verbose: false,
             show_suppressed: false,
             category: "tokenguard/".to_owned(),

@@ -1,5 +1,6 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
+use super::{Context, Rule, RuleMeta, RunFacts, at, name_few};
 use crate::finding::Finding;
+use crate::model::rbac::Subject;
 use crate::rbac;
 use crate::rule_id::{Level, RuleId};
 
@@ -99,8 +100,8 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             } else {
                 let not_allowed: Vec<String> = bindings
                     .iter()
-                    .flat_map(|b| b.subjects.iter().map(move |s| (b, s)))
-                    .filter(|(_, s)| {
+                    .flat_map(|b| b.subjects.iter())
+                    .filter(|s| {
                         let forms = [
                             Some(s.config_form()),
                             s.as_service_account()
@@ -113,9 +114,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                                 .any(|c| c.matcher.is_match(form))
                         })
                     })
-                    .map(|(b, s)| {
-                        format!("{} through {}", s.config_form(), ctx.describe_binding(b))
-                    })
+                    .map(Subject::config_form)
                     .collect();
                 if not_allowed.is_empty() {
                     continue;
@@ -124,7 +123,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     Level::Error,
                     format!(
                         "it is bound to {}, not in tokenCreators. Remove the permission or narrow it with resourceNames, or add the subjects to tokenCreators in .tokenguard.yaml with a reason",
-                        summarize(&not_allowed)
+                        name_few(not_allowed)
                     ),
                 )
             };
@@ -202,7 +201,7 @@ mod tests {
             (7, 5),
             Level::Error,
             &[
-                "ServiceAccount:ci/deployer through RoleBinding ci/minter-binding",
+                "bound to ServiceAccount:ci/deployer, not in tokenCreators",
                 "not in tokenCreators",
             ],
         );
