@@ -4,7 +4,7 @@
 # RUNNER_TEMP in a temporary directory, and checks their outputs, the job summary and
 # the annotations. No network: the release download is served from a file:// URL,
 # `cargo install` is a stub, and the code scanning API is a local server that answers
-# 403 as GitHub does for a private repository without Advanced Security. Needs
+# 403 as GitHub does for a private repository without Advanced Security. Needs git and
 # python3.
 #
 #   ci/test-action.sh [BINARY]      (default: target/release/tokenguard)
@@ -57,7 +57,7 @@ fresh_runner() {
   unset TOKENGUARD_BINARY TOKENGUARD_VERSION TOKENGUARD_RELEASE_URL TOKENGUARD_REPOSITORY
   unset INPUT_PATH INPUT_CONFIG INPUT_FAIL_ON INPUT_SARIF_FILE INPUT_CATEGORY INPUT_ANNOTATIONS
   unset INPUT_UPLOAD_SARIF TOKENGUARD_SARIF_FILE TOKENGUARD_GITHUB_TOKEN GITHUB_API_URL
-  unset TOKENGUARD_EXIT_CODE TOKENGUARD_UPLOAD_OUTCOME
+  unset TOKENGUARD_DIFF_BASE TOKENGUARD_EXIT_CODE TOKENGUARD_UPLOAD_OUTCOME
 }
 # The step as action.yml runs it: `bash "$GITHUB_ACTION_PATH/action/NAME.sh"`.
 step() { (cd "$GITHUB_WORKSPACE" && bash "$GITHUB_ACTION_PATH/action/$1.sh"); }
@@ -69,7 +69,7 @@ for script in install scan upload-check gate; do
   check "step runs action/$script.sh" has "$repo/action.yml" "run: bash \"\$GITHUB_ACTION_PATH/action/$script.sh\""
 done
 for var in INPUT_PATH INPUT_CONFIG INPUT_FAIL_ON INPUT_SARIF_FILE INPUT_CATEGORY INPUT_ANNOTATIONS \
-  INPUT_UPLOAD_SARIF TOKENGUARD_BIN TOKENGUARD_VERSION TOKENGUARD_EXIT_CODE \
+  INPUT_UPLOAD_SARIF TOKENGUARD_BIN TOKENGUARD_VERSION TOKENGUARD_EXIT_CODE TOKENGUARD_DIFF_BASE \
   TOKENGUARD_SARIF_FILE TOKENGUARD_GITHUB_TOKEN TOKENGUARD_UPLOAD_OUTCOME; do
   check "action.yml sets $var" has "$repo/action.yml" "$var: \${{"
 done
@@ -79,6 +79,7 @@ awk '/- name: Upload SARIF/{on=1} on && /- name: Gate/{on=0} on' "$repo/action.y
 check "the upload runs when upload-check says so" has "$tmp/upload-step" "if: steps.upload-check.outputs.upload == 'true'"
 check "the upload step continues on error" has "$tmp/upload-step" "continue-on-error: true"
 check "the gate reads the upload's outcome" has "$repo/action.yml" 'TOKENGUARD_UPLOAD_OUTCOME: ${{ steps.upload.outcome }}'
+check "the diff base defaults to the pull request's base" has "$repo/action.yml" 'TOKENGUARD_DIFF_BASE: ${{ inputs.diff-base || github.event.pull_request.base.sha }}'
 
 echo "install: a given binary"
 fresh_runner
@@ -298,6 +299,61 @@ check "gate passes with exit-code 0" equals "$?" 0
 check "one line says the upload failed" equals "$(cat "$tmp/gate.log")" "tokenguard: the SARIF upload to code scanning failed (see its step's log: code scanning needs \`security-events: write\`, and GitHub Advanced Security on a private repository); it does not decide the job"
 (export TOKENGUARD_EXIT_CODE=1 TOKENGUARD_UPLOAD_OUTCOME=failure; step gate >/dev/null 2>&1)
 check "gate still fails with exit-code 1" equals "$?" 1
+
+# A pull request on the demo: it changes line 12 of ci/nightly-report.yaml and adds
+# platform/ci-token.yaml. As actions/checkout leaves it: a shallow clone of the head
+# commit, without the base commit.
+echo "scan: annotations on the pull request's lines come first"
+git_quiet() { git -c user.name=t -c user.email=t@example.com -c init.defaultBranch=main "$@" >/dev/null 2>&1; }
+origin="$tmp/origin"
+rm -rf "$origin" && mkdir -p "$origin"
+cp -R "$repo/fixtures/demo/." "$origin/"
+rm "$origin/platform/ci-token.yaml"
+sed -i.bak 's/^          serviceAccount: reporter$/          serviceAccount: reports/' "$origin/ci/nightly-report.yaml"
+rm "$origin/ci/nightly-report.yaml.bak"
+git_quiet -C "$origin" init && git_quiet -C "$origin" add -A && git_quiet -C "$origin" commit -m base
+base_sha="$(git -C "$origin" rev-parse HEAD)"
+cp -R "$repo/fixtures/demo/." "$origin/"
+git_quiet -C "$origin" add -A && git_quiet -C "$origin" commit -m "the pull request"
+git -C "$origin" config uploadpack.allowReachableSHA1InWant true
+fresh_runner
+rm -rf "$GITHUB_WORKSPACE"
+git_quiet clone --depth=1 "file://$origin" "$GITHUB_WORKSPACE"
+check "the checkout lacks the base commit" bash -c "! git -C '$GITHUB_WORKSPACE' cat-file -e '$base_sha^{commit}' 2>/dev/null"
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE="$base_sha"
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "exit-code=1" equals "$(output_of "$GITHUB_OUTPUT" exit-code)" 1
+check "the log says the changed lines come first" has "$tmp/stdout" "tokenguard: annotations on the lines changed since ${base_sha:0:12} come first"
+stop="$(sed -n 's/^::stop-commands::\(.*\)$/\1/p' "$tmp/stdout")"
+awk -v e="::$stop::" 'f && /^::/; $0==e{f=1}' "$tmp/stdout" | sed 's/,endLine=.*title=\([A-Z0-9]*\) .*/ \1/' >"$tmp/order"
+printf '%s\n' \
+  "::error file=ci/nightly-report.yaml,line=12 TG001" \
+  "::notice file=ci/nightly-report.yaml,line=12 TG009" \
+  "::warning file=ci/nightly-report.yaml,line=12 TG011" \
+  "::error file=platform/ci-token.yaml,line=8 TG005" \
+  "::warning file=apps/api.yaml,line=4 TG002" \
+  "::error file=apps/api.yaml,line=20 TG014" \
+  "::error file=apps/frontend.yaml,line=13 TG001" \
+  "::warning file=apps/frontend.yaml,line=13 TG010" \
+  "::warning file=apps/worker.yaml,line=25 TG010" \
+  "::error file=platform/broken.yaml,line=5 TG000" >"$tmp/expected-order"
+check "annotations: the pull request's lines first, then report order" cmp -s "$tmp/order" "$tmp/expected-order"
+cmp -s "$tmp/order" "$tmp/expected-order" || diff "$tmp/expected-order" "$tmp/order" | sed 's/^/        /'
+
+echo "scan: a base commit that cannot be fetched leaves report order, and says so"
+fresh_runner
+rm -rf "$GITHUB_WORKSPACE"
+git_quiet clone --depth=1 "file://$origin" "$GITHUB_WORKSPACE"
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE=0123456789abcdef0123456789abcdef01234567
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "scan exits 0" equals "$?" 0
+check "exit-code=1" equals "$(output_of "$GITHUB_OUTPUT" exit-code)" 1
+check "one line says why" has "$tmp/stdout" "tokenguard: annotations in report order, not changed lines first: the base commit 0123456789abcdef0123456789abcdef01234567 is not in the checkout and cannot be fetched (actions/checkout with fetch-depth: 0 has it)"
+check "the first annotation is the first in report order" equals "$(grep -m 1 '^::[a-z]* file=' "$tmp/stdout" | cut -d, -f1-2)" "::warning file=apps/api.yaml,line=4"
+fresh_runner
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE=main
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "not a git checkout: one line says so" has "$tmp/stdout" "tokenguard: annotations in report order, not changed lines first: the workspace is not a git checkout"
 
 echo "test-action: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -90,11 +90,6 @@ impl ChangedLines {
         let next = ranges.partition_point(|&(_, end)| end < first);
         ranges.get(next).is_some_and(|&(start, _)| start <= last)
     }
-
-    /// How many files have an added or changed line.
-    pub fn files(&self) -> usize {
-        self.files.len()
-    }
 }
 
 /// The counts of a hunk header, `@@ -START[,COUNT] +START[,COUNT] @@ ...`.
@@ -294,7 +289,7 @@ mod tests {
         let changed = parse(&diff);
         assert_eq!(ranges(&changed, "apps/api.yaml"), [(4, 5), (12, 12)]);
         assert_eq!(ranges(&changed, "web.yaml"), [(2, 3)]);
-        assert_eq!(changed.files(), 2);
+        assert_eq!(changed.files.len(), 2);
         assert!(changed.touches("apps/api.yaml", 12, 12));
         assert!(changed.touches("apps/api.yaml", 1, 4));
         assert!(changed.touches("apps/api.yaml", 5, 9));
@@ -311,7 +306,7 @@ mod tests {
             "--- a/x.yaml\n+++ b/x.yaml\n@@ -0,0 +1,3 @@\n+++ b/evil.yaml\n+@@ -1 +1 @@\n+ok\n";
         let changed = parse(diff);
         assert_eq!(ranges(&changed, "x.yaml"), [(1, 3)]);
-        assert_eq!(changed.files(), 1);
+        assert_eq!(changed.files.len(), 1);
     }
 
     #[test]
@@ -325,7 +320,7 @@ diff --git a/old.yaml b/moved.yaml\nsimilarity index 100%\nrename from old.yaml\
         assert_eq!(ranges(&changed, "new.yaml"), [(1, 2)]);
         assert_eq!(ranges(&changed, "café \"x\".yaml"), [(1, 1)]);
         assert_eq!(ranges(&changed, "with space.yaml"), [(7, 7)]);
-        assert_eq!(changed.files(), 3, "{changed:?}");
+        assert_eq!(changed.files.len(), 3, "{changed:?}");
     }
 
     #[test]
