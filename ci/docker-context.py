@@ -3,12 +3,13 @@ empty directory, as `docker build` would, and prints the directory its `cargo bu
 runs in. Used by ci/check-shipping.sh to build the image's sources without a Docker
 engine.
 
-    python3 ci/docker-context.py CONTEXT OUT      (CONTEXT holds Dockerfile, .dockerignore)
+    python3 ci/docker-context.py CONTEXT OUT [DOCKERFILE]
+        (CONTEXT holds .dockerignore and, unless DOCKERFILE names another, the Dockerfile)
 
 What it understands of a Dockerfile (and refuses the rest, exit 1): line continuations,
-comments, FROM, WORKDIR, COPY in shell form with flags (`--from=` copies from another
-stage or image, so it takes nothing from the context), wildcards in sources, and the
-first RUN that calls `cargo build`. .dockerignore is applied as Docker applies it: the
+comments, FROM, WORKDIR, COPY in shell form with --chown, --chmod, --link or --from
+(which copies from another stage or image, so it takes nothing from the context),
+wildcards in sources, and the first RUN that calls `cargo build`. .dockerignore is applied as Docker applies it: the
 last pattern that matches a path or one of its parent directories decides, `!` re-includes,
 `*` and `?` stop at `/`, `**` spans directories.
 """
@@ -167,14 +168,15 @@ def copy(context, out, files, sources, dest, workdir, number):
 
 
 def main():
-    if len(sys.argv) != 3:
-        fail("usage: docker-context.py CONTEXT OUT")
+    if len(sys.argv) not in (3, 4):
+        fail("usage: docker-context.py CONTEXT OUT [DOCKERFILE]")
     context, out = sys.argv[1], sys.argv[2]
+    dockerfile = sys.argv[3] if len(sys.argv) == 4 else os.path.join(context, "Dockerfile")
     if os.path.exists(out) and os.listdir(out):
         fail(f"{out} is not empty")
     rules = ignore_rules(context)
     files = context_files(context, rules)
-    text = open(os.path.join(context, "Dockerfile"), encoding="utf-8").read()
+    text = open(dockerfile, encoding="utf-8").read()
     workdir, build_dir = "/", None
     for number, keyword, args in instructions(text):
         if keyword == "FROM":
@@ -189,6 +191,9 @@ def main():
             paths = [w for w in words if not w.startswith("--")]
             if any(f.startswith("--from=") for f in flags):
                 continue
+            understood = ("--chown=", "--chmod=", "--link")
+            if any(not f.startswith(understood) for f in flags) or any("$" in p for p in paths):
+                fail(f"Dockerfile:{number}: `{keyword} {args}` is not understood here")
             if keyword == "ADD" or len(paths) < 2:
                 fail(f"Dockerfile:{number}: `{keyword} {args}` is not understood here")
             copy(context, out, files, paths[:-1], paths[-1], workdir, number)
