@@ -136,7 +136,7 @@ def context_files(context, rules):
     return found
 
 
-def copy(context, out, files, sources, dest, workdir, number):
+def copy(context, out, files, sources, dest, workdir, where):
     """One COPY: a directory's contents go into dest; a file goes to dest, or into it
     when dest ends with `/` or there are several sources or wildcards."""
     dirs = {"/".join(f.split("/")[:n]) for f in files for n in range(1, f.count("/") + 1)}
@@ -151,7 +151,7 @@ def copy(context, out, files, sources, dest, workdir, number):
             regex = glob_regex(source)
             matched = sorted(p for p in set(files) | dirs if regex.match(p))
         if not matched:
-            fail(f"Dockerfile:{number}: COPY source {source!r} is not in the build context "
+            fail(f"{where}: COPY source {source!r} is not in the build context "
                  "(missing, or excluded by .dockerignore)")
         for entry in matched:
             if entry in files:
@@ -178,7 +178,9 @@ def main():
     files = context_files(context, rules)
     text = open(dockerfile, encoding="utf-8").read()
     workdir, build_dir = "/", None
+    name = os.path.basename(dockerfile)
     for number, keyword, args in instructions(text):
+        where = f"{name}:{number}"
         if keyword == "FROM":
             workdir = "/"
         elif keyword == "WORKDIR":
@@ -186,21 +188,21 @@ def main():
         elif keyword in ("COPY", "ADD"):
             words = args.split()
             if words and words[0].startswith("["):
-                fail(f"Dockerfile:{number}: {keyword} in JSON form is not understood here")
+                fail(f"{where}: {keyword} in JSON form is not understood here")
             flags = [w for w in words if w.startswith("--")]
             paths = [w for w in words if not w.startswith("--")]
             if any(f.startswith("--from=") for f in flags):
                 continue
             understood = ("--chown=", "--chmod=", "--link")
             if any(not f.startswith(understood) for f in flags) or any("$" in p for p in paths):
-                fail(f"Dockerfile:{number}: `{keyword} {args}` is not understood here")
+                fail(f"{where}: `{keyword} {args}` is not understood here")
             if keyword == "ADD" or len(paths) < 2:
-                fail(f"Dockerfile:{number}: `{keyword} {args}` is not understood here")
-            copy(context, out, files, paths[:-1], paths[-1], workdir, number)
+                fail(f"{where}: `{keyword} {args}` is not understood here")
+            copy(context, out, files, paths[:-1], paths[-1], workdir, where)
         elif keyword == "RUN" and build_dir is None and "cargo build" in args:
             build_dir = workdir
     if build_dir is None:
-        fail("no RUN instruction calls `cargo build`")
+        fail(f"no RUN instruction of {name} calls `cargo build`")
     print(os.path.join(out, build_dir.lstrip("/")))
 
 
