@@ -43,6 +43,7 @@ fn options() -> ReportOptions {
         show_suppressed: true,
         category: "tokenguard/".to_owned(),
         link_base: Some("https://github.com/o/r/blob/0123/".to_owned()),
+        changed_lines: None,
     }
 }
 

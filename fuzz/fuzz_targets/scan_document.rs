@@ -38,6 +38,7 @@ fuzz_target!(|bytes: &[u8]| {
         show_suppressed: true,
         category: "tokenguard/".to_owned(),
         link_base: None,
+        changed_lines: None,
     };
     let mut sarif = Vec::new();
     report::write(Format::Sarif, &report, &options, &mut sarif).unwrap();

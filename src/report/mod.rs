@@ -10,7 +10,9 @@ pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
+use crate::diff::ChangedLines;
 use crate::finding::Finding;
 use crate::{Report, Scanned};
 
@@ -43,6 +45,8 @@ pub struct ReportOptions {
     pub category: String,
     /// Markdown: links point at `{link_base}{path}#L{line}`.
     pub link_base: Option<String>,
+    /// GitHub: annotations for findings on these lines (a pull request's) come first.
+    pub changed_lines: Option<Arc<ChangedLines>>,
 }
 
 /// Where a scan's findings go, in report order, as they are found (see
@@ -73,7 +77,7 @@ pub fn writer<'a>(
         Format::Text => Box::new(text::Writer::new(options, out)),
         Format::Sarif => Box::new(sarif::Writer::new(options, out)),
         Format::Json => Box::new(json::Writer::new(out)),
-        Format::Github => Box::new(github::Writer::new(out)),
+        Format::Github => Box::new(github::Writer::new(options.changed_lines, out)),
         Format::Gitlab => Box::new(gitlab::Writer::new(out)),
         Format::Markdown => Box::new(markdown::Writer::new(options, out)),
     }
@@ -138,6 +142,7 @@ pub(crate) mod tests {
             show_suppressed: false,
             category: "tokenguard/".to_owned(),
             link_base: None,
+            changed_lines: None,
         }
     }
 
