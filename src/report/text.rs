@@ -396,8 +396,7 @@ fn top(counts: &HashMap<CompactString, usize>) -> Vec<(&str, usize)> {
     ranked
 }
 
-/// Columns padded to their widest cell, the last (a count) aligned right, then an empty
-/// line.
+/// Columns padded to their widest cell, counts aligned right, then an empty line.
 fn table(out: &mut String, paint: &Paint, header: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
@@ -405,16 +404,21 @@ fn table(out: &mut String, paint: &Paint, header: &[&str], rows: Vec<Vec<String>
             *width = (*width).max(cell.chars().count());
         }
     }
+    // Counts line up on their last digit; names on their first letter.
+    let counts: Vec<bool> = (0..widths.len())
+        .map(|column| rows.iter().all(|row| row[column].parse::<usize>().is_ok()))
+        .collect();
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     for (i, row) in std::iter::once(header).chain(rows).enumerate() {
         let last = row.len() - 1;
         let mut line = String::new();
         for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
             let pad = " ".repeat(width - cell.chars().count());
-            if column == last {
-                let _ = write!(line, "{pad}{cell}");
+            let gap = if column == last { "" } else { "  " };
+            if counts[column] {
+                let _ = write!(line, "{pad}{cell}{gap}");
             } else {
-                let _ = write!(line, "{cell}{pad}  ");
+                let _ = write!(line, "{cell}{pad}{gap}");
             }
         }
         let line = if i == 0 { paint.wrap("1", &line) } else { line };
