@@ -1,6 +1,7 @@
 //! The command line: clap types, and their translation into a scan and its outputs.
 //! Nothing else in the crate knows about flags.
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -33,7 +34,7 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the full help of one rule (the same text as SARIF help.markdown).
     Explain {
-        /// A rule id such as TG001.
+        /// A rule id such as TG001, or its name such as token-automount-untrusted.
         rule: String,
     },
     /// Write a starter .tokenguard.yaml that trusts nothing and lists, commented out,
@@ -146,6 +147,11 @@ pub struct ScanArgs {
     /// 512KiB, 1000000 (at most 1GiB).
     #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Files with more YAML documents than this (empty ones included) are reported as
+    /// TG000 after the first N.
+    #[arg(long, value_name = "N", default_value_t = yaml::Limits::default().max_documents,
+          value_parser = parse_count)]
+    pub max_documents: usize,
     /// Follow symbolic links, also those that lead outside the root (off: links are
     /// reported and not read).
     #[arg(long)]
@@ -175,6 +181,8 @@ pub enum FailOn {
     Error,
     Warning,
     Note,
+    /// Never exit 1 (`none` is accepted too).
+    #[value(alias = "none")]
     Never,
 }
 
@@ -204,6 +212,12 @@ pub enum CliError {
     Threads(u16, rayon::ThreadPoolBuildError),
     #[error("{} already exists; use --force to overwrite it", .0.display())]
     Exists(PathBuf),
+    #[error("{first} and {second} both write {}; give each output its own file", path.display())]
+    SameOutput {
+        first: &'static str,
+        second: &'static str,
+        path: PathBuf,
+    },
 }
 
 /// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
@@ -218,7 +232,13 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
             Ok(false)
         }
         Some(Command::Explain { rule }) => {
-            let meta = rules::find(&rule).ok_or(CliError::UnknownRule(rule))?;
+            let by_name = || {
+                let mut all = rules::ALL.iter().map(|r| &r.meta);
+                all.find(|m| m.name.eq_ignore_ascii_case(&rule))
+            };
+            let meta = rules::find(&rule)
+                .or_else(by_name)
+                .ok_or(CliError::UnknownRule(rule.clone()))?;
             print!("{}", meta.help);
             Ok(false)
         }
@@ -239,6 +259,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let config = load_config(args.config.as_deref(), &root)?;
     let limits = yaml::Limits {
         max_file_bytes: args.max_file_size,
+        max_documents: args.max_documents,
         follow_symlinks: args.follow_symlinks,
         ..yaml::Limits::default()
     };
@@ -267,6 +288,18 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         include: args.scope.include,
         exclude: args.scope.exclude,
         stdin,
+        own_files: [
+            &args.output,
+            &args.sarif,
+            &args.json,
+            &args.gitlab,
+            &args.github,
+            &args.markdown,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect(),
         limits,
         today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
     };
@@ -285,40 +318,57 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         FormatArg::Gitlab => Format::Gitlab,
         FormatArg::Markdown => Format::Markdown,
     };
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    // Output files never get colour (see `Outputs::file`).
+    let color = colour(args.color, std::io::stdout().is_terminal(), |name| {
+        std::env::var_os(name)
+    });
     let report_options = ReportOptions {
         color,
         quiet: args.quiet,
         verbose: args.verbose,
         show_suppressed: args.show_suppressed,
         category: args.category,
-        link_base: args.link_base,
+        // A base written without its last `/` would glue the host or commit to the path.
+        link_base: args.link_base.map(|base| match base.ends_with('/') {
+            true => base,
+            false => base + "/",
+        }),
     };
+    let files: Vec<(&'static str, &PathBuf, Format)> = [
+        ("--output", &args.output, format),
+        ("--sarif", &args.sarif, Format::Sarif),
+        ("--json", &args.json, Format::Json),
+        ("--gitlab", &args.gitlab, Format::Gitlab),
+        ("--github", &args.github, Format::Github),
+        ("--markdown", &args.markdown, Format::Markdown),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path, format)| Some((flag, path.as_ref()?, format)))
+    .collect();
+    let identities: Vec<PathBuf> = files
+        .iter()
+        .map(|(_, path, _)| crate::discover::file_identity(path))
+        .collect();
+    for (i, identity) in identities.iter().enumerate() {
+        if let Some(j) = identities[..i]
+            .iter()
+            .position(|earlier| earlier == identity)
+        {
+            return Err(CliError::SameOutput {
+                first: files[j].0,
+                second: files[i].0,
+                path: files[i].1.clone(),
+            });
+        }
+    }
     // Every output file is checked before the scan, so that a path that cannot be
     // written fails at once, and each is written as the findings come.
     let mut outputs = Outputs::default();
-    match &args.output {
-        Some(path) => outputs.file(path, format, &report_options)?,
-        None => outputs.stdout(format, &report_options),
+    if args.output.is_none() {
+        outputs.stdout(format, &report_options);
     }
-    for (path, format) in [
-        (&args.sarif, Format::Sarif),
-        (&args.json, Format::Json),
-        (&args.gitlab, Format::Gitlab),
-        (&args.github, Format::Github),
-        (&args.markdown, Format::Markdown),
-    ] {
-        if let Some(path) = path {
-            outputs.file(path, format, &report_options)?;
-        }
+    for (_, path, format) in &files {
+        outputs.file(path, *format, &report_options)?;
     }
     let sarif = format == Format::Sarif || args.sarif.is_some();
     // A progress line on a terminal for long scans, erased before anything is printed.
@@ -554,6 +604,15 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     Ok(false)
 }
 
+/// A positive count, such as a number of documents.
+fn parse_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
 /// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as
 /// their binary multiples), at most [`yaml::MAX_FILE_BYTES_CEILING`].
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -580,6 +639,30 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         return Err("the size limit must be at least one byte".to_owned());
     }
     Ok(bytes)
+}
+
+/// Whether text on standard output is coloured (SPEC 2). `--color always|never`
+/// decides. Under `auto`, as the common conventions have it: a non-empty `NO_COLOR`
+/// turns colour off; `FORCE_COLOR` (but `0` or `false`, which turn it off) and a
+/// `CLICOLOR_FORCE` other than empty or `0` turn it on without a terminal; `CLICOLOR=0`
+/// and `TERM=dumb` turn it off; otherwise colour needs a terminal.
+fn colour(choice: ColorArg, terminal: bool, env: impl Fn(&str) -> Option<OsString>) -> bool {
+    match choice {
+        ColorArg::Always => return true,
+        ColorArg::Never => return false,
+        ColorArg::Auto => {}
+    }
+    let set = |name| env(name).filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if let Some(force) = env("FORCE_COLOR") {
+        return force != "0" && force != "false";
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    terminal && env("CLICOLOR").is_none_or(|v| v != "0") && env("TERM").is_none_or(|t| t != "dumb")
 }
 
 fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {

@@ -19,6 +19,10 @@ use crate::load::file_kind;
 
 pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
 
+/// The file `tokenguard baseline` writes (SPEC 8.6): one of tokenguard's own reports,
+/// never scanned wherever it lies.
+pub const BASELINE_FILE_NAME: &str = ".tokenguard-baseline.json";
+
 /// A file to scan and the path reports show for it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
@@ -112,6 +116,55 @@ impl Discovered {
     }
 }
 
+impl Discovered {
+    /// Leaves out tokenguard's own reports, even when named: `own` (the files this run
+    /// writes) and any baseline file. A JSON report is a `*.json` file like a manifest.
+    pub fn drop_own_reports(&mut self, root: &Path, own: &[PathBuf]) {
+        let own: Vec<PathBuf> = own.iter().map(|p| file_identity(p)).collect();
+        let mut dropped = Vec::new();
+        self.files.retain(|file| {
+            let name = file.display.rsplit('/').next().unwrap_or(&file.display);
+            let is_own = name == BASELINE_FILE_NAME
+                || own.iter().any(|path| {
+                    // Only a file of the same name is looked up on disk.
+                    path.file_name().is_some_and(|n| n.to_str() == Some(name))
+                        && *path == file_identity(&file.fs_path(root))
+                });
+            if is_own {
+                dropped.push(file.display.clone());
+            }
+            !is_own
+        });
+        for path in dropped {
+            self.notes.push(Notification {
+                level: Level::Note,
+                path: Some(path),
+                message: "not scanned: a report of tokenguard's own".to_owned(),
+            });
+        }
+        sort_notes(&mut self.notes);
+    }
+}
+
+/// What tells two paths of one file apart from paths of two files: the absolute path,
+/// through the real directory when it exists (`out.json`, `./out.json`, `d/../out.json`
+/// and a path through a linked directory are one file).
+pub fn file_identity(path: &Path) -> PathBuf {
+    let absolute = absolute(path);
+    let real_dir = absolute
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok());
+    match (real_dir, absolute.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => absolute,
+    }
+}
+
+fn sort_notes(notes: &mut Vec<Notification>) {
+    notes.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    notes.dedup_by(|a, b| a.path == b.path && a.message == b.message);
+}
+
 const LINK_OUTSIDE: &str =
     "not read: a symbolic link to outside the root (--follow-symlinks reads it)";
 
@@ -185,12 +238,7 @@ pub fn discover(
         }
     }
     found.files.sort_by(|a, b| a.display.cmp(&b.display));
-    found
-        .notes
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    found
-        .notes
-        .dedup_by(|a, b| a.path == b.path && a.message == b.message);
+    sort_notes(&mut found.notes);
     found.files.dedup_by(|a, b| {
         a.display == b.display && absolute(&a.fs_path(root)) == absolute(&b.fs_path(root))
     });

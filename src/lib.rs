@@ -58,6 +58,8 @@ pub struct ScanOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub stdin: Option<Stdin>,
+    /// The files this run writes (its reports): never scanned, not even when named.
+    pub own_files: Vec<PathBuf>,
     pub limits: yaml::Limits,
     /// The date config exemptions are compared with (injectable for tests).
     pub today: jiff::civil::Date,
@@ -75,6 +77,7 @@ impl ScanOptions {
             include: Vec::new(),
             exclude: Vec::new(),
             stdin: None,
+            own_files: Vec::new(),
             limits: yaml::Limits::default(),
             today,
         }
@@ -382,12 +385,13 @@ pub fn scan_into(
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let discovered = discover::discover(
+    let mut discovered = discover::discover(
         &named,
         &options.root,
         &filter,
         options.limits.follow_symlinks,
     )?;
+    discovered.drop_own_reports(&options.root, &options.own_files);
     let mut notifications = discovered.notes;
 
     // Room for standard input and the config file too, so that adding them does not

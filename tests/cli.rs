@@ -68,6 +68,8 @@ fn fail_on_sets_the_lowest_level_that_fails() {
     // Never.
     assert_eq!(exit_code("rules/tg001/fires", &["--fail-on", "never"]), 0);
     assert_eq!(exit_code("demo", &["--fail-on", "never"]), 0);
+    // `none` is what many other scanners call it.
+    assert_eq!(exit_code("rules/tg001/fires", &["--fail-on", "none"]), 0);
     // Nothing at all never fails.
     assert_eq!(exit_code("cli/clean", &["--fail-on", "note"]), 0);
 }
@@ -303,6 +305,95 @@ fn output_writes_the_format_to_a_file_instead_of_stdout() {
 }
 
 #[test]
+fn one_file_for_two_outputs_is_exit_2_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture("demo");
+    let scan = |args: &[&str]| {
+        output(
+            tokenguard()
+                .current_dir(tmp.path())
+                .args(["scan", "--root"])
+                .arg(&dir)
+                .arg(&dir)
+                .args(args),
+        )
+    };
+    let out = scan(&["--sarif", "out.sarif", "--json", "./sub/../out.sarif"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: --sarif and --json both write ./sub/../out.sarif; give each output its own file\n"
+    );
+    let out = scan(&["--format", "sarif", "--output", "r", "--gitlab", "r"]);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: --output and --gitlab both write r; give each output its own file\n"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    // Two different files are fine.
+    assert_eq!(
+        scan(&["--sarif", "out.sarif", "--json", "out.json"]).code,
+        1
+    );
+}
+
+#[test]
+fn link_base_works_with_or_without_its_last_slash() {
+    let tmp = tempfile::tempdir().unwrap();
+    for base in [
+        "https://github.com/o/r/blob/abc",
+        "https://github.com/o/r/blob/abc/",
+    ] {
+        let file = tmp.path().join("summary.md");
+        let out = scan_text(
+            &fixture("demo"),
+            &["--markdown", file.to_str().unwrap(), "--link-base", base],
+        );
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let markdown = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            markdown
+                .contains("[apps/api.yaml:20](https://github.com/o/r/blob/abc/apps/api.yaml#L20)"),
+            "{base}: {markdown}"
+        );
+    }
+}
+
+/// A JSON report is a `*.json` file, and the last run's report is still there when the
+/// next run reads the repository.
+#[test]
+fn the_tools_own_reports_are_never_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sa = r#"{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "report", "namespace": "x"}}"#;
+    for name in ["report.json", "other.json", ".tokenguard-baseline.json"] {
+        std::fs::write(tmp.path().join(name), sa).unwrap();
+    }
+    let out = output(
+        tokenguard()
+            .current_dir(tmp.path())
+            .args(["scan", "--root", ".", ".", ".tokenguard-baseline.json"])
+            .args(["--json", "./report.json", "--fail-on", "never", "--verbose"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[TG002]") || l.contains("report of tokenguard"))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "other.json:1:61: warning[TG002]: ServiceAccount x/report is not trusted and does not set automountServiceAccountToken: false, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust x/report in .tokenguard.yaml.",
+            ".tokenguard-baseline.json: note: not scanned: a report of tokenguard's own",
+            "report.json: note: not scanned: a report of tokenguard's own",
+        ],
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
     let dir = fixture("demo");
     let tmp = tempfile::tempdir().unwrap();
@@ -461,6 +552,34 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(has_ansi(&output(&mut cmd).stdout));
 }
 
+#[test]
+fn force_color_and_clicolor_force_colour_a_pipe_but_no_color_wins() {
+    let dir = fixture("rules/tg002/fires");
+    let coloured = |env: &[(&str, &str)]| {
+        let mut cmd = tokenguard();
+        cmd.args(["scan", "--root"])
+            .arg(&dir)
+            .arg(&dir)
+            .envs(env.iter().copied());
+        has_ansi(&output(&mut cmd).stdout)
+    };
+    assert!(!coloured(&[]));
+    assert!(coloured(&[("FORCE_COLOR", "1")]));
+    assert!(coloured(&[("FORCE_COLOR", "")]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")]));
+    assert!(!coloured(&[("CLICOLOR_FORCE", "0")]));
+    assert!(!coloured(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]));
+    assert!(!coloured(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]));
+    // An explicit --color never wins over both.
+    let mut cmd = tokenguard();
+    cmd.env("FORCE_COLOR", "1")
+        .args(["scan", "--color", "never", "--root"])
+        .arg(&dir)
+        .arg(&dir);
+    assert!(!has_ansi(&output(&mut cmd).stdout));
+}
+
 /// `script` runs the binary on a pseudo-terminal, where `auto` colours unless NO_COLOR.
 #[test]
 fn colour_auto_on_a_terminal_honours_no_color() {
@@ -498,6 +617,14 @@ fn colour_auto_on_a_terminal_honours_no_color() {
     assert!(!has_ansi(&plain), "{plain:?}");
     // An empty NO_COLOR does not count (no-color.org).
     assert!(has_ansi(&on_tty(Some(""))));
+    // A terminal that says it cannot show colour gets none.
+    let mut cmd = assert_cmd::Command::new(script);
+    cmd.env_remove("NO_COLOR")
+        .env("TERM", "dumb")
+        .args(["-qec", &command, "/dev/null"]);
+    let dumb = output(&mut cmd).stdout;
+    assert!(dumb.contains("warning[TG002]"), "{dumb:?}");
+    assert!(!has_ansi(&dumb), "{dumb:?}");
 }
 
 // ---- inputs -------------------------------------------------------------------------
@@ -824,8 +951,31 @@ fn explain_prints_the_same_text_as_sarif_help_markdown() {
     ] {
         assert!(out.stdout.contains(needle), "{needle}");
     }
-    // Ids are case-insensitive.
+    // Ids are case-insensitive, and the rule's name works too.
     assert_eq!(run(["explain", "tg001"]).stdout, out.stdout);
+    assert_eq!(
+        run(["explain", "token-automount-untrusted"]).stdout,
+        out.stdout
+    );
+}
+
+#[test]
+fn explain_shows_the_annotation_for_every_rule_whose_findings_name_an_object() {
+    for id in [
+        "TG001", "TG002", "TG003", "TG004", "TG005", "TG006", "TG007", "TG008", "TG009", "TG010",
+        "TG011", "TG014",
+    ] {
+        let help = run(["explain", id]).stdout;
+        let suppress = help
+            .split("**How to suppress.**")
+            .nth(1)
+            .and_then(|rest| rest.split("**References.**").next())
+            .unwrap_or_default();
+        assert!(
+            suppress.contains(&format!("`tokenguard.dev/ignore-{id}: \"<reason>\"`")),
+            "{id}: {suppress}"
+        );
+    }
 }
 
 #[test]
