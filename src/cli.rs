@@ -63,23 +63,28 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
     /// The repository root; paths in reports are relative to it (default: the git
-    /// top-level, else the current directory).
+    /// top-level of the first PATH, else the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Namespace of objects without metadata.namespace (default: the config's, else "default").
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
-    /// Add an include glob (relative to the root; repeatable).
+    /// Scan only what this glob matches: a directory (`apps`, `apps/`, `apps/**`) for
+    /// its manifests, or files (`**/*.txt`) whatever their type. Relative to the current
+    /// directory; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Add an exclude glob (relative to the root; repeatable).
+    /// Leave out what this glob matches, a file or a directory with everything in it
+    /// (`samples`, `samples/`, `samples/**`). Relative to the current directory;
+    /// repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// root, or the current directory, up to its git top-level).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The repository root (default: the git top-level, else the current directory).
@@ -92,7 +97,8 @@ pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// first PATH up to its git top-level).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// What goes to standard output (or to --output).
@@ -212,6 +218,8 @@ pub enum CliError {
     Threads(u16, rayon::ThreadPoolBuildError),
     #[error("{} already exists; use --force to overwrite it", .0.display())]
     Exists(PathBuf),
+    #[error("two config files in one directory, {0} and {1}: keep one (or name it with --config)")]
+    TwoConfigs(String, String),
     #[error("{first} and {second} both write {}; give each output its own file", path.display())]
     SameOutput {
         first: &'static str,
@@ -226,8 +234,12 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         None => scan(cli.scan),
         Some(Command::Scan(args)) => scan(*args),
         Some(Command::Rules(args)) => {
-            let root = resolve_root(args.root.as_deref())?;
-            let config = load_config(args.config.as_deref(), &root)?;
+            let start = match &args.root {
+                Some(root) => crate::discover::absolute(root),
+                None => current_dir()?,
+            };
+            let root = resolve_root(args.root.as_deref(), &start)?;
+            let config = load_config(args.config.as_deref(), &start, &root)?;
             print_rules(&config);
             Ok(false)
         }
@@ -255,8 +267,10 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
 }
 
 fn scan(args: ScanArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref())?;
-    let config = load_config(args.config.as_deref(), &root)?;
+    let start = search_start(&args.paths)?;
+    let root = resolve_root(args.scope.root.as_deref(), &start)?;
+    let config = load_config(args.config.as_deref(), &start, &root)?;
+    let glob_dir = flag_glob_dir(&root)?;
     let limits = yaml::Limits {
         max_file_bytes: args.max_file_size,
         max_documents: args.max_documents,
@@ -287,6 +301,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         default_namespace: args.scope.default_namespace,
         include: args.scope.include,
         exclude: args.scope.exclude,
+        glob_dir,
         stdin,
         own_files: [
             &args.output,
@@ -554,7 +569,7 @@ impl report::Sink for Outputs {
 
 /// `tokenguard init`: scan with nothing trusted, then write the starter config.
 fn init(args: InitArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref())?;
+    let root = resolve_root(args.scope.root.as_deref(), &search_start(&args.paths)?)?;
     let target = args
         .output
         .clone()
@@ -575,6 +590,7 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         default_namespace: args.scope.default_namespace,
         include: args.scope.include,
         exclude: args.scope.exclude,
+        glob_dir: flag_glob_dir(&root)?,
         ..ScanOptions::new(args.paths, root, jiff::Zoned::now().date())
     };
     let report = crate::scan(options)?;
@@ -675,10 +691,38 @@ fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
     worst.is_some_and(|worst| worst >= threshold)
 }
 
-/// `--root`, else the nearest ancestor of the current directory with a `.git`, else
-/// the current directory. Found by looking, not by running git, so that nothing in the
-/// scanned repository (such as its git config) can run.
-fn resolve_root(root: Option<&Path>) -> Result<PathBuf, CliError> {
+/// The directory the config search starts from and the root is found from (SPEC 5.4):
+/// the first scanned path if it is a directory, else the directory it is in; the
+/// current directory for standard input.
+fn search_start(paths: &[PathBuf]) -> Result<PathBuf, CliError> {
+    let cwd = current_dir()?;
+    let Some(first) = paths.first().filter(|p| p.as_os_str() != "-") else {
+        return Ok(cwd);
+    };
+    let path = crate::discover::absolute(first);
+    if path.is_dir() {
+        return Ok(path);
+    }
+    Ok(path.parent().map_or(cwd, Path::to_path_buf))
+}
+
+fn current_dir() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(|source| CliError::Io {
+        what: "cannot read the current directory",
+        path: PathBuf::from("."),
+        source,
+    })
+}
+
+/// The git top-level of `dir`: the nearest directory at or above it with a `.git`.
+/// Found by looking, not by running git, so that nothing in the scanned repository
+/// (such as its git config) can run.
+fn git_top_level(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|dir| dir.join(".git").exists())
+}
+
+/// `--root`, else the git top-level of `start`, else the current directory.
+fn resolve_root(root: Option<&Path>, start: &Path) -> Result<PathBuf, CliError> {
     if let Some(root) = root {
         if !root.is_dir() {
             return Err(CliError::Io {
@@ -689,38 +733,73 @@ fn resolve_root(root: Option<&Path>) -> Result<PathBuf, CliError> {
         }
         return Ok(crate::discover::absolute(root));
     }
-    let cwd = std::env::current_dir().map_err(|source| CliError::Io {
-        what: "cannot read the current directory",
-        path: PathBuf::from("."),
-        source,
-    })?;
-    Ok(cwd
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(&cwd)
-        .to_path_buf())
+    match git_top_level(start) {
+        Some(top) => Ok(top.to_path_buf()),
+        None => current_dir(),
+    }
 }
 
-fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, CliError> {
+/// The directory `--include` and `--exclude` globs are relative to, as users type them:
+/// the current directory when it lies below the root, else the root (`None`).
+fn flag_glob_dir(root: &Path) -> Result<Option<PathBuf>, CliError> {
+    let cwd = crate::discover::absolute(&current_dir()?);
+    let root = crate::discover::absolute(root);
+    Ok((cwd != root && cwd.starts_with(&root)).then_some(cwd))
+}
+
+/// `--config`, else the nearest `.tokenguard.yaml` or `.tokenguard.yml` in `start` or
+/// above it, up to its git top-level, as `.gitignore` files are found; outside a git
+/// repository, up to the file system root, as ruff finds its config (SPEC 5.4).
+fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config, CliError> {
     if let Some(path) = explicit {
         return Ok(Config::load(path, &path.display().to_string())?);
     }
-    for name in config::FILE_NAMES {
-        let path = root.join(name);
-        if path.is_file() {
-            let shown = crate::discover::display_path(&path, root);
-            let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            if !std::fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&real_root)) {
-                return Err(CliError::Config(ConfigError {
-                    file: shown,
-                    pos: None,
-                    message: "a symbolic link to outside the root; not read".to_owned(),
-                }));
+    let top = git_top_level(start);
+    for dir in start.ancestors() {
+        let found: Vec<PathBuf> = config::FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .filter(|path| path.is_file())
+            .collect();
+        match found.as_slice() {
+            [] => {}
+            [path] => return load_found_config(path, dir, top, root),
+            [first, second, ..] => {
+                return Err(CliError::TwoConfigs(
+                    crate::discover::display_path(first, root),
+                    crate::discover::display_path(second, root),
+                ));
             }
-            return Ok(Config::load(&path, &shown)?);
+        }
+        if Some(dir) == top {
+            break;
         }
     }
     Ok(Config::default())
+}
+
+/// Loads the config found in `dir`; its `paths` globs are relative to `dir`. A symbolic
+/// link that leads out of the repository (out of `dir` outside git) is not read.
+fn load_found_config(
+    path: &Path,
+    dir: &Path,
+    top: Option<&Path>,
+    root: &Path,
+) -> Result<Config, CliError> {
+    let shown = crate::discover::display_path(path, root);
+    let boundary = top.unwrap_or(dir);
+    let real_boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    if !std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(&real_boundary)) {
+        return Err(CliError::Config(ConfigError {
+            file: shown,
+            pos: None,
+            message: "a symbolic link to outside the root; not read".to_owned(),
+        }));
+    }
+    let mut config = Config::load(path, &shown)?;
+    let dir = crate::discover::absolute(dir);
+    config.glob_dir = (dir != crate::discover::absolute(root)).then_some(dir);
+    Ok(config)
 }
 
 fn print_rules(config: &Config) {

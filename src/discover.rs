@@ -10,10 +10,11 @@
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobSet, GlobSetBuilder};
+mod globs;
+
+pub use globs::{GlobLayer, PathFilter, UserGlob, WrittenAt};
 
 use crate::Notification;
-use crate::config::path_glob;
 use crate::finding::Level;
 use crate::load::file_kind;
 
@@ -60,45 +61,6 @@ pub enum DiscoverError {
     },
 }
 
-pub struct PathFilter {
-    include: GlobSet,
-    exclude: GlobSet,
-}
-
-impl PathFilter {
-    /// `include` adds to the default include globs (SPEC 3.1: config and CLI add
-    /// includes), it does not replace them.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, DiscoverError> {
-        let include: Vec<String> = DEFAULT_INCLUDE
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain(include.iter().cloned())
-            .collect();
-        Ok(PathFilter {
-            include: glob_set(&include)?,
-            exclude: glob_set(exclude)?,
-        })
-    }
-
-    fn accepts(&self, relative: &str) -> bool {
-        self.include.is_match(relative) && !self.exclude.is_match(relative)
-    }
-}
-
-fn glob_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(path_glob(glob).map_err(|source| DiscoverError::Glob {
-            glob: glob.clone(),
-            source,
-        })?);
-    }
-    builder.build().map_err(|source| DiscoverError::Glob {
-        glob: globs.join(", "),
-        source,
-    })
-}
-
 /// What discovery found, plus notes on what it passed over.
 #[derive(Debug, Default)]
 pub struct Discovered {
@@ -111,6 +73,7 @@ impl Discovered {
         self.notes.push(Notification {
             level,
             path: Some(display_path(path, root)),
+            pos: None,
             message: message.into(),
         });
     }
@@ -139,6 +102,7 @@ impl Discovered {
             self.notes.push(Notification {
                 level: Level::Note,
                 path: Some(path),
+                pos: None,
                 message: "not scanned: a report of tokenguard's own".to_owned(),
             });
         }
@@ -177,6 +141,7 @@ pub fn discover(
     follow_symlinks: bool,
 ) -> Result<Discovered, DiscoverError> {
     let mut found = Discovered::default();
+    let mut walked = Vec::new();
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
@@ -215,6 +180,7 @@ pub fn discover(
                 );
             } else {
                 walk(path, root, &real_root, filter, follow_symlinks, &mut found);
+                walked.push(absolute(path));
             }
         } else if !target_meta.is_file() {
             let kind = file_kind(target_meta.file_type());
@@ -237,6 +203,7 @@ pub fn discover(
                 .push(Candidate::new(display, path, &absolute(path), &root_abs));
         }
     }
+    found.notes.extend(filter.unmatched(&walked, root));
     found.files.sort_by(|a, b| a.display.cmp(&b.display));
     sort_notes(&mut found.notes);
     found.files.dedup_by(|a, b| {
@@ -361,6 +328,7 @@ impl Walk<'_> {
                 found.notes.push(Notification {
                     level: Level::Warning,
                     path: path.map(|p| display_path(p, root)),
+                    pos: None,
                     message,
                 });
                 return;
@@ -374,14 +342,14 @@ impl Walk<'_> {
         }
         let path = entry.path();
         let (abs, display, relative_to_dir) = self.paths(path);
-        // Globs match the path relative to the root, or to the walked directory when it
-        // lies outside the root.
+        // Root-relative globs match the path relative to the root, or to the walked
+        // directory when it lies outside the root; the others their own (see `accepts`).
         let relative = relative_to_dir.as_deref().unwrap_or(&display);
         if kind.is_symlink() {
             // Only reached without --follow-symlinks: the walker follows them otherwise.
             let target = std::fs::canonicalize(path);
             let target_is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
-            if !target_is_dir && !self.filter.accepts(relative) {
+            if !target_is_dir && !self.filter.accepts(&abs, relative) {
                 return;
             }
             match target {
@@ -402,7 +370,7 @@ impl Walk<'_> {
                     "not read: a symbolic link (--follow-symlinks follows it)",
                 ),
             }
-        } else if !self.filter.accepts(relative) {
+        } else if !self.filter.accepts(&abs, relative) {
             // Not a manifest path: passed over silently.
         } else if kind.is_file() {
             // With --follow-symlinks, read a link's target, so that the file is opened

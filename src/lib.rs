@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use config::Config;
-use discover::PathFilter;
+use discover::{GlobLayer, PathFilter, UserGlob, WrittenAt};
 use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
 use finding::{Finding, Level};
@@ -57,6 +57,8 @@ pub struct ScanOptions {
     /// Added to the config's path globs.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// The directory `include` and `exclude` are relative to; `None` for the root.
+    pub glob_dir: Option<PathBuf>,
     pub stdin: Option<Stdin>,
     /// The files this run writes (its reports): never scanned, not even when named.
     pub own_files: Vec<PathBuf>,
@@ -76,6 +78,7 @@ impl ScanOptions {
             default_namespace: None,
             include: Vec::new(),
             exclude: Vec::new(),
+            glob_dir: None,
             stdin: None,
             own_files: Vec::new(),
             limits: yaml::Limits::default(),
@@ -105,6 +108,8 @@ pub enum Error {
 pub struct Notification {
     pub level: Level,
     pub path: Option<String>,
+    /// Where in that file, when it is one place.
+    pub pos: Option<yaml::Pos>,
     pub message: String,
 }
 
@@ -248,6 +253,7 @@ impl Merged {
             merged.notes.push(Notification {
                 level,
                 path: Some(path.to_owned()),
+                pos: None,
                 message,
             });
         };
@@ -373,11 +379,14 @@ pub fn scan_into(
         .default_namespace
         .or_else(|| config.default_namespace.clone())
         .unwrap_or_else(|| "default".to_owned());
-    let mut include = config.include.clone();
-    include.extend(options.include);
-    let mut exclude = config.exclude.clone();
-    exclude.extend(options.exclude);
-    let filter = PathFilter::new(&include, &exclude)?;
+    let filter = PathFilter::new(vec![
+        config_globs(&config),
+        GlobLayer {
+            dir: options.glob_dir,
+            include: flag_globs("--include", options.include),
+            exclude: flag_globs("--exclude", options.exclude),
+        },
+    ])?;
 
     let named: Vec<PathBuf> = options
         .paths
@@ -585,6 +594,40 @@ pub fn scan_into(
     scanned.stats.elapsed = started.elapsed();
     sink.finish(&scanned).map_err(Error::Write)?;
     Ok(scanned)
+}
+
+/// The config's `paths` globs, relative to its directory when it was found rather than
+/// named (SPEC 5.4).
+fn config_globs(config: &Config) -> GlobLayer {
+    let file = config.source.clone().unwrap_or_default();
+    let globs = |globs: &[config::PathGlob], key| {
+        globs
+            .iter()
+            .map(|g| UserGlob {
+                text: g.glob.clone(),
+                written_at: WrittenAt::Config {
+                    file: file.clone(),
+                    key,
+                    pos: g.at,
+                },
+            })
+            .collect()
+    };
+    GlobLayer {
+        dir: config.glob_dir.clone(),
+        include: globs(&config.include, "include"),
+        exclude: globs(&config.exclude, "exclude"),
+    }
+}
+
+fn flag_globs(flag: &'static str, globs: Vec<String>) -> Vec<UserGlob> {
+    globs
+        .into_iter()
+        .map(|text| UserGlob {
+            text,
+            written_at: WrittenAt::Flag(flag),
+        })
+        .collect()
 }
 
 /// Report order: by path (standard input and the config file come after the scanned

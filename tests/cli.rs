@@ -40,7 +40,7 @@ fn exit_0_on_a_clean_repository() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         strip_time(out.stdout.strip_suffix('\n').unwrap()),
-        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+        "config: none found, nothing is trusted\n0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
     );
 }
 
@@ -223,6 +223,199 @@ fn the_config_file_may_be_named_tokenguard_yml_too() {
         out.stderr,
         "tokenguard: error: .tokenguard.yml:4:5: unknown key `reson` in a trusted entry; did you mean `reason`?\n"
     );
+}
+
+/// A repository in a temporary folder: `files` are (path, text) under it, and a `.git`
+/// folder makes it the git top-level.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    for (path, text) in files {
+        let path = tmp.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    tmp
+}
+
+fn service_account(namespace: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+    )
+}
+
+fn trusting(identity: &str) -> String {
+    format!("trusted:\n  - serviceAccount: {identity}\n    reason: tested\n")
+}
+
+/// The SARIF of `tokenguard scan ARGS` run in `cwd`, and the config it says it used.
+fn sarif_in(cwd: &Path, args: &[&str]) -> (Vec<common::Row>, Value) {
+    let out = output(
+        tokenguard()
+            .current_dir(cwd)
+            .args(["scan", "--format", "sarif"])
+            .args(args),
+    );
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let config = sarif["runs"][0]["invocations"][0]["properties"]["config"].clone();
+    (rows(&sarif), config)
+}
+
+#[test]
+fn the_nearest_config_from_the_scanned_path_up_to_the_git_top_level_is_used() {
+    let repo = repository(&[
+        (".tokenguard.yaml", &trusting("top/*")),
+        ("deploy/.tokenguard.yml", &trusting("deploy/*")),
+        (
+            "deploy/apps/sa.yaml",
+            &(service_account("deploy", "a") + "---\n" + &service_account("top", "b")),
+        ),
+    ]);
+    let root = repo.path();
+    let deploy_config = || {
+        (
+            expect(&[("TG002", "deploy/apps/sa.yaml", 10, 3, 10, 10, "warning")]),
+            Value::from("deploy/.tokenguard.yml"),
+        )
+    };
+    // From below it, and for a path below it: deploy's config, paths from the top-level.
+    assert_eq!(sarif_in(&root.join("deploy/apps"), &[]), deploy_config());
+    assert_eq!(sarif_in(root, &["deploy/apps"]), deploy_config());
+    assert_eq!(sarif_in(root, &["deploy/apps/sa.yaml"]), deploy_config());
+    // The first path decides, also for the others.
+    assert_eq!(sarif_in(root, &["deploy", "."]).1, "deploy/.tokenguard.yml");
+    assert_eq!(
+        sarif_in(root, &[".", "deploy"]),
+        (
+            expect(&[("TG002", "deploy/apps/sa.yaml", 4, 3, 4, 10, "warning")]),
+            Value::from(".tokenguard.yaml")
+        )
+    );
+    // --config wins, and the text summary says which config was used.
+    let out = output(tokenguard().current_dir(root.join("deploy")).args([
+        "scan",
+        "--config",
+        "../.tokenguard.yaml",
+    ]));
+    assert!(
+        out.stdout.contains("\nconfig: ../.tokenguard.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    // Nothing above the git top-level is read: a repository inside another one.
+    std::fs::create_dir(root.join("deploy/.git")).unwrap();
+    std::fs::remove_file(root.join("deploy/.tokenguard.yml")).unwrap();
+    let (found, config) = sarif_in(&root.join("deploy"), &[]);
+    assert_eq!(config, Value::Null);
+    assert_eq!(found.len(), 2);
+    let out = output(tokenguard().current_dir(root.join("deploy")).arg("scan"));
+    assert!(
+        out.stdout
+            .contains("\nconfig: none found, nothing is trusted\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_demo_uses_its_own_config_when_scanned_from_its_folder() {
+    let demo = fixture("demo");
+    let (from_inside, config) = sarif_in(&demo, &[]);
+    let config = config.as_str().unwrap().to_owned();
+    assert!(
+        config == ".tokenguard.yaml" || config == "fixtures/demo/.tokenguard.yaml",
+        "{config}"
+    );
+    // The same findings as with the root and the config named.
+    let prefix = config.strip_suffix(".tokenguard.yaml").unwrap();
+    let named: Vec<common::Row> = rows(&scan_sarif(&demo, &[]))
+        .into_iter()
+        .map(|mut row| {
+            row.1 = format!("{prefix}{}", row.1);
+            row
+        })
+        .collect();
+    assert_eq!(from_inside, named);
+    assert_eq!(from_inside.len(), 10);
+}
+
+#[test]
+fn two_config_files_in_one_directory_are_exit_2() {
+    let repo = repository(&[
+        ("apps/.tokenguard.yaml", "trusted: []\n"),
+        ("apps/.tokenguard.yml", "trusted: []\n"),
+        ("apps/sa.yaml", &service_account("a", "b")),
+    ]);
+    let out = output(tokenguard().current_dir(repo.path()).args(["scan", "apps"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: two config files in one directory, apps/.tokenguard.yaml and apps/.tokenguard.yml: keep one (or name it with --config)\n"
+    );
+    // Naming one settles it.
+    let out = output(tokenguard().current_dir(repo.path()).args([
+        "scan",
+        "apps",
+        "--config",
+        "apps/.tokenguard.yml",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn config_globs_are_relative_to_the_config_and_one_that_matches_nothing_is_a_warning() {
+    let repo = repository(&[
+        (
+            "deploy/.tokenguard.yaml",
+            "paths:\n  exclude:\n    - samples\n    - ./nothing/**\n",
+        ),
+        ("deploy/app.yaml", &service_account("d", "app")),
+        ("deploy/samples/sa.yaml", &service_account("d", "sample")),
+        ("samples/sa.yaml", &service_account("top", "sample")),
+    ]);
+    let out = output(
+        tokenguard()
+            .current_dir(repo.path())
+            .args(["scan", "deploy", "samples", "--quiet", "--format", "github"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.contains("TG002")).count(),
+        2,
+        "deploy/app.yaml and samples/sa.yaml: {}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("deploy/samples"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "::warning file=deploy/.tokenguard.yaml,line=4,col=7,title=tokenguard::paths.exclude `./nothing/**` matches no file or directory (the config's globs are relative to its own directory)"
+        ),
+        "{}",
+        out.stdout
+    );
+    // The text output points at the glob as a compiler would.
+    let out = output(
+        tokenguard()
+            .current_dir(repo.path())
+            .args(["scan", "deploy"]),
+    );
+    assert!(
+        out.stdout.contains(
+            "\ndeploy/.tokenguard.yaml:4:7: warning: paths.exclude `./nothing/**` matches no file or directory"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A scan of another folder says nothing about the config's globs.
+    let out = output(tokenguard().current_dir(repo.path()).args([
+        "scan",
+        "deploy/app.yaml",
+        "--config",
+        "deploy/.tokenguard.yaml",
+    ]));
+    assert!(!out.stdout.contains("matches no file"), "{}", out.stdout);
 }
 
 #[test]
@@ -416,6 +609,8 @@ fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
 fn text_output_is_compiler_style_with_source_line_caret_and_summary() {
     let out = scan_text(&fixture("rules/tg001/fires"), &[]);
     let (body, summary) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+    let (body, config) = body.rsplit_once('\n').unwrap();
+    assert_eq!(config, "config: none found, nothing is trusted");
     assert_eq!(
         body,
         "checkout.yaml:14:5: error[TG001]: Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.\n   |\n14 |     spec:\n   |     ^^^^\n"
@@ -688,20 +883,46 @@ fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
 }
 
 #[test]
-fn include_adds_to_the_default_globs_and_exclude_removes() {
+fn include_globs_replace_the_defaults_and_exclude_globs_remove() {
     let dir = fixture("cli/discovery");
-    let found = |extra: &[&str]| -> Vec<String> {
-        rows(&scan_sarif(&dir, extra))
+    let scan = |extra: &[&str]| -> (Vec<String>, String) {
+        let out = common::scan_sarif_output(&dir, extra);
+        assert!(out.code == 0 || out.code == 1, "{extra:?}: {}", out.stderr);
+        let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+        let found = rows(&sarif).into_iter().map(|r| r.1).collect();
+        let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
             .into_iter()
-            .map(|r| r.1)
-            .collect()
+            .flatten()
+            .map(|n| n["message"]["text"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (found, notes)
     };
+    let found = |extra: &[&str]| scan(extra).0;
     assert_eq!(found(&[]), ["nested/deeper.yml", "visible.yaml"]);
+    // An include glob narrows the scan: a directory to its manifests, a file glob to
+    // the files it names, whatever their type. Listing the defaults adds a type.
+    for narrow in ["nested", "nested/", "./nested/**", "nested/**"] {
+        assert_eq!(
+            found(&["--include", narrow]),
+            ["nested/deeper.yml"],
+            "{narrow}"
+        );
+    }
+    assert_eq!(found(&["--include", "**/*.txt"]), ["manifest.txt"]);
     assert_eq!(
-        found(&["--include", "**/*.txt"]),
-        ["manifest.txt", "nested/deeper.yml", "visible.yaml"]
+        found(&["--include", "**/*.txt", "--include", "**/*.yaml"]),
+        ["manifest.txt", "visible.yaml"]
     );
-    assert_eq!(found(&["--exclude", "nested/**"]), ["visible.yaml"]);
+    // Every way of writing a directory excludes it.
+    for exclude in ["nested", "nested/", "./nested/**", "nested/**"] {
+        assert_eq!(
+            found(&["--exclude", exclude]),
+            ["visible.yaml"],
+            "{exclude}"
+        );
+    }
     // `*` does not cross `/`: only the top-level .yaml file is excluded.
     assert_eq!(found(&["--exclude", "*.yaml"]), ["nested/deeper.yml"]);
     assert_eq!(
@@ -709,8 +930,23 @@ fn include_adds_to_the_default_globs_and_exclude_removes() {
         Vec::<String>::new()
     );
     assert_eq!(
-        found(&["--include", "*.txt", "--exclude", "nested/**"]),
+        found(&[
+            "--include",
+            "*.txt",
+            "--include",
+            "**/*.y*ml",
+            "--exclude",
+            "nested/**"
+        ]),
         ["manifest.txt", "visible.yaml"]
+    );
+    // A glob that matches nothing is a warning, and changes nothing.
+    assert_eq!(
+        scan(&["--exclude", "sample/", "--include", "nested"]),
+        (
+            vec!["nested/deeper.yml".to_owned()],
+            "--exclude `sample/` matches no file or directory (command-line globs are relative to the root)".to_owned()
+        )
     );
     // A bad glob on the command line is a usage error.
     let out = scan_text(&dir, &["--exclude", "a/[b"]);

@@ -88,6 +88,8 @@ struct Related<'a> {
 struct Notification<'a> {
     level: &'static str,
     path: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
     message: &'a str,
 }
 
@@ -147,6 +149,8 @@ impl Sink for Writer<'_> {
             .map(|n| Notification {
                 level: n.level.as_str(),
                 path: n.path.as_deref(),
+                line: n.pos.map(|p| p.line),
+                column: n.pos.map(|p| p.col),
                 message: &n.message,
             })
             .collect();
