@@ -224,6 +224,8 @@ enum Outcome {
         model: FileModel,
         ignored_documents: usize,
         failure: Option<LoadFailure>,
+        /// Ignore annotations written wrong, which suppress nothing.
+        misspelled: Vec<(yaml::Pos, String)>,
     },
     Kustomization,
     Skipped(Skip),
@@ -249,11 +251,11 @@ impl Merged {
     /// Records what became of the next file, in `file` and in this run's contribution.
     fn record(&mut self, id: FileId, path: &str, file: &mut FileInfo, outcome: Outcome) {
         let merged = self;
-        let mut note = |level, message| {
+        let mut note = |level, pos, message| {
             merged.notes.push(Notification {
                 level,
                 path: Some(path.to_owned()),
-                pos: None,
+                pos,
                 message,
             });
         };
@@ -262,7 +264,11 @@ impl Merged {
                 model,
                 ignored_documents,
                 failure,
+                misspelled,
             } => {
+                for (pos, message) in misspelled {
+                    note(Level::Warning, Some(pos), message);
+                }
                 merged.stats.ignored_documents += ignored_documents;
                 let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                 file.objects = count(model.objects);
@@ -279,6 +285,7 @@ impl Merged {
             Outcome::Skipped(Skip::HelmTemplate) => {
                 note(
                     Level::Note,
+                    None,
                     "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
                 );
                 file.status = FileStatus::HelmTemplate;
@@ -287,6 +294,7 @@ impl Merged {
             Outcome::Skipped(Skip::NotRegular(kind)) => {
                 note(
                     Level::Warning,
+                    None,
                     format!("skipped: not a regular file ({kind})"),
                 );
                 file.status = FileStatus::Skipped;
@@ -299,7 +307,7 @@ impl Merged {
             }
             Outcome::Unreadable(reason) => {
                 // Fail closed: what could not be read may hide workloads (TG000).
-                note(Level::Warning, format!("not read: {reason}"));
+                note(Level::Warning, None, format!("not read: {reason}"));
                 file.status = FileStatus::Unreadable;
                 merged.stats.unreadable_files += 1;
                 merged.failures.push((
@@ -481,6 +489,15 @@ pub fn scan_into(
     phase_done("loaded");
     notifications.extend(notes);
     stats.files = files.len();
+    if model.objects == 0 {
+        // A scan of nothing passes: say why there was nothing.
+        notifications.push(Notification {
+            level: Level::Warning,
+            path: None,
+            pos: None,
+            message: no_objects_reason(&files),
+        });
+    }
     let config_file = config.source.as_ref().map(|shown| {
         let source = match &config.path {
             Some(path) => Source::Path(path.as_path().into()),
@@ -596,6 +613,37 @@ pub fn scan_into(
     Ok(scanned)
 }
 
+/// Why a scan of `files` found no Kubernetes object, in one line.
+fn no_objects_reason(files: &Files) -> String {
+    let templates = files
+        .info
+        .iter()
+        .filter(|f| f.status == FileStatus::HelmTemplate)
+        .count();
+    let render = "render the chart and scan that: helm template . | tokenguard scan -";
+    let files_ = |n: usize| match n {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
+    };
+    match files.len() {
+        0 => "no Kubernetes objects: no file matched (by default **/*.yaml, **/*.yml and **/*.json; see paths.include and --include)".to_owned(),
+        1 if templates == 1 => {
+            format!("no Kubernetes objects: the one file is a Helm chart template, not a manifest; {render}")
+        }
+        n if n == templates => format!(
+            "no Kubernetes objects: the {n} files are Helm chart templates, not manifests; {render}"
+        ),
+        n if templates > 0 => format!(
+            "no Kubernetes objects in {}, {templates} of them Helm chart templates; {render}",
+            files_(n)
+        ),
+        n => format!(
+            "no Kubernetes objects in {}: no document has apiVersion and kind",
+            files_(n)
+        ),
+    }
+}
+
 /// The config's `paths` globs, relative to its directory when it was found rather than
 /// named (SPEC 5.4).
 fn config_globs(config: &Config) -> GlobLayer {
@@ -692,6 +740,12 @@ impl FileReader<'_> {
                 ignored_documents,
                 failure,
             } => Outcome::Manifests {
+                misspelled: objects
+                    .iter()
+                    .flat_map(|&root| {
+                        suppress::misspelled_ignores(stream.tree.node(root), &self.kinds)
+                    })
+                    .collect(),
                 model: FileModel::read(
                     id,
                     &stream.tree,

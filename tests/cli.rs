@@ -824,6 +824,55 @@ fn colour_auto_on_a_terminal_honours_no_color() {
 
 // ---- inputs -------------------------------------------------------------------------
 
+/// A scan of nothing passes, so it says why it found nothing, in one line.
+#[test]
+fn a_scan_that_finds_no_object_says_why() {
+    let why = |cwd: &Path, args: &[&str], stdin: &str| {
+        let out = output(
+            tokenguard()
+                .current_dir(cwd)
+                .args(["scan", "--root", "."])
+                .args(args)
+                .write_stdin(stdin),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: Vec<String> = out
+            .stdout
+            .lines()
+            .filter(|l| l.contains("no Kubernetes objects"))
+            .map(str::to_owned)
+            .collect();
+        lines
+    };
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.txt"), "kind: Pod\n").unwrap();
+    assert_eq!(
+        why(empty.path(), &["."], ""),
+        [
+            "warning: no Kubernetes objects: no file matched (by default **/*.yaml, **/*.yml and **/*.json; see paths.include and --include)"
+        ]
+    );
+    let chart = fixture("inputs/helm-chart");
+    assert_eq!(
+        why(&chart, &["templates"], ""),
+        [
+            "warning: no Kubernetes objects: the 3 files are Helm chart templates, not manifests; render the chart and scan that: helm template . | tokenguard scan -"
+        ]
+    );
+    assert_eq!(
+        why(&chart, &["templates/deployment.yaml"], ""),
+        [
+            "warning: no Kubernetes objects: the one file is a Helm chart template, not a manifest; render the chart and scan that: helm template . | tokenguard scan -"
+        ]
+    );
+    assert_eq!(
+        why(empty.path(), &["-"], "# nothing rendered\n"),
+        ["warning: no Kubernetes objects in 1 file: no document has apiVersion and kind"]
+    );
+    // A scan that found objects says nothing of the kind.
+    assert_eq!(why(&fixture("cli/clean"), &["."], ""), Vec::<String>::new());
+}
+
 #[test]
 fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
     let dir = fixture("rules/tg001/fires");
