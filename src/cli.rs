@@ -817,3 +817,53 @@ fn print_rules(config: &Config) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ColorArg, colour};
+
+    /// Whether `auto` colours with `env` set, on a terminal and through a pipe.
+    fn auto(env: &[(&str, &str)]) -> (bool, bool) {
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).into())
+        };
+        (
+            colour(ColorArg::Auto, true, lookup),
+            colour(ColorArg::Auto, false, lookup),
+        )
+    }
+
+    #[test]
+    fn colour_follows_the_common_conventions_in_their_order() {
+        assert_eq!(auto(&[]), (true, false));
+        assert_eq!(auto(&[("TERM", "dumb")]), (false, false));
+        assert_eq!(auto(&[("TERM", "xterm-256color")]), (true, false));
+        assert_eq!(auto(&[("CLICOLOR", "0")]), (false, false));
+        assert_eq!(auto(&[("CLICOLOR", "1")]), (true, false));
+        assert_eq!(auto(&[("NO_COLOR", "1")]), (false, false));
+        assert_eq!(auto(&[("NO_COLOR", "")]), (true, false));
+        // Forcing wins over the terminal, TERM and CLICOLOR; NO_COLOR wins over forcing.
+        for force in [
+            ("FORCE_COLOR", "1"),
+            ("FORCE_COLOR", ""),
+            ("CLICOLOR_FORCE", "1"),
+        ] {
+            assert_eq!(auto(&[force, ("TERM", "dumb")]), (true, true), "{force:?}");
+            assert_eq!(auto(&[force, ("CLICOLOR", "0")]), (true, true), "{force:?}");
+            assert_eq!(
+                auto(&[force, ("NO_COLOR", "1")]),
+                (false, false),
+                "{force:?}"
+            );
+        }
+        assert_eq!(auto(&[("FORCE_COLOR", "0")]), (false, false));
+        assert_eq!(auto(&[("FORCE_COLOR", "false")]), (false, false));
+        assert_eq!(auto(&[("CLICOLOR_FORCE", "0")]), (true, false));
+        // The flag decides before any variable.
+        let forced = |_: &str| Some("1".into());
+        assert!(colour(ColorArg::Always, false, |_| None));
+        assert!(!colour(ColorArg::Never, true, forced));
+    }
+}

@@ -77,9 +77,7 @@ impl Discovered {
             message: message.into(),
         });
     }
-}
 
-impl Discovered {
     /// Leaves out tokenguard's own reports, even when named: `own` (the files this run
     /// writes) and any baseline file. A JSON report is a `*.json` file like a manifest.
     pub fn drop_own_reports(&mut self, root: &Path, own: &[PathBuf]) {
@@ -125,7 +123,7 @@ pub fn file_identity(path: &Path) -> PathBuf {
 }
 
 fn sort_notes(notes: &mut Vec<Notification>) {
-    notes.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    notes.sort_by(|a, b| (&a.path, a.pos, &a.message).cmp(&(&b.path, b.pos, &b.message)));
     notes.dedup_by(|a, b| a.path == b.path && a.message == b.message);
 }
 

@@ -125,7 +125,7 @@ impl PathFilter {
         let mut has_includes = false;
         let mut included = false;
         let mut excluded = false;
-        for layer in &self.layers {
+        for layer in self.layers.iter().filter(|l| !l.globs.is_empty()) {
             let anchored;
             let path = match &layer.dir {
                 None => relative,
