@@ -748,13 +748,19 @@ fn flag_glob_dir(root: &Path) -> Result<Option<PathBuf>, CliError> {
 }
 
 /// `--config`, else the nearest `.tokenguard.yaml` or `.tokenguard.yml` in `start` or
-/// above it, up to its git top-level, as `.gitignore` files are found; outside a git
-/// repository, up to the file system root, as ruff finds its config (SPEC 5.4).
+/// above it, up to its git top-level, as `.gitignore` files are found (SPEC 5.4).
 fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config, CliError> {
     if let Some(path) = explicit {
         return Ok(Config::load(path, &path.display().to_string())?);
     }
-    let top = git_top_level(start);
+    // Outside git the search stops at the root (the current directory unless --root
+    // says otherwise), not at the file system root as ruff's does: a config that
+    // trusts everything, left in /tmp or a home directory, must not silence a scan.
+    let last = match git_top_level(start) {
+        Some(top) => top,
+        None if start.starts_with(root) => root,
+        None => start,
+    };
     for dir in start.ancestors() {
         let found: Vec<PathBuf> = config::FILE_NAMES
             .iter()
@@ -763,7 +769,7 @@ fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Con
             .collect();
         match found.as_slice() {
             [] => {}
-            [path] => return load_found_config(path, dir, top, root),
+            [path] => return load_found_config(path, dir, last, root),
             [first, second, ..] => {
                 return Err(CliError::TwoConfigs(
                     crate::discover::display_path(first, root),
@@ -771,7 +777,7 @@ fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Con
                 ));
             }
         }
-        if Some(dir) == top {
+        if dir == last {
             break;
         }
     }
@@ -779,15 +785,14 @@ fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Con
 }
 
 /// Loads the config found in `dir`; its `paths` globs are relative to `dir`. A symbolic
-/// link that leads out of the repository (out of `dir` outside git) is not read.
+/// link that leads out of the directories searched (up to `boundary`) is not read.
 fn load_found_config(
     path: &Path,
     dir: &Path,
-    top: Option<&Path>,
+    boundary: &Path,
     root: &Path,
 ) -> Result<Config, CliError> {
     let shown = crate::discover::display_path(path, root);
-    let boundary = top.unwrap_or(dir);
     let real_boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     if !std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(&real_boundary)) {
         return Err(CliError::Config(ConfigError {

@@ -318,6 +318,32 @@ fn the_nearest_config_from_the_scanned_path_up_to_the_git_top_level_is_used() {
     );
 }
 
+/// Without git, the root (the current directory by default) bounds the search: a config
+/// left in a parent directory, such as /tmp, is never used by accident.
+#[test]
+fn outside_git_the_config_search_stops_at_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(".tokenguard.yaml"), trusting("x/*")).unwrap();
+    std::fs::create_dir(tmp.path().join("sub")).unwrap();
+    std::fs::write(tmp.path().join("sub/sa.yaml"), service_account("x", "a")).unwrap();
+    assert_eq!(
+        sarif_in(tmp.path(), &["sub"]),
+        (expect(&[]), Value::from(".tokenguard.yaml"))
+    );
+    assert_eq!(
+        sarif_in(&tmp.path().join("sub"), &[]),
+        (
+            expect(&[("TG002", "sa.yaml", 4, 3, 4, 10, "warning")]),
+            Value::Null
+        )
+    );
+    // --root moves the bound.
+    assert_eq!(
+        sarif_in(&tmp.path().join("sub"), &["--root", ".."]).1,
+        ".tokenguard.yaml"
+    );
+}
+
 #[test]
 fn the_demo_uses_its_own_config_when_scanned_from_its_folder() {
     let demo = fixture("demo");
