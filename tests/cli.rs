@@ -345,6 +345,32 @@ fn outside_git_the_config_search_stops_at_the_root() {
 }
 
 #[test]
+fn command_line_globs_are_relative_to_the_current_directory() {
+    let repo = repository(&[
+        ("deploy/app.yaml", &service_account("d", "app")),
+        ("deploy/samples/sa.yaml", &service_account("d", "sample")),
+        ("samples/sa.yaml", &service_account("top", "sample")),
+    ]);
+    let deploy = repo.path().join("deploy");
+    assert_eq!(
+        sarif_in(&deploy, &["--exclude", "samples"]).0,
+        expect(&[("TG002", "deploy/app.yaml", 4, 3, 4, 12, "warning")])
+    );
+    assert_eq!(
+        sarif_in(&deploy, &["--include", "./samples/", "."]).0,
+        expect(&[("TG002", "deploy/samples/sa.yaml", 4, 3, 4, 15, "warning")])
+    );
+    // From the root, the same glob names the top-level folder.
+    assert_eq!(
+        sarif_in(repo.path(), &["--exclude", "samples/**"]).0,
+        expect(&[
+            ("TG002", "deploy/app.yaml", 4, 3, 4, 12, "warning"),
+            ("TG002", "deploy/samples/sa.yaml", 4, 3, 4, 15, "warning"),
+        ])
+    );
+}
+
+#[test]
 fn the_demo_uses_its_own_config_when_scanned_from_its_folder() {
     let demo = fixture("demo");
     let (from_inside, config) = sarif_in(&demo, &[]);
@@ -1020,7 +1046,8 @@ fn include_globs_replace_the_defaults_and_exclude_globs_remove() {
         scan(&["--exclude", "sample/", "--include", "nested"]),
         (
             vec!["nested/deeper.yml".to_owned()],
-            "--exclude `sample/` matches no file or directory (command-line globs are relative to the root)".to_owned()
+            "--exclude `sample/` matches no file or directory (globs are relative to the root)"
+                .to_owned()
         )
     );
     // A bad glob on the command line is a usage error.

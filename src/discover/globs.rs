@@ -134,7 +134,7 @@ impl PathFilter {
                         anchored = path;
                         anchored.as_str()
                     }
-                    // A file outside the config's directory: its globs say nothing.
+                    // A file outside the layer's directory: its globs say nothing.
                     None => continue,
                 },
             };
@@ -184,32 +184,36 @@ impl PathFilter {
     }
 }
 
-/// `below_root`: the globs are relative to a directory below the root.
+/// `below_root`: the glob is relative to a directory below the root (a found config's,
+/// or the current directory).
 fn unmatched_note(glob: &UserGlob, below_root: bool) -> Notification {
-    match &glob.written_at {
-        WrittenAt::Config { file, key, pos } => Notification {
-            level: Level::Warning,
-            path: Some(file.clone()),
-            pos: Some(*pos),
-            message: format!(
-                "paths.{key} `{}` matches no file or directory (the config's globs are relative to its own directory)",
-                glob.text
-            ),
-        },
-        WrittenAt::Flag(flag) => Notification {
-            level: Level::Warning,
-            path: None,
-            pos: None,
-            message: format!(
-                "{flag} `{}` matches no file or directory (command-line globs are relative to the {})",
-                glob.text,
-                if below_root {
-                    "current directory"
-                } else {
-                    "root"
-                }
-            ),
-        },
+    let (path, pos, written, base) = match &glob.written_at {
+        WrittenAt::Config { file, key, pos } => (
+            Some(file.clone()),
+            Some(*pos),
+            format!("paths.{key}"),
+            "the config's globs are relative to its own directory",
+        ),
+        WrittenAt::Flag(flag) => (
+            None,
+            None,
+            (*flag).to_owned(),
+            "command-line globs are relative to the current directory",
+        ),
+    };
+    let base = if below_root {
+        base
+    } else {
+        "globs are relative to the root"
+    };
+    Notification {
+        level: Level::Warning,
+        path,
+        pos,
+        message: format!(
+            "{written} `{}` matches no file or directory ({base})",
+            glob.text
+        ),
     }
 }
 
@@ -367,8 +371,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "--include `nothing/**` matches no file or directory (command-line globs are relative to the root)",
-                "--exclude `sample/` matches no file or directory (command-line globs are relative to the root)",
+                "--include `nothing/**` matches no file or directory (globs are relative to the root)",
+                "--exclude `sample/` matches no file or directory (globs are relative to the root)",
             ]
         );
         // A walk of one directory says nothing about the others.
