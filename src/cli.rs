@@ -1,6 +1,7 @@
 //! The command line: clap types, and their translation into a scan and its outputs.
 //! Nothing else in the crate knows about flags.
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -33,7 +34,7 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the full help of one rule (the same text as SARIF help.markdown).
     Explain {
-        /// A rule id such as TG001.
+        /// A rule id such as TG001, or its name such as token-automount-untrusted.
         rule: String,
     },
     /// Write a starter .tokenguard.yaml that trusts nothing and lists, commented out,
@@ -63,53 +64,40 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// Files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", default_value = ".")]
-    pub paths: Vec<PathBuf>,
-    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Where to write (default: the config's `baseline:`, else
     /// .tokenguard-baseline.json at the root).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The name reports use for standard input.
-    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
-    pub stdin_filename: String,
-    /// As for `scan`: files larger than this are TG000.
-    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// As for `scan`: follow symbolic links.
-    #[arg(long)]
-    pub follow_symlinks: bool,
-    /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
-    #[arg(long, value_name = "DATE", hide = true)]
-    pub today: Option<jiff::civil::Date>,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
 }
 
 /// What a scan covers, shared by `scan` and `init`.
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
     /// The repository root; paths in reports are relative to it (default: the git
-    /// top-level, else the current directory).
+    /// top-level of the first PATH, else the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Namespace of objects without metadata.namespace (default: the config's, else "default").
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
-    /// Add an include glob (relative to the root; repeatable).
+    /// Scan only what this glob matches: a directory (`apps`, `apps/`, `apps/**`) for
+    /// its manifests, or files (`**/*.txt`) whatever their type. Relative to the current
+    /// directory; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Add an exclude glob (relative to the root; repeatable).
+    /// Leave out what this glob matches, a file or a directory with everything in it
+    /// (`samples`, `samples/`, `samples/**`). Relative to the current directory;
+    /// repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// root, or the current directory, up to its git top-level).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The repository root (default: the git top-level, else the current directory).
@@ -119,12 +107,8 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", default_value = ".")]
-    pub paths: Vec<PathBuf>,
-    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// What goes to standard output (or to --output).
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -156,10 +140,7 @@ pub struct ScanArgs {
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// The name reports use for standard input.
-    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
-    pub stdin_filename: String,
-    /// Worker threads (default: all cores).
+
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// SARIF automationDetails.id: tells apart several uploads of one repository.
@@ -182,10 +163,35 @@ pub struct ScanArgs {
     /// Text: also list suppressed findings.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Findings in this baseline file (see `tokenguard baseline`) are accepted: only new
+    /// ones count for --fail-on and annotations (default: the config's `baseline:`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// What a scan reads and how: shared by `scan` and `baseline`, so that a baseline holds
+/// exactly the findings that a scan with the same flags reports.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// first PATH up to its git top-level).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The name reports use for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
     /// Files larger than this are not parsed and are reported as TG000, e.g. 16MiB,
     /// 512KiB, 1000000 (at most 1GiB).
     #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Files with more YAML documents than this (empty ones included) are reported as
+    /// TG000 after the first N.
+    #[arg(long, value_name = "N", default_value_t = yaml::Limits::default().max_documents,
+          value_parser = parse_count)]
+    pub max_documents: usize,
     /// Follow symbolic links, also those that lead outside the root (off: links are
     /// reported and not read).
     #[arg(long)]
@@ -193,10 +199,6 @@ pub struct ScanArgs {
     /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
-    /// Findings in this baseline file (see `tokenguard baseline`) are accepted: only new
-    /// ones count for --fail-on and annotations (default: the config's `baseline:`).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -219,6 +221,8 @@ pub enum FailOn {
     Error,
     Warning,
     Note,
+    /// Never exit 1 (`none` is accepted too).
+    #[value(alias = "none")]
     Never,
 }
 
@@ -252,6 +256,14 @@ pub enum CliError {
     Exists(PathBuf),
     #[error("{0}")]
     Baseline(#[from] crate::baseline::BaselineError),
+    #[error("two config files in one directory, {0} and {1}: keep one (or name it with --config)")]
+    TwoConfigs(String, String),
+    #[error("{first} and {second} both write {}; give each output its own file", path.display())]
+    SameOutput {
+        first: &'static str,
+        second: &'static str,
+        path: PathBuf,
+    },
 }
 
 /// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
@@ -260,8 +272,12 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         None => scan(cli.scan),
         Some(Command::Scan(args)) => scan(*args),
         Some(Command::Rules(args)) => {
-            let root = resolve_root(args.root.as_deref())?;
-            let config = load_config(args.config.as_deref(), &root)?;
+            let start = match &args.root {
+                Some(root) => crate::discover::absolute(root),
+                None => current_dir()?,
+            };
+            let root = resolve_root(args.root.as_deref(), &start)?;
+            let config = load_config(args.config.as_deref(), &start, &root)?;
             print_rules(&config);
             Ok(false)
         }
@@ -328,31 +344,55 @@ fn baseline_path(flag: Option<&Path>, config: &Config, root: &Path) -> Option<(P
     Some((path, shown))
 }
 
-fn scan(args: ScanArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref())?;
-    let config = load_config(args.config.as_deref(), &root)?;
-    let baseline = baseline_path(args.baseline.as_deref(), &config, &root)
-        .map(|(path, shown)| crate::baseline::Baseline::load(&path, &shown))
-        .transpose()?;
-    let changed_lines = args.diff.as_deref().map(read_diff).transpose()?;
+/// The scan `input` asks for, without a baseline; `own_files` are the run's reports,
+/// never scanned.
+fn scan_options(input: InputArgs, own_files: Vec<PathBuf>) -> Result<ScanOptions, CliError> {
+    let start = search_start(&input.paths)?;
+    let root = resolve_root(input.scope.root.as_deref(), &start)?;
+    let config = load_config(input.config.as_deref(), &start, &root)?;
+    let glob_dir = flag_glob_dir(&root)?;
     let limits = yaml::Limits {
-        max_file_bytes: args.max_file_size,
-        follow_symlinks: args.follow_symlinks,
+        max_file_bytes: input.max_file_size,
+        max_documents: input.max_documents,
+        follow_symlinks: input.follow_symlinks,
         ..yaml::Limits::default()
     };
-    let stdin = read_stdin(&args.paths, &args.stdin_filename, &limits)?;
-    let options = ScanOptions {
-        paths: args.paths,
-        root,
+    let stdin = read_stdin(&input.paths, &input.stdin_filename, &limits)?;
+    Ok(ScanOptions {
         config,
-        default_namespace: args.scope.default_namespace,
-        include: args.scope.include,
-        exclude: args.scope.exclude,
+        default_namespace: input.scope.default_namespace,
+        include: input.scope.include,
+        exclude: input.scope.exclude,
+        glob_dir,
         stdin,
+        own_files,
         limits,
-        today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
-        baseline,
-    };
+        ..ScanOptions::new(
+            input.paths,
+            root,
+            input.today.unwrap_or_else(|| jiff::Zoned::now().date()),
+        )
+    })
+}
+
+fn scan(args: ScanArgs) -> Result<bool, CliError> {
+    let changed_lines = args.diff.as_deref().map(read_diff).transpose()?;
+    let reports = [
+        &args.output,
+        &args.sarif,
+        &args.json,
+        &args.gitlab,
+        &args.github,
+        &args.markdown,
+    ];
+    let own_files = reports.into_iter().flatten().cloned().collect();
+    let mut options = scan_options(args.input, own_files)?;
+    if let Some((path, shown)) =
+        baseline_path(args.baseline.as_deref(), &options.config, &options.root)
+    {
+        options.baseline = Some(crate::baseline::Baseline::load(&path, &shown)?);
+        options.own_files.push(path);
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(usize::from(n));
@@ -368,15 +408,10 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         FormatArg::Gitlab => Format::Gitlab,
         FormatArg::Markdown => Format::Markdown,
     };
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    // Output files never get colour (see `Outputs::file`).
+    let color = colour(args.color, std::io::stdout().is_terminal(), |name| {
+        std::env::var_os(name)
+    });
     let report_options = ReportOptions {
         color,
         quiet: args.quiet,
@@ -384,26 +419,48 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         verbose: args.verbose,
         show_suppressed: args.show_suppressed,
         category: args.category,
-        link_base: args.link_base,
+        // A base written without its last `/` would glue the host or commit to the path.
+        link_base: args.link_base.map(|base| match base.ends_with('/') {
+            true => base,
+            false => base + "/",
+        }),
         changed_lines,
     };
+    let files: Vec<(&'static str, &PathBuf, Format)> = [
+        ("--output", &args.output, format),
+        ("--sarif", &args.sarif, Format::Sarif),
+        ("--json", &args.json, Format::Json),
+        ("--gitlab", &args.gitlab, Format::Gitlab),
+        ("--github", &args.github, Format::Github),
+        ("--markdown", &args.markdown, Format::Markdown),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path, format)| Some((flag, path.as_ref()?, format)))
+    .collect();
+    let identities: Vec<PathBuf> = files
+        .iter()
+        .map(|(_, path, _)| crate::discover::file_identity(path))
+        .collect();
+    for (i, identity) in identities.iter().enumerate() {
+        if let Some(j) = identities[..i]
+            .iter()
+            .position(|earlier| earlier == identity)
+        {
+            return Err(CliError::SameOutput {
+                first: files[j].0,
+                second: files[i].0,
+                path: files[i].1.clone(),
+            });
+        }
+    }
     // Every output file is checked before the scan, so that a path that cannot be
     // written fails at once, and each is written as the findings come.
     let mut outputs = Outputs::default();
-    match &args.output {
-        Some(path) => outputs.file(path, format, &report_options)?,
-        None => outputs.stdout(format, &report_options),
+    if args.output.is_none() {
+        outputs.stdout(format, &report_options);
     }
-    for (path, format) in [
-        (&args.sarif, Format::Sarif),
-        (&args.json, Format::Json),
-        (&args.gitlab, Format::Gitlab),
-        (&args.github, Format::Github),
-        (&args.markdown, Format::Markdown),
-    ] {
-        if let Some(path) = path {
-            outputs.file(path, format, &report_options)?;
-        }
+    for (_, path, format) in &files {
+        outputs.file(path, *format, &report_options)?;
     }
     let sarif = format == Format::Sarif || args.sarif.is_some();
     // A progress line on a terminal for long scans, erased before anything is printed.
@@ -589,7 +646,7 @@ impl report::Sink for Outputs {
 
 /// `tokenguard init`: scan with nothing trusted, then write the starter config.
 fn init(args: InitArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref())?;
+    let root = resolve_root(args.scope.root.as_deref(), &search_start(&args.paths)?)?;
     let target = args
         .output
         .clone()
@@ -610,6 +667,7 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         default_namespace: args.scope.default_namespace,
         include: args.scope.include,
         exclude: args.scope.exclude,
+        glob_dir: flag_glob_dir(&root)?,
         ..ScanOptions::new(args.paths, root, jiff::Zoned::now().date())
     };
     let report = crate::scan(options)?;
@@ -642,32 +700,15 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
 /// `tokenguard baseline`: scan as `scan` does, without a baseline, and write every
 /// finding that is not suppressed to the baseline file.
 fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref())?;
-    let config = load_config(args.config.as_deref(), &root)?;
-    let target = match &args.output {
-        Some(path) => path.clone(),
-        None => baseline_path(None, &config, &root)
-            .map_or_else(|| root.join(crate::baseline::FILE_NAME), |(path, _)| path),
+    let mut options = scan_options(args.input, Vec::new())?;
+    let target = match args.output {
+        Some(path) => path,
+        None => baseline_path(None, &options.config, &options.root).map_or_else(
+            || options.root.join(crate::baseline::FILE_NAME),
+            |(path, _)| path,
+        ),
     };
-    let limits = yaml::Limits {
-        max_file_bytes: args.max_file_size,
-        follow_symlinks: args.follow_symlinks,
-        ..yaml::Limits::default()
-    };
-    let stdin = read_stdin(&args.paths, &args.stdin_filename, &limits)?;
-    let options = ScanOptions {
-        config,
-        default_namespace: args.scope.default_namespace,
-        include: args.scope.include,
-        exclude: args.scope.exclude,
-        stdin,
-        limits,
-        ..ScanOptions::new(
-            args.paths,
-            root,
-            args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
-        )
-    };
+    options.own_files.push(target.clone());
     let report = crate::scan(options)?;
     let entries: Vec<_> = report
         .findings
@@ -711,6 +752,15 @@ fn read_diff(path: &Path) -> Result<std::sync::Arc<crate::diff::ChangedLines>, C
     Ok(std::sync::Arc::new(changed))
 }
 
+/// A positive count, such as a number of documents.
+fn parse_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
 /// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as
 /// their binary multiples), at most [`yaml::MAX_FILE_BYTES_CEILING`].
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -739,6 +789,30 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+/// Whether text on standard output is coloured (SPEC 2). `--color always|never`
+/// decides. Under `auto`, as the common conventions have it: a non-empty `NO_COLOR`
+/// turns colour off; `FORCE_COLOR` (but `0` or `false`, which turn it off) and a
+/// `CLICOLOR_FORCE` other than empty or `0` turn it on without a terminal; `CLICOLOR=0`
+/// and `TERM=dumb` turn it off; otherwise colour needs a terminal.
+fn colour(choice: ColorArg, terminal: bool, env: impl Fn(&str) -> Option<OsString>) -> bool {
+    match choice {
+        ColorArg::Always => return true,
+        ColorArg::Never => return false,
+        ColorArg::Auto => {}
+    }
+    let set = |name| env(name).filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if let Some(force) = env("FORCE_COLOR") {
+        return force != "0" && force != "false";
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    terminal && env("CLICOLOR").is_none_or(|v| v != "0") && env("TERM").is_none_or(|t| t != "dumb")
+}
+
 fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
     let threshold = match fail_on {
         FailOn::Error => Level::Error,
@@ -749,10 +823,38 @@ fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
     worst.is_some_and(|worst| worst >= threshold)
 }
 
-/// `--root`, else the nearest ancestor of the current directory with a `.git`, else
-/// the current directory. Found by looking, not by running git, so that nothing in the
-/// scanned repository (such as its git config) can run.
-fn resolve_root(root: Option<&Path>) -> Result<PathBuf, CliError> {
+/// The directory the config search starts from and the root is found from (SPEC 5.4):
+/// the first scanned path if it is a directory, else the directory it is in; the
+/// current directory for standard input.
+fn search_start(paths: &[PathBuf]) -> Result<PathBuf, CliError> {
+    let cwd = current_dir()?;
+    let Some(first) = paths.first().filter(|p| p.as_os_str() != "-") else {
+        return Ok(cwd);
+    };
+    let path = crate::discover::absolute(first);
+    if path.is_dir() {
+        return Ok(path);
+    }
+    Ok(path.parent().map_or(cwd, Path::to_path_buf))
+}
+
+fn current_dir() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(|source| CliError::Io {
+        what: "cannot read the current directory",
+        path: PathBuf::from("."),
+        source,
+    })
+}
+
+/// The git top-level of `dir`: the nearest directory at or above it with a `.git`.
+/// Found by looking, not by running git, so that nothing in the scanned repository
+/// (such as its git config) can run.
+fn git_top_level(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|dir| dir.join(".git").exists())
+}
+
+/// `--root`, else the git top-level of `start`, else the current directory.
+fn resolve_root(root: Option<&Path>, start: &Path) -> Result<PathBuf, CliError> {
     if let Some(root) = root {
         if !root.is_dir() {
             return Err(CliError::Io {
@@ -763,38 +865,78 @@ fn resolve_root(root: Option<&Path>) -> Result<PathBuf, CliError> {
         }
         return Ok(crate::discover::absolute(root));
     }
-    let cwd = std::env::current_dir().map_err(|source| CliError::Io {
-        what: "cannot read the current directory",
-        path: PathBuf::from("."),
-        source,
-    })?;
-    Ok(cwd
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(&cwd)
-        .to_path_buf())
+    match git_top_level(start) {
+        Some(top) => Ok(top.to_path_buf()),
+        None => current_dir(),
+    }
 }
 
-fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, CliError> {
+/// The directory `--include` and `--exclude` globs are relative to, as users type them:
+/// the current directory when it lies below the root, else the root (`None`).
+fn flag_glob_dir(root: &Path) -> Result<Option<PathBuf>, CliError> {
+    let cwd = crate::discover::absolute(&current_dir()?);
+    let root = crate::discover::absolute(root);
+    Ok((cwd != root && cwd.starts_with(&root)).then_some(cwd))
+}
+
+/// `--config`, else the nearest `.tokenguard.yaml` or `.tokenguard.yml` in `start` or
+/// above it, up to its git top-level, as `.gitignore` files are found (SPEC 5.4).
+fn load_config(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config, CliError> {
     if let Some(path) = explicit {
         return Ok(Config::load(path, &path.display().to_string())?);
     }
-    for name in config::FILE_NAMES {
-        let path = root.join(name);
-        if path.is_file() {
-            let shown = crate::discover::display_path(&path, root);
-            let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            if !std::fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&real_root)) {
-                return Err(CliError::Config(ConfigError {
-                    file: shown,
-                    pos: None,
-                    message: "a symbolic link to outside the root; not read".to_owned(),
-                }));
+    // Outside git the search stops at the root (the current directory unless --root
+    // says otherwise), not at the file system root as ruff's does: a config that
+    // trusts everything, left in /tmp or a home directory, must not silence a scan.
+    let last = match git_top_level(start) {
+        Some(top) => top,
+        None if start.starts_with(root) => root,
+        None => start,
+    };
+    for dir in start.ancestors() {
+        let found: Vec<PathBuf> = config::FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .filter(|path| path.is_file())
+            .collect();
+        match found.as_slice() {
+            [] => {}
+            [path] => return load_found_config(path, dir, last, root),
+            [first, second, ..] => {
+                return Err(CliError::TwoConfigs(
+                    crate::discover::display_path(first, root),
+                    crate::discover::display_path(second, root),
+                ));
             }
-            return Ok(Config::load(&path, &shown)?);
+        }
+        if dir == last {
+            break;
         }
     }
     Ok(Config::default())
+}
+
+/// Loads the config found in `dir`; its `paths` globs are relative to `dir`. A symbolic
+/// link that leads out of the directories searched (up to `boundary`) is not read.
+fn load_found_config(
+    path: &Path,
+    dir: &Path,
+    boundary: &Path,
+    root: &Path,
+) -> Result<Config, CliError> {
+    let shown = crate::discover::display_path(path, root);
+    let real_boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    if !std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(&real_boundary)) {
+        return Err(CliError::Config(ConfigError {
+            file: shown,
+            pos: None,
+            message: "a symbolic link to outside the root; not read".to_owned(),
+        }));
+    }
+    let mut config = Config::load(path, &shown)?;
+    let dir = crate::discover::absolute(dir);
+    config.glob_dir = (dir != crate::discover::absolute(root)).then_some(dir);
+    Ok(config)
 }
 
 fn print_rules(config: &Config) {
@@ -810,5 +952,55 @@ fn print_rules(config: &Config) {
             meta.name(),
             meta.level.as_str()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColorArg, colour};
+
+    /// Whether `auto` colours with `env` set, on a terminal and through a pipe.
+    fn auto(env: &[(&str, &str)]) -> (bool, bool) {
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).into())
+        };
+        (
+            colour(ColorArg::Auto, true, lookup),
+            colour(ColorArg::Auto, false, lookup),
+        )
+    }
+
+    #[test]
+    fn colour_follows_the_common_conventions_in_their_order() {
+        assert_eq!(auto(&[]), (true, false));
+        assert_eq!(auto(&[("TERM", "dumb")]), (false, false));
+        assert_eq!(auto(&[("TERM", "xterm-256color")]), (true, false));
+        assert_eq!(auto(&[("CLICOLOR", "0")]), (false, false));
+        assert_eq!(auto(&[("CLICOLOR", "1")]), (true, false));
+        assert_eq!(auto(&[("NO_COLOR", "1")]), (false, false));
+        assert_eq!(auto(&[("NO_COLOR", "")]), (true, false));
+        // Forcing wins over the terminal, TERM and CLICOLOR; NO_COLOR wins over forcing.
+        for force in [
+            ("FORCE_COLOR", "1"),
+            ("FORCE_COLOR", ""),
+            ("CLICOLOR_FORCE", "1"),
+        ] {
+            assert_eq!(auto(&[force, ("TERM", "dumb")]), (true, true), "{force:?}");
+            assert_eq!(auto(&[force, ("CLICOLOR", "0")]), (true, true), "{force:?}");
+            assert_eq!(
+                auto(&[force, ("NO_COLOR", "1")]),
+                (false, false),
+                "{force:?}"
+            );
+        }
+        assert_eq!(auto(&[("FORCE_COLOR", "0")]), (false, false));
+        assert_eq!(auto(&[("FORCE_COLOR", "false")]), (false, false));
+        assert_eq!(auto(&[("CLICOLOR_FORCE", "0")]), (true, false));
+        // The flag decides before any variable.
+        let forced = |_: &str| Some("1".into());
+        assert!(colour(ColorArg::Always, false, |_| None));
+        assert!(!colour(ColorArg::Never, true, forced));
     }
 }

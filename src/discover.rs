@@ -10,10 +10,11 @@
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobSet, GlobSetBuilder};
+mod globs;
+
+pub use globs::{GlobLayer, PathFilter, UserGlob, WrittenAt};
 
 use crate::Notification;
-use crate::config::path_glob;
 use crate::load::file_kind;
 use crate::rule_id::Level;
 
@@ -56,45 +57,6 @@ pub enum DiscoverError {
     },
 }
 
-pub struct PathFilter {
-    include: GlobSet,
-    exclude: GlobSet,
-}
-
-impl PathFilter {
-    /// `include` adds to the default include globs (SPEC 3.1: config and CLI add
-    /// includes), it does not replace them.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, DiscoverError> {
-        let include: Vec<String> = DEFAULT_INCLUDE
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain(include.iter().cloned())
-            .collect();
-        Ok(PathFilter {
-            include: glob_set(&include)?,
-            exclude: glob_set(exclude)?,
-        })
-    }
-
-    fn accepts(&self, relative: &str) -> bool {
-        self.include.is_match(relative) && !self.exclude.is_match(relative)
-    }
-}
-
-fn glob_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(path_glob(glob).map_err(|source| DiscoverError::Glob {
-            glob: glob.clone(),
-            source,
-        })?);
-    }
-    builder.build().map_err(|source| DiscoverError::Glob {
-        glob: globs.join(", "),
-        source,
-    })
-}
-
 /// What discovery found, plus notes on what it passed over.
 #[derive(Debug, Default)]
 pub struct Discovered {
@@ -107,9 +69,58 @@ impl Discovered {
         self.notes.push(Notification {
             level,
             path: Some(display_path(path, root)),
+            pos: None,
             message: message.into(),
         });
     }
+
+    /// Leaves out tokenguard's own reports, even when named: `own` (the files this run
+    /// writes) and any baseline file. A JSON report is a `*.json` file like a manifest.
+    pub fn drop_own_reports(&mut self, root: &Path, own: &[PathBuf]) {
+        let own: Vec<PathBuf> = own.iter().map(|p| file_identity(p)).collect();
+        let mut dropped = Vec::new();
+        self.files.retain(|file| {
+            let name = file.display.rsplit('/').next().unwrap_or(&file.display);
+            let is_own = name == crate::baseline::FILE_NAME
+                || own.iter().any(|path| {
+                    // Only a file of the same name is looked up on disk.
+                    path.file_name().is_some_and(|n| n.to_str() == Some(name))
+                        && *path == file_identity(&file.fs_path(root))
+                });
+            if is_own {
+                dropped.push(file.display.clone());
+            }
+            !is_own
+        });
+        for path in dropped {
+            self.notes.push(Notification {
+                level: Level::Note,
+                path: Some(path),
+                pos: None,
+                message: "not scanned: a report of tokenguard's own".to_owned(),
+            });
+        }
+        sort_notes(&mut self.notes);
+    }
+}
+
+/// What tells two paths of one file apart from paths of two files: the absolute path,
+/// through the real directory when it exists (`out.json`, `./out.json`, `d/../out.json`
+/// and a path through a linked directory are one file).
+pub fn file_identity(path: &Path) -> PathBuf {
+    let absolute = absolute(path);
+    let real_dir = absolute
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok());
+    match (real_dir, absolute.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => absolute,
+    }
+}
+
+fn sort_notes(notes: &mut Vec<Notification>) {
+    notes.sort_by(|a, b| (&a.path, a.pos, &a.message).cmp(&(&b.path, b.pos, &b.message)));
+    notes.dedup_by(|a, b| a.path == b.path && a.message == b.message);
 }
 
 const LINK_OUTSIDE: &str =
@@ -124,6 +135,7 @@ pub fn discover(
     follow_symlinks: bool,
 ) -> Result<Discovered, DiscoverError> {
     let mut found = Discovered::default();
+    let mut walked = Vec::new();
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
@@ -162,6 +174,7 @@ pub fn discover(
                 );
             } else {
                 walk(path, root, &real_root, filter, follow_symlinks, &mut found);
+                walked.push(absolute(path));
             }
         } else if !target_meta.is_file() {
             let kind = file_kind(target_meta.file_type());
@@ -184,13 +197,9 @@ pub fn discover(
                 .push(Candidate::new(display, path, &absolute(path), &root_abs));
         }
     }
+    found.notes.extend(filter.unmatched(&walked, root));
     found.files.sort_by(|a, b| a.display.cmp(&b.display));
-    found
-        .notes
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    found
-        .notes
-        .dedup_by(|a, b| a.path == b.path && a.message == b.message);
+    sort_notes(&mut found.notes);
     found.files.dedup_by(|a, b| {
         a.display == b.display && absolute(&a.fs_path(root)) == absolute(&b.fs_path(root))
     });
@@ -313,6 +322,7 @@ impl Walk<'_> {
                 found.notes.push(Notification {
                     level: Level::Warning,
                     path: path.map(|p| display_path(p, root)),
+                    pos: None,
                     message,
                 });
                 return;
@@ -326,14 +336,14 @@ impl Walk<'_> {
         }
         let path = entry.path();
         let (abs, display, relative_to_dir) = self.paths(path);
-        // Globs match the path relative to the root, or to the walked directory when it
-        // lies outside the root.
+        // Root-relative globs match the path relative to the root, or to the walked
+        // directory when it lies outside the root; the others their own (see `accepts`).
         let relative = relative_to_dir.as_deref().unwrap_or(&display);
         if kind.is_symlink() {
             // Only reached without --follow-symlinks: the walker follows them otherwise.
             let target = std::fs::canonicalize(path);
             let target_is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
-            if !target_is_dir && !self.filter.accepts(relative) {
+            if !target_is_dir && !self.filter.accepts(&abs, relative) {
                 return;
             }
             match target {
@@ -354,7 +364,7 @@ impl Walk<'_> {
                     "not read: a symbolic link (--follow-symlinks follows it)",
                 ),
             }
-        } else if !self.filter.accepts(relative) {
+        } else if !self.filter.accepts(&abs, relative) {
             // Not a manifest path: passed over silently.
         } else if kind.is_file() {
             // With --follow-symlinks, read a link's target, so that the file is opened

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use config::Config;
-use discover::PathFilter;
+use discover::{GlobLayer, PathFilter, UserGlob, WrittenAt};
 use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
 use finding::Finding;
@@ -61,7 +61,11 @@ pub struct ScanOptions {
     /// Added to the config's path globs.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// The directory `include` and `exclude` are relative to; `None` for the root.
+    pub glob_dir: Option<PathBuf>,
     pub stdin: Option<Stdin>,
+    /// The files this run writes (its reports): never scanned, not even when named.
+    pub own_files: Vec<PathBuf>,
     pub limits: yaml::Limits,
     /// The date config exemptions are compared with (injectable for tests).
     pub today: jiff::civil::Date,
@@ -80,7 +84,9 @@ impl ScanOptions {
             default_namespace: None,
             include: Vec::new(),
             exclude: Vec::new(),
+            glob_dir: None,
             stdin: None,
+            own_files: Vec::new(),
             limits: yaml::Limits::default(),
             today,
             baseline: None,
@@ -109,6 +115,8 @@ pub enum Error {
 pub struct Notification {
     pub level: Level,
     pub path: Option<String>,
+    /// Where in that file, when it is one place.
+    pub pos: Option<yaml::Pos>,
     pub message: String,
 }
 
@@ -230,6 +238,8 @@ enum Outcome {
         model: FileModel,
         ignored_documents: usize,
         failure: Option<LoadFailure>,
+        /// Ignore annotations written wrong, which suppress nothing.
+        misspelled: Vec<(yaml::Pos, String)>,
     },
     Kustomization,
     Skipped(Skip),
@@ -255,10 +265,11 @@ impl Merged {
     /// Records what became of the next file, in `file` and in this run's contribution.
     fn record(&mut self, id: FileId, path: &str, file: &mut FileInfo, outcome: Outcome) {
         let merged = self;
-        let mut note = |level, message| {
+        let mut note = |level, pos, message| {
             merged.notes.push(Notification {
                 level,
                 path: Some(path.to_owned()),
+                pos,
                 message,
             });
         };
@@ -267,7 +278,11 @@ impl Merged {
                 model,
                 ignored_documents,
                 failure,
+                misspelled,
             } => {
+                for (pos, message) in misspelled {
+                    note(Level::Warning, Some(pos), message);
+                }
                 merged.stats.ignored_documents += ignored_documents;
                 let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                 file.objects = count(model.objects);
@@ -284,6 +299,7 @@ impl Merged {
             Outcome::Skipped(Skip::HelmTemplate) => {
                 note(
                     Level::Note,
+                    None,
                     "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)".to_owned(),
                 );
                 file.status = FileStatus::HelmTemplate;
@@ -292,6 +308,7 @@ impl Merged {
             Outcome::Skipped(Skip::NotRegular(kind)) => {
                 note(
                     Level::Warning,
+                    None,
                     format!("skipped: not a regular file ({kind})"),
                 );
                 file.status = FileStatus::Skipped;
@@ -304,7 +321,7 @@ impl Merged {
             }
             Outcome::Unreadable(reason) => {
                 // Fail closed: what could not be read may hide workloads (TG000).
-                note(Level::Warning, format!("not read: {reason}"));
+                note(Level::Warning, None, format!("not read: {reason}"));
                 file.status = FileStatus::Unreadable;
                 merged.stats.unreadable_files += 1;
                 merged.failures.push((
@@ -384,11 +401,14 @@ pub fn scan_into(
         .default_namespace
         .or_else(|| config.default_namespace.clone())
         .unwrap_or_else(|| "default".to_owned());
-    let mut include = config.include.clone();
-    include.extend(options.include);
-    let mut exclude = config.exclude.clone();
-    exclude.extend(options.exclude);
-    let filter = PathFilter::new(&include, &exclude)?;
+    let filter = PathFilter::new(vec![
+        config_globs(&config),
+        GlobLayer {
+            dir: options.glob_dir,
+            include: flag_globs("--include", options.include),
+            exclude: flag_globs("--exclude", options.exclude),
+        },
+    ])?;
 
     let named: Vec<PathBuf> = options
         .paths
@@ -396,12 +416,13 @@ pub fn scan_into(
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let discovered = discover::discover(
+    let mut discovered = discover::discover(
         &named,
         &options.root,
         &filter,
         options.limits.follow_symlinks,
     )?;
+    discovered.drop_own_reports(&options.root, &options.own_files);
     let mut notifications = discovered.notes;
 
     // Room for standard input and the config file too, so that adding them does not
@@ -482,6 +503,15 @@ pub fn scan_into(
     phase_done("loaded");
     notifications.extend(notes);
     stats.files = files.len();
+    if model.objects == 0 {
+        // A scan of nothing passes: say why there was nothing.
+        notifications.push(Notification {
+            level: Level::Warning,
+            path: None,
+            pos: None,
+            message: no_objects_reason(&files),
+        });
+    }
     let config_file = config.source.as_ref().map(|shown| {
         let source = match &config.path {
             Some(path) => Source::Path(path.as_path().into()),
@@ -610,6 +640,71 @@ pub fn scan_into(
     Ok(scanned)
 }
 
+/// Why a scan of `files` found no Kubernetes object, in one line.
+fn no_objects_reason(files: &Files) -> String {
+    let templates = files
+        .info
+        .iter()
+        .filter(|f| f.status == FileStatus::HelmTemplate)
+        .count();
+    let render = "render the chart and scan that: helm template . | tokenguard scan -";
+    let files_ = |n: usize| match n {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
+    };
+    match files.len() {
+        0 => "no Kubernetes objects: no file matched (by default **/*.yaml, **/*.yml and **/*.json; see paths.include and --include)".to_owned(),
+        1 if templates == 1 => {
+            format!("no Kubernetes objects: the one file is a Helm chart template, not a manifest; {render}")
+        }
+        n if n == templates => format!(
+            "no Kubernetes objects: the {n} files are Helm chart templates, not manifests; {render}"
+        ),
+        n if templates > 0 => format!(
+            "no Kubernetes objects in {}, {templates} of them Helm chart templates; {render}",
+            files_(n)
+        ),
+        n => format!(
+            "no Kubernetes objects in {}: no document has apiVersion and kind",
+            files_(n)
+        ),
+    }
+}
+
+/// The config's `paths` globs, relative to its directory when it was found rather than
+/// named (SPEC 5.4).
+fn config_globs(config: &Config) -> GlobLayer {
+    let file = config.source.clone().unwrap_or_default();
+    let globs = |globs: &[config::PathGlob], key| {
+        globs
+            .iter()
+            .map(|g| UserGlob {
+                text: g.glob.clone(),
+                written_at: WrittenAt::Config {
+                    file: file.clone(),
+                    key,
+                    pos: g.at,
+                },
+            })
+            .collect()
+    };
+    GlobLayer {
+        dir: config.glob_dir.clone(),
+        include: globs(&config.include, "include"),
+        exclude: globs(&config.exclude, "exclude"),
+    }
+}
+
+fn flag_globs(flag: &'static str, globs: Vec<String>) -> Vec<UserGlob> {
+    globs
+        .into_iter()
+        .map(|text| UserGlob {
+            text,
+            written_at: WrittenAt::Flag(flag),
+        })
+        .collect()
+}
+
 /// Report order: by path (standard input and the config file come after the scanned
 /// files in `files` but sort by their names like any other file, SPEC 3.1), position,
 /// rule id and message.
@@ -672,6 +767,12 @@ impl FileReader<'_> {
                 ignored_documents,
                 failure,
             } => Outcome::Manifests {
+                misspelled: objects
+                    .iter()
+                    .flat_map(|&root| {
+                        suppress::misspelled_ignores(stream.tree.node(root), &self.kinds)
+                    })
+                    .collect(),
                 model: FileModel::read(
                     id,
                     &stream.tree,

@@ -324,7 +324,8 @@ shop              1
 
 service account  findings
 shop/default            1
-"
+
+config: .tokenguard.yaml"
     );
     assert_eq!(
         strip_time(totals),

@@ -40,7 +40,7 @@ fn exit_0_on_a_clean_repository() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         strip_time(out.stdout.strip_suffix('\n').unwrap()),
-        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+        "config: none found, nothing is trusted\n0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
     );
 }
 
@@ -92,6 +92,8 @@ fn fail_on_sets_the_lowest_level_that_fails() {
         0
     );
     assert_eq!(exit_code("demo", &["--fail-on", "never"]), 0);
+    // `none` is what many other scanners call it.
+    assert_eq!(exit_code("rules/tg001/fires", &["--fail-on", "none"]), 0);
     // Nothing at all never fails.
     assert_eq!(exit_code("cli/clean", &["--fail-on", "note"]), 0);
 }
@@ -247,6 +249,251 @@ fn the_config_file_may_be_named_tokenguard_yml_too() {
     );
 }
 
+/// A repository in a temporary folder: `files` are (path, text) under it, and a `.git`
+/// folder makes it the git top-level.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    for (path, text) in files {
+        let path = tmp.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    tmp
+}
+
+fn service_account(namespace: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+    )
+}
+
+fn trusting(identity: &str) -> String {
+    format!("trusted:\n  - serviceAccount: {identity}\n    reason: tested\n")
+}
+
+/// The SARIF of `tokenguard scan ARGS` run in `cwd`, and the config it says it used.
+fn sarif_in(cwd: &Path, args: &[&str]) -> (Vec<common::Row>, Value) {
+    let out = output(
+        tokenguard()
+            .current_dir(cwd)
+            .args(["scan", "--format", "sarif"])
+            .args(args),
+    );
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let config = sarif["runs"][0]["invocations"][0]["properties"]["config"].clone();
+    (rows(&sarif), config)
+}
+
+#[test]
+fn the_nearest_config_from_the_scanned_path_up_to_the_git_top_level_is_used() {
+    let repo = repository(&[
+        (".tokenguard.yaml", &trusting("top/*")),
+        ("deploy/.tokenguard.yml", &trusting("deploy/*")),
+        (
+            "deploy/apps/sa.yaml",
+            &(service_account("deploy", "a") + "---\n" + &service_account("top", "b")),
+        ),
+    ]);
+    let root = repo.path();
+    let deploy_config = || {
+        (
+            expect(&[("TG002", "deploy/apps/sa.yaml", 10, 3, 10, 10, "warning")]),
+            Value::from("deploy/.tokenguard.yml"),
+        )
+    };
+    // From below it, and for a path below it: deploy's config, paths from the top-level.
+    assert_eq!(sarif_in(&root.join("deploy/apps"), &[]), deploy_config());
+    assert_eq!(sarif_in(root, &["deploy/apps"]), deploy_config());
+    assert_eq!(sarif_in(root, &["deploy/apps/sa.yaml"]), deploy_config());
+    // The first path decides, also for the others.
+    assert_eq!(sarif_in(root, &["deploy", "."]).1, "deploy/.tokenguard.yml");
+    assert_eq!(
+        sarif_in(root, &[".", "deploy"]),
+        (
+            expect(&[("TG002", "deploy/apps/sa.yaml", 4, 3, 4, 10, "warning")]),
+            Value::from(".tokenguard.yaml")
+        )
+    );
+    // --config wins, and the text summary says which config was used.
+    let out = output(tokenguard().current_dir(root.join("deploy")).args([
+        "scan",
+        "--config",
+        "../.tokenguard.yaml",
+    ]));
+    assert!(
+        out.stdout.contains("\nconfig: ../.tokenguard.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    // Nothing above the git top-level is read: a repository inside another one.
+    std::fs::create_dir(root.join("deploy/.git")).unwrap();
+    std::fs::remove_file(root.join("deploy/.tokenguard.yml")).unwrap();
+    let (found, config) = sarif_in(&root.join("deploy"), &[]);
+    assert_eq!(config, Value::Null);
+    assert_eq!(found.len(), 2);
+    let out = output(tokenguard().current_dir(root.join("deploy")).arg("scan"));
+    assert!(
+        out.stdout
+            .contains("\nconfig: none found, nothing is trusted\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Without git, the root (the current directory by default) bounds the search: a config
+/// left in a parent directory, such as /tmp, is never used by accident.
+#[test]
+fn outside_git_the_config_search_stops_at_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(".tokenguard.yaml"), trusting("x/*")).unwrap();
+    std::fs::create_dir(tmp.path().join("sub")).unwrap();
+    std::fs::write(tmp.path().join("sub/sa.yaml"), service_account("x", "a")).unwrap();
+    assert_eq!(
+        sarif_in(tmp.path(), &["sub"]),
+        (expect(&[]), Value::from(".tokenguard.yaml"))
+    );
+    assert_eq!(
+        sarif_in(&tmp.path().join("sub"), &[]),
+        (
+            expect(&[("TG002", "sa.yaml", 4, 3, 4, 10, "warning")]),
+            Value::Null
+        )
+    );
+    // --root moves the bound.
+    assert_eq!(
+        sarif_in(&tmp.path().join("sub"), &["--root", ".."]).1,
+        ".tokenguard.yaml"
+    );
+}
+
+#[test]
+fn command_line_globs_are_relative_to_the_current_directory() {
+    let repo = repository(&[
+        ("deploy/app.yaml", &service_account("d", "app")),
+        ("deploy/samples/sa.yaml", &service_account("d", "sample")),
+        ("samples/sa.yaml", &service_account("top", "sample")),
+    ]);
+    let deploy = repo.path().join("deploy");
+    assert_eq!(
+        sarif_in(&deploy, &["--exclude", "samples"]).0,
+        expect(&[("TG002", "deploy/app.yaml", 4, 3, 4, 12, "warning")])
+    );
+    assert_eq!(
+        sarif_in(&deploy, &["--include", "./samples/", "."]).0,
+        expect(&[("TG002", "deploy/samples/sa.yaml", 4, 3, 4, 15, "warning")])
+    );
+    // From the root, the same glob names the top-level folder.
+    assert_eq!(
+        sarif_in(repo.path(), &["--exclude", "samples/**"]).0,
+        expect(&[
+            ("TG002", "deploy/app.yaml", 4, 3, 4, 12, "warning"),
+            ("TG002", "deploy/samples/sa.yaml", 4, 3, 4, 15, "warning"),
+        ])
+    );
+}
+
+#[test]
+fn the_demo_uses_its_own_config_when_scanned_from_its_folder() {
+    let demo = fixture("demo");
+    let (from_inside, config) = sarif_in(&demo, &[]);
+    let config = config.as_str().unwrap().to_owned();
+    assert!(
+        config == ".tokenguard.yaml" || config == "fixtures/demo/.tokenguard.yaml",
+        "{config}"
+    );
+    // The same findings as with the root and the config named.
+    let prefix = config.strip_suffix(".tokenguard.yaml").unwrap();
+    let named: Vec<common::Row> = rows(&scan_sarif(&demo, &[]))
+        .into_iter()
+        .map(|mut row| {
+            row.1 = format!("{prefix}{}", row.1);
+            row
+        })
+        .collect();
+    assert_eq!(from_inside, named);
+    assert_eq!(from_inside.len(), 10);
+}
+
+#[test]
+fn two_config_files_in_one_directory_are_exit_2() {
+    let repo = repository(&[
+        ("apps/.tokenguard.yaml", "trusted: []\n"),
+        ("apps/.tokenguard.yml", "trusted: []\n"),
+        ("apps/sa.yaml", &service_account("a", "b")),
+    ]);
+    let out = output(tokenguard().current_dir(repo.path()).args(["scan", "apps"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: two config files in one directory, apps/.tokenguard.yaml and apps/.tokenguard.yml: keep one (or name it with --config)\n"
+    );
+    // Naming one settles it.
+    let out = output(tokenguard().current_dir(repo.path()).args([
+        "scan",
+        "apps",
+        "--config",
+        "apps/.tokenguard.yml",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn config_globs_are_relative_to_the_config_and_one_that_matches_nothing_is_a_warning() {
+    let repo = repository(&[
+        (
+            "deploy/.tokenguard.yaml",
+            "paths:\n  exclude:\n    - samples\n    - ./nothing/**\n",
+        ),
+        ("deploy/app.yaml", &service_account("d", "app")),
+        ("deploy/samples/sa.yaml", &service_account("d", "sample")),
+        ("samples/sa.yaml", &service_account("top", "sample")),
+    ]);
+    let out = output(
+        tokenguard()
+            .current_dir(repo.path())
+            .args(["scan", "deploy", "samples", "--quiet", "--format", "github"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.contains("TG002")).count(),
+        2,
+        "deploy/app.yaml and samples/sa.yaml: {}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("deploy/samples"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "::warning file=deploy/.tokenguard.yaml,line=4,col=7,title=tokenguard::paths.exclude `./nothing/**` matches no file or directory (the config's globs are relative to its own directory)"
+        ),
+        "{}",
+        out.stdout
+    );
+    // The text output points at the glob as a compiler would.
+    let out = output(
+        tokenguard()
+            .current_dir(repo.path())
+            .args(["scan", "deploy"]),
+    );
+    assert!(
+        out.stdout.contains(
+            "\ndeploy/.tokenguard.yaml:4:7: warning: paths.exclude `./nothing/**` matches no file or directory"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A scan of another folder says nothing about the config's globs.
+    let out = output(tokenguard().current_dir(repo.path()).args([
+        "scan",
+        "deploy/app.yaml",
+        "--config",
+        "deploy/.tokenguard.yaml",
+    ]));
+    assert!(!out.stdout.contains("matches no file"), "{}", out.stdout);
+}
+
 #[test]
 fn config_flag_names_the_config_and_a_missing_one_is_exit_2() {
     let dir = fixture("config/explicit");
@@ -327,6 +574,95 @@ fn output_writes_the_format_to_a_file_instead_of_stdout() {
 }
 
 #[test]
+fn one_file_for_two_outputs_is_exit_2_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture("demo");
+    let scan = |args: &[&str]| {
+        output(
+            tokenguard()
+                .current_dir(tmp.path())
+                .args(["scan", "--root"])
+                .arg(&dir)
+                .arg(&dir)
+                .args(args),
+        )
+    };
+    let out = scan(&["--sarif", "out.sarif", "--json", "./sub/../out.sarif"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: --sarif and --json both write ./sub/../out.sarif; give each output its own file\n"
+    );
+    let out = scan(&["--format", "sarif", "--output", "r", "--gitlab", "r"]);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: --output and --gitlab both write r; give each output its own file\n"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    // Two different files are fine.
+    assert_eq!(
+        scan(&["--sarif", "out.sarif", "--json", "out.json"]).code,
+        1
+    );
+}
+
+#[test]
+fn link_base_works_with_or_without_its_last_slash() {
+    let tmp = tempfile::tempdir().unwrap();
+    for base in [
+        "https://github.com/o/r/blob/abc",
+        "https://github.com/o/r/blob/abc/",
+    ] {
+        let file = tmp.path().join("summary.md");
+        let out = scan_text(
+            &fixture("demo"),
+            &["--markdown", file.to_str().unwrap(), "--link-base", base],
+        );
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let markdown = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            markdown
+                .contains("[apps/api.yaml:20](https://github.com/o/r/blob/abc/apps/api.yaml#L20)"),
+            "{base}: {markdown}"
+        );
+    }
+}
+
+/// A JSON report is a `*.json` file, and the last run's report is still there when the
+/// next run reads the repository.
+#[test]
+fn the_tools_own_reports_are_never_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sa = r#"{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "report", "namespace": "x"}}"#;
+    for name in ["report.json", "other.json", ".tokenguard-baseline.json"] {
+        std::fs::write(tmp.path().join(name), sa).unwrap();
+    }
+    let out = output(
+        tokenguard()
+            .current_dir(tmp.path())
+            .args(["scan", "--root", ".", ".", ".tokenguard-baseline.json"])
+            .args(["--json", "./report.json", "--fail-on", "never", "--verbose"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[TG002]") || l.contains("report of tokenguard"))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "other.json:1:61: warning[TG002]: ServiceAccount x/report is not trusted and does not set automountServiceAccountToken: false, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust x/report in .tokenguard.yaml.",
+            ".tokenguard-baseline.json: note: not scanned: a report of tokenguard's own",
+            "report.json: note: not scanned: a report of tokenguard's own",
+        ],
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
     let dir = fixture("demo");
     let tmp = tempfile::tempdir().unwrap();
@@ -349,6 +685,8 @@ fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
 fn text_output_is_compiler_style_with_source_line_caret_and_summary() {
     let out = scan_text(&fixture("rules/tg001/fires/checkout"), &[]);
     let (body, summary) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+    let (body, config) = body.rsplit_once('\n').unwrap();
+    assert_eq!(config, "config: none found, nothing is trusted");
     assert_eq!(
         body,
         "checkout.yaml:14:5: error[TG001]: Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.\n   |\n14 |     spec:\n   |     ^^^^\n\n\
@@ -449,6 +787,7 @@ shop/api                2
 ci/deployer             1
 shop/default            1
 
+config: .tokenguard.yaml
 5 errors, 4 warnings, 1 note in 8 files (10 objects, 5 workloads, 3 service accounts), 1 invalid";
 
 #[test]
@@ -479,7 +818,7 @@ fn quiet_prints_only_the_summary() {
     let out = scan_text(&fixture("cli/clean"), &["--quiet"]);
     assert_eq!(
         strip_time(out.stdout.trim_end()),
-        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+        "config: none found, nothing is trusted\n0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
     );
 }
 
@@ -577,6 +916,7 @@ delta/default           2
 foxtrot/default         2
 alpha/default           1
 
+config: none found, nothing is trusted
 12 errors, 1 warning, 0 notes in 2 files (13 objects, 12 workloads, 0 service accounts)"
     );
 }
@@ -665,6 +1005,34 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(has_ansi(&output(&mut cmd).stdout));
 }
 
+#[test]
+fn force_color_and_clicolor_force_colour_a_pipe_but_no_color_wins() {
+    let dir = fixture("rules/tg002/fires");
+    let coloured = |env: &[(&str, &str)]| {
+        let mut cmd = tokenguard();
+        cmd.args(["scan", "--root"])
+            .arg(&dir)
+            .arg(&dir)
+            .envs(env.iter().copied());
+        has_ansi(&output(&mut cmd).stdout)
+    };
+    assert!(!coloured(&[]));
+    assert!(coloured(&[("FORCE_COLOR", "1")]));
+    assert!(coloured(&[("FORCE_COLOR", "")]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")]));
+    assert!(!coloured(&[("CLICOLOR_FORCE", "0")]));
+    assert!(!coloured(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]));
+    assert!(!coloured(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]));
+    // An explicit --color never wins over both.
+    let mut cmd = tokenguard();
+    cmd.env("FORCE_COLOR", "1")
+        .args(["scan", "--color", "never", "--root"])
+        .arg(&dir)
+        .arg(&dir);
+    assert!(!has_ansi(&output(&mut cmd).stdout));
+}
+
 /// `script` runs the binary on a pseudo-terminal, where `auto` colours unless NO_COLOR.
 #[test]
 fn colour_auto_on_a_terminal_honours_no_color() {
@@ -702,9 +1070,66 @@ fn colour_auto_on_a_terminal_honours_no_color() {
     assert!(!has_ansi(&plain), "{plain:?}");
     // An empty NO_COLOR does not count (no-color.org).
     assert!(has_ansi(&on_tty(Some(""))));
+    // A terminal that says it cannot show colour gets none.
+    let mut cmd = assert_cmd::Command::new(script);
+    cmd.env_remove("NO_COLOR")
+        .env("TERM", "dumb")
+        .args(["-qec", &command, "/dev/null"]);
+    let dumb = output(&mut cmd).stdout;
+    assert!(dumb.contains("warning[TG002]"), "{dumb:?}");
+    assert!(!has_ansi(&dumb), "{dumb:?}");
 }
 
 // ---- inputs -------------------------------------------------------------------------
+
+/// A scan of nothing passes, so it says why it found nothing, in one line.
+#[test]
+fn a_scan_that_finds_no_object_says_why() {
+    let why = |cwd: &Path, args: &[&str], stdin: &str| {
+        let out = output(
+            tokenguard()
+                .current_dir(cwd)
+                .args(["scan", "--root", "."])
+                .args(args)
+                .write_stdin(stdin),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: Vec<String> = out
+            .stdout
+            .lines()
+            .filter(|l| l.contains("no Kubernetes objects"))
+            .map(str::to_owned)
+            .collect();
+        lines
+    };
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.txt"), "kind: Pod\n").unwrap();
+    assert_eq!(
+        why(empty.path(), &["."], ""),
+        [
+            "warning: no Kubernetes objects: no file matched (by default **/*.yaml, **/*.yml and **/*.json; see paths.include and --include)"
+        ]
+    );
+    let chart = fixture("inputs/helm-chart");
+    assert_eq!(
+        why(&chart, &["templates"], ""),
+        [
+            "warning: no Kubernetes objects: the 3 files are Helm chart templates, not manifests; render the chart and scan that: helm template . | tokenguard scan -"
+        ]
+    );
+    assert_eq!(
+        why(&chart, &["templates/deployment.yaml"], ""),
+        [
+            "warning: no Kubernetes objects: the one file is a Helm chart template, not a manifest; render the chart and scan that: helm template . | tokenguard scan -"
+        ]
+    );
+    assert_eq!(
+        why(empty.path(), &["-"], "# nothing rendered\n"),
+        ["warning: no Kubernetes objects in 1 file: no document has apiVersion and kind"]
+    );
+    // A scan that found objects says nothing of the kind.
+    assert_eq!(why(&fixture("cli/clean"), &["."], ""), Vec::<String>::new());
+}
 
 #[test]
 fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
@@ -765,20 +1190,46 @@ fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
 }
 
 #[test]
-fn include_adds_to_the_default_globs_and_exclude_removes() {
+fn include_globs_replace_the_defaults_and_exclude_globs_remove() {
     let dir = fixture("cli/discovery");
-    let found = |extra: &[&str]| -> Vec<String> {
-        rows(&scan_sarif(&dir, extra))
+    let scan = |extra: &[&str]| -> (Vec<String>, String) {
+        let out = common::scan_sarif_output(&dir, extra);
+        assert!(out.code == 0 || out.code == 1, "{extra:?}: {}", out.stderr);
+        let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+        let found = rows(&sarif).into_iter().map(|r| r.1).collect();
+        let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
             .into_iter()
-            .map(|r| r.1)
-            .collect()
+            .flatten()
+            .map(|n| n["message"]["text"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (found, notes)
     };
+    let found = |extra: &[&str]| scan(extra).0;
     assert_eq!(found(&[]), ["nested/deeper.yml", "visible.yaml"]);
+    // An include glob narrows the scan: a directory to its manifests, a file glob to
+    // the files it names, whatever their type. Listing the defaults adds a type.
+    for narrow in ["nested", "nested/", "./nested/**", "nested/**"] {
+        assert_eq!(
+            found(&["--include", narrow]),
+            ["nested/deeper.yml"],
+            "{narrow}"
+        );
+    }
+    assert_eq!(found(&["--include", "**/*.txt"]), ["manifest.txt"]);
     assert_eq!(
-        found(&["--include", "**/*.txt"]),
-        ["manifest.txt", "nested/deeper.yml", "visible.yaml"]
+        found(&["--include", "**/*.txt", "--include", "**/*.yaml"]),
+        ["manifest.txt", "visible.yaml"]
     );
-    assert_eq!(found(&["--exclude", "nested/**"]), ["visible.yaml"]);
+    // Every way of writing a directory excludes it.
+    for exclude in ["nested", "nested/", "./nested/**", "nested/**"] {
+        assert_eq!(
+            found(&["--exclude", exclude]),
+            ["visible.yaml"],
+            "{exclude}"
+        );
+    }
     // `*` does not cross `/`: only the top-level .yaml file is excluded.
     assert_eq!(found(&["--exclude", "*.yaml"]), ["nested/deeper.yml"]);
     assert_eq!(
@@ -786,8 +1237,24 @@ fn include_adds_to_the_default_globs_and_exclude_removes() {
         Vec::<String>::new()
     );
     assert_eq!(
-        found(&["--include", "*.txt", "--exclude", "nested/**"]),
+        found(&[
+            "--include",
+            "*.txt",
+            "--include",
+            "**/*.y*ml",
+            "--exclude",
+            "nested/**"
+        ]),
         ["manifest.txt", "visible.yaml"]
+    );
+    // A glob that matches nothing is a warning, and changes nothing.
+    assert_eq!(
+        scan(&["--exclude", "sample/", "--include", "nested"]),
+        (
+            vec!["nested/deeper.yml".to_owned()],
+            "--exclude `sample/` matches no file or directory (globs are relative to the root)"
+                .to_owned()
+        )
     );
     // A bad glob on the command line is a usage error.
     let out = scan_text(&dir, &["--exclude", "a/[b"]);
@@ -1028,8 +1495,31 @@ fn explain_prints_the_same_text_as_sarif_help_markdown() {
     ] {
         assert!(out.stdout.contains(needle), "{needle}");
     }
-    // Ids are case-insensitive.
+    // Ids are case-insensitive, and the rule's name works too.
     assert_eq!(run(["explain", "tg001"]).stdout, out.stdout);
+    assert_eq!(
+        run(["explain", "token-automount-untrusted"]).stdout,
+        out.stdout
+    );
+}
+
+#[test]
+fn explain_shows_the_annotation_for_every_rule_whose_findings_name_an_object() {
+    for id in [
+        "TG001", "TG002", "TG003", "TG004", "TG005", "TG006", "TG007", "TG008", "TG009", "TG010",
+        "TG011", "TG014",
+    ] {
+        let help = run(["explain", id]).stdout;
+        let suppress = help
+            .split("**How to suppress.**")
+            .nth(1)
+            .and_then(|rest| rest.split("**References.**").next())
+            .unwrap_or_default();
+        assert!(
+            suppress.contains(&format!("`tokenguard.dev/ignore-{id}: \"<reason>\"`")),
+            "{id}: {suppress}"
+        );
+    }
 }
 
 #[test]

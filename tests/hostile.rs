@@ -317,7 +317,7 @@ fn generated_big_inputs_are_tg000_and_the_rest_is_still_scanned() {
             "documents.yaml",
             10_001,
             1,
-            "more than 10000 documents in one file",
+            "more than 10000 documents in one file (--max-documents)",
         ),
         (
             "flow-deep.json",
@@ -543,6 +543,58 @@ fn bad_files_fail_the_job_and_the_summary_counts_them() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "--max-file-size {bad}");
+    }
+}
+
+#[test]
+fn max_documents_is_a_limit_like_max_file_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let sa =
+        |name: &str| format!("apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: {name}}}\n");
+    write(
+        dir.path(),
+        "three.yaml",
+        [sa("a"), sa("b"), sa("c")].join("---\n"),
+    );
+    let scan = |limit: &str| {
+        let out = tokenguard()
+            .args(["scan", "--root", root, root, "--format", "json"])
+            .args(["--max-documents", limit])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, json) = scan("3");
+    assert_eq!(code, Some(0), "{json}");
+    assert!(!json.contains("TG000"), "{json}");
+    let (code, json) = scan("2");
+    assert_eq!(code, Some(1), "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings: Vec<(&str, u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .filter(|f| f.0 == "TG000")
+        .collect();
+    assert_eq!(findings.len(), 1, "{json}");
+    assert_eq!(findings[0].1, 8, "the `---` that starts the third document");
+    assert!(
+        findings[0]
+            .2
+            .contains("more than 2 documents in one file (--max-documents)"),
+        "{json}"
+    );
+    for bad in ["0", "-1", "many"] {
+        let (code, _) = scan(bad);
+        assert_eq!(code, Some(2), "--max-documents {bad}");
     }
 }
 

@@ -18,6 +18,8 @@ fn a_chart_templates_folder_is_skipped_with_notifications_not_tg000() {
             format!("templates/deployment.yaml: {HELM_NOTE}"),
             format!("templates/serviceaccount.yaml: {HELM_NOTE}"),
             format!("templates/tests/test-connection.yaml: {HELM_NOTE}"),
+            // A scan that found nothing says why.
+            "no Kubernetes objects in 5 files, 3 of them Helm chart templates; render the chart and scan that: helm template . | tokenguard scan -".to_owned(),
         ]
     );
     let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
@@ -99,7 +101,11 @@ fn kustomization_files_are_not_objects() {
 fn yaml_and_json_that_are_not_kubernetes_objects_are_ignored_silently() {
     let sarif = sarif_of("inputs/non-kubernetes");
     assert_eq!(rows(&sarif), expect(&[]));
-    assert_eq!(notifications(&sarif), Vec::<String>::new());
+    // No notification for each file, one for the scan that found no object.
+    assert_eq!(
+        notifications(&sarif),
+        ["no Kubernetes objects in 4 files: no document has apiVersion and kind"]
+    );
     assert_eq!(
         summary(&fixture("inputs/non-kubernetes"), &[]),
         "0 errors, 0 warnings, 0 notes in 4 files (0 objects, 0 workloads, 0 service accounts)"

@@ -265,3 +265,52 @@ fn an_exemption_matches_its_rule_id_in_any_case() {
         [row("TG001", "pod.yaml", 6, 1, "external", "OPS-123")]
     );
 }
+
+/// An ignore annotation written wrong suppresses nothing; each is a warning at its key.
+#[test]
+fn ignore_annotations_written_wrong_are_warnings_at_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.yaml"),
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+  annotations:
+    tokenguard.io/ignore-TG001: "wrong domain"
+    tokenguard.dev/ignore-TG999: "no such rule"
+spec:
+  template:
+    metadata:
+      annotations:
+        tokenguard/ignore-TG001: "no domain"
+        tokenguard.dev/ignore-TG011: "a real rule"
+    spec:
+      containers: [{name: api, image: api}]
+"#,
+    )
+    .unwrap();
+    let out = common::output(
+        tokenguard()
+            .current_dir(dir.path())
+            .args(["scan", "--root", ".", "."]),
+    );
+    assert_eq!(out.code, 1, "TG001 is not suppressed: {}", out.stdout);
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[TG001]") || l.contains("suppresses nothing"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "api.yaml:15:5: error[TG001]: Deployment shop/api mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.",
+            "api.yaml:7:5: warning: annotation `tokenguard.io/ignore-TG001` suppresses nothing: tokenguard reads tokenguard.dev/ignore-TG001",
+            "api.yaml:8:5: warning: annotation `tokenguard.dev/ignore-TG999` suppresses nothing: `TG999` is not a rule id (`tokenguard rules` lists them)",
+            "api.yaml:13:9: warning: annotation `tokenguard/ignore-TG001` suppresses nothing: tokenguard reads tokenguard.dev/ignore-TG001",
+        ],
+        "{}",
+        out.stdout
+    );
+}

@@ -17,6 +17,8 @@ fuzz_target!(|bytes: &[u8]| {
         default_namespace: None,
         include: Vec::new(),
         exclude: Vec::new(),
+        glob_dir: None,
+        own_files: Vec::new(),
         stdin: Some(Stdin {
             name: "in put\n%#.yaml".to_owned(),
             bytes: bytes.to_vec(),

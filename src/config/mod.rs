@@ -24,9 +24,12 @@ pub struct Config {
     pub source: Option<String>,
     /// Where that file is, to show its lines in reports.
     pub path: Option<std::path::PathBuf>,
+    /// The directory `paths` globs are relative to: a discovered config's own (SPEC
+    /// 5.4); `None` for the root (a config named with `--config`, as ruff does).
+    pub glob_dir: Option<std::path::PathBuf>,
     pub default_namespace: Option<String>,
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
+    pub include: Vec<PathGlob>,
+    pub exclude: Vec<PathGlob>,
     pub trusted: Vec<TrustedEntry>,
     pub token_creators: Vec<TokenCreator>,
     pub exemptions: Vec<Exemption>,
@@ -36,6 +39,13 @@ pub struct Config {
     pub max_projected_token_seconds: Option<u64>,
     /// `baseline:`, as written (relative to the config file's directory).
     pub baseline: Option<String>,
+}
+
+/// A glob of `paths.include` or `paths.exclude`, and where it is written.
+#[derive(Clone, Debug)]
+pub struct PathGlob {
+    pub glob: String,
+    pub at: Pos,
 }
 
 /// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
@@ -176,7 +186,7 @@ impl Config {
                             path_glob(glob)
                                 .map_err(|e| r.error(*pos, format!("bad glob `{glob}`: {e}")))?;
                         }
-                        let globs = globs.into_iter().map(|(g, _)| g);
+                        let globs = globs.into_iter().map(|(glob, at)| PathGlob { glob, at });
                         if key == "include" {
                             config.include.extend(globs);
                         } else {
@@ -376,7 +386,7 @@ fn identity_glob(pattern: &str) -> Result<GlobMatcher, String> {
         .map_err(|e| format!("bad glob `{pattern}`: {e}"))
 }
 
-/// A glob over paths relative to the root.
+/// A glob over `/`-separated relative paths.
 pub fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
     GlobBuilder::new(pattern).literal_separator(true).build()
 }

@@ -68,7 +68,7 @@ pub static CONFIG: Object = Object {
             key: "paths",
             value: Type::Object(&PATHS),
             required: false,
-            description: "Which files a directory scan reads, as globs relative to the root.",
+            description: "Which files a directory scan reads, as globs relative to this file's directory.",
         },
         Field {
             key: "trusted",
@@ -120,19 +120,19 @@ pub static CONFIG: Object = Object {
 
 pub static PATHS: Object = Object {
     what: "paths",
-    description: "Globs (globset syntax) relative to the root; --include and --exclude add to them.",
+    description: "Globs (globset syntax) relative to this file's directory (to the root for a file named with --config); `samples`, `samples/` and `samples/**` all name the directory samples. --include and --exclude add to them.",
     fields: &[
         Field {
             key: "include",
             value: Type::Globs,
             required: false,
-            description: "Files to read (default: **/*.yaml, **/*.yml, **/*.json).",
+            description: "Files to read, replacing the default **/*.yaml, **/*.yml, **/*.json: a directory for the YAML and JSON files in it, or files whatever their type.",
         },
         Field {
             key: "exclude",
             value: Type::Globs,
             required: false,
-            description: "Files to skip.",
+            description: "Files, and directories with everything in them, to skip.",
         },
     ],
 };

@@ -61,11 +61,13 @@ impl Sink for Writer<'_> {
             if n.level < Level::Warning {
                 continue;
             }
-            let file = n
-                .path
-                .as_deref()
-                .map(|p| format!("file={},", property(p)))
-                .unwrap_or_default();
+            let file = match (&n.path, n.pos) {
+                (Some(p), Some(pos)) => {
+                    format!("file={},line={},col={},", property(p), pos.line, pos.col)
+                }
+                (Some(p), None) => format!("file={},", property(p)),
+                (None, _) => String::new(),
+            };
             writeln!(
                 self.out,
                 "::{} {file}title=tokenguard::{}",

@@ -102,6 +102,8 @@ struct JsonBaseline<'a> {
 struct Notification<'a> {
     level: &'static str,
     path: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
     message: &'a str,
 }
 
@@ -161,6 +163,8 @@ impl Sink for Writer<'_> {
             .map(|n| Notification {
                 level: n.level.as_str(),
                 path: n.path.as_deref(),
+                line: n.pos.map(|p| p.line),
+                column: n.pos.map(|p| p.col),
                 message: &n.message,
             })
             .collect();

@@ -76,6 +76,13 @@ struct Invocation {
     rule_configuration_overrides: Vec<Override>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
+    properties: InvocationProperties,
+}
+
+#[derive(Serialize)]
+struct InvocationProperties {
+    /// The config file the scan used, relative to the root; `null` when none was found.
+    config: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -135,8 +142,11 @@ struct PhysicalLocation {
 struct Region {
     start_line: u32,
     start_column: u32,
-    end_line: u32,
-    end_column: u32,
+    /// Set for results; a notification points at a position only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -349,7 +359,12 @@ fn invocation(scanned: &Scanned) -> Invocation {
                 .map(|path| NotificationLocation {
                     physical_location: PhysicalLocation {
                         artifact_location: artifact(path),
-                        region: None,
+                        region: n.pos.map(|pos| Region {
+                            start_line: pos.line,
+                            start_column: pos.col,
+                            end_line: None,
+                            end_column: None,
+                        }),
                     },
                 })
                 .collect(),
@@ -359,6 +374,9 @@ fn invocation(scanned: &Scanned) -> Invocation {
         execution_successful: true,
         rule_configuration_overrides,
         tool_execution_notifications,
+        properties: InvocationProperties {
+            config: scanned.config.source.clone(),
+        },
     }
 }
 
@@ -426,8 +444,8 @@ fn physical(scanned: &Scanned, location: Location) -> PhysicalLocation {
         region: Some(Region {
             start_line: region.start.line,
             start_column: region.start.col,
-            end_line: region.end.line,
-            end_column: region.end.col,
+            end_line: Some(region.end.line),
+            end_column: Some(region.end.col),
         }),
     }
 }

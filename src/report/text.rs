@@ -91,11 +91,11 @@ impl Sink for Writer<'_> {
                 if n.level == Level::Note && !self.options.verbose {
                     continue;
                 }
-                let path = n
-                    .path
-                    .as_deref()
-                    .map(|p| format!("{}: ", escape(p)))
-                    .unwrap_or_default();
+                let path = match (&n.path, n.pos) {
+                    (Some(p), Some(pos)) => format!("{}:{}:{}: ", escape(p), pos.line, pos.col),
+                    (Some(p), None) => format!("{}: ", escape(p)),
+                    (None, _) => String::new(),
+                };
                 let line = format!(
                     "{path}{}: {}\n",
                     self.paint.level(n.level),
@@ -110,6 +110,11 @@ impl Sink for Writer<'_> {
         }
         let tables = self.tally.tables(&self.paint, scanned.baseline.is_some());
         write_lines(&mut self.out, &tables)?;
+        let config = match &scanned.config.source {
+            Some(file) => format!("config: {}\n", escape(file)),
+            None => "config: none found, nothing is trusted\n".to_owned(),
+        };
+        write_lines(&mut self.out, &config)?;
         writeln!(self.out, "{}", summary(scanned, &self.paint))?;
         self.out.flush()
     }

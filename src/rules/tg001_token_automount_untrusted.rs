@@ -70,8 +70,10 @@ trusted:
     reason: reads its own ConfigMaps through the API
 ```
 
-**How to suppress.** Trusting the service account is the normal way. For accepted risk,
-add a config `exemptions` entry with a reason and an expiry date.
+**How to suppress.** Trusting the service account is the normal way. For accepted risk, add
+a config `exemptions` entry with a reason and an expiry date. In the manifest, the
+annotation `tokenguard.dev/ignore-TG001: "<reason>"` on the workload or its pod template
+suppresses it for that object.
 
 **References.** CIS Kubernetes Benchmark 5.1.6 "Ensure that Service Account Tokens are only
 mounted where necessary";

@@ -51,7 +51,9 @@ Pods that need the token then opt in with `automountServiceAccountToken: true` i
 pod spec (and their service account is trusted).
 
 **How to suppress.** Trust the service account in `.tokenguard.yaml` with a reason, add an
-`exemptions` entry, or lower the rule's level with `rules: {TG002: note}`.
+`exemptions` entry, or lower the rule's level with `rules: {TG002: note}`. In the manifest,
+the annotation `tokenguard.dev/ignore-TG002: "<reason>"` on the ServiceAccount suppresses it
+for that object.
 
 **References.** CIS Kubernetes Benchmark 5.1.6;
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).

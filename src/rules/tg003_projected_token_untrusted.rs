@@ -55,7 +55,9 @@ trusted:
 ```
 
 **How to suppress.** Trust the service account, or add an `exemptions` entry with a reason
-and an expiry date.
+and an expiry date. In the manifest, the annotation
+`tokenguard.dev/ignore-TG003: "<reason>"` on the workload or its pod template suppresses it
+for that object.
 
 **References.** [Projected volumes: serviceAccountToken](https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken);
 CIS Kubernetes Benchmark 5.1.6.

@@ -43,7 +43,9 @@ compromised sidecar) keeps working for as long as it was issued for.
 ```
 
 **How to suppress.** Raise `projectedTokens.maxExpirationSeconds` for the whole repository,
-or add an `exemptions` entry for the object with a reason and an expiry date.
+or add an `exemptions` entry for the object with a reason and an expiry date. In the
+manifest, the annotation `tokenguard.dev/ignore-TG004: "<reason>"` on the workload or its
+pod template suppresses it for that object.
 
 **References.** [Projected volumes: serviceAccountToken](https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken);
 [Bound service account tokens](https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#bound-service-account-tokens).

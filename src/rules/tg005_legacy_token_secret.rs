@@ -51,7 +51,8 @@ type: kubernetes.io/service-account-token
 ```
 
 **How to suppress.** Add an `exemptions` entry for the Secret with a reason and an expiry
-date while the consumer is migrated.
+date while the consumer is migrated. In the manifest, the annotation
+`tokenguard.dev/ignore-TG005: "<reason>"` on the Secret suppresses it for that object.
 
 **References.** [Service account token Secrets](https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets);
 [Manually create a long-lived API token](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#manually-create-an-api-token-for-a-serviceaccount);

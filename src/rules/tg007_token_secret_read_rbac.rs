@@ -46,8 +46,8 @@ namespace (CIS Kubernetes Benchmark 5.1.2 "Minimize access to secrets").
   verbs: ["get"]
 ```
 
-**How to suppress.** Trust the service account, add `tokenguard.dev/ignore-TG007:
-"<reason>"` to the Role, or an `exemptions` entry.
+**How to suppress.** Trust the service account, add
+`tokenguard.dev/ignore-TG007: "<reason>"` to the Role, or an `exemptions` entry.
 
 **References.** CIS Kubernetes Benchmark 5.1.2;
 [RBAC good practices: listing Secrets](https://kubernetes.io/docs/concepts/security/rbac-good-practices/#listing-secrets).

@@ -47,7 +47,9 @@ Setting `automountServiceAccountToken` in the pod spec itself also makes the ver
 independent of the ServiceAccount.
 
 **How to suppress.** Turn the rule off with `rules: {TG009: off}` when service accounts are
-managed in another repository.
+managed in another repository. In the manifest, the annotation
+`tokenguard.dev/ignore-TG009: "<reason>"` on the workload or its pod template suppresses it
+for that object.
 
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;

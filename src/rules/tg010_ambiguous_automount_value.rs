@@ -47,7 +47,9 @@ automountServiceAccountToken: false
 ```
 
 **How to suppress.** Lower or turn off the rule with `rules: {TG010: off}`; better, write
-the canonical boolean.
+the canonical boolean. In the manifest, the annotation
+`tokenguard.dev/ignore-TG010: "<reason>"` on the object (or a workload's pod template)
+suppresses it for that object.
 
 **References.** [YAML 1.1 boolean type](https://yaml.org/type/bool.html);
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).

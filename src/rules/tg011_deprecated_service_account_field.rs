@@ -40,7 +40,9 @@ spec:
   serviceAccountName: builder
 ```
 
-**How to suppress.** `rules: {TG011: off}` in `.tokenguard.yaml`.
+**How to suppress.** `rules: {TG011: off}` in `.tokenguard.yaml`. In the manifest, the
+annotation `tokenguard.dev/ignore-TG011: "<reason>"` on the workload or its pod template
+suppresses it for that object.
 
 **References.** [Pod v1 API: serviceAccount](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security).
 "#;

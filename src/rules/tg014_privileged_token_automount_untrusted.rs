@@ -60,7 +60,9 @@ RBAC it needs (not `cluster-admin`, not `*`), and trust that account in
 `.tokenguard.yaml` with a reason.
 
 **How to suppress.** Trust the service account, or add an `exemptions` entry with a reason
-and an expiry date.
+and an expiry date. In the manifest, the annotation
+`tokenguard.dev/ignore-TG014: "<reason>"` on the workload or its pod template suppresses it
+for that object.
 
 **References.** CIS Kubernetes Benchmark 5.1.1, 5.1.6;
 [RBAC good practices](https://kubernetes.io/docs/concepts/security/rbac-good-practices/).

@@ -65,7 +65,7 @@ pub enum ParseErrorKind {
     AliasExpansion(u64),
     #[error("aliases expand to more than {0} bytes of text (a \"billion laughs\" document?)")]
     AliasText(u64),
-    #[error("more than {0} documents in one file")]
+    #[error("more than {0} documents in one file (--max-documents)")]
     TooManyDocuments(usize),
     /// `key` is shortened to at most [`KEY_SHOWN_CHARS`] characters.
     #[error("duplicate key `{key}` (first defined at {first}); kubectl rejects duplicate keys")]

@@ -74,7 +74,9 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// The binary under test, with the caller's colour preferences removed.
 pub fn tokenguard() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokenguard"));
-    cmd.env_remove("NO_COLOR");
+    for name in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+        cmd.env_remove(name);
+    }
     cmd
 }
 
