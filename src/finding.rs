@@ -107,6 +107,9 @@ pub struct Finding {
     pub detail: CompactString,
     /// Boxed: most findings are not suppressed.
     pub suppression: Option<Box<Suppression>>,
+    /// The binding subjects the finding is about, as `tokenCreators` names them
+    /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
+    pub subjects: Box<[CompactString]>,
 }
 
 /// A copy of `text` in an allocation of its exact length: a formatted message's buffer
@@ -127,6 +130,7 @@ impl Finding {
             service_account: None,
             detail: CompactString::default(),
             suppression: None,
+            subjects: Box::default(),
         }
     }
 
@@ -153,6 +157,11 @@ impl Finding {
             message: exact(&message),
         });
         self.related = related.into_boxed_slice();
+        self
+    }
+
+    pub fn subjects(mut self, subjects: impl IntoIterator<Item = String>) -> Self {
+        self.subjects = subjects.into_iter().map(CompactString::from).collect();
         self
     }
 

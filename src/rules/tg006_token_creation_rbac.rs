@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
 use crate::finding::{Finding, Level};
+use crate::model::rbac::{Binding, Subject};
 use crate::rbac;
 
 pub static RULE: Rule = Rule {
@@ -91,40 +92,35 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 )
             };
             let bindings = ctx.index.bindings_of(role);
+            let mut subjects = Vec::new();
             let (level, consequence) = if bindings.is_empty() {
                 (
                     Level::Warning,
                     "nothing in the scan binds it; if a binding elsewhere does, its subjects can act as those service accounts. Remove the rule, or list the subjects that may mint tokens in tokenCreators".to_owned(),
                 )
             } else {
-                let not_allowed: Vec<String> = bindings
+                let not_allowed: Vec<(&Binding, &Subject)> = bindings
                     .iter()
-                    .flat_map(|b| b.subjects.iter().map(move |s| (b, s)))
-                    .filter(|(_, s)| {
-                        let forms = [
-                            Some(s.config_form()),
-                            s.as_service_account()
-                                .map(|(ns, n)| format!("ServiceAccount:{ns}/{n}")),
-                        ];
-                        !forms.iter().flatten().any(|form| {
-                            ctx.config
-                                .token_creators
-                                .iter()
-                                .any(|c| c.matcher.is_match(form))
-                        })
-                    })
-                    .map(|(b, s)| {
-                        format!("{} through {}", s.config_form(), ctx.describe_binding(b))
-                    })
+                    .flat_map(|b| b.subjects.iter().map(move |s| (*b, s)))
+                    .filter(|(_, s)| !is_token_creator(ctx, s))
                     .collect();
                 if not_allowed.is_empty() {
                     continue;
                 }
+                let described: Vec<String> = not_allowed
+                    .iter()
+                    .map(|(b, s)| {
+                        format!("{} through {}", s.config_form(), ctx.describe_binding(b))
+                    })
+                    .collect();
+                subjects = not_allowed.iter().map(|(_, s)| s.config_form()).collect();
+                subjects.sort();
+                subjects.dedup();
                 (
                     Level::Error,
                     format!(
                         "it is bound to {}, not in tokenCreators. Remove the permission or narrow it with resourceNames, or add the subjects to tokenCreators in .tokenguard.yaml with a reason",
-                        summarize(&not_allowed)
+                        summarize(&described)
                     ),
                 )
             };
@@ -136,8 +132,25 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
-                .detail(&format!("rule {}", index + 1));
+                .detail(&format!("rule {}", index + 1))
+                .subjects(subjects);
             out.push(ctx.with_bindings(finding, &bindings));
         }
     }
+}
+
+/// Whether a `tokenCreators` entry allows `subject`, under any of its spellings.
+fn is_token_creator(ctx: &Context<'_>, subject: &Subject) -> bool {
+    let forms = [
+        Some(subject.config_form()),
+        subject
+            .as_service_account()
+            .map(|(ns, n)| format!("ServiceAccount:{ns}/{n}")),
+    ];
+    forms.iter().flatten().any(|form| {
+        ctx.config
+            .token_creators
+            .iter()
+            .any(|c| c.matcher.is_match(form))
+    })
 }
