@@ -45,15 +45,24 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Where to write (default: .tokenguard.yaml at the root).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Overwrite an existing config file.
+    /// Rewrite an existing config file, keeping its entries and their reasons.
     #[arg(long)]
     pub force: bool,
+    /// The candidates make a scan pass at this level (as `scan --fail-on`).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// The name the config's facts use for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+    /// The date exemption candidates expire from (YYYY-MM-DD; default: today). For tests.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<jiff::civil::Date>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -178,6 +187,18 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The lowest level that fails, if any does.
+    fn level(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Note => Some(Level::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -242,23 +263,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         follow_symlinks: args.follow_symlinks,
         ..yaml::Limits::default()
     };
-    let stdin = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(limits.max_file_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| CliError::Io {
-                what: "cannot read",
-                path: PathBuf::from("-"),
-                source,
-            })?;
-        Some(Stdin {
-            name: args.stdin_filename.clone(),
-            bytes,
-        })
-    } else {
-        None
-    };
+    let stdin = read_stdin(&args.paths, &args.stdin_filename, limits.max_file_bytes)?;
     let options = ScanOptions {
         paths: args.paths,
         root,
@@ -502,7 +507,8 @@ impl report::Sink for Outputs {
     }
 }
 
-/// `tokenguard init`: scan with nothing trusted, then write the starter config.
+/// `tokenguard init`: scan, then write the starter config with a candidate for every
+/// entry the repository needs to pass (see [`crate::init`]).
 fn init(args: InitArgs) -> Result<bool, CliError> {
     let root = resolve_root(args.scope.root.as_deref())?;
     let target = args
@@ -520,15 +526,54 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
             return Err(CliError::Exists(path));
         }
     }
-    // No config: init lists what a scan that trusts nothing reports.
-    let options = ScanOptions {
-        default_namespace: args.scope.default_namespace,
-        include: args.scope.include,
-        exclude: args.scope.exclude,
-        ..ScanOptions::new(args.paths, root, jiff::Zoned::now().date())
+    // `--force` keeps what the file being rewritten accepts: the scan applies it, so its
+    // entries are not offered again, and the new file writes them back.
+    let kept = if args.force && target.exists() {
+        Config::load(&target, &crate::discover::display_path(&target, &root))?
+    } else {
+        Config::default()
     };
-    let report = crate::scan(options)?;
-    let text = crate::init::starter_config(&report);
+    let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    let stdin = read_stdin(
+        &args.paths,
+        &args.stdin_filename,
+        yaml::Limits::default().max_file_bytes,
+    )?;
+    let options = |config: Config| ScanOptions {
+        config,
+        default_namespace: args.scope.default_namespace.clone(),
+        include: args.scope.include.clone(),
+        exclude: args.scope.exclude.clone(),
+        stdin: stdin.as_ref().map(|s| Stdin {
+            name: s.name.clone(),
+            bytes: s.bytes.clone(),
+        }),
+        ..ScanOptions::new(args.paths.clone(), root.clone(), today)
+    };
+    let report = crate::scan(options(kept.clone()))?;
+    let mut candidates = crate::init::Candidates::from_report(&report);
+    drop(report);
+    let fail_on = args.fail_on.level();
+    let expires = today
+        .checked_add(jiff::Span::new().days(crate::init::EXEMPTION_DAYS))
+        .unwrap_or(today);
+    let starter = |candidates: &crate::init::Candidates| {
+        crate::init::starter_config(&crate::init::Starter {
+            kept: &kept,
+            candidates,
+            fail_on: fail_on.unwrap_or(Level::Error),
+            expires,
+        })
+    };
+    // What a scan with every candidate so far accepted still reports is offered as an
+    // exemption, or listed as something no entry can accept.
+    if let Some(threshold) = fail_on {
+        let accepted = crate::init::with_every_candidate_accepted(&starter(&candidates));
+        let accepted = Config::parse(&accepted, config::FILE_NAMES[0])?;
+        let residual = crate::scan(options(accepted))?;
+        candidates.add_exemptions(&residual, threshold);
+    }
+    let text = starter(&candidates);
     let io_error = |source| CliError::Io {
         what: "cannot write",
         path: target.clone(),
@@ -545,13 +590,33 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     }
     .map_err(io_error)?;
     file.write_all(text.as_bytes()).map_err(io_error)?;
-    let receivers = crate::init::receivers(&report);
     eprintln!(
-        "tokenguard: wrote {}: nothing is trusted; {} service account(s) receive an API token today, listed there as commented-out `trusted` entries",
+        "tokenguard: wrote {}: {}",
         target.display(),
-        receivers.len()
+        crate::init::summary(&candidates)
     );
     Ok(false)
+}
+
+/// Standard input, when one of `paths` is `-`; one byte over `max_bytes` is read, so
+/// that the load reports the file as too large.
+fn read_stdin(paths: &[PathBuf], name: &str, max_bytes: u64) -> Result<Option<Stdin>, CliError> {
+    if !paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| CliError::Io {
+            what: "cannot read",
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    Ok(Some(Stdin {
+        name: name.to_owned(),
+        bytes,
+    }))
 }
 
 /// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as
@@ -583,13 +648,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
-    let threshold = match fail_on {
-        FailOn::Error => Level::Error,
-        FailOn::Warning => Level::Warning,
-        FailOn::Note => Level::Note,
-        FailOn::Never => return false,
-    };
-    worst.is_some_and(|worst| worst >= threshold)
+    fail_on
+        .level()
+        .is_some_and(|threshold| worst.is_some_and(|worst| worst >= threshold))
 }
 
 /// `--root`, else the nearest ancestor of the current directory with a `.git`, else

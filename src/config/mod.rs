@@ -19,7 +19,7 @@ use reader::Reader;
 /// Config file names looked for at the root, in order.
 pub const FILE_NAMES: [&str; 2] = [".tokenguard.yaml", ".tokenguard.yml"];
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The file it was read from, as shown in reports; `None` for the built-in default.
     pub source: Option<String>,
@@ -38,7 +38,7 @@ pub struct Config {
 }
 
 /// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TrustedEntry {
     pub pattern: String,
     pub matcher: GlobMatcher,
@@ -49,7 +49,7 @@ pub struct TrustedEntry {
 
 /// `tokenCreators`: a subject glob (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`)
 /// allowed to create service account tokens.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TokenCreator {
     pub pattern: String,
     pub matcher: GlobMatcher,
@@ -59,7 +59,7 @@ pub struct TokenCreator {
 }
 
 /// `exemptions`: accepted risk for objects matching `NAMESPACE/KIND/NAME`, until `expires`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Exemption {
     /// A rule id, or `*` for every rule.
     pub rule: String,

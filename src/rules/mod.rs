@@ -1,7 +1,7 @@
 //! The rule registry. Each rule lives in its own file with its metadata, its help text
 //! (printed by `explain` and used as SARIF `help.markdown`) and its check.
 
-mod tg000_manifest_unreadable;
+pub(crate) mod tg000_manifest_unreadable;
 pub(crate) mod tg001_token_automount_untrusted;
 mod tg002_service_account_automount_enabled;
 mod tg003_projected_token_untrusted;
