@@ -370,6 +370,13 @@ pub fn scan_into(
         .default_namespace
         .or_else(|| config.default_namespace.clone())
         .unwrap_or_else(|| "default".to_owned());
+    // Every config entry is about what such a scan holds (TG013); a scan of one folder,
+    // of standard input, or narrowed by command-line globs holds only part of it.
+    let whole_repository = options.include.is_empty()
+        && options.exclude.is_empty()
+        && options.paths.iter().any(|p| {
+            p.as_os_str() != "-" && discover::absolute(p) == discover::absolute(&options.root)
+        });
     let mut include = config.include.clone();
     include.extend(options.include);
     let mut exclude = config.exclude.clone();
@@ -500,6 +507,7 @@ pub fn scan_into(
         config: &scanned.config,
         default_namespace: &default_namespace,
         config_file,
+        whole_repository,
         today: options.today,
     };
     let facts = |k: usize| rules::RunFacts {
