@@ -551,9 +551,9 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         ..ScanOptions::new(args.paths.clone(), root.clone(), today)
     };
     let report = crate::scan(options(kept.clone()))?;
-    let mut candidates = crate::init::Candidates::from_report(&report);
-    drop(report);
     let fail_on = args.fail_on.level();
+    let mut candidates = crate::init::Candidates::from_report(&report, fail_on);
+    drop(report);
     let expires = today
         .checked_add(jiff::Span::new().days(crate::init::EXEMPTION_DAYS))
         .unwrap_or(today);

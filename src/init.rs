@@ -15,10 +15,10 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::Report;
 use crate::config::Config;
 use crate::finding::{Finding, Level};
 use crate::rules::tg000_manifest_unreadable::load_reason;
+use crate::{FileStatus, Report, Source};
 
 /// Rules whose findings mean "this service account's token reaches these pods".
 pub const TOKEN_RULES: [&str; 3] = ["TG001", "TG003", "TG014"];
@@ -66,13 +66,26 @@ pub struct Candidates {
 impl Candidates {
     /// The candidates a scan's findings call for, before exemptions: a `trusted` entry for
     /// every service account that receives a token, `tokenCreators` for the subjects of
-    /// TG006, `paths.exclude` for the files that could not be loaded.
-    pub fn from_report(report: &Report) -> Candidates {
+    /// TG006, `paths.exclude` for the files that could not be loaded. What the scan says
+    /// about the config being rewritten (an expired exemption) at or above `threshold`
+    /// no entry can accept.
+    pub fn from_report(report: &Report, threshold: Option<Level>) -> Candidates {
         let mut candidates = Candidates {
             trusted: receivers(report),
             ..Candidates::default()
         };
         for finding in report.active_findings() {
+            if report.file(finding.location.file).status == FileStatus::Config {
+                // Its line is in the file being rewritten: the message names the entry.
+                if threshold.is_some_and(|t| finding.level >= t) {
+                    candidates.unacceptable.push(format!(
+                        "{} {}",
+                        finding.rule.id,
+                        first_sentence(&finding.message)
+                    ));
+                }
+                continue;
+            }
             match finding.rule.id {
                 "TG006" => {
                     let role = finding.object.as_ref().map_or_else(String::new, |o| {
@@ -91,7 +104,11 @@ impl Candidates {
                             .add(report, finding);
                     }
                 }
-                "TG000" => {
+                // Only a file found under the root can be excluded: standard input and
+                // files named outside it are always read.
+                "TG000"
+                    if matches!(report.file(finding.location.file).source, Source::UnderRoot) =>
+                {
                     let file = report.file(finding.location.file);
                     let reason = load_reason(&finding.message).unwrap_or(&finding.message);
                     let line = finding.location.region.start.line;
@@ -127,13 +144,7 @@ impl Candidates {
                     })
                     .1
                     .add(residual, finding),
-                None => self.unacceptable.push(format!(
-                    "{}:{}: {} {}",
-                    residual.file(finding.location.file).path,
-                    finding.location.region.start.line,
-                    finding.rule.id,
-                    first_sentence(&finding.message)
-                )),
+                None => self.unacceptable.push(unacceptable(residual, finding)),
             }
         }
     }
@@ -144,6 +155,17 @@ impl Candidates {
             && self.excludes.is_empty()
             && self.exemptions.is_empty()
     }
+}
+
+/// `path:line: TG000 what the finding says`, for a finding no entry can accept.
+fn unacceptable(report: &Report, finding: &Finding) -> String {
+    format!(
+        "{}:{}: {} {}",
+        report.file(finding.location.file).path,
+        finding.location.region.start.line,
+        finding.rule.id,
+        first_sentence(&finding.message)
+    )
 }
 
 /// What `init` wrote, in one line for the terminal.
@@ -273,7 +295,7 @@ pub fn starter_config(starter: &Starter<'_>) -> String {
 ## each of its lines (and of its section's key, such as `# trusted:`, once), then say
 ## why in its `reason`: an empty reason is an error. Fix in the manifests what you do
 ## not accept. With every candidate accepted, `tokenguard scan` passes at
-## --fail-on {}.
+## --fail-on {}{}.
 ##
 ## Editor completion and checks: run `tokenguard config-schema > .tokenguard.schema.json`
 ## and put this line at the top of the file:
@@ -281,6 +303,11 @@ pub fn starter_config(starter: &Starter<'_>) -> String {
 ",
         env!("CARGO_PKG_VERSION"),
         fail_on.as_str(),
+        if candidates.unacceptable.is_empty() {
+            ""
+        } else {
+            " once the findings listed below are fixed"
+        },
     );
     if !candidates.unacceptable.is_empty() {
         let _ = write!(
@@ -633,7 +660,7 @@ mod tests {
     fn starter(report: &Report, kept: &Config) -> String {
         starter_config(&Starter {
             kept,
-            candidates: &Candidates::from_report(report),
+            candidates: &Candidates::from_report(report, Some(Level::Error)),
             fail_on: Level::Error,
             expires: jiff::civil::date(2027, 1, 1),
         })

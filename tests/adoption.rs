@@ -448,6 +448,77 @@ fn init_reads_standard_input() {
     );
 }
 
+#[test]
+fn init_lists_what_no_entry_can_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let config = dir.path().join(".tokenguard.yaml");
+    // Standard input is always read: excluding it accepts nothing.
+    let out = tokenguard()
+        .args([
+            "init",
+            "-",
+            "--root",
+            root,
+            "--stdin-filename",
+            "rendered.yaml",
+        ])
+        .write_stdin("title: x\nbody: [unclosed\n")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "tokenguard: wrote {}: candidates, all commented out: 0 trusted service accounts, 0 token creators, 0 excluded files, 0 exemptions; 1 finding no entry can accept (listed at the top of the file): fix it\n",
+            config.display()
+        )
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("## --fail-on error once the findings listed below are fixed.\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("##\n## No config entry can accept 1 finding: fix it.\n##   rendered.yaml:3: TG000 This file could not be loaded (invalid YAML: while parsing a flow sequence, expected ',' or ']')\n"),
+        "{text}"
+    );
+
+    // An expired exemption kept by --force fails a gate on warnings whatever is accepted.
+    let repo = repository_needing_every_kind_of_entry();
+    let root = repo.path().to_str().unwrap();
+    let config = repo.path().join(".tokenguard.yaml");
+    std::fs::write(
+        &config,
+        "exemptions:\n  - rule: TG005\n    object: ci/Secret/deployer-token\n    reason: OPS-1\n    expires: 2026-01-01\n",
+    )
+    .unwrap();
+    tokenguard()
+        .args([
+            "init",
+            "--force",
+            "--fail-on",
+            "warning",
+            "--root",
+            root,
+            root,
+        ])
+        .args(["--today", "2026-12-04"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("##\n## No config entry can accept 1 finding: fix it.\n##   TG012 The exemption for TG005 on ci/Secret/deployer-token expired on 2026-01-01 (reason: OPS-1)\n"),
+        "{text}"
+    );
+    // ... and the exemption it would take is offered anew, so a renewal is one edit away.
+    assert!(
+        text.contains("    expires: 2026-01-01\n#   - rule: \"TG005\"\n#     object: \"ci/Secret/deployer-token\"\n"),
+        "{text}"
+    );
+}
+
 /// The repositories of the shared corpus a new user would try first, and one with
 /// broken files to exclude and findings only exemptions accept.
 const REAL_REPOSITORIES: [&str; 5] = [
