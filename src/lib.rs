@@ -370,12 +370,17 @@ pub fn scan_into(
         .default_namespace
         .or_else(|| config.default_namespace.clone())
         .unwrap_or_else(|| "default".to_owned());
-    // Every config entry is about what such a scan holds (TG013); a scan of one folder,
-    // of standard input, or narrowed by command-line globs holds only part of it.
+    // The config's entries are about the repository it is in: a scan of its root (or of
+    // the config's own directory) holds all of it (TG013), a scan of one folder, of
+    // standard input, or narrowed by command-line globs only part of it.
+    let config_at = config.path.as_deref().map(discover::absolute);
+    let config_dir = config_at.as_deref().and_then(Path::parent);
     let whole_repository = options.include.is_empty()
         && options.exclude.is_empty()
         && options.paths.iter().any(|p| {
-            p.as_os_str() != "-" && discover::absolute(p) == discover::absolute(&options.root)
+            let scanned = discover::absolute(p);
+            p.as_os_str() != "-"
+                && (scanned == discover::absolute(&options.root) || Some(&*scanned) == config_dir)
         });
     let mut include = config.include.clone();
     include.extend(options.include);

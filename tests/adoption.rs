@@ -579,7 +579,7 @@ fn accepting_every_candidate_of_init_passes_on_real_repositories() {
     for repo in REAL_REPOSITORIES {
         init_then_accept_everything_passes(&corpus.join(repo), "error");
     }
-    init_then_accept_everything_passes(&corpus.join("argo-cd"), "warning");
+    init_then_accept_everything_passes(&corpus.join("kube-prometheus"), "warning");
     init_then_accept_everything_passes(Path::new("fixtures/demo"), "error");
 }
 

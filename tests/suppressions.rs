@@ -296,6 +296,17 @@ fn an_unused_entry_is_tg013_only_when_the_scan_covered_its_scope() {
         in_shop
     );
     assert_eq!(tg013(repo.path(), &["argocd"]), []);
+    // The directory of the config is the repository it describes: all of it is judged.
+    std::fs::copy(
+        repo.path().join(".tokenguard.yaml"),
+        repo.path().join("shop/.tokenguard.yaml"),
+    )
+    .unwrap();
+    let lines: Vec<u64> = tg013(repo.path(), &["shop", "--config", "shop/.tokenguard.yaml"])
+        .iter()
+        .map(|f| f.0)
+        .collect();
+    assert_eq!(lines, [4, 6, 8, 11, 13]);
 }
 
 #[test]

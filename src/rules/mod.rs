@@ -102,8 +102,8 @@ pub struct Context<'a> {
     pub default_namespace: &'a str,
     /// The config file as a scanned file, for findings about its entries.
     pub config_file: Option<FileId>,
-    /// The scan covered the whole repository: the root itself was scanned, with no
-    /// command-line include or exclude globs narrowing it.
+    /// The scan covered the whole repository: the root (or the config file's directory)
+    /// was scanned, with no command-line include or exclude globs narrowing it.
     pub whole_repository: bool,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,

@@ -36,7 +36,8 @@ entry in the config file.
 
 An entry is judged only when the scan covered its scope, so that scanning one folder does
 not report the entries for the rest of the repository. A scan of the whole repository (of
-the root, with no `--include` or `--exclude` narrowing it) covers every entry's scope;
+the root or of the config file's directory, with no `--include` or `--exclude` narrowing
+it) covers every entry's scope;
 a narrower scan (a folder, standard input, command-line globs) covers
 
 - a `trusted` entry `NAMESPACE/NAME`, or a `tokenCreators` entry
