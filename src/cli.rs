@@ -54,9 +54,9 @@ pub struct InitArgs {
     /// Rewrite an existing config file, keeping its entries and their reasons.
     #[arg(long)]
     pub force: bool,
-    /// The candidates make a scan pass at this level (as `scan --fail-on`).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// The candidates make a scan pass at this `scan --fail-on` level.
+    #[arg(long, value_enum, default_value_t = GateLevel::Error)]
+    pub fail_on: GateLevel,
     /// The name the config's facts use for standard input.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
@@ -185,6 +185,24 @@ pub enum FailOn {
     Warning,
     Note,
     Never,
+}
+
+/// A `--fail-on` level that fails on something: what `init` prepares a repository for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum GateLevel {
+    Error,
+    Warning,
+    Note,
+}
+
+impl GateLevel {
+    fn level(self) -> Level {
+        match self {
+            GateLevel::Error => Level::Error,
+            GateLevel::Warning => Level::Warning,
+            GateLevel::Note => Level::Note,
+        }
+    }
 }
 
 impl FailOn {
@@ -561,18 +579,16 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         crate::init::starter_config(&crate::init::Starter {
             kept: &kept,
             candidates,
-            fail_on: fail_on.unwrap_or(Level::Error),
+            fail_on,
             expires,
         })
     };
     // What a scan with every candidate so far accepted still reports is offered as an
     // exemption, or listed as something no entry can accept.
-    if let Some(threshold) = fail_on {
-        let accepted = crate::init::with_every_candidate_accepted(&starter(&candidates));
-        let accepted = Config::parse(&accepted, config::FILE_NAMES[0])?;
-        let residual = crate::scan(options(accepted))?;
-        candidates.add_exemptions(&residual, threshold);
-    }
+    let accepted = crate::init::with_every_candidate_accepted(&starter(&candidates));
+    let accepted = Config::parse(&accepted, config::FILE_NAMES[0])?;
+    let residual = crate::scan(options(accepted))?;
+    candidates.add_exemptions(&residual, fail_on);
     let text = starter(&candidates);
     let io_error = |source| CliError::Io {
         what: "cannot write",

@@ -59,7 +59,8 @@ pub struct Candidates {
     /// (rule, `NAMESPACE/KIND/NAME`) -> what the first finding it accepts says, and where
     /// they all are.
     pub exemptions: BTreeMap<(&'static str, String), (String, Sites)>,
-    /// Findings no config entry can accept, as `path:line: TG000 message`.
+    /// Findings no config entry can accept, as `path:line: TG000 message` (without the
+    /// place for a finding about the config being rewritten).
     pub unacceptable: Vec<String>,
 }
 
@@ -69,7 +70,7 @@ impl Candidates {
     /// TG006, `paths.exclude` for the files that could not be loaded. What the scan says
     /// about the config being rewritten (an expired exemption) at or above `threshold`
     /// no entry can accept.
-    pub fn from_report(report: &Report, threshold: Option<Level>) -> Candidates {
+    pub fn from_report(report: &Report, threshold: Level) -> Candidates {
         let mut candidates = Candidates {
             trusted: receivers(report),
             ..Candidates::default()
@@ -77,7 +78,7 @@ impl Candidates {
         for finding in report.active_findings() {
             if report.file(finding.location.file).status == FileStatus::Config {
                 // Its line is in the file being rewritten: the message names the entry.
-                if threshold.is_some_and(|t| finding.level >= t) {
+                if finding.level >= threshold {
                     candidates.unacceptable.push(format!(
                         "{} {}",
                         finding.rule.id,
@@ -660,7 +661,7 @@ mod tests {
     fn starter(report: &Report, kept: &Config) -> String {
         starter_config(&Starter {
             kept,
-            candidates: &Candidates::from_report(report, Some(Level::Error)),
+            candidates: &Candidates::from_report(report, Level::Error),
             fail_on: Level::Error,
             expires: jiff::civil::date(2027, 1, 1),
         })
