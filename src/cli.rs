@@ -36,8 +36,8 @@ pub enum Command {
         /// A rule id such as TG001.
         rule: String,
     },
-    /// Write a starter .tokenguard.yaml that trusts nothing and lists, commented out,
-    /// every service account that receives an API token today.
+    /// Write a starter .tokenguard.yaml that accepts nothing and lists, commented out,
+    /// every entry the repository needs to pass, with the facts behind each.
     Init(InitArgs),
     /// Print the JSON Schema of .tokenguard.yaml (for editors and CI validators).
     ConfigSchema,
