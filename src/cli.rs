@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Config, ConfigError};
-use crate::finding::Level;
 use crate::report::{self, Format, ReportOptions};
+use crate::rule_id::Level;
 use crate::{ScanOptions, Stdin, rules, yaml};
 
 #[derive(Debug, Parser)]
@@ -39,6 +39,9 @@ pub enum Command {
     /// Write a starter .tokenguard.yaml that accepts nothing and lists, commented out,
     /// every entry the repository needs to pass, with the facts behind each.
     Init(InitArgs),
+    /// Write the baseline: today's findings, accepted, so that scans with it fail only
+    /// on new ones.
+    Baseline(BaselineArgs),
     /// Print the JSON Schema of .tokenguard.yaml (for editors and CI validators).
     ConfigSchema,
 }
@@ -61,6 +64,34 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
     /// The date exemption candidates expire from (YYYY-MM-DD; default: today). For tests.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Trust config (default: .tokenguard.yaml or .tokenguard.yml at the root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where to write (default: the config's `baseline:`, else
+    /// .tokenguard-baseline.json at the root).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The name reports use for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+    /// As for `scan`: files larger than this are TG000.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// As for `scan`: follow symbolic links.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
     #[command(flatten)]
@@ -162,6 +193,10 @@ pub struct ScanArgs {
     /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
+    /// Findings in this baseline file (see `tokenguard baseline`) are accepted: only new
+    /// ones count for --fail-on and annotations (default: the config's `baseline:`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -243,6 +278,8 @@ pub enum CliError {
     Threads(u16, rayon::ThreadPoolBuildError),
     #[error("{} already exists; use --force to overwrite it", .0.display())]
     Exists(PathBuf),
+    #[error("{0}")]
+    Baseline(#[from] crate::baseline::BaselineError),
 }
 
 /// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
@@ -262,8 +299,12 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
             Ok(false)
         }
         Some(Command::Init(args)) => init(args),
+        Some(Command::Baseline(args)) => write_baseline(args),
         Some(Command::ConfigSchema) => {
-            let schema = config::schema::json_schema();
+            let schema = config::schema::json_schema(|id| {
+                let meta = rules::meta(id);
+                format!("{} (default {}): {}", id.name(), meta.level, meta.summary)
+            });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).expect("a JSON value")
@@ -273,15 +314,60 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
     }
 }
 
+/// Standard input, read when `-` is among `paths`: at most one byte over the limit, so
+/// that a larger input is reported as too large without being held.
+fn read_stdin(
+    paths: &[PathBuf],
+    name: &str,
+    limits: &yaml::Limits,
+) -> Result<Option<Stdin>, CliError> {
+    if !paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| CliError::Io {
+            what: "cannot read",
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    Ok(Some(Stdin {
+        name: name.to_owned(),
+        bytes,
+    }))
+}
+
+/// The baseline file named by `--baseline`, else by the config's `baseline:` (relative
+/// to the config file's directory).
+fn baseline_path(flag: Option<&Path>, config: &Config, root: &Path) -> Option<(PathBuf, String)> {
+    if let Some(path) = flag {
+        return Some((path.to_path_buf(), path.display().to_string()));
+    }
+    let written = config.baseline.as_deref()?;
+    let dir = config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(root);
+    let path = dir.join(written);
+    let shown = crate::discover::display_path(&path, root);
+    Some((path, shown))
+}
+
 fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let root = resolve_root(args.scope.root.as_deref())?;
     let config = load_config(args.config.as_deref(), &root)?;
+    let baseline = baseline_path(args.baseline.as_deref(), &config, &root)
+        .map(|(path, shown)| crate::baseline::Baseline::load(&path, &shown))
+        .transpose()?;
     let limits = yaml::Limits {
         max_file_bytes: args.max_file_size,
         follow_symlinks: args.follow_symlinks,
         ..yaml::Limits::default()
     };
-    let stdin = read_stdin(&args.paths, &args.stdin_filename, limits.max_file_bytes)?;
+    let stdin = read_stdin(&args.paths, &args.stdin_filename, &limits)?;
     let options = ScanOptions {
         paths: args.paths,
         root,
@@ -292,6 +378,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         stdin,
         limits,
         today: args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
+        baseline,
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
@@ -552,11 +639,7 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
         Config::default()
     };
     let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());
-    let stdin = read_stdin(
-        &args.paths,
-        &args.stdin_filename,
-        yaml::Limits::default().max_file_bytes,
-    )?;
+    let stdin = read_stdin(&args.paths, &args.stdin_filename, &yaml::Limits::default())?;
     let options = |config: Config| ScanOptions {
         config,
         default_namespace: args.scope.default_namespace.clone(),
@@ -614,25 +697,53 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     Ok(false)
 }
 
-/// Standard input, when one of `paths` is `-`; one byte over `max_bytes` is read, so
-/// that the load reports the file as too large.
-fn read_stdin(paths: &[PathBuf], name: &str, max_bytes: u64) -> Result<Option<Stdin>, CliError> {
-    if !paths.iter().any(|p| p.as_os_str() == "-") {
-        return Ok(None);
-    }
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| CliError::Io {
-            what: "cannot read",
-            path: PathBuf::from("-"),
-            source,
-        })?;
-    Ok(Some(Stdin {
-        name: name.to_owned(),
-        bytes,
-    }))
+/// `tokenguard baseline`: scan as `scan` does, without a baseline, and write every
+/// finding that is not suppressed to the baseline file.
+fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
+    let root = resolve_root(args.scope.root.as_deref())?;
+    let config = load_config(args.config.as_deref(), &root)?;
+    let target = match &args.output {
+        Some(path) => path.clone(),
+        None => baseline_path(None, &config, &root)
+            .map_or_else(|| root.join(crate::baseline::FILE_NAME), |(path, _)| path),
+    };
+    let limits = yaml::Limits {
+        max_file_bytes: args.max_file_size,
+        follow_symlinks: args.follow_symlinks,
+        ..yaml::Limits::default()
+    };
+    let stdin = read_stdin(&args.paths, &args.stdin_filename, &limits)?;
+    let options = ScanOptions {
+        config,
+        default_namespace: args.scope.default_namespace,
+        include: args.scope.include,
+        exclude: args.scope.exclude,
+        stdin,
+        limits,
+        ..ScanOptions::new(
+            args.paths,
+            root,
+            args.today.unwrap_or_else(|| jiff::Zoned::now().date()),
+        )
+    };
+    let report = crate::scan(options)?;
+    let entries: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| !f.is_suppressed())
+        .map(|f| crate::baseline::Entry::of(f, report.scanned.files.path(f.location.file)))
+        .collect();
+    let count = entries.len();
+    std::fs::write(&target, crate::baseline::render(entries)).map_err(|source| CliError::Io {
+        what: "cannot write",
+        path: target.clone(),
+        source,
+    })?;
+    let shown = crate::discover::display_path(&target, &report.scanned.root);
+    eprintln!(
+        "tokenguard: wrote {shown} with {count} finding(s); scans with `--baseline {shown}` (or `baseline: {shown}` in .tokenguard.yaml) now fail only on new findings"
+    );
+    Ok(false)
 }
 
 /// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as
@@ -727,7 +838,7 @@ fn print_rules(config: &Config) {
         println!(
             "{:<6}  {:<38}  {:<8}  {effective}",
             meta.id,
-            meta.name,
+            meta.name(),
             meta.level.as_str()
         );
     }

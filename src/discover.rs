@@ -14,8 +14,8 @@ use globset::{GlobSet, GlobSetBuilder};
 
 use crate::Notification;
 use crate::config::path_glob;
-use crate::finding::Level;
 use crate::load::file_kind;
+use crate::rule_id::Level;
 
 pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
 

@@ -5,40 +5,8 @@ use std::fmt;
 
 use crate::FileId;
 use crate::model::object::Ignore;
-use crate::rules::RuleMeta;
+pub use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn parse(text: &str) -> Option<Level> {
-        match text {
-            "note" => Some(Level::Note),
-            "warning" => Some(Level::Warning),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
@@ -83,16 +51,45 @@ impl fmt::Display for ObjectRef {
     }
 }
 
+/// Whether a finding was already there when the baseline was written (SPEC 8.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    /// Not in the baseline: it counts.
+    New,
+    /// In the baseline: accepted, it does not count for `--fail-on` or annotations.
+    Unchanged,
+}
+
+impl BaselineState {
+    /// SARIF's `baselineState`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
 impl Finding {
-    /// Whether it counts for `--fail-on` and shows in text output.
     pub fn is_suppressed(&self) -> bool {
         self.suppression.is_some()
+    }
+
+    /// Whether the baseline already holds it.
+    pub fn is_baselined(&self) -> bool {
+        self.baseline == Some(BaselineState::Unchanged)
+    }
+
+    /// Whether it counts for `--fail-on` and annotations, and shows in text output by
+    /// default: neither suppressed nor in the baseline.
+    pub fn counts(&self) -> bool {
+        !self.is_suppressed() && !self.is_baselined()
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub rule: &'static RuleMeta,
+    pub rule: RuleId,
     pub level: Level,
     /// Exactly as long as its text: a large scan keeps hundreds of thousands.
     pub message: Box<str>,
@@ -110,6 +107,10 @@ pub struct Finding {
     /// The binding subjects the finding is about, as `tokenCreators` names them
     /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
     pub subjects: Box<[CompactString]>,
+    /// Set once, as the finding is written (see [`Fingerprinter`]).
+    pub fingerprint: Fingerprint,
+    /// Set as the finding is written when a scan has a baseline; `None` without one.
+    pub baseline: Option<BaselineState>,
 }
 
 /// A copy of `text` in an allocation of its exact length: a formatted message's buffer
@@ -119,10 +120,10 @@ fn exact(text: &str) -> Box<str> {
 }
 
 impl Finding {
-    pub fn new(rule: &'static RuleMeta, location: Location, message: String) -> Finding {
+    pub fn new(rule: RuleId, level: Level, location: Location, message: String) -> Finding {
         Finding {
             rule,
-            level: rule.level,
+            level,
             message: exact(&message),
             location,
             related: Box::default(),
@@ -131,6 +132,8 @@ impl Finding {
             detail: CompactString::default(),
             suppression: None,
             subjects: Box::default(),
+            fingerprint: Fingerprint::default(),
+            baseline: None,
         }
     }
 
@@ -170,19 +173,20 @@ impl Finding {
         self
     }
 
-    /// A fingerprint that survives lines moving: rule, file, object and detail only.
-    pub fn fingerprint(&self, path: &str) -> String {
+    /// The fingerprint's hash: rule, file, object and detail only, so it survives lines
+    /// moving.
+    fn fingerprint_hash(&self, path: &str) -> u64 {
         let object = self
             .object
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
         let mut hash = Fnv64::default();
-        for part in [self.rule.id, path, &object, &self.detail] {
+        for part in [self.rule.code(), path, &object, &self.detail] {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
         }
-        format!("{:016x}", hash.0)
+        hash.0
     }
 }
 
@@ -205,33 +209,50 @@ impl Fnv64 {
     }
 }
 
-/// [`Finding::fingerprint`] for each finding in turn, made distinct: a finding whose
-/// fingerprint an earlier one already has (the same object defined twice in one file)
-/// gets `-2`, `-3`... in report order, which is deterministic, so the result is as stable
-/// as the fingerprints themselves. GitLab drops all but one of equal Code Quality
-/// fingerprints.
-#[derive(Default)]
-pub struct DistinctFingerprints {
-    /// The file of the findings seen: a fingerprint covers the file, and findings come
-    /// file by file, so only one file's fingerprints are ever kept.
-    path: String,
-    seen: std::collections::HashMap<String, usize>,
+/// A finding's identity across runs, the same in every output format and what a
+/// baseline keys on: a hash of the rule, the file, the object and the detail (never a
+/// line), and the finding's occurrence among those with the same hash in report order.
+/// The second finding with a hash (the same object defined twice in one file) prints
+/// as `HASH-2`, the third `HASH-3`: GitLab keeps only one of equal fingerprints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    pub hash: u64,
+    /// 1 for the first finding with this hash.
+    pub occurrence: u32,
 }
 
-impl DistinctFingerprints {
-    pub fn next(&mut self, finding: &Finding, path: &str) -> String {
-        if self.path != path {
-            self.path.clear();
-            self.path.push_str(path);
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.occurrence {
+            0 | 1 => write!(f, "{:016x}", self.hash),
+            n => write!(f, "{:016x}-{n}", self.hash),
+        }
+    }
+}
+
+/// Gives each finding its [`Fingerprint`], in report order, which is deterministic, so
+/// occurrences are as stable as the hashes.
+#[derive(Default)]
+pub struct Fingerprinter {
+    /// The file of the findings seen: a hash covers the file, and findings come file by
+    /// file, so only one file's hashes are ever kept.
+    file: Option<FileId>,
+    seen: std::collections::HashMap<u64, u32>,
+}
+
+impl Fingerprinter {
+    /// Sets the fingerprint of `finding`, the next in report order; `path` is its file's.
+    pub fn assign(&mut self, finding: &mut Finding, path: &str) {
+        if self.file != Some(finding.location.file) {
+            self.file = Some(finding.location.file);
             self.seen.clear();
         }
-        let base = finding.fingerprint(path);
-        let count = self.seen.entry(base.clone()).or_insert(0);
-        *count += 1;
-        if *count == 1 {
-            base
-        } else {
-            format!("{base}-{count}")
-        }
+        let hash = finding.fingerprint_hash(path);
+        let occurrence = self.seen.entry(hash).or_insert(0);
+        *occurrence += 1;
+        finding.fingerprint = Fingerprint {
+            hash,
+            occurrence: *occurrence,
+        };
     }
 }

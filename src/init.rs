@@ -16,21 +16,28 @@ use std::fmt::Write as _;
 use jiff::civil::Date;
 
 use crate::config::Config;
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 use crate::rules::tg000_manifest_unreadable::load_reason;
 use crate::{FileStatus, Report, Source};
 
 /// Rules whose findings mean "this service account's token reaches these pods".
-pub const TOKEN_RULES: [&str; 3] = ["TG001", "TG003", "TG014"];
+pub const TOKEN_RULES: [RuleId; 3] = [
+    RuleId::TokenAutomountUntrusted,
+    RuleId::ProjectedTokenUntrusted,
+    RuleId::PrivilegedTokenAutomountUntrusted,
+];
 
 /// How long an exemption candidate lasts: a quarter, long enough to plan a fix.
 pub const EXEMPTION_DAYS: i32 = 90;
 
 /// What the pods of a token rule's finding get, as a fact beside a trusted candidate.
-fn token_fact(rule: &str) -> &'static str {
+fn token_fact(rule: RuleId) -> &'static str {
     match rule {
-        "TG003" => "a projected token (TG003)",
-        "TG014" => "an automounted token with powerful RBAC grants (TG014)",
+        RuleId::ProjectedTokenUntrusted => "a projected token (TG003)",
+        RuleId::PrivilegedTokenAutomountUntrusted => {
+            "an automounted token with powerful RBAC grants (TG014)"
+        }
         _ => "an automounted token (TG001)",
     }
 }
@@ -58,7 +65,7 @@ pub struct Candidates {
     pub excludes: BTreeMap<String, String>,
     /// (rule, `NAMESPACE/KIND/NAME`) -> what the first finding it accepts says, and where
     /// they all are.
-    pub exemptions: BTreeMap<(&'static str, String), (String, Sites)>,
+    pub exemptions: BTreeMap<(RuleId, String), (String, Sites)>,
     /// Findings no config entry can accept, as `path:line: TG000 message` (without the
     /// place for a finding about the config being rewritten).
     pub unacceptable: Vec<String>,
@@ -81,14 +88,14 @@ impl Candidates {
                 if finding.level >= threshold {
                     candidates.unacceptable.push(format!(
                         "{} {}",
-                        finding.rule.id,
+                        finding.rule,
                         first_sentence(&finding.message)
                     ));
                 }
                 continue;
             }
-            match finding.rule.id {
-                "TG006" => {
+            match finding.rule {
+                RuleId::TokenCreationRbac => {
                     let role = finding.object.as_ref().map_or_else(String::new, |o| {
                         match o.namespace.as_str() {
                             "" => format!("{} {}", o.kind, o.name),
@@ -107,7 +114,7 @@ impl Candidates {
                 }
                 // Only a file found under the root can be excluded: standard input and
                 // files named outside it are always read.
-                "TG000"
+                RuleId::ManifestUnreadable
                     if matches!(report.file(finding.location.file).source, Source::UnderRoot) =>
                 {
                     let file = report.file(finding.location.file);
@@ -136,7 +143,7 @@ impl Candidates {
             match &finding.object {
                 Some(object) => self
                     .exemptions
-                    .entry((finding.rule.id, object.to_string()))
+                    .entry((finding.rule, object.to_string()))
                     .or_insert_with(|| {
                         (
                             first_sentence(&finding.message).to_owned(),
@@ -164,7 +171,7 @@ fn unacceptable(report: &Report, finding: &Finding) -> String {
         "{}:{}: {} {}",
         report.file(finding.location.file).path,
         finding.location.region.start.line,
-        finding.rule.id,
+        finding.rule,
         first_sentence(&finding.message)
     )
 }
@@ -206,7 +213,7 @@ pub fn receivers(report: &Report) -> Vec<Receiver> {
     type Uses = BTreeMap<(String, &'static str), Sites>;
     let mut by_account: BTreeMap<&str, Uses> = BTreeMap::new();
     for finding in report.active_findings() {
-        if !TOKEN_RULES.contains(&finding.rule.id) {
+        if !TOKEN_RULES.contains(&finding.rule) {
             continue;
         }
         let Some(account) = finding.service_account.as_deref() else {
@@ -219,7 +226,7 @@ pub fn receivers(report: &Report) -> Vec<Receiver> {
         by_account
             .entry(account)
             .or_default()
-            .entry((object, token_fact(finding.rule.id)))
+            .entry((object, token_fact(finding.rule)))
             .or_default()
             .add(report, finding);
     }
@@ -495,7 +502,8 @@ fn write_token_creators(out: &mut String, kept: &Config, candidates: &Candidates
 fn write_exemptions(out: &mut String, kept: &Config, candidates: &Candidates, expires: Date) {
     let mut kept_lines = Vec::new();
     for e in &kept.exemptions {
-        kept_lines.push(format!("  - rule: {}", yaml_quote(&e.rule)));
+        let rule = e.rule.map_or("*", RuleId::code);
+        kept_lines.push(format!("  - rule: {}", yaml_quote(rule)));
         kept_lines.push(format!("    object: {}", yaml_quote(&e.object)));
         kept_lines.push(format!("    reason: {}", yaml_quote(&e.reason)));
         if let Some(date) = e.expires {
@@ -504,7 +512,7 @@ fn write_exemptions(out: &mut String, kept: &Config, candidates: &Candidates, ex
     }
     let mut lines = Vec::new();
     for ((rule, object), (fact, sites)) in &candidates.exemptions {
-        lines.push(format!("  - rule: {}", yaml_quote(rule)));
+        lines.push(format!("  - rule: {}", yaml_quote(rule.code())));
         lines.push(format!("    object: {}", yaml_quote(&glob_escape(object))));
         lines.push("    reason: \"\"".to_owned());
         lines.push(format!("    expires: {expires}"));
@@ -558,6 +566,9 @@ fn write_kept_rest(out: &mut String, kept: &Config) {
             out,
             "\nprojectedTokens:\n  maxExpirationSeconds: {seconds}\n"
         );
+    }
+    if let Some(baseline) = &kept.baseline {
+        let _ = writeln!(out, "\nbaseline: {}", yaml_quote(baseline));
     }
 }
 
@@ -711,7 +722,7 @@ mod tests {
     /// without a place here would be dropped from users' files.
     #[test]
     fn every_setting_of_a_kept_config_is_written_back() {
-        let written = "defaultNamespace: apps\npaths:\n  include: ['**/*.yaml']\n  exclude: [vendor/**]\ntrusted:\n  - serviceAccount: kube-system/*\n    reason: \"platform: \\\"core\\\"\"\ntokenCreators:\n  - subject: ServiceAccount:vault/vault\n    reason: Vault\nexemptions:\n  - rule: '*'\n    object: legacy/*/*\n    reason: OPS-1\n    expires: 2027-01-31\n  - rule: TG005\n    object: ci/Secret/x\n    reason: OPS-2\nrules:\n  TG009: off\n  TG002: error\nworkloadKinds:\n  - apiVersion: apps.kruise.io/*\n    kind: CloneSet\n    podSpecPath: spec.template.spec\nprojectedTokens:\n  maxExpirationSeconds: 3600\n";
+        let written = "defaultNamespace: apps\npaths:\n  include: ['**/*.yaml']\n  exclude: [vendor/**]\ntrusted:\n  - serviceAccount: kube-system/*\n    reason: \"platform: \\\"core\\\"\"\ntokenCreators:\n  - subject: ServiceAccount:vault/vault\n    reason: Vault\nexemptions:\n  - rule: '*'\n    object: legacy/*/*\n    reason: OPS-1\n    expires: 2027-01-31\n  - rule: TG005\n    object: ci/Secret/x\n    reason: OPS-2\nrules:\n  TG009: off\n  TG002: error\nworkloadKinds:\n  - apiVersion: apps.kruise.io/*\n    kind: CloneSet\n    podSpecPath: spec.template.spec\nprojectedTokens:\n  maxExpirationSeconds: 3600\nbaseline: .tokenguard-baseline.json\n";
         let tree = crate::yaml::parse(written, &crate::yaml::Limits::default());
         let root = tree.tree.node(tree.documents[0].root);
         let keys: Vec<&str> = root
@@ -728,7 +739,7 @@ mod tests {
         });
         let again = Config::parse(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(settings(&again), settings(&kept), "{text}");
-        assert_eq!(settings(&kept).len(), 11);
+        assert_eq!(settings(&kept).len(), 12);
     }
 
     /// Every setting of a config, as text.
@@ -748,7 +759,7 @@ mod tests {
         );
         out.extend(c.exemptions.iter().map(|e| {
             format!(
-                "exemption {} {} {} {:?}",
+                "exemption {:?} {} {} {:?}",
                 e.rule, e.object, e.reason, e.expires
             )
         }));
@@ -763,6 +774,7 @@ mod tests {
                 .map(|k| format!("kind {:?}", k.as_written())),
         );
         out.push(format!("{:?}", c.max_projected_token_seconds));
+        out.push(format!("{:?}", c.baseline));
         out
     }
 

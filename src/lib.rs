@@ -6,6 +6,7 @@
 //! a time and each run's findings go to the reports ([`report::Sink`]) at once, so
 //! memory holds the facts that rules read across files, not every finding.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -21,6 +22,7 @@ pub mod progress;
 pub mod rbac;
 pub mod report;
 pub mod resolve;
+pub mod rule_id;
 pub mod rules;
 pub mod suppress;
 pub mod yaml;
@@ -36,9 +38,10 @@ use config::Config;
 use discover::PathFilter;
 use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
-use finding::{Finding, Level};
+use finding::Finding;
 use load::{LoadFailure, Loaded, Skip};
 use model::{FileModel, Model, Workload, WorkloadKinds};
+use rule_id::Level;
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,6 +64,8 @@ pub struct ScanOptions {
     pub limits: yaml::Limits,
     /// The date config exemptions are compared with (injectable for tests).
     pub today: jiff::civil::Date,
+    /// Findings accepted when the repository adopted tokenguard (SPEC 8.6).
+    pub baseline: Option<baseline::Baseline>,
 }
 
 impl ScanOptions {
@@ -77,6 +82,7 @@ impl ScanOptions {
             stdin: None,
             limits: yaml::Limits::default(),
             today,
+            baseline: None,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct Scanned {
     pub stats: Stats,
     pub config: Config,
     pub totals: Totals,
+    /// The baseline the findings were compared with, once they all were.
+    pub baseline: Option<baseline::BaselineSummary>,
 }
 
 impl Scanned {
@@ -154,15 +162,20 @@ impl Scanned {
 /// How many findings there are of each kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
-    /// Findings that are not suppressed, by level: note, warning, error.
+    /// Findings that count (neither suppressed nor in the baseline), by level: note,
+    /// warning, error.
     pub active: [usize; 3],
     pub suppressed: usize,
+    /// Findings the baseline holds (and that are not suppressed).
+    pub baselined: usize,
 }
 
 impl Totals {
     fn add(&mut self, finding: &Finding) {
         if finding.is_suppressed() {
             self.suppressed += 1;
+        } else if finding.is_baselined() {
+            self.baselined += 1;
         } else {
             self.active[finding.level as usize] += 1;
         }
@@ -173,12 +186,12 @@ impl Totals {
         self.active[level as usize]
     }
 
-    /// Every finding, suppressed or not.
+    /// Every finding, suppressed, baselined or not.
     pub fn all(&self) -> usize {
-        self.active.iter().sum::<usize>() + self.suppressed
+        self.active.iter().sum::<usize>() + self.suppressed + self.baselined
     }
 
-    /// The highest level among findings that are not suppressed, if any.
+    /// The highest level among findings that count, if any.
     pub fn worst_level(&self) -> Option<Level> {
         [Level::Error, Level::Warning, Level::Note]
             .into_iter()
@@ -499,6 +512,7 @@ pub fn scan_into(
         stats,
         config,
         totals: Totals::default(),
+        baseline: None,
     };
 
     let index = index::Index::build(&model, &default_namespace);
@@ -538,9 +552,20 @@ pub fn scan_into(
     in_order(&mut apart);
     let mut apart = apart.into_iter().peekable();
     let mut totals = Totals::default();
+    let mut fingerprinter = finding::Fingerprinter::default();
+    let mut baseline = options.baseline;
     sink.start(&scanned).map_err(Error::Write)?;
-    let mut write = |batch: &[Finding], totals: &mut Totals| {
-        batch.iter().for_each(|f| totals.add(f));
+    // Findings reach this in report order: each gets its fingerprint here, once, and
+    // every output prints that one; the baseline is keyed on it.
+    let mut write = |batch: &mut [Finding], totals: &mut Totals| {
+        for finding in batch.iter_mut() {
+            let path = scanned.files.path(finding.location.file);
+            fingerprinter.assign(finding, path);
+            if let Some(baseline) = &mut baseline {
+                finding.baseline = Some(baseline.state_of(finding, path));
+            }
+            totals.add(finding);
+        }
         sink.findings(&scanned, batch)
     };
     // A few runs per thread at a time: enough to keep every thread busy, few enough that
@@ -555,7 +580,7 @@ pub fn scan_into(
             break;
         }
         let (written, checked) = rayon::join(
-            || write(&batch, &mut totals),
+            || write(&mut batch, &mut totals),
             || -> Vec<Vec<Finding>> {
                 checking
                     .into_par_iter()
@@ -587,10 +612,11 @@ pub fn scan_into(
         }
     }
     batch.extend(apart);
-    write(&batch, &mut totals).map_err(Error::Write)?;
+    write(&mut batch, &mut totals).map_err(Error::Write)?;
     drop(batch);
     phase_done("findings written");
     scanned.totals = totals;
+    scanned.baseline = baseline.map(|b| b.summary());
     scanned.stats.elapsed = started.elapsed();
     sink.finish(&scanned).map_err(Error::Write)?;
     Ok(scanned)
@@ -601,10 +627,10 @@ pub fn scan_into(
 /// rule id and message.
 fn report_order(files: &Files, a: &Finding, b: &Finding) -> std::cmp::Ordering {
     let path = |f: &Finding| files.path(f.location.file);
-    (path(a), a.location.region, a.rule.id, &a.message).cmp(&(
+    (path(a), a.location.region, a.rule, &a.message).cmp(&(
         path(b),
         b.location.region,
-        b.rule.id,
+        b.rule,
         &b.message,
     ))
 }

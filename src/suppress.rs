@@ -13,8 +13,8 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
         let Some(object) = &finding.object else {
             continue;
         };
-        let rule = finding.rule.id;
-        if let Some(ignore) = object.ignores.iter().find(|i| i.rule == rule) {
+        let rule = finding.rule;
+        if let Some(ignore) = object.ignores.iter().find(|i| i.rule == rule.code()) {
             if ignore.reason.is_empty() {
                 finding.message = format!(
                     "{} (The {IGNORE_ANNOTATION_PREFIX}{rule} annotation has no reason, so it does not suppress this finding.)",
@@ -31,7 +31,7 @@ pub fn apply(findings: &mut [Finding], config: &Config, today: Date) {
         }
         let identity = object.to_string();
         let exemption = config.exemptions.iter().find(|e| {
-            (e.rule == "*" || e.rule == rule)
+            e.rule.is_none_or(|exempted| exempted == rule)
                 && e.matcher.is_match(&identity)
                 && e.expires.is_none_or(|expires| today <= expires)
         });

@@ -46,11 +46,11 @@ fn exit_0_on_a_clean_repository() {
 
 #[test]
 fn exit_1_when_a_finding_at_the_fail_on_level_exists() {
-    assert_eq!(exit_code("rules/tg001/fires", &[]), 1);
+    assert_eq!(exit_code("rules/tg001/fires/checkout", &[]), 1);
     assert_eq!(exit_code("rules/tg000/fires", &[]), 1, "TG000 is an error");
     assert_eq!(exit_code("demo", &[]), 1);
     // The scan subcommand is the default.
-    let dir = fixture("rules/tg001/fires");
+    let dir = fixture("rules/tg001/fires/checkout");
     let out = output(tokenguard().arg("--root").arg(&dir).arg(&dir));
     assert_eq!(out.code, 1);
 }
@@ -58,15 +58,39 @@ fn exit_1_when_a_finding_at_the_fail_on_level_exists() {
 #[test]
 fn fail_on_sets_the_lowest_level_that_fails() {
     // Warnings only (TG002).
-    assert_eq!(exit_code("rules/tg002/fires", &[]), 0);
-    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "error"]), 0);
-    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "warning"]), 1);
-    assert_eq!(exit_code("rules/tg002/fires", &["--fail-on", "note"]), 1);
+    assert_eq!(exit_code("rules/tg002/fires/service-accounts", &[]), 0);
+    assert_eq!(
+        exit_code(
+            "rules/tg002/fires/service-accounts",
+            &["--fail-on", "error"]
+        ),
+        0
+    );
+    assert_eq!(
+        exit_code(
+            "rules/tg002/fires/service-accounts",
+            &["--fail-on", "warning"]
+        ),
+        1
+    );
+    assert_eq!(
+        exit_code("rules/tg002/fires/service-accounts", &["--fail-on", "note"]),
+        1
+    );
     // A note only (TG009).
-    assert_eq!(exit_code("rules/tg009/fires", &["--fail-on", "warning"]), 0);
-    assert_eq!(exit_code("rules/tg009/fires", &["--fail-on", "note"]), 1);
+    assert_eq!(
+        exit_code("rules/tg009/fires/builder", &["--fail-on", "warning"]),
+        0
+    );
+    assert_eq!(
+        exit_code("rules/tg009/fires/builder", &["--fail-on", "note"]),
+        1
+    );
     // Never.
-    assert_eq!(exit_code("rules/tg001/fires", &["--fail-on", "never"]), 0);
+    assert_eq!(
+        exit_code("rules/tg001/fires/checkout", &["--fail-on", "never"]),
+        0
+    );
     assert_eq!(exit_code("demo", &["--fail-on", "never"]), 0);
     // Nothing at all never fails.
     assert_eq!(exit_code("cli/clean", &["--fail-on", "note"]), 0);
@@ -86,7 +110,7 @@ fn a_rule_level_override_moves_the_exit_code() {
     )
     .unwrap();
     std::fs::copy(
-        fixture("rules/tg002/fires/service-accounts.yaml"),
+        fixture("rules/tg002/fires/service-accounts/service-accounts.yaml"),
         dir.path().join("service-accounts.yaml"),
     )
     .unwrap();
@@ -323,7 +347,7 @@ fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
 
 #[test]
 fn text_output_is_compiler_style_with_source_line_caret_and_summary() {
-    let out = scan_text(&fixture("rules/tg001/fires"), &[]);
+    let out = scan_text(&fixture("rules/tg001/fires/checkout"), &[]);
     let (body, summary) = out.stdout.trim_end().rsplit_once('\n').unwrap();
     assert_eq!(
         body,
@@ -441,7 +465,7 @@ fn verbose_lists_skipped_files_in_text() {
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
-    let dir = fixture("rules/tg002/fires");
+    let dir = fixture("rules/tg002/fires/service-accounts");
     // Not a terminal: no colour by default or with never.
     assert!(!has_ansi(&scan_text(&dir, &[]).stdout));
     assert!(!has_ansi(&scan_text(&dir, &["--color", "auto"]).stdout));
@@ -469,7 +493,7 @@ fn colour_auto_on_a_terminal_honours_no_color() {
         eprintln!("skipped: no /usr/bin/script to provide a terminal");
         return;
     }
-    let dir = fixture("rules/tg002/fires");
+    let dir = fixture("rules/tg002/fires/service-accounts");
     let command = format!(
         "'{}' scan --root '{}' '{}'",
         env!("CARGO_BIN_EXE_tokenguard"),
@@ -504,7 +528,7 @@ fn colour_auto_on_a_terminal_honours_no_color() {
 
 #[test]
 fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
-    let dir = fixture("rules/tg001/fires");
+    let dir = fixture("rules/tg001/fires/checkout");
     let manifest = std::fs::read(dir.join("checkout.yaml")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = tokenguard();
@@ -679,7 +703,7 @@ fn the_root_defaults_to_the_git_top_level_else_the_current_directory() {
     let root = tmp.path();
     std::fs::create_dir_all(root.join("deploy/prod")).unwrap();
     std::fs::copy(
-        fixture("rules/tg001/fires/checkout.yaml"),
+        fixture("rules/tg001/fires/checkout/checkout.yaml"),
         root.join("deploy/prod/checkout.yaml"),
     )
     .unwrap();

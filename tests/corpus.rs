@@ -57,7 +57,7 @@ fn corpus_counts_match_an_independent_census() {
     );
 
     let mut tg000: BTreeMap<&str, String> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.rule.id == "TG000") {
+    for f in report.findings.iter().filter(|f| f.rule.code() == "TG000") {
         let start = f.location.region.start;
         tg000.insert(
             report.file(f.location.file).path,

@@ -39,7 +39,7 @@ fn tg000(report: &Report) -> BTreeMap<String, (u32, u32, String)> {
     report
         .findings
         .iter()
-        .filter(|f| f.rule.id == "TG000")
+        .filter(|f| f.rule.code() == "TG000")
         .map(|f| {
             let start = f.location.region.start;
             (
@@ -64,7 +64,7 @@ fn located(report: &Report, rule: &str) -> Vec<(String, u32, u32)> {
     report
         .findings
         .iter()
-        .filter(|f| f.rule.id == rule)
+        .filter(|f| f.rule.code() == rule)
         .map(|f| {
             let start = f.location.region.start;
             (
@@ -130,7 +130,7 @@ fn every_bad_file_is_tg000_with_its_exact_reason_and_position() {
         report
             .findings
             .iter()
-            .filter(|f| f.rule.id == "TG000")
+            .filter(|f| f.rule.code() == "TG000")
             .all(|f| f.level == tokenguard::finding::Level::Error)
     );
     assert_eq!(report.scanned.stats.invalid_files, want.len());

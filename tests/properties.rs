@@ -239,10 +239,10 @@ proptest! {
             text.insert(0, '\u{feff}');
         }
         let report = check(text.as_bytes())?;
-        let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.id).collect();
+        let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.code()).collect();
         prop_assert!(rules.contains(&"TG001"), "{:?} for {}", rules, text);
         prop_assert!(!rules.contains(&"TG000"), "{:?} for {}", rules, text);
-        let tg001 = report.findings.iter().find(|f| f.rule.id == "TG001").unwrap();
+        let tg001 = report.findings.iter().find(|f| f.rule.code() == "TG001").unwrap();
         // At the serviceAccountName key; an empty name means `default`, and the finding
         // points at the pod spec's key instead.
         let (line, col) = if service_account == "\"\"" { (6, 1) } else { (7, 3) };

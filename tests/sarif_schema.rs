@@ -136,7 +136,7 @@ fn every_sarif_from_every_fixture_is_valid() {
     }
     // Standard input, and a file outside the root (an absolute file: URI).
     let tmp = tempfile::tempdir().unwrap();
-    let outside = fixture("rules/tg001/fires/checkout.yaml");
+    let outside = fixture("rules/tg001/fires/checkout/checkout.yaml");
     let out = common::output(
         common::tokenguard()
             .args(["scan", "--format", "sarif", "--root"])
@@ -362,7 +362,7 @@ fn tg001_related_locations_point_at_the_service_account_in_another_file() {
         }])
     );
     // Without the ServiceAccount in the scan there is nothing to relate.
-    let lonely = scan_sarif(&fixture("rules/tg001/fires"), &[]);
+    let lonely = scan_sarif(&fixture("rules/tg001/fires/checkout"), &[]);
     assert!(results(&lonely)[0].get("relatedLocations").is_none());
     assert_eq!(related(&results(&lonely)[0]), []);
 }

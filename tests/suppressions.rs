@@ -338,3 +338,27 @@ fn many_unused_entries_are_one_tg013_that_lists_them() {
     let lines: Vec<u64> = tg013(repo.path(), &["shop"]).iter().map(|f| f.0).collect();
     assert_eq!(lines, [4, 6, 8]);
 }
+
+/// Rule ids are matched in any case, in exemptions as in `rules:` and annotations: an
+/// exemption written `tg001` suppresses TG001 (it once validated and suppressed nothing).
+#[test]
+fn an_exemption_matches_its_rule_id_in_any_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: exporter\n  namespace: legacy\nspec:\n  containers:\n    - name: c\n      image: example/exporter:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join(".tokenguard.yaml"),
+        "exemptions:\n  - rule: tg001\n    object: legacy/Pod/exporter\n    reason: OPS-123\n",
+    )
+    .unwrap();
+    let out = scan_sarif_output(tmp.path(), &["--today", "2026-12-04"]);
+    assert_eq!(out.code, 0, "every finding is exempted: {}", out.stdout);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        rows(&sarif),
+        [row("TG001", "pod.yaml", 6, 1, "external", "OPS-123")]
+    );
+}

@@ -7,7 +7,7 @@ use common::{expect, fixture, message, result, rows, sarif_of, scan_sarif_output
 
 #[test]
 fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says() {
-    let sarif = sarif_of("rules/tg003");
+    let sarif = sarif_of("rules/tg003/fires/projected");
     // vault/vault-agent is trusted: its projected token (line 44) is fine.
     assert_eq!(
         rows(&sarif),
@@ -18,12 +18,15 @@ fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says
         text.starts_with("Deployment prod/payments mounts a projected service account token (volume `vault-token`, audience `vault`, valid for 600 s) for service account prod/payments, which is not trusted; projected tokens are mounted whatever automountServiceAccountToken says."),
         "{text}"
     );
-    assert_eq!(scan_sarif_output(&fixture("rules/tg003"), &[]).code, 1);
+    assert_eq!(
+        scan_sarif_output(&fixture("rules/tg003/fires/projected"), &[]).code,
+        1
+    );
 }
 
 #[test]
 fn projected_token_lifetime_above_the_configured_maximum_is_tg004() {
-    let sarif = sarif_of("rules/tg004");
+    let sarif = sarif_of("rules/tg004/fires/lifetimes");
     // 7200 (the maximum), the 3600 default and archiver's 600 do not fire; archiver's
     // second token does, though its first is within the maximum.
     assert_eq!(
@@ -44,7 +47,7 @@ fn projected_token_lifetime_above_the_configured_maximum_is_tg004() {
         "{text}"
     );
     assert_eq!(
-        scan_sarif_output(&fixture("rules/tg004"), &[]).code,
+        scan_sarif_output(&fixture("rules/tg004/fires/lifetimes"), &[]).code,
         0,
         "a warning does not fail --fail-on error"
     );
@@ -52,7 +55,7 @@ fn projected_token_lifetime_above_the_configured_maximum_is_tg004() {
 
 #[test]
 fn service_account_token_secrets_are_tg005_at_their_type_key() {
-    let sarif = sarif_of("rules/tg005");
+    let sarif = sarif_of("rules/tg005/fires/secrets");
     // the kubernetes.io/tls Secret does not fire
     assert_eq!(
         rows(&sarif),

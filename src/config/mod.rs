@@ -10,9 +10,8 @@ use std::path::Path;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use jiff::civil::Date;
 
-use crate::finding::Level;
 use crate::model::workload::WorkloadKind;
-use crate::rules;
+use crate::rule_id::{Level, RuleId};
 use crate::yaml::{self, Pos, Span};
 use reader::Reader;
 
@@ -32,9 +31,11 @@ pub struct Config {
     pub token_creators: Vec<TokenCreator>,
     pub exemptions: Vec<Exemption>,
     /// Level overrides by rule id; `None` turns the rule off.
-    pub rule_levels: Vec<(&'static str, Option<Level>)>,
+    pub rule_levels: Vec<(RuleId, Option<Level>)>,
     pub workload_kinds: Vec<WorkloadKind>,
     pub max_projected_token_seconds: Option<u64>,
+    /// `baseline:`, as written (relative to the config file's directory).
+    pub baseline: Option<String>,
 }
 
 /// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
@@ -61,8 +62,8 @@ pub struct TokenCreator {
 /// `exemptions`: accepted risk for objects matching `NAMESPACE/KIND/NAME`, until `expires`.
 #[derive(Clone, Debug)]
 pub struct Exemption {
-    /// A rule id, or `*` for every rule.
-    pub rule: String,
+    /// The rule it exempts from; `None` is `*`, every rule.
+    pub rule: Option<RuleId>,
     pub object: String,
     pub matcher: GlobMatcher,
     pub reason: String,
@@ -107,10 +108,10 @@ impl Config {
     }
 
     /// The level a rule reports at: the config's override, else the level the rule chose.
-    pub fn level_of(&self, rule_id: &str, chosen: Level) -> Option<Level> {
+    pub fn level_of(&self, rule: RuleId, chosen: Level) -> Option<Level> {
         self.rule_levels
             .iter()
-            .find(|(id, _)| *id == rule_id)
+            .find(|(id, _)| *id == rule)
             .map_or(Some(chosen), |(_, level)| *level)
     }
 
@@ -167,6 +168,7 @@ impl Config {
                 "defaultNamespace" => {
                     config.default_namespace = Some(r.string(value, "defaultNamespace")?)
                 }
+                "baseline" => config.baseline = Some(r.string(value, "baseline")?),
                 "paths" => {
                     for (key, _, value) in r.object(value, &schema::PATHS)? {
                         let globs = r.strings(value, &format!("paths.{key}"))?;
@@ -232,10 +234,13 @@ impl Config {
                         let what = "an exemption";
                         let fields = r.object(item, &schema::EXEMPTION)?;
                         let rule_node = r.required(&fields, item, "rule", what)?;
-                        let rule = r.string(rule_node, "rule")?;
-                        if rule != "*" && rules::find(&rule).is_none() {
-                            return Err(r.error(rule_node.span().start, unknown_rule(&rule)));
-                        }
+                        let text = r.string(rule_node, "rule")?;
+                        let rule = match text.as_str() {
+                            "*" => None,
+                            code => Some(RuleId::from_code(code).ok_or_else(|| {
+                                r.error(rule_node.span().start, unknown_rule(code))
+                            })?),
+                        };
                         let object_node = r.required(&fields, item, "object", what)?;
                         let object = r.string(object_node, "object")?;
                         if object.split('/').count() != 3 {
@@ -271,7 +276,7 @@ impl Config {
                 }
                 "rules" => {
                     for (id, key_node, level) in r.mapping(value, "rules", &[])? {
-                        let rule = rules::find(id)
+                        let rule = RuleId::from_code(id)
                             .ok_or_else(|| r.error(key_node.span().start, unknown_rule(id)))?;
                         let text = r.string(level, &format!("rules.{id}"))?;
                         let level = match text.as_str() {
@@ -286,7 +291,7 @@ impl Config {
                                 )
                             })?),
                         };
-                        config.rule_levels.push((rule.id, level));
+                        config.rule_levels.push((rule, level));
                     }
                 }
                 "workloadKinds" => {
@@ -358,7 +363,7 @@ fn first_key(item: yaml::NodeRef<'_>) -> Span {
 }
 
 fn unknown_rule(id: &str) -> String {
-    let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta.id).collect();
+    let known: Vec<&str> = RuleId::ALL.iter().map(|id| id.code()).collect();
     format!("unknown rule id `{id}` (known: {})", known.join(", "))
 }
 
@@ -396,9 +401,15 @@ mod tests {
         assert_eq!(c.default_namespace.as_deref(), Some("apps"));
         assert!(c.trusted_entry("kube-system", "coredns").is_some());
         assert!(c.trusted_entry("kube-system-x", "a").is_none());
-        assert_eq!(c.level_of("TG009", Level::Note), None);
-        assert_eq!(c.level_of("TG002", Level::Warning), Some(Level::Error));
-        assert_eq!(c.level_of("TG001", Level::Error), Some(Level::Error));
+        assert_eq!(c.level_of(RuleId::UnknownServiceAccount, Level::Note), None);
+        assert_eq!(
+            c.level_of(RuleId::ServiceAccountAutomountEnabled, Level::Warning),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            c.level_of(RuleId::TokenAutomountUntrusted, Level::Error),
+            Some(Level::Error)
+        );
         assert_eq!(c.workload_kinds.len(), 1);
     }
 

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::rules;
+use crate::rule_id::RuleId;
 
 /// One mapping of the config file.
 pub struct Object {
@@ -105,6 +105,15 @@ pub static CONFIG: Object = Object {
             value: Type::Object(&PROJECTED_TOKENS),
             required: false,
             description: "Limits for projected service account tokens.",
+        },
+        Field {
+            key: "baseline",
+            value: Type::Text {
+                pattern: None,
+                format: None,
+            },
+            required: false,
+            description: "The baseline file (written by `tokenguard baseline`), relative to this file: its findings are accepted and only new ones count (--baseline overrides it).",
         },
     ],
 };
@@ -261,9 +270,14 @@ impl Object {
 }
 
 /// The JSON Schema (draft-07, which editors' YAML language servers support) of the
-/// config file.
-pub fn json_schema() -> Value {
+/// config file, with each rule's entry under `rules` described by `describe_rule` (the
+/// rules' metadata lives above the config, which does not depend on it).
+pub fn json_schema(describe_rule: impl Fn(RuleId) -> String) -> Value {
     let mut schema = object_schema(&CONFIG);
+    for id in RuleId::ALL {
+        schema["properties"]["rules"]["properties"][id.code()]["description"] =
+            json!(describe_rule(id));
+    }
     let map = schema.as_object_mut().expect("an object schema");
     map.insert("type".into(), json!(["object", "null"]));
     let mut out = Map::new();
@@ -323,7 +337,7 @@ fn type_schema(value: &Type) -> Value {
         Type::Reason => json!({ "type": SCALAR, "minLength": 1, "pattern": "\\S" }),
         Type::Globs => json!({ "type": "array", "items": { "type": SCALAR } }),
         Type::RuleOrAll => {
-            let mut ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta.id).collect();
+            let mut ids: Vec<&str> = RuleId::ALL.iter().map(|id| id.code()).collect();
             ids.push("*");
             json!({
                 "type": "string",
@@ -336,18 +350,9 @@ fn type_schema(value: &Type) -> Value {
         Type::PositiveInteger => json!({ "type": "integer", "minimum": 1 }),
         Type::RuleLevels => {
             let level = json!({ "type": "string", "enum": LEVELS });
-            let properties: Map<String, Value> = rules::ALL
+            let properties: Map<String, Value> = RuleId::ALL
                 .iter()
-                .map(|r| {
-                    let mut schema = level.clone();
-                    schema["description"] = json!(format!(
-                        "{} (default {}): {}",
-                        r.meta.name,
-                        r.meta.level.as_str(),
-                        r.meta.summary
-                    ));
-                    (r.meta.id.to_owned(), schema)
-                })
+                .map(|id| (id.code().to_owned(), level.clone()))
                 .collect();
             json!({
                 "type": "object",
@@ -364,11 +369,10 @@ fn type_schema(value: &Type) -> Value {
 /// `[Tt][Gg]001|...`: rule ids are matched without regard to case, and ECMA 262 patterns
 /// have no flag for that.
 fn any_case_rule_ids() -> String {
-    rules::ALL
+    RuleId::ALL
         .iter()
-        .map(|r| {
-            r.meta
-                .id
+        .map(|id| {
+            id.code()
                 .chars()
                 .map(|c| {
                     if c.is_ascii_alphabetic() {
@@ -468,10 +472,14 @@ mod tests {
 
     #[test]
     fn schema_lists_every_rule_and_level() {
-        let schema = json_schema();
+        let schema = json_schema(|id| format!("about {}", id.name()));
         let rules_schema = &schema["properties"]["rules"];
-        for rule in rules::ALL {
-            assert!(rules_schema["properties"][rule.meta.id].is_object());
+        for id in RuleId::ALL {
+            assert_eq!(
+                rules_schema["properties"][id.code()]["description"],
+                json!(format!("about {}", id.name()))
+            );
+            assert_eq!(rules_schema["properties"][id.code()]["enum"], json!(LEVELS));
         }
         assert_eq!(rules_schema["additionalProperties"]["enum"], json!(LEVELS));
         assert_eq!(

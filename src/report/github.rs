@@ -28,8 +28,8 @@ impl<'a> Writer<'a> {
 
 impl Sink for Writer<'_> {
     fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
-        // Suppressed findings were accepted by a reviewer: no annotation.
-        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+        // Suppressed and baselined findings were accepted: no annotation.
+        for finding in findings.iter().filter(|f| f.counts()) {
             writeln!(self.out, "{}", command(scanned, finding))?;
         }
         Ok(())
@@ -79,7 +79,7 @@ fn command(scanned: &Scanned, finding: &Finding) -> String {
         property(path),
         start.line,
         end.line.max(start.line),
-        property(&format!("{} {}", finding.rule.id, finding.rule.name)),
+        property(&format!("{} {}", finding.rule.code(), finding.rule.name())),
         data(&finding.message),
     )
 }

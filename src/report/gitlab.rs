@@ -13,8 +13,8 @@
 //! | note | `info` |
 //!
 //! A rule lowered in the config is ranked by its new level: a TG001 set to `warning`
-//! is `minor`. The fingerprint is [`Finding::fingerprint`] (rule, file, object and
-//! detail, never the line), made distinct per finding.
+//! is `minor`. The fingerprint is the finding's own, as every format prints it
+//! ([`crate::finding::Fingerprint`]: never the line, distinct per finding).
 
 use std::io::{self, Write};
 
@@ -23,7 +23,8 @@ use serde::Serialize;
 use super::Sink;
 use super::pretty::Array;
 use crate::Scanned;
-use crate::finding::{DistinctFingerprints, Finding, Level};
+use crate::finding::{Finding, Level};
+use crate::rules;
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -54,7 +55,6 @@ pub struct Writer<'a> {
     out: io::BufWriter<Box<dyn Write + Send + 'a>>,
     /// Open while findings are written.
     issues: Option<Array>,
-    fingerprints: DistinctFingerprints,
 }
 
 impl<'a> Writer<'a> {
@@ -62,7 +62,6 @@ impl<'a> Writer<'a> {
         Writer {
             out: io::BufWriter::with_capacity(1 << 16, out),
             issues: None,
-            fingerprints: DistinctFingerprints::default(),
         }
     }
 }
@@ -79,20 +78,23 @@ impl Sink for Writer<'_> {
                 "Code Quality issues written before the list",
             ));
         };
-        // Code Quality has no notion of suppression: suppressed findings are left out.
-        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+        // Code Quality has no notion of suppression or baseline: accepted findings (a
+        // suppression, the baseline) are left out.
+        for finding in findings.iter().filter(|f| f.counts()) {
             let path = scanned.files.path(finding.location.file);
             let region = finding.location.region;
             let issue = Issue {
                 kind: "issue",
-                check_name: finding.rule.id,
+                check_name: finding.rule.code(),
                 description: format!(
                     "{} {}: {}",
-                    finding.rule.id, finding.rule.name, finding.message
+                    finding.rule.code(),
+                    finding.rule.name(),
+                    finding.message
                 ),
                 categories: ["Security"],
                 severity: severity(finding),
-                fingerprint: self.fingerprints.next(finding, path),
+                fingerprint: finding.fingerprint.to_string(),
                 location: IssueLocation {
                     path,
                     lines: Lines {
@@ -125,7 +127,10 @@ pub fn severity(finding: &Finding) -> &'static str {
         Level::Note => "info",
         Level::Warning => "minor",
         Level::Error => {
-            let score: f32 = finding.rule.security_severity.parse().unwrap_or(0.0);
+            let score: f32 = rules::meta(finding.rule)
+                .security_severity
+                .parse()
+                .unwrap_or(0.0);
             if score >= 9.0 {
                 "blocker"
             } else if score >= 7.0 {
@@ -203,15 +208,14 @@ mod tests {
 
     #[test]
     fn severity_follows_level_and_security_severity() {
-        use crate::finding::Location;
-        use crate::rules;
+        use crate::finding::{Location, RuleId};
         let at = Location {
             file: crate::FileId(0),
             region: Default::default(),
         };
-        let tg001 = rules::find("TG001").unwrap();
-        let tg000 = rules::find("TG000").unwrap();
-        let finding = |rule, level| Finding::new(rule, at, String::new()).level(level);
+        let tg001 = RuleId::TokenAutomountUntrusted;
+        let tg000 = RuleId::ManifestUnreadable;
+        let finding = |rule, level| Finding::new(rule, level, at, String::new());
         assert_eq!(severity(&finding(tg001, Level::Error)), "critical");
         assert_eq!(severity(&finding(tg001, Level::Warning)), "minor");
         assert_eq!(severity(&finding(tg000, Level::Error)), "major");

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Sink;
 use super::pretty;
-use crate::finding::{Finding, Level, Location, SuppressionKind};
+use crate::finding::{BaselineState, Finding, Level, Location, SuppressionKind};
 use crate::{FileStatus, Scanned};
 
 /// Bump when a field changes meaning or disappears.
@@ -36,6 +36,8 @@ struct Stats {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    /// Findings the baseline holds (and that are not suppressed).
+    baselined: usize,
 }
 
 #[derive(Serialize)]
@@ -51,6 +53,8 @@ struct JsonFinding<'a> {
     service_account: Option<&'a str>,
     fingerprint: String,
     suppression: Option<Suppression<'a>>,
+    /// `new` or `unchanged` with a baseline, else `null`.
+    baseline_state: Option<&'static str>,
     related: Vec<Related<'a>>,
 }
 
@@ -82,6 +86,16 @@ struct Related<'a> {
     #[serde(flatten)]
     location: JsonLocation<'a>,
     message: &'a str,
+}
+
+/// The baseline the findings were compared with.
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    /// Its entries.
+    entries: usize,
+    /// Its entries no finding matched any more.
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -169,8 +183,15 @@ impl Sink for Writer<'_> {
             warnings: totals.of(Level::Warning),
             notes: totals.of(Level::Note),
             suppressed: totals.suppressed,
+            baselined: totals.baselined,
         };
         output.field(out, "stats", &stats)?;
+        let baseline = scanned.baseline.as_ref().map(|b| JsonBaseline {
+            file: &b.shown,
+            entries: b.entries,
+            fixed: b.fixed,
+        });
+        output.field(out, "baseline", &baseline)?;
         output.close(out)?;
         writeln!(out)?;
         out.flush()
@@ -190,8 +211,8 @@ fn location(scanned: &Scanned, location: Location) -> JsonLocation<'_> {
 
 fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
-        rule: f.rule.id,
-        name: f.rule.name,
+        rule: f.rule.code(),
+        name: f.rule.name(),
         level: f.level.as_str(),
         message: &f.message,
         location: location(scanned, f.location),
@@ -201,7 +222,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
             name: &o.name,
         }),
         service_account: f.service_account.as_deref(),
-        fingerprint: f.fingerprint(scanned.files.path(f.location.file)),
+        fingerprint: f.fingerprint.to_string(),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: match s.kind {
                 SuppressionKind::InSource => "inSource",
@@ -209,6 +230,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
             },
             justification: &s.justification,
         }),
+        baseline_state: f.baseline.map(BaselineState::as_str),
         related: f
             .related
             .iter()

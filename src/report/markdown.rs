@@ -16,6 +16,7 @@ use super::sarif::percent_encode;
 use super::{ReportOptions, Sink};
 use crate::Scanned;
 use crate::finding::{Finding, Level};
+use crate::rules;
 
 /// How many findings the summary lists one by one.
 pub const TOP: usize = 20;
@@ -46,11 +47,11 @@ impl<'a> Writer<'a> {
 
 impl Sink for Writer<'_> {
     fn findings(&mut self, _scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
-        for f in findings.iter().filter(|f| !f.is_suppressed()) {
+        for f in findings.iter().filter(|f| f.counts()) {
             let row = self
                 .by_rule
-                .entry(f.rule.id)
-                .or_insert((f.rule.name, [0; 3]));
+                .entry(f.rule.code())
+                .or_insert((f.rule.name(), [0; 3]));
             row.1[column(f.level)] += 1;
             let rank = (Reverse(f.level), Reverse(security_severity(f)));
             let at = self.top.partition_point(|(r, _)| *r <= rank);
@@ -85,7 +86,12 @@ fn render(
     let active = errors + warnings + notes;
     let s = &scanned.stats;
     let mut verdict = if active == 0 {
-        "no findings".to_owned()
+        let new = if scanned.baseline.is_some() {
+            "new "
+        } else {
+            ""
+        };
+        format!("no {new}findings")
     } else {
         format!(
             "{}, {}, {}",
@@ -94,8 +100,9 @@ fn render(
             plural(notes, "note", "notes")
         )
     };
-    if totals.suppressed > 0 {
-        verdict += &format!(" ({} suppressed)", totals.suppressed);
+    let accepted = super::accepted(scanned);
+    if !accepted.is_empty() {
+        verdict += &format!(" ({})", accepted.join(", "));
     }
     let _ = writeln!(md, "## tokenguard: {verdict}\n");
     let _ = writeln!(
@@ -147,7 +154,7 @@ fn render(
             md,
             "| {} | {} | {location} | {} |",
             f.level,
-            f.rule.id,
+            f.rule.code(),
             escape(&f.message)
         );
     }
@@ -171,7 +178,7 @@ fn column(level: Level) -> usize {
 
 /// The rule's security severity in tenths, for sorting.
 fn security_severity(f: &Finding) -> u32 {
-    f.rule
+    rules::meta(f.rule)
         .security_severity
         .parse::<f32>()
         .map_or(0, |s| (s * 10.0).round() as u32)

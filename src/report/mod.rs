@@ -90,6 +90,22 @@ pub fn write(
     sink.finish(&report.scanned)
 }
 
+/// What the summaries say besides the findings that count: `3 suppressed`, `12 in the
+/// baseline`, `2 fixed since the baseline`, those that are not zero.
+fn accepted(scanned: &Scanned) -> Vec<String> {
+    let totals = &scanned.totals;
+    let fixed = scanned.baseline.as_ref().map_or(0, |b| b.fixed);
+    [
+        (totals.suppressed, "suppressed"),
+        (totals.baselined, "in the baseline"),
+        (fixed, "fixed since the baseline"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::{Format, ReportOptions};
@@ -130,5 +146,48 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         super::write(format, report, options, &mut out).expect("write");
         String::from_utf8(out).expect("UTF-8")
+    }
+
+    /// The same Pod written twice in one file: each of its findings has a twin with the
+    /// same rule, file, object and detail. Every format prints the one fingerprint each
+    /// finding was given, so they agree, and twins differ (`-2`).
+    #[test]
+    fn every_format_prints_the_same_distinct_fingerprints() {
+        const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers: [{name: c, image: i}]\n";
+        let report = scan_stdin("pods.yaml", &format!("{POD}---\n{POD}"));
+        let json = |format| -> serde_json::Value {
+            serde_json::from_str(&render(&report, format)).expect("JSON")
+        };
+        let sarif = json(Format::Sarif);
+        let sarif: Vec<&str> = sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["tokenguard/v1"]
+                    .as_str()
+                    .expect("a fingerprint")
+            })
+            .collect();
+        let report_json = json(Format::Json);
+        let report_json: Vec<&str> = report_json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["fingerprint"].as_str().expect("a fingerprint"))
+            .collect();
+        let gitlab = json(Format::Gitlab);
+        let gitlab: Vec<&str> = gitlab
+            .as_array()
+            .expect("issues")
+            .iter()
+            .map(|i| i["fingerprint"].as_str().expect("a fingerprint"))
+            .collect();
+        let hash = report.findings[0].fingerprint.hash;
+        let first = format!("{hash:016x}");
+        let second = format!("{hash:016x}-2");
+        assert_eq!(sarif, [first.as_str(), second.as_str()]);
+        assert_eq!(report_json, sarif);
+        assert_eq!(gitlab, sarif);
     }
 }

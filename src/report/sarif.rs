@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::pretty::{Array, Object};
 use super::{ReportOptions, Sink, escape};
-use crate::finding::{Finding, Level, Location, SuppressionKind};
+use crate::finding::{BaselineState, Finding, Level, Location, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::{Scanned, SourceFile};
 
@@ -154,6 +154,9 @@ struct SarifResult {
     properties: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+    /// `new` or `unchanged` when the scan had a baseline (SPEC 8.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -288,8 +291,8 @@ impl Sink for Writer<'_> {
 
 fn descriptor(meta: &'static RuleMeta) -> Descriptor<'static> {
     Descriptor {
-        id: meta.id,
-        name: meta.name,
+        id: meta.id.code(),
+        name: meta.name(),
         short_description: Text {
             text: meta.summary.to_owned(),
         },
@@ -318,15 +321,15 @@ fn invocation(scanned: &Scanned) -> Invocation {
         .config
         .rule_levels
         .iter()
-        .filter_map(|(id, level)| {
-            let index = rules::ALL.iter().position(|r| r.meta.id == *id)?;
-            Some(Override {
-                descriptor: DescriptorRef { id, index },
-                configuration: Configuration {
-                    enabled: Some(level.is_some()),
-                    level: level.map(Level::as_str),
-                },
-            })
+        .map(|(id, level)| Override {
+            descriptor: DescriptorRef {
+                id: id.code(),
+                index: id.index(),
+            },
+            configuration: Configuration {
+                enabled: Some(level.is_some()),
+                level: level.map(Level::as_str),
+            },
         })
         .collect();
     let tool_execution_notifications = scanned
@@ -360,7 +363,6 @@ fn invocation(scanned: &Scanned) -> Invocation {
 }
 
 fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
-    let file = scanned.file(finding.location.file);
     let mut properties = BTreeMap::new();
     let mut logical_locations = Vec::new();
     if let Some(object) = &finding.object {
@@ -377,11 +379,8 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
         properties.insert("serviceAccount", sa.to_string());
     }
     SarifResult {
-        rule_id: finding.rule.id,
-        rule_index: rules::ALL
-            .iter()
-            .position(|r| r.meta.id == finding.rule.id)
-            .unwrap_or_default(),
+        rule_id: finding.rule.code(),
+        rule_index: finding.rule.index(),
         level: finding.level.as_str(),
         message: Text {
             text: escape::sarif_message(&finding.message),
@@ -402,7 +401,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
                 },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint(file.path))]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.to_string())]),
         properties,
         suppressions: finding
             .suppression
@@ -415,6 +414,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
                 justification: escape::visible_with(&s.justification, false).into_owned(),
             })
             .collect(),
+        baseline_state: finding.baseline.map(BaselineState::as_str),
     }
 }
 

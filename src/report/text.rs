@@ -57,7 +57,7 @@ impl<'a> Writer<'a> {
 impl Sink for Writer<'_> {
     fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
         for finding in findings {
-            if finding.is_suppressed() && !self.options.show_suppressed {
+            if !finding.counts() && !self.options.show_suppressed {
                 continue;
             }
             diagnostic(
@@ -117,11 +117,11 @@ fn diagnostic(
 ) {
     let file = scanned.file(finding.location.file);
     let region = finding.location.region;
-    let suppressed = finding
-        .suppression
-        .as_ref()
-        .map(|s| format!(" [suppressed: {}]", s.justification))
-        .unwrap_or_default();
+    let suppressed = match &finding.suppression {
+        Some(s) => format!(" [suppressed: {}]", s.justification),
+        None if finding.is_baselined() => " [in the baseline]".to_owned(),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
         "{}: {}: {}{}",
@@ -136,7 +136,7 @@ fn diagnostic(
         ),
         paint.wrap(
             "1",
-            &format!("{}[{}]", paint.level(finding.level), finding.rule.id)
+            &format!("{}[{}]", paint.level(finding.level), finding.rule.code())
         ),
         escape(&finding.message),
         escape(&suppressed)
@@ -226,14 +226,14 @@ fn summary(scanned: &Scanned, paint: &Paint) -> String {
     if s.invalid_files > 0 {
         let _ = write!(files, ", {} invalid", s.invalid_files);
     }
-    let suppressed = scanned.totals.suppressed;
-    let suppressed = if suppressed > 0 {
-        format!(" ({suppressed} suppressed)")
-    } else {
+    let accepted = super::accepted(scanned);
+    let accepted = if accepted.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", accepted.join(", "))
     };
     format!(
-        "{findings}{suppressed} in {files}; {:.2}s",
+        "{findings}{accepted} in {files}; {:.2}s",
         s.elapsed.as_secs_f64()
     )
 }

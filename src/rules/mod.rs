@@ -17,19 +17,23 @@ mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
 
+#[cfg(test)]
+mod testing;
+
 use crate::config::Config;
-use crate::finding::{Finding, Level, Location, ObjectRef};
+use crate::finding::{Finding, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
 use crate::model::{Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::rule_id::{Level, RuleId};
 use crate::{FileId, Files, yaml::Span};
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
 pub struct RuleMeta {
-    pub id: &'static str,
-    pub name: &'static str,
+    pub id: RuleId,
+    /// The level it reports at unless the config says otherwise.
     pub level: Level,
     /// GitHub's 0.0-10.0 score, as the numeric string SARIF carries.
     pub security_severity: &'static str,
@@ -39,6 +43,17 @@ pub struct RuleMeta {
     pub help: &'static str,
     pub help_uri: &'static str,
     pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    pub fn name(&self) -> &'static str {
+        self.id.name()
+    }
+
+    /// A finding of this rule at its default level.
+    pub fn finding(&self, location: Location, message: String) -> Finding {
+        Finding::new(self.id, self.level, location, message)
+    }
 }
 
 pub struct Rule {
@@ -87,10 +102,16 @@ pub static ALL: &[&Rule] = &[
     &tg014_privileged_token_automount_untrusted::RULE,
 ];
 
-pub fn find(id: &str) -> Option<&'static RuleMeta> {
-    ALL.iter()
-        .map(|r| &r.meta)
-        .find(|m| m.id.eq_ignore_ascii_case(id))
+/// The metadata of a rule.
+pub fn meta(id: RuleId) -> &'static RuleMeta {
+    let meta = &ALL[id.index()].meta;
+    debug_assert_eq!(meta.id, id, "rules::ALL is not in RuleId order");
+    meta
+}
+
+/// A rule by its code or name, in any case (see [`RuleId::parse`]).
+pub fn find(text: &str) -> Option<&'static RuleMeta> {
+    RuleId::parse(text).map(meta)
 }
 
 /// What the rules read: the model of every scanned file and the facts across them.
@@ -202,7 +223,7 @@ pub fn check_config(ctx: &Context<'_>, workloads: &Workloads) -> Vec<Finding> {
 
 /// Sets each finding's level from the config; `off` drops it.
 fn apply_levels(config: &Config, findings: &mut Vec<Finding>) {
-    findings.retain_mut(|f| match config.level_of(f.rule.id, f.level) {
+    findings.retain_mut(|f| match config.level_of(f.rule, f.level) {
         Some(level) => {
             f.level = level;
             true

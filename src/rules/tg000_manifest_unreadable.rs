@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 use crate::yaml::{Pos, Span};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG000",
-        name: "manifest-unreadable",
+        id: RuleId::ManifestUnreadable,
         level: Level::Error,
         security_severity: "5.0",
         summary: "A manifest file could not be read or parsed, so its workloads were not checked.",
@@ -81,6 +81,72 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         // No detail: a file has at most one load failure, and its reason can hold
         // positions ("first defined at 5:3") that would change the fingerprint when
         // lines move.
-        out.push(Finding::new(&RULE.meta, at(*file, region), message));
+        out.push(RULE.meta.finding(at(*file, region), message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_at_the_parse_error_of_a_yaml_file() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata:
+              name: api
+                namespace: shop
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (5, 14),
+            Level::Error,
+            &[
+                "invalid YAML: mapping values are not allowed",
+                "not scanned",
+            ],
+        );
+    }
+
+    #[test]
+    fn fires_at_the_parse_error_of_a_json_file() {
+        let found = check(
+            &RULE,
+            r#"
+            {
+              "apiVersion": "v1",
+              "kind": "ServiceAccount"
+              "metadata": {"name": "api"}
+            }
+            "#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert((4, 3), Level::Error, &["invalid JSON"]);
+    }
+
+    #[test]
+    fn comments_empty_documents_and_document_ends_are_valid() {
+        let found = check(
+            &RULE,
+            "
+            # nothing here
+            ---
+            ...
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: api, namespace: shop}
+            ...
+            ---
+            owner: platform-team
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }

@@ -1,14 +1,14 @@
 use super::{Context, Rule, RuleMeta, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::index::BoundGrants;
 use crate::model::Workload;
 use crate::model::rbac::Binding;
 use crate::resolve::{Decision, TokenVerdict, token_verdict};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG001",
-        name: "token-automount-untrusted",
+        id: RuleId::TokenAutomountUntrusted,
         level: Level::Error,
         security_severity: "7.5",
         summary: "A workload's pods get an automounted API token for a service account that is not trusted.",
@@ -183,7 +183,8 @@ impl Exposure<'_> {
             .map(|f| f.region)
             .or_else(|| pod.service_account_field().map(|f| f.region))
             .unwrap_or(pod.spec_key);
-        let mut finding = Finding::new(rule, at(workload.file, region), message)
+        let mut finding = rule
+            .finding(at(workload.file, region), message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone());
         for sa in verdict.definitions {
@@ -213,5 +214,194 @@ impl Exposure<'_> {
             );
         }
         finding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    #[test]
+    fn fires_on_the_pod_spec_key_when_nothing_is_set() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (6, 1),
+            Level::Error,
+            &[
+                "Pod shop/web",
+                "service account shop/default",
+                "Kubernetes defaults to true",
+            ],
+        );
+    }
+
+    #[test]
+    fn fires_on_service_account_name_when_the_service_account_sets_true() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            automountServiceAccountToken: true
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccountName: orders
+              containers:
+                - name: web
+                  image: nginx
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (12, 3),
+            Level::Error,
+            &["shop/orders", "the service account sets it to true"],
+        );
+    }
+
+    #[test]
+    fn names_the_containers_that_get_the_token_when_others_mount_the_path() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              automountServiceAccountToken: true
+              initContainers:
+                - name: setup
+                  image: busybox
+              containers:
+                - name: web
+                  image: nginx
+                  volumeMounts:
+                    - {name: none, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (7, 3),
+            Level::Error,
+            &[
+                "(containers setup)",
+                "sets automountServiceAccountToken: true",
+            ],
+        );
+    }
+
+    #[test]
+    fn false_in_the_pod_spec_or_on_the_service_account_turns_it_off() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            automountServiceAccountToken: false
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccountName: orders
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: api, namespace: shop}
+            spec:
+              automountServiceAccountToken: false
+              containers:
+                - {name: api, image: nginx}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn every_container_mounting_the_token_path_turns_it_off() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              initContainers:
+                - name: setup
+                  image: busybox
+                  volumeMounts:
+                    - {name: none, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}
+              containers:
+                - name: web
+                  image: nginx
+                  volumeMounts:
+                    - {name: none, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_service_account_trusted_by_a_glob_is_fine_and_the_glob_stays_in_its_namespace() {
+        let manifests = "
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: ksm, namespace: monitoring}
+            spec:
+              serviceAccountName: kube-state-metrics
+              containers:
+                - {name: ksm, image: ksm}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: ksm, namespace: other}
+            spec:
+              serviceAccountName: kube-state-metrics
+              containers:
+                - {name: ksm, image: ksm}
+            ";
+        let config = "
+            trusted:
+              - serviceAccount: monitoring/*
+                reason: exporters
+            ";
+        let found = check_with_config(&RULE, manifests, config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (13, 3),
+            Level::Error,
+            &["Pod other/ksm", "other/kube-state-metrics"],
+        );
     }
 }

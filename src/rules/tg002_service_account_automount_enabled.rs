@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG002",
-        name: "service-account-automount-enabled",
+        id: RuleId::ServiceAccountAutomountEnabled,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "A ServiceAccount that is not trusted leaves token automounting on for its pods.",
@@ -79,9 +79,88 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         );
         let region = field.map_or(sa.meta.name_region, |f| f.region);
         out.push(
-            Finding::new(&RULE.meta, at(sa.file, region), message)
+            RULE.meta
+                .finding(at(sa.file, region), message)
                 .object(ctx.object_ref(&sa.meta))
                 .service_account(identity),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    #[test]
+    fn fires_on_metadata_name_or_on_the_automount_key() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata:
+              name: orders
+              namespace: shop
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: payments}
+            automountServiceAccountToken: true
+            ",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (4, 3),
+            Level::Warning,
+            &[
+                "shop/orders is not trusted",
+                "does not set automountServiceAccountToken: false",
+            ],
+        );
+        found[1].assert(
+            (10, 1),
+            Level::Warning,
+            &[
+                "default/payments is not trusted",
+                "sets automountServiceAccountToken: true",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_quoted_false_does_not_turn_it_off() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            automountServiceAccountToken: "false"
+            "#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert((4, 1), Level::Warning, &["a value that is not a boolean"]);
+    }
+
+    #[test]
+    fn false_or_trust_is_fine() {
+        let manifests = "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            automountServiceAccountToken: false
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: coredns, namespace: kube-system}
+            ";
+        let config = "
+            trusted:
+              - serviceAccount: kube-system/*
+                reason: platform components
+            ";
+        assert!(check_with_config(&RULE, manifests, config).is_empty());
     }
 }

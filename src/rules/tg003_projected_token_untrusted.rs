@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::token_verdict;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG003",
-        name: "projected-token-untrusted",
+        id: RuleId::ProjectedTokenUntrusted,
         level: Level::Error,
         security_severity: "7.5",
         summary: "A workload of an untrusted service account mounts a projected service account token.",
@@ -99,10 +99,69 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             token.expiration_seconds(),
         );
         out.push(
-            Finding::new(&RULE.meta, at(workload.file, token.key), message)
+            RULE.meta
+                .finding(at(workload.file, token.key), message)
                 .object(ctx.object_ref(&workload.meta))
                 .service_account(identity.clone())
                 .detail(&token.volume),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    /// A Pod with a projected token valid for `seconds` s, its key at 13:13 and its
+    /// `expirationSeconds` at 16:15.
+    fn agent(seconds: u32) -> String {
+        format!(
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata: {{name: agent, namespace: vault}}
+            spec:
+              serviceAccountName: vault-agent
+              automountServiceAccountToken: false
+              containers:
+                - {{name: agent, image: vault}}
+              volumes:
+                - name: token
+                  projected:
+                    sources:
+                      - serviceAccountToken:
+                          path: token
+                          audience: vault
+                          expirationSeconds: {seconds}
+            "
+        )
+    }
+
+    #[test]
+    fn fires_on_the_service_account_token_key_whatever_automount_says() {
+        let found = check(&RULE, &agent(600));
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (13, 13),
+            Level::Error,
+            &[
+                "Pod vault/agent",
+                "(volume `token`, audience `vault`, valid for 600 s)",
+                "vault/vault-agent, which is not trusted",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_trusted_service_account_may_have_one() {
+        let config = "
+            trusted:
+              - serviceAccount: vault/vault-agent
+                reason: Vault auth
+            ";
+        let found = check_with_config(&RULE, &agent(600), config);
+        assert!(found.is_empty(), "{found:?}");
     }
 }

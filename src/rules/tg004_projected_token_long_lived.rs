@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG004",
-        name: "projected-token-long-lived",
+        id: RuleId::ProjectedTokenLongLived,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "A projected service account token lives longer than the configured maximum.",
@@ -63,9 +63,72 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             token.volume,
         );
         out.push(
-            Finding::new(&RULE.meta, at(workload.file, region), message)
+            RULE.meta
+                .finding(at(workload.file, region), message)
                 .object(ctx.object_ref(&workload.meta))
                 .detail(&token.volume),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    /// A Pod with a projected token valid for `seconds` s, its key at 13:13 and its
+    /// `expirationSeconds` at 16:15.
+    fn agent(seconds: u32) -> String {
+        format!(
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata: {{name: agent, namespace: vault}}
+            spec:
+              serviceAccountName: vault-agent
+              automountServiceAccountToken: false
+              containers:
+                - {{name: agent, image: vault}}
+              volumes:
+                - name: token
+                  projected:
+                    sources:
+                      - serviceAccountToken:
+                          path: token
+                          audience: vault
+                          expirationSeconds: {seconds}
+            "
+        )
+    }
+
+    #[test]
+    fn fires_on_expiration_seconds_above_the_default_maximum() {
+        let found = check(&RULE, &agent(86401));
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (16, 15),
+            Level::Warning,
+            &[
+                "Pod vault/agent",
+                "(volume `token`) valid for 86401 s, more than the 86400 s allowed",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_maximum_itself_is_fine_and_the_config_sets_it() {
+        assert!(check(&RULE, &agent(7200)).is_empty());
+        let config = "
+            projectedTokens:
+              maxExpirationSeconds: 7199
+            ";
+        let found = check_with_config(&RULE, &agent(7200), config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (16, 15),
+            Level::Warning,
+            &["valid for 7200 s, more than the 7199 s allowed"],
         );
     }
 }

@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG005",
-        name: "legacy-token-secret",
+        id: RuleId::LegacyTokenSecret,
         level: Level::Error,
         security_severity: "8.0",
         summary: "A Secret of type kubernetes.io/service-account-token holds a long-lived, never-expiring token.",
@@ -75,11 +75,76 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             "{} holds a long-lived, never-expiring API token {holder}, readable by anyone who can read Secrets in namespace {namespace}. Delete it and use a projected serviceAccountToken volume or the TokenRequest API (kubectl create token) instead.",
             ctx.describe(&secret.meta),
         );
-        let mut finding = Finding::new(&RULE.meta, at(secret.file, secret.type_region), message)
+        let mut finding = RULE
+            .meta
+            .finding(at(secret.file, secret.type_region), message)
             .object(ctx.object_ref(&secret.meta));
         if let Some(identity) = identity {
             finding = finding.service_account(identity);
         }
         out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_type_key_of_a_service_account_token_secret() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: deployer-token
+              namespace: ci
+              annotations:
+                kubernetes.io/service-account.name: deployer
+            type: kubernetes.io/service-account-token
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: orphan}
+            type: 'kubernetes.io/service-account-token'
+            ",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (8, 1),
+            Level::Error,
+            &[
+                "Secret ci/deployer-token",
+                "for service account ci/deployer",
+            ],
+        );
+        found[1].assert(
+            (13, 1),
+            Level::Error,
+            &["Secret default/orphan", "annotation is missing"],
+        );
+    }
+
+    #[test]
+    fn other_secret_types_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: tls, namespace: ci}
+            type: kubernetes.io/tls
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: docs, namespace: ci}
+            data:
+              type: kubernetes.io/service-account-token
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }

@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::rbac::{Binding, Subject};
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG006",
-        name: "token-creation-rbac",
+        id: RuleId::TokenCreationRbac,
         level: Level::Error,
         security_severity: "8.5",
         summary: "An RBAC rule lets subjects mint service account tokens.",
@@ -129,7 +129,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 ctx.describe(&role.meta),
                 index + 1,
             );
-            let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
+            let finding = RULE
+                .meta
+                .finding(at(role.file, rule.verbs_key), message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1))
@@ -153,4 +155,93 @@ fn is_token_creator(ctx: &Context<'_>, subject: &Subject) -> bool {
             .iter()
             .any(|c| c.matcher.is_match(form))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    #[test]
+    fn an_unbound_rule_that_mints_tokens_is_a_warning_on_its_verbs() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: minter, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["serviceaccounts/token"]
+                verbs: ["create"]
+            "#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (7, 5),
+            Level::Warning,
+            &[
+                "Role ci/minter rule 1",
+                "for any service account",
+                "nothing in the scan binds it",
+            ],
+        );
+    }
+
+    /// A Role whose one rule has its `verbs` at 7:5, bound to ci/deployer.
+    const BOUND: &str = r#"
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: minter, namespace: ci}
+        rules:
+          - apiGroups: [""]
+            resources: ["serviceaccounts/token"]
+            verbs: ["create"]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: minter-binding, namespace: ci}
+        subjects:
+          - {kind: ServiceAccount, name: deployer, namespace: ci}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: minter}
+        "#;
+
+    #[test]
+    fn bound_to_a_subject_not_in_token_creators_is_an_error() {
+        let found = check(&RULE, BOUND);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (7, 5),
+            Level::Error,
+            &[
+                "ServiceAccount:ci/deployer through RoleBinding ci/minter-binding",
+                "not in tokenCreators",
+            ],
+        );
+        let config = "
+            tokenCreators:
+              - subject: ServiceAccount:ci/*
+                reason: deployers mint tokens
+            ";
+        assert!(check_with_config(&RULE, BOUND, config).is_empty());
+    }
+
+    #[test]
+    fn rules_that_do_not_create_on_the_token_subresource_are_fine() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: almost}
+            rules:
+              - {apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["get"]}
+              - {apiGroups: [""], resources: ["serviceaccounts"], verbs: ["create"]}
+              - {apiGroups: ["apps"], resources: ["serviceaccounts/token"], verbs: ["create"]}
+              - {apiGroups: [""], resources: ["serviceaccounts/*"], verbs: ["create"]}
+            "#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::rbac::Subject;
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG007",
-        name: "token-secret-read-rbac",
+        id: RuleId::TokenSecretReadRbac,
         level: Level::Warning,
         security_severity: "6.5",
         summary: "An RBAC rule lets untrusted service accounts read Secrets, including legacy token Secrets.",
@@ -98,7 +98,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 ctx.describe(&role.meta),
                 index + 1,
             );
-            let finding = Finding::new(&RULE.meta, at(role.file, rule.verbs_key), message)
+            let finding = RULE
+                .meta
+                .finding(at(role.file, rule.verbs_key), message)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1));
             out.push(ctx.with_bindings(finding, &bindings));
@@ -120,5 +122,92 @@ fn service_account_group(group: &str) -> Option<(String, String)> {
                 format!("{ns}/*"),
             )
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    #[test]
+    fn an_unbound_rule_that_reads_secrets_fires_on_its_verbs() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: reader, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["secrets"]
+                verbs: ["list"]
+            "#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (7, 5),
+            Level::Warning,
+            &[
+                "Role ci/reader rule 1 allows reading secrets",
+                "nothing in the scan binds it",
+            ],
+        );
+    }
+
+    /// A Role whose one rule has its `verbs` at 7:5, bound to ci/builder.
+    const BOUND: &str = r#"
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: reader, namespace: ci}
+        rules:
+          - apiGroups: [""]
+            resources: ["*"]
+            verbs: ["watch"]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: reader-binding, namespace: ci}
+        subjects:
+          - {kind: ServiceAccount, name: builder, namespace: ci}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+        "#;
+
+    #[test]
+    fn bound_to_an_untrusted_service_account_unless_it_is_trusted() {
+        let found = check(&RULE, BOUND);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (7, 5),
+            Level::Warning,
+            &[
+                "service account ci/builder through RoleBinding ci/reader-binding",
+                "not trusted",
+            ],
+        );
+        let config = "
+            trusted:
+              - serviceAccount: ci/builder
+                reason: reads its own secrets
+            ";
+        assert!(check_with_config(&RULE, BOUND, config).is_empty());
+    }
+
+    #[test]
+    fn writing_secrets_or_reading_other_resources_is_fine() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: writer}
+            rules:
+              - {apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"]}
+              - {apiGroups: [""], resources: ["configmaps"], verbs: ["get"]}
+              - {apiGroups: ["example.com"], resources: ["secrets"], verbs: ["get"]}
+            "#,
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }

@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::rbac;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG008",
-        name: "ineffective-token-rbac",
+        id: RuleId::IneffectiveTokenRbac,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "An RBAC rule names a token resource that does not exist, so it grants or restricts nothing.",
@@ -65,11 +65,63 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     index + 1,
                 );
                 out.push(
-                    Finding::new(&RULE.meta, at(role.file, rule.resources_key), message)
+                    RULE.meta
+                        .finding(at(role.file, rule.resources_key), message)
                         .object(ctx.object_ref(&role.meta))
                         .detail(&format!("rule {} {resource}", index + 1)),
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_resources_key_once_per_lookalike() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: minter, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["tokens", "serviceaccounts/*", "configmaps"]
+                verbs: ["create"]
+            "#,
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (6, 5),
+            Level::Warning,
+            &["`serviceaccounts/*`", "is not a wildcard"],
+        );
+        found[1].assert(
+            (6, 5),
+            Level::Warning,
+            &["`tokens`", "is not a Kubernetes resource"],
+        );
+    }
+
+    #[test]
+    fn the_token_subresource_is_fine() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: minter, namespace: ci}
+            rules:
+              - apiGroups: [""]
+                resources: ["serviceaccounts/token", "serviceaccounts", "*"]
+                verbs: ["create"]
+            "#,
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }

@@ -1,12 +1,12 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::{Decision, token_verdict};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG009",
-        name: "unknown-service-account",
+        id: RuleId::UnknownServiceAccount,
         level: Level::Note,
         security_severity: "2.0",
         summary: "A workload uses a service account that no scanned manifest defines.",
@@ -73,8 +73,78 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         verdict.namespace,
     );
     out.push(
-        Finding::new(&RULE.meta, at(workload.file, field.region), message)
+        RULE.meta
+            .finding(at(workload.file, field.region), message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(verdict.identity()),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_service_account_name_of_an_account_no_manifest_defines() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: builder, namespace: ci}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccountName: builder
+              containers:
+                - {name: web, image: nginx}
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (11, 3),
+            Level::Note,
+            &[
+                "shop/builder, which no scanned manifest defines in namespace shop",
+                "assumed Kubernetes' default, true",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_default_account_and_defined_accounts_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: builder, namespace: shop}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccountName: builder
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cleanup, namespace: shop}
+            spec:
+              serviceAccountName: default
+              containers:
+                - {name: cleanup, image: busybox}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -1,14 +1,14 @@
 use super::{Context, Rule, RuleMeta, RunFacts, at};
 use crate::FileId;
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::ObjectMeta;
 use crate::model::Workload;
 use crate::model::field::{Ambiguity, BoolField};
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG010",
-        name: "ambiguous-automount-value",
+        id: RuleId::AmbiguousAutomountValue,
         level: Level::Warning,
         security_severity: "4.0",
         summary: "automountServiceAccountToken is written in a way YAML tools disagree on.",
@@ -104,8 +104,83 @@ fn report(
         ctx.describe(meta)
     );
     out.push(
-        Finding::new(&RULE.meta, at(file, field.region), message)
+        RULE.meta
+            .finding(at(file, field.region), message)
             .object(ctx.object_ref(meta))
             .detail(place),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_yaml_1_1_only_booleans_and_quoted_values() {
+        let found = check(
+            &RULE,
+            r#"
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              automountServiceAccountToken: off
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: api, namespace: shop}
+            automountServiceAccountToken: "true"
+            "#,
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (7, 3),
+            Level::Warning,
+            &[
+                "Pod shop/web",
+                "in the pod spec",
+                "`off` is a YAML 1.1-only boolean: kubectl reads it as false",
+            ],
+        );
+        found[1].assert(
+            (14, 1),
+            Level::Warning,
+            &["ServiceAccount shop/api", "\"true\" is a quoted string"],
+        );
+    }
+
+    #[test]
+    fn canonical_booleans_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: a, namespace: shop}
+            automountServiceAccountToken: TRUE
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: b, namespace: shop}
+            automountServiceAccountToken: False
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              automountServiceAccountToken: false
+              containers:
+                - {name: web, image: nginx}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -1,11 +1,11 @@
 use super::{Context, Rule, RuleMeta, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG011",
-        name: "deprecated-service-account-field",
+        id: RuleId::DeprecatedServiceAccountField,
         level: Level::Warning,
         security_severity: "3.0",
         summary: "A pod spec uses the deprecated serviceAccount field.",
@@ -68,7 +68,81 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         deprecated.value,
     );
     out.push(
-        Finding::new(&RULE.meta, at(workload.file, deprecated.region), message)
+        RULE.meta
+            .finding(at(workload.file, deprecated.region), message)
             .object(ctx.object_ref(&workload.meta)),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_deprecated_field_and_says_how_it_relates_to_service_account_name() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccount: reporter
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: backfill, namespace: shop}
+            spec:
+              serviceAccountName: reporter
+              serviceAccount: legacy
+              containers:
+                - {name: backfill, image: nginx}
+            ",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert(
+            (7, 3),
+            Level::Warning,
+            &["Pod shop/web", "(`reporter`); Kustomize does not rename it"],
+        );
+        found[1].assert(
+            (16, 3),
+            Level::Warning,
+            &[
+                "Pod shop/backfill",
+                "(`legacy`); it disagrees with serviceAccountName `reporter`",
+            ],
+        );
+    }
+
+    #[test]
+    fn service_account_name_and_keys_outside_the_pod_spec_are_fine() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings, namespace: shop}
+            data:
+              serviceAccount: reporter
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              serviceAccountName: reporter
+              containers:
+                - {name: web, image: nginx}
+            ",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -1,10 +1,10 @@
 use super::{Context, Rule, RuleMeta, Workloads, at};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG012",
-        name: "exemption-expired",
+        id: RuleId::ExemptionExpired,
         level: Level::Warning,
         security_severity: "3.0",
         summary: "A config exemption is past its expiry date and no longer applies.",
@@ -53,13 +53,59 @@ fn check(ctx: &Context<'_>, _: &Workloads, out: &mut Vec<Finding>) {
         let Some(expires) = exemption.expires.filter(|&d| d < ctx.today) else {
             continue;
         };
+        let rule = exemption.rule.map_or("*", |id| id.code());
         let message = format!(
-            "The exemption for {} on {} expired on {expires} (reason: {}); it no longer suppresses anything. Fix what it covered and remove it, or renew it with a new expires date.",
-            exemption.rule, exemption.object, exemption.reason
+            "The exemption for {rule} on {} expired on {expires} (reason: {}); it no longer suppresses anything. Fix what it covered and remove it, or renew it with a new expires date.",
+            exemption.object, exemption.reason
         );
         out.push(
-            Finding::new(&RULE.meta, at(file, exemption.key), message)
-                .detail(&format!("{}:{}", exemption.rule, exemption.object)),
+            RULE.meta
+                .finding(at(file, exemption.key), message)
+                .detail(&format!("{rule}:{}", exemption.object)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{CONFIG, TODAY, check_with_config};
+
+    const MANIFEST: &str = "
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: exporter, namespace: legacy}
+        automountServiceAccountToken: false
+        ";
+
+    #[test]
+    fn fires_on_the_first_key_of_an_exemption_past_its_date() {
+        assert_eq!(TODAY.to_string(), "2026-06-30");
+        let config = "
+            exemptions:
+              - reason: OPS-123 moves it to a projected token
+                rule: TG001
+                object: legacy/Deployment/exporter
+                expires: 2026-06-29
+              - rule: TG002
+                object: legacy/ServiceAccount/exporter
+                reason: on time
+                expires: 2026-06-30
+              - rule: TG002
+                object: legacy/ServiceAccount/other
+                reason: no date, no end
+            ";
+        let found = check_with_config(&RULE, MANIFEST, config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert_in(
+            CONFIG,
+            (2, 5),
+            Level::Warning,
+            &[
+                "TG001 on legacy/Deployment/exporter expired on 2026-06-29",
+                "OPS-123",
+            ],
         );
     }
 }

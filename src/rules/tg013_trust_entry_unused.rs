@@ -6,13 +6,13 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::{Context, Rule, RuleMeta, Workloads, at, summarize};
 use crate::FileId;
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
+use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG013",
-        name: "trust-entry-unused",
+        id: RuleId::TrustEntryUnused,
         level: Level::Note,
         security_severity: "1.0",
         summary: "A trusted or tokenCreators entry of the config matches nothing in the scan.",
@@ -190,20 +190,22 @@ fn report(
 ) {
     if unused.len() < FOLD_FROM {
         for (pattern, key) in unused {
-            out.push(Finding::new(&RULE.meta, at(file, key), one(pattern)).detail(pattern));
+            out.push(
+                RULE.meta
+                    .finding(at(file, key), one(pattern))
+                    .detail(pattern),
+            );
         }
         return;
     }
     let listed: Vec<String> = unused.iter().map(|(p, _)| format!("`{p}`")).collect();
     let (_, first) = unused[0];
-    let mut finding = Finding::new(
-        &RULE.meta,
-        at(file, first),
-        many(unused.len(), &summarize(&listed)),
-    )
-    // One finding per section whatever the entries, so that it keeps its fingerprint
-    // while they are removed one by one.
-    .detail(&format!("unused {section} entries"));
+    let mut finding = RULE
+        .meta
+        .finding(at(file, first), many(unused.len(), &summarize(&listed)))
+        // One finding per section whatever the entries, so that it keeps its fingerprint
+        // while they are removed one by one.
+        .detail(&format!("unused {section} entries"));
     for (pattern, key) in &unused[1..] {
         finding = finding.related(
             at(file, *key),
@@ -312,4 +314,63 @@ fn mark_matches(matchers: &[&GlobMatcher], name: &str, in_use: &mut [bool]) -> b
         }
     }
     in_use.iter().all(|used| *used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{CONFIG, check_with_config};
+
+    #[test]
+    fn fires_on_the_first_key_of_each_entry_that_matches_nothing() {
+        let manifests = r#"
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: orders, namespace: shop}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: web}
+            spec:
+              serviceAccountName: frontend
+              containers:
+                - {name: web, image: nginx}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: vault, namespace: vault}
+            subjects:
+              - {kind: Group, name: "system:serviceaccounts:vault"}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+            "#;
+        let config = "
+            trusted:
+              - serviceAccount: shop/orders
+                reason: defined
+              - serviceAccount: web/*
+                reason: used by a workload only
+              - reason: a typo
+                serviceAccount: shop/order
+            tokenCreators:
+              - subject: Group:system:serviceaccounts:vault
+                reason: bound
+              - subject: ServiceAccount:vault/vault
+                reason: bound nowhere
+            ";
+        let found = check_with_config(&RULE, manifests, config);
+        assert_eq!(found.len(), 2, "{found:?}");
+        found[0].assert_in(
+            CONFIG,
+            (6, 5),
+            Level::Note,
+            &["trusted entry `shop/order` matches no service account"],
+        );
+        found[1].assert_in(
+            CONFIG,
+            (11, 5),
+            Level::Note,
+            &["tokenCreators entry `ServiceAccount:vault/vault` matches no subject"],
+        );
+    }
 }

@@ -1,12 +1,12 @@
 use super::tg001_token_automount_untrusted::exposure;
 use super::{Context, Rule, RuleMeta};
-use crate::finding::{Finding, Level};
+use crate::finding::Finding;
 use crate::model::Workload;
+use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "TG014",
-        name: "privileged-token-automount-untrusted",
+        id: RuleId::PrivilegedTokenAutomountUntrusted,
         level: Level::Error,
         security_severity: "9.5",
         summary: "A workload of an untrusted service account with powerful RBAC gets an automounted API token.",
@@ -71,5 +71,59 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         && !exposure.powerful.is_empty()
     {
         out.push(exposure.finding(ctx, &RULE.meta, workload));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::{check, check_with_config};
+
+    const MANIFESTS: &str = "
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: deployer-admin}
+        subjects:
+          - {kind: ServiceAccount, name: deployer, namespace: shop}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: deploy, namespace: shop}
+        spec:
+          serviceAccountName: deployer
+          containers:
+            - {name: deploy, image: deploy}
+        ";
+
+    #[test]
+    fn fires_instead_of_tg001_when_the_service_account_is_bound_to_powerful_rbac() {
+        let found = check(&RULE, MANIFESTS);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (12, 3),
+            Level::Error,
+            &[
+                "Pod shop/deploy",
+                "shop/deployer",
+                "ClusterRoleBinding deployer-admin (manifest.yaml:3) grants everything",
+            ],
+        );
+        let tg001 = check(
+            &crate::rules::tg001_token_automount_untrusted::RULE,
+            MANIFESTS,
+        );
+        assert!(tg001.is_empty(), "{tg001:?}");
+    }
+
+    #[test]
+    fn a_trusted_service_account_is_fine() {
+        let config = "
+            trusted:
+              - serviceAccount: shop/deployer
+                reason: deploys the shop
+            ";
+        assert!(check_with_config(&RULE, MANIFESTS, config).is_empty());
     }
 }
