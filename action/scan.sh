@@ -6,10 +6,14 @@
 # It exits 0 whatever the scan found, so that the SARIF is uploaded first; the action's
 # last step (gate.sh) then exits with the scan's exit code (output `exit-code`).
 #
+# GitHub shows only 10 annotations of each level in a step: with TOKENGUARD_DIFF_BASE
+# (input `diff-base`, else the pull request's base commit), the diff from there to HEAD
+# goes to `tokenguard --diff`, which writes the annotations on the changed lines first.
+#
 # Env: TOKENGUARD_BIN (from install.sh), INPUT_PATH (paths, one per line),
 # INPUT_CONFIG, INPUT_FAIL_ON, INPUT_SARIF_FILE, INPUT_CATEGORY, INPUT_ANNOTATIONS,
-# GITHUB_WORKSPACE, RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_SERVER_URL,
-# GITHUB_REPOSITORY, GITHUB_SHA.
+# TOKENGUARD_DIFF_BASE, GITHUB_WORKSPACE, RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+# GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA.
 # Outputs: findings, errors, sarif-file, exit-code.
 set -euo pipefail
 
@@ -28,13 +32,45 @@ esac
 mkdir -p "$(dirname "$sarif")"
 annotations="$work/annotations.txt"
 summary="$work/summary.md"
-rm -f "$sarif" "$annotations" "$summary"
+changes="$work/changes.diff"
+rm -f "$sarif" "$annotations" "$summary" "$changes"
+
+# Writes the diff from BASE (its merge base with HEAD when the history has it) to HEAD
+# into $changes and says so; or says in one line why the annotations keep report order.
+# The files come from the pull request: the external diff and textconv drivers that its
+# .gitattributes could name stay off (git's config is the workflow's own).
+pr_diff() {  # base
+  local base="$1" commit from
+  local fallback="annotations in report order, not changed lines first"
+  command -v git >/dev/null || { echo "tokenguard: $fallback: git is not installed"; return 1; }
+  git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+    || { echo "tokenguard: $fallback: the workspace is not a git checkout"; return 1; }
+  case "$base" in -* | *[[:space:]]*) echo "tokenguard: $fallback: '$base' is not a commit"; return 1 ;; esac
+  if ! commit="$(git rev-parse --verify --quiet "$base^{commit}")"; then
+    # actions/checkout fetches only the commit under test unless fetch-depth says more.
+    if [[ "$base" =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
+      GIT_TERMINAL_PROMPT=0 git fetch --quiet --no-tags --depth=1 origin "$base" >/dev/null 2>&1 || true
+    fi
+    commit="$(git rev-parse --verify --quiet "$base^{commit}")" || {
+      echo "tokenguard: $fallback: the base commit $base is not in the checkout and cannot be fetched (actions/checkout with fetch-depth: 0 has it)"
+      return 1
+    }
+  fi
+  from="$(git merge-base "$commit" HEAD 2>/dev/null)" || from="$commit"
+  git diff --no-ext-diff --no-textconv --no-color --find-renames --unified=0 \
+    --src-prefix=a/ --dst-prefix=b/ "$from" HEAD -- >"$changes" 2>/dev/null \
+    || { echo "tokenguard: $fallback: git diff $from HEAD failed"; return 1; }
+  echo "tokenguard: annotations on the lines changed since ${from:0:12} come first"
+}
 
 args=(scan --fail-on "${INPUT_FAIL_ON:-error}" --sarif "$sarif" --github "$annotations" --markdown "$summary")
 [ -z "${INPUT_CONFIG:-}" ] || args+=(--config "$INPUT_CONFIG")
 [ -z "${INPUT_CATEGORY:-}" ] || args+=(--category "$INPUT_CATEGORY")
 if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_REPOSITORY:-}" ] && [ -n "${GITHUB_SHA:-}" ]; then
   args+=(--link-base "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/")
+fi
+if [ -n "${TOKENGUARD_DIFF_BASE:-}" ] && (cd "$workspace" && pr_diff "$TOKENGUARD_DIFF_BASE"); then
+  args+=(--diff "$changes")
 fi
 paths=()
 while IFS= read -r p || [ -n "$p" ]; do

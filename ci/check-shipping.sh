@@ -7,7 +7,8 @@
 #     unique and stable across runs; the GitLab template's jobs run locally;
 #   - `tokenguard config-schema` is a valid JSON Schema that accepts every config
 #     fixture and rejects unknown keys;
-#   - the pre-commit manifest (when pre-commit is installed) and the Dockerfile's shape.
+#   - the pre-commit manifest (when pre-commit is installed), the Dockerfile's shape, and
+#     that exactly what it COPYs (with .dockerignore applied) builds: ci/docker-context.py.
 #
 #   ci/check-shipping.sh            (from anywhere; run ../shared/tools/sarif-validate/install.sh
 #                                    and `cargo build --release --locked` first)
@@ -202,6 +203,29 @@ dockerfile() {
   grep -qE '^ENTRYPOINT \["/' Dockerfile || { echo "ENTRYPOINT is not exec form"; return 1; }
 }
 run "Dockerfile: multi-stage, distroless/static final stage, non-root, exec-form entrypoint" dockerfile
+docker_context() {  # DOCKERFILE: build only what it COPYs, .dockerignore applied
+  local context="target/docker-context" target="$PWD/target" dir
+  grep -qE 'cargo build --release --locked' "$1" || { echo "$1 does not run cargo build --release --locked"; return 1; }
+  rm -rf "$context" && mkdir -p "$context" || return 1
+  dir="$("$PY" ci/docker-context.py . "$context" "$1")" || return 1
+  # `cargo check` reads every file `cargo build` reads (manifests, workspace members,
+  # declared targets, modules) and so fails the same way on a missing one, in seconds:
+  # the image's release build (LTO) takes minutes. A fixed directory and this checkout's
+  # target/ let it reuse the compiled dependencies from one run to the next.
+  (cd "$dir" && CARGO_TARGET_DIR="$target" cargo check --locked --quiet 2>&1) || return 1
+  echo "cargo check --locked passes on the $(find "$context" -type f | wc -l) files $1 copies"
+}
+run "Docker build context: the Dockerfile's COPYs hold everything cargo build --locked reads" docker_context Dockerfile
+docker_context_fails_without_xtask() {  # the check can fail: without the workspace member, it does
+  sed '/^COPY xtask /d' Dockerfile >"$TMP/Dockerfile.no-xtask"
+  ! grep -q '^COPY xtask ' "$TMP/Dockerfile.no-xtask" || return 1
+  local out
+  if out="$(docker_context "$TMP/Dockerfile.no-xtask")"; then echo "it passed: $out"; return 1; fi
+  printf '%s\n' "$out" | grep -q 'failed to load manifest for workspace member' \
+    || { printf '%s\n' "$out"; return 1; }
+  echo "without COPY xtask: cargo cannot load the workspace member, as docker build could not"
+}
+run "... and fails on the Dockerfile without COPY xtask (as before the fix)" docker_context_fails_without_xtask
 
 echo "check-shipping: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

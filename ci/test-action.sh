@@ -2,8 +2,10 @@
 # Runs the GitHub Action's own shell steps (action/install.sh, scan.sh, gate.sh) as the
 # runner would, with GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE and
 # RUNNER_TEMP in a temporary directory, and checks their outputs, the job summary and
-# the annotations. No network: the release download is served from a file:// URL and
-# `cargo install` is a stub.
+# the annotations. No network: the release download is served from a file:// URL,
+# `cargo install` is a stub, and the code scanning API is a local server that answers
+# 403 as GitHub does for a private repository without Advanced Security. Needs git and
+# python3.
 #
 #   ci/test-action.sh [BINARY]      (default: target/release/tokenguard)
 #
@@ -16,7 +18,8 @@ case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
 [ -x "$bin" ] || { echo "test-action: no binary at $bin (build it first)" >&2; exit 2; }
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+api_pid=""
+trap '[ -z "$api_pid" ] || kill "$api_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 check() {  # description, command...
@@ -53,6 +56,8 @@ fresh_runner() {
   export GITHUB_SHA=0123456789abcdef0123456789abcdef01234567
   unset TOKENGUARD_BINARY TOKENGUARD_VERSION TOKENGUARD_RELEASE_URL TOKENGUARD_REPOSITORY
   unset INPUT_PATH INPUT_CONFIG INPUT_FAIL_ON INPUT_SARIF_FILE INPUT_CATEGORY INPUT_ANNOTATIONS
+  unset INPUT_UPLOAD_SARIF TOKENGUARD_SARIF_FILE TOKENGUARD_GITHUB_TOKEN GITHUB_API_URL
+  unset TOKENGUARD_DIFF_BASE TOKENGUARD_EXIT_CODE TOKENGUARD_UPLOAD_OUTCOME
 }
 # The step as action.yml runs it: `bash "$GITHUB_ACTION_PATH/action/NAME.sh"`.
 step() { (cd "$GITHUB_WORKSPACE" && bash "$GITHUB_ACTION_PATH/action/$1.sh"); }
@@ -60,13 +65,21 @@ step() { (cd "$GITHUB_WORKSPACE" && bash "$GITHUB_ACTION_PATH/action/$1.sh"); }
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n 1)"
 
 echo "action.yml runs these scripts with these inputs"
-for script in install scan gate; do
+for script in install scan upload-check gate; do
   check "step runs action/$script.sh" has "$repo/action.yml" "run: bash \"\$GITHUB_ACTION_PATH/action/$script.sh\""
 done
 for var in INPUT_PATH INPUT_CONFIG INPUT_FAIL_ON INPUT_SARIF_FILE INPUT_CATEGORY INPUT_ANNOTATIONS \
-  TOKENGUARD_BIN TOKENGUARD_VERSION TOKENGUARD_EXIT_CODE; do
+  INPUT_UPLOAD_SARIF TOKENGUARD_BIN TOKENGUARD_VERSION TOKENGUARD_EXIT_CODE TOKENGUARD_DIFF_BASE \
+  TOKENGUARD_SARIF_FILE TOKENGUARD_GITHUB_TOKEN TOKENGUARD_UPLOAD_OUTCOME; do
   check "action.yml sets $var" has "$repo/action.yml" "$var: \${{"
 done
+# The upload step, from its name to the next step: it runs only when upload-check says
+# so, and its failure never fails the job (the runner goes on to the gate).
+awk '/- name: Upload SARIF/{on=1} on && /- name: Gate/{on=0} on' "$repo/action.yml" >"$tmp/upload-step"
+check "the upload runs when upload-check says so" has "$tmp/upload-step" "if: steps.upload-check.outputs.upload == 'true'"
+check "the upload step continues on error" has "$tmp/upload-step" "continue-on-error: true"
+check "the gate reads the upload's outcome" has "$repo/action.yml" 'TOKENGUARD_UPLOAD_OUTCOME: ${{ steps.upload.outcome }}'
+check "the diff base defaults to the pull request's base" has "$repo/action.yml" 'TOKENGUARD_DIFF_BASE: ${{ inputs.diff-base || github.event.pull_request.base.sha }}'
 
 echo "install: a given binary"
 fresh_runner
@@ -207,6 +220,140 @@ check "the config error is in the log" has "$tmp/stderr" "bad.yaml:2:5: a truste
 check "an error annotation says the scan failed" has "$tmp/stdout" "::error title=tokenguard::tokenguard could not scan (exit code 2)"
 (export TOKENGUARD_EXIT_CODE=2; step gate >/dev/null 2>&1)
 check "gate exits 2" equals "$?" 2
+
+# The code scanning API as GitHub answers it: 403 for a private repository without
+# Advanced Security (octo/shop), 404 for one that never had an analysis (octo/public).
+# Every request goes to api.log as `PATH AUTHORIZATION`.
+cat >"$tmp/api.py" <<'PY'
+import http.server, sys
+class Api(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(sys.argv[2], "a") as log:
+            log.write(f"{self.path} {self.headers.get('Authorization')}\n")
+        if self.path.startswith("/repos/octo/shop/code-scanning/analyses"):
+            status, body = 403, '{"message":"Advanced Security must be enabled for this repository to use code scanning.","documentation_url":"https://docs.github.com/rest","status":"403"}'
+        else:
+            status, body = 404, '{"message":"no analysis found","status":"404"}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Api)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_port))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()
+PY
+python3 "$tmp/api.py" "$tmp/api.port" "$tmp/api.log" &
+api_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/api.port" ] && break; sleep 0.1; done
+api_url="http://127.0.0.1:$(cat "$tmp/api.port" 2>/dev/null)"
+
+echo "a private repository without Advanced Security: code scanning answers 403, the job passes"
+fresh_runner
+rm -rf "${GITHUB_WORKSPACE:?}"/* "${GITHUB_WORKSPACE:?}"/.tokenguard.yaml
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' >"$GITHUB_WORKSPACE/cm.yaml"
+export TOKENGUARD_BINARY="$bin"
+step install >"$tmp/job.log" 2>&1
+TOKENGUARD_BIN="$(output_of "$GITHUB_OUTPUT" path)"
+export TOKENGUARD_BIN
+step scan >>"$tmp/job.log" 2>&1
+TOKENGUARD_SARIF_FILE="$(output_of "$GITHUB_OUTPUT" sarif-file)"
+export INPUT_UPLOAD_SARIF=true TOKENGUARD_SARIF_FILE
+export TOKENGUARD_GITHUB_TOKEN=test-token GITHUB_API_URL="$api_url"
+step upload-check >"$tmp/check.log" 2>&1
+check "upload-check exits 0" equals "$?" 0
+check "the API was asked with the job's token" has "$tmp/api.log" "/repos/octo/shop/code-scanning/analyses?per_page=1 Bearer test-token"
+check "output upload=false" equals "$(output_of "$GITHUB_OUTPUT" upload)" false
+check "one line in the log says why" equals "$(cat "$tmp/check.log")" "tokenguard: SARIF not uploaded to code scanning: GitHub answers 403 (Advanced Security must be enabled for this repository to use code scanning.); private repositories need GitHub Advanced Security, and the job needs \`security-events: write\`. Annotations, the job summary and the gate do not need code scanning."
+# The upload step does not run (its outcome is `skipped`); the gate decides alone.
+TOKENGUARD_EXIT_CODE="$(output_of "$GITHUB_OUTPUT" exit-code)"
+(export TOKENGUARD_EXIT_CODE TOKENGUARD_UPLOAD_OUTCOME=skipped; step gate >"$tmp/gate.log" 2>&1)
+check "the gate passes: no findings" equals "$?" 0
+check "the gate says nothing more" equals "$(cat "$tmp/gate.log")" ""
+check "the job summary is written" has "$GITHUB_STEP_SUMMARY" "## tokenguard: no findings"
+
+echo "upload-check: a repository where code scanning works (404: no analysis yet) uploads"
+fresh_runner
+export INPUT_UPLOAD_SARIF=True TOKENGUARD_SARIF_FILE="$tmp/x.sarif" TOKENGUARD_GITHUB_TOKEN=test-token
+export GITHUB_API_URL="$api_url" GITHUB_REPOSITORY=octo/public
+step upload-check >"$tmp/check.log" 2>&1
+check "output upload=true (upload-sarif: True, in any case as before)" equals "$(output_of "$GITHUB_OUTPUT" upload)" true
+check "the log says it uploads" equals "$(cat "$tmp/check.log")" "tokenguard: uploading the SARIF to code scanning"
+fresh_runner
+export INPUT_UPLOAD_SARIF=false TOKENGUARD_SARIF_FILE="$tmp/x.sarif"
+step upload-check >"$tmp/check.log" 2>&1
+check "upload-sarif false: upload=false" equals "$(output_of "$GITHUB_OUTPUT" upload)" false
+check "... and one line says so" equals "$(cat "$tmp/check.log")" "tokenguard: SARIF not uploaded to code scanning: upload-sarif is 'false'"
+fresh_runner
+export INPUT_UPLOAD_SARIF=true TOKENGUARD_SARIF_FILE=""
+step upload-check >"$tmp/check.log" 2>&1
+check "no SARIF (the scan failed): upload=false" equals "$(output_of "$GITHUB_OUTPUT" upload)" false
+
+echo "gate: an upload that failed anyway (a fork's read-only token) does not decide the job"
+fresh_runner
+(export TOKENGUARD_EXIT_CODE=0 TOKENGUARD_UPLOAD_OUTCOME=failure; step gate >"$tmp/gate.log" 2>&1)
+check "gate passes with exit-code 0" equals "$?" 0
+check "one line says the upload failed" equals "$(cat "$tmp/gate.log")" "tokenguard: the SARIF upload to code scanning failed (see its step's log: code scanning needs \`security-events: write\`, and GitHub Advanced Security on a private repository); it does not decide the job"
+(export TOKENGUARD_EXIT_CODE=1 TOKENGUARD_UPLOAD_OUTCOME=failure; step gate >/dev/null 2>&1)
+check "gate still fails with exit-code 1" equals "$?" 1
+
+# A pull request on the demo: it changes line 12 of ci/nightly-report.yaml and adds
+# platform/ci-token.yaml. As actions/checkout leaves it: a shallow clone of the head
+# commit, without the base commit.
+echo "scan: annotations on the pull request's lines come first"
+git_quiet() { git -c user.name=t -c user.email=t@example.com -c init.defaultBranch=main "$@" >/dev/null 2>&1; }
+origin="$tmp/origin"
+rm -rf "$origin" && mkdir -p "$origin"
+cp -R "$repo/fixtures/demo/." "$origin/"
+rm "$origin/platform/ci-token.yaml"
+sed -i.bak 's/^          serviceAccount: reporter$/          serviceAccount: reports/' "$origin/ci/nightly-report.yaml"
+rm "$origin/ci/nightly-report.yaml.bak"
+git_quiet -C "$origin" init && git_quiet -C "$origin" add -A && git_quiet -C "$origin" commit -m base
+base_sha="$(git -C "$origin" rev-parse HEAD)"
+cp -R "$repo/fixtures/demo/." "$origin/"
+git_quiet -C "$origin" add -A && git_quiet -C "$origin" commit -m "the pull request"
+git -C "$origin" config uploadpack.allowReachableSHA1InWant true
+fresh_runner
+rm -rf "$GITHUB_WORKSPACE"
+git_quiet clone --depth=1 "file://$origin" "$GITHUB_WORKSPACE"
+check "the checkout lacks the base commit" bash -c "! git -C '$GITHUB_WORKSPACE' cat-file -e '$base_sha^{commit}' 2>/dev/null"
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE="$base_sha"
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "exit-code=1" equals "$(output_of "$GITHUB_OUTPUT" exit-code)" 1
+check "the log says the changed lines come first" has "$tmp/stdout" "tokenguard: annotations on the lines changed since ${base_sha:0:12} come first"
+stop="$(sed -n 's/^::stop-commands::\(.*\)$/\1/p' "$tmp/stdout")"
+awk -v e="::$stop::" 'f && /^::/; $0==e{f=1}' "$tmp/stdout" | sed 's/,endLine=.*title=\([A-Z0-9]*\) .*/ \1/' >"$tmp/order"
+printf '%s\n' \
+  "::error file=ci/nightly-report.yaml,line=12 TG001" \
+  "::notice file=ci/nightly-report.yaml,line=12 TG009" \
+  "::warning file=ci/nightly-report.yaml,line=12 TG011" \
+  "::error file=platform/ci-token.yaml,line=8 TG005" \
+  "::warning file=apps/api.yaml,line=4 TG002" \
+  "::error file=apps/api.yaml,line=20 TG014" \
+  "::error file=apps/frontend.yaml,line=13 TG001" \
+  "::warning file=apps/frontend.yaml,line=13 TG010" \
+  "::warning file=apps/worker.yaml,line=25 TG010" \
+  "::error file=platform/broken.yaml,line=5 TG000" >"$tmp/expected-order"
+check "annotations: the pull request's lines first, then report order" cmp -s "$tmp/order" "$tmp/expected-order"
+cmp -s "$tmp/order" "$tmp/expected-order" || diff "$tmp/expected-order" "$tmp/order" | sed 's/^/        /'
+
+echo "scan: a base commit that cannot be fetched leaves report order, and says so"
+fresh_runner
+rm -rf "$GITHUB_WORKSPACE"
+git_quiet clone --depth=1 "file://$origin" "$GITHUB_WORKSPACE"
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE=0123456789abcdef0123456789abcdef01234567
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "scan exits 0" equals "$?" 0
+check "exit-code=1" equals "$(output_of "$GITHUB_OUTPUT" exit-code)" 1
+check "one line says why" has "$tmp/stdout" "tokenguard: annotations in report order, not changed lines first: the base commit 0123456789abcdef0123456789abcdef01234567 is not in the checkout and cannot be fetched (actions/checkout with fetch-depth: 0 has it)"
+check "the first annotation is the first in report order" equals "$(grep -m 1 '^::[a-z]* file=' "$tmp/stdout" | cut -d, -f1-2)" "::warning file=apps/api.yaml,line=4"
+fresh_runner
+export TOKENGUARD_BIN="$bin" TOKENGUARD_DIFF_BASE=main
+step scan >"$tmp/stdout" 2>"$tmp/stderr"
+check "not a git checkout: one line says so" has "$tmp/stdout" "tokenguard: annotations in report order, not changed lines first: the workspace is not a git checkout"
 
 echo "test-action: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -158,6 +158,10 @@ pub struct ScanArgs {
     /// Markdown: link locations as URL + path + #L + line (e.g. https://github.com/OWNER/REPO/blob/SHA/).
     #[arg(long, value_name = "URL")]
     pub link_base: Option<String>,
+    /// GitHub annotations for findings on the lines this unified diff adds come first
+    /// (e.g. `git diff --unified=0 BASE...HEAD`; paths relative to the root).
+    #[arg(long, value_name = "FILE")]
+    pub diff: Option<PathBuf>,
     /// Exit 1 if a finding at or above this level exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -173,9 +177,14 @@ pub struct ScanArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// Text: only the diagnostic lines.
+    /// Text: only the summary (findings by rule, namespace and service account, and
+    /// the totals); no findings are listed.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Text: one line per finding (path:line:col: level[RULE]: message), without source
+    /// lines or notes; --quiet wins over it.
+    #[arg(long)]
+    pub compact: bool,
     /// Text: also list skipped files.
     #[arg(long, short)]
     pub verbose: bool,
@@ -266,6 +275,8 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Scan(#[from] crate::Error),
+    #[error("{0}")]
+    Diff(#[from] crate::diff::DiffError),
     #[error("{what} {}: {source}", path.display())]
     Io {
         what: &'static str,
@@ -362,6 +373,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let baseline = baseline_path(args.baseline.as_deref(), &config, &root)
         .map(|(path, shown)| crate::baseline::Baseline::load(&path, &shown))
         .transpose()?;
+    let changed_lines = args.diff.as_deref().map(read_diff).transpose()?;
     let limits = yaml::Limits {
         max_file_bytes: args.max_file_size,
         follow_symlinks: args.follow_symlinks,
@@ -407,10 +419,12 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
     let report_options = ReportOptions {
         color,
         quiet: args.quiet,
+        compact: args.compact,
         verbose: args.verbose,
         show_suppressed: args.show_suppressed,
         category: args.category,
         link_base: args.link_base,
+        changed_lines,
     };
     // Every output file is checked before the scan, so that a path that cannot be
     // written fails at once, and each is written as the findings come.
@@ -744,6 +758,29 @@ fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
         "tokenguard: wrote {shown} with {count} finding(s); scans with `--baseline {shown}` (or `baseline: {shown}` in .tokenguard.yaml) now fail only on new findings"
     );
     Ok(false)
+}
+
+/// `--diff FILE`: the lines a change adds. Read up to a bound, so that a device such as
+/// /dev/zero is an error, not an endless read.
+fn read_diff(path: &Path) -> Result<std::sync::Arc<crate::diff::ChangedLines>, CliError> {
+    const MAX_DIFF_BYTES: u64 = 256 << 20;
+    let io_error = |source| CliError::Io {
+        what: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_DIFF_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_DIFF_BYTES {
+        return Err(io_error(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            "larger than 256MiB",
+        )));
+    }
+    let changed = crate::diff::ChangedLines::parse(&bytes, &path.display().to_string())?;
+    Ok(std::sync::Arc::new(changed))
 }
 
 /// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as

@@ -181,10 +181,18 @@ const EVERY_KIND_OF_ENTRY: &str = r#"## tokenguard trust configuration, written 
 #     # legacy/token.yaml:8: Secret ci/deployer-token holds a long-lived, never-expiring API token for service account ci/deployer, readable by anyone who can read Secrets in namespace ci
 "#;
 
-/// `scan --quiet` of `root` with the config at `root`: its exit code and diagnostics.
-fn scan_quiet(root: &str, extra: &[&str]) -> (i32, String) {
+/// `scan --compact` of `root` with the config at `root`: its exit code and diagnostics.
+fn scan_compact(root: &str, extra: &[&str]) -> (i32, String) {
     let out = tokenguard()
-        .args(["scan", "--root", root, root, "--quiet", "--color", "never"])
+        .args([
+            "scan",
+            "--root",
+            root,
+            root,
+            "--compact",
+            "--color",
+            "never",
+        ])
         .args(extra)
         .output()
         .unwrap();
@@ -219,14 +227,14 @@ fn init_writes_a_candidate_for_every_kind_of_entry_with_its_facts() {
     );
 
     // As written, nothing is accepted.
-    let (code, report) = scan_quiet(root, &[]);
+    let (code, report) = scan_compact(root, &[]);
     assert_eq!(code, 1, "{report}");
     for rule in ["TG000", "TG001", "TG005", "TG006"] {
         assert!(report.contains(&format!("error[{rule}]")), "{report}");
     }
     // Every candidate accepted: the gate passes.
     std::fs::write(&config, accept_every_candidate(&text)).unwrap();
-    let (code, report) = scan_quiet(root, &[]);
+    let (code, report) = scan_compact(root, &[]);
     assert_eq!(code, 0, "{report}");
     // What is left is a note: no manifest defines the trusted service account.
     assert_eq!(
@@ -243,7 +251,7 @@ fn init_writes_a_candidate_for_every_kind_of_entry_with_its_facts() {
     let accepted = accept_every_candidate(&text);
     let without_exemptions = &accepted[..accepted.find("exemptions:").unwrap()];
     std::fs::write(&config, without_exemptions).unwrap();
-    let (code, report) = scan_quiet(root, &[]);
+    let (code, report) = scan_compact(root, &[]);
     assert_eq!(code, 1, "{report}");
     assert_eq!(
         report
@@ -276,7 +284,7 @@ fn init_with_fail_on_warning_offers_exemptions_for_warnings_too() {
         "{text}"
     );
     std::fs::write(&config, accept_every_candidate(&text)).unwrap();
-    let (code, report) = scan_quiet(root, &["--fail-on", "warning"]);
+    let (code, report) = scan_compact(root, &["--fail-on", "warning"]);
     assert_eq!(code, 0, "{report}");
     // A gate that never fails needs no config.
     tokenguard()
@@ -371,7 +379,7 @@ fn init_force_keeps_accepted_entries_and_their_reasons() {
     // Accepting the rest passes, and a second --force changes nothing.
     let accepted = accept_every_candidate(&text);
     std::fs::write(&config, &accepted).unwrap();
-    let (code, report) = scan_quiet(root, &[]);
+    let (code, report) = scan_compact(root, &[]);
     assert_eq!(code, 0, "{report}");
     std::fs::write(&config, &text).unwrap();
     tokenguard()
@@ -565,7 +573,7 @@ fn init_then_accept_everything_passes(repo: &Path, fail_on: &str) {
             "--root",
             root,
             root,
-            "--quiet",
+            "--compact",
             "--fail-on",
             fail_on,
         ])
@@ -669,7 +677,7 @@ fn extra_outputs_are_written_beside_the_text() {
             "--root",
             "fixtures/demo",
             "fixtures/demo",
-            "--quiet",
+            "--compact",
         ])
         .arg("--gitlab")
         .arg(&gitlab)

@@ -207,17 +207,13 @@ fn the_config_names_the_baseline_and_show_suppressed_lists_its_findings() {
     assert!(dir.join("security/accepted.json").is_file());
     let quiet = tg(dir, &["scan"]);
     assert_eq!(quiet.code, 0, "{}", quiet.stdout);
-    assert!(
-        !quiet.stdout.contains("[in the baseline]"),
-        "{}",
-        quiet.stdout
-    );
+    assert!(!quiet.stdout.contains("[baselined]"), "{}", quiet.stdout);
     let shown = tg(dir, &["scan", "--show-suppressed"]);
     assert_eq!(
         shown
             .stdout
             .lines()
-            .filter(|l| l.ends_with("[in the baseline]"))
+            .filter(|l| l.starts_with("[baselined] ") && l.ends_with(" (in the baseline)"))
             .count(),
         10,
         "{}",
@@ -287,4 +283,51 @@ fn reports_with_a_baseline_validate_against_their_schemas() {
             .collect();
         assert!(errors.is_empty(), "{format}: {errors:#?}");
     }
+}
+
+/// With a baseline, the summary's table by rule splits new and baselined findings, and
+/// the namespaces and service accounts count only the new ones.
+#[test]
+fn the_summary_table_splits_new_and_baselined_findings() {
+    let repo = demo();
+    let dir = repo.path();
+    assert_eq!(tg(dir, &["baseline"]).code, 0);
+    std::fs::write(dir.join("apps/debug.yaml"), NEW_POD).unwrap();
+    let out = tg(
+        dir,
+        &[
+            "scan",
+            "--baseline",
+            ".tokenguard-baseline.json",
+            "--quiet",
+            "--color",
+            "never",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let (totals, tables) = lines.split_last().unwrap();
+    assert_eq!(
+        tables.join("\n"),
+        "rule   name                                  new  baselined
+TG000  manifest-unreadable                     0          1
+TG001  token-automount-untrusted               1          2
+TG002  service-account-automount-enabled       0          1
+TG005  legacy-token-secret                     0          1
+TG009  unknown-service-account                 0          1
+TG010  ambiguous-automount-value               0          2
+TG011  deprecated-service-account-field        0          1
+TG014  privileged-token-automount-untrusted    0          1
+
+namespace  findings
+shop              1
+
+service account  findings
+shop/default            1
+"
+    );
+    assert_eq!(
+        strip_time(totals),
+        "1 error, 0 warnings, 0 notes (10 in the baseline) in 9 files (11 objects, 6 workloads, 3 service accounts), 1 invalid"
+    );
 }

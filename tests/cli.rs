@@ -351,7 +351,13 @@ fn text_output_is_compiler_style_with_source_line_caret_and_summary() {
     let (body, summary) = out.stdout.trim_end().rsplit_once('\n').unwrap();
     assert_eq!(
         body,
-        "checkout.yaml:14:5: error[TG001]: Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.\n   |\n14 |     spec:\n   |     ^^^^\n"
+        "checkout.yaml:14:5: error[TG001]: Deployment shop/checkout mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml.\n   |\n14 |     spec:\n   |     ^^^^\n\n\
+         rule   name                       findings\n\
+         TG001  token-automount-untrusted         1\n\n\
+         namespace  findings\n\
+         shop              1\n\n\
+         service account  findings\n\
+         shop/default            1\n"
     );
     assert_eq!(
         strip_time(summary),
@@ -420,11 +426,69 @@ fn text_output_escapes_control_characters_from_manifests() {
     ));
 }
 
+/// The demo's summary: findings by rule, the namespaces and service accounts with most
+/// findings, the totals.
+const DEMO_SUMMARY: &str = "\
+rule   name                                  findings
+TG000  manifest-unreadable                          1
+TG001  token-automount-untrusted                    2
+TG002  service-account-automount-enabled            1
+TG005  legacy-token-secret                          1
+TG009  unknown-service-account                      1
+TG010  ambiguous-automount-value                    2
+TG011  deprecated-service-account-field             1
+TG014  privileged-token-automount-untrusted         1
+
+namespace  findings
+shop              5
+ci                4
+
+service account  findings
+ci/reporter             2
+shop/api                2
+ci/deployer             1
+shop/default            1
+
+5 errors, 4 warnings, 1 note in 8 files (10 objects, 5 workloads, 3 service accounts), 1 invalid";
+
 #[test]
-fn quiet_prints_only_the_diagnostic_lines() {
-    let out = scan_text(&fixture("demo"), &["--quiet"]);
+fn the_summary_counts_findings_by_rule_namespace_and_service_account() {
+    let out = scan_text(&fixture("demo"), &[]);
     assert_eq!(out.code, 1);
-    let lines: Vec<&str> = out.stdout.lines().collect();
+    let (_, summary) = out.stdout.split_once("\n\nrule   name").unwrap();
+    assert_eq!(
+        strip_time(&format!("rule   name{}", summary.trim_end())),
+        DEMO_SUMMARY
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_summary() {
+    let out = scan_text(&fixture("demo"), &["--quiet"]);
+    assert_eq!(out.code, 1, "the exit code does not change");
+    assert_eq!(strip_time(out.stdout.trim_end()), DEMO_SUMMARY);
+    // -q is the short form, and it wins over --compact.
+    for args in [&["-q"][..], &["--quiet", "--compact"]] {
+        assert_eq!(
+            strip_time(scan_text(&fixture("demo"), args).stdout.trim_end()),
+            DEMO_SUMMARY,
+            "{args:?}"
+        );
+    }
+    // A clean scan is the totals line alone.
+    let out = scan_text(&fixture("cli/clean"), &["--quiet"]);
+    assert_eq!(
+        strip_time(out.stdout.trim_end()),
+        "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn compact_prints_one_line_per_finding_then_the_summary() {
+    let out = scan_text(&fixture("demo"), &["--compact"]);
+    assert_eq!(out.code, 1);
+    let (listed, summary) = out.stdout.split_once("\n\n").unwrap();
+    let lines: Vec<&str> = listed.lines().collect();
     let heads: Vec<&str> = lines
         .iter()
         .map(|l| l.split_once(": ").unwrap().0)
@@ -446,8 +510,124 @@ fn quiet_prints_only_the_diagnostic_lines() {
     );
     assert!(lines[0].starts_with("apps/api.yaml:4:3: warning[TG002]: ServiceAccount shop/api "));
     assert!(lines[6].starts_with("ci/nightly-report.yaml:12:11: note[TG009]: "));
-    // -q is the short form.
-    assert_eq!(scan_text(&fixture("demo"), &["-q"]).stdout, out.stdout);
+    // Each line is the first line of the full diagnostic; no source lines, no notes.
+    let full = scan_text(&fixture("demo"), &[]).stdout;
+    let firsts: Vec<&str> = full
+        .split("\n\n")
+        .filter_map(|block| block.lines().next())
+        .take(lines.len())
+        .collect();
+    assert_eq!(lines, firsts);
+    assert_eq!(strip_time(summary.trim_end()), DEMO_SUMMARY);
+}
+
+/// `count` Pods of the default service account in each namespace, and a ClusterRole that
+/// reads secrets (a finding with neither namespace nor service account).
+fn pods_in_namespaces(counts: &[(&str, usize)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let pods: Vec<String> = counts
+        .iter()
+        .flat_map(|&(namespace, n)| {
+            (0..n).map(move |i| {
+                format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: {namespace}}}\nspec:\n  containers: [{{name: c, image: i}}]\n"
+                )
+            })
+        })
+        .collect();
+    std::fs::write(dir.path().join("pods.yaml"), pods.join("---\n")).unwrap();
+    std::fs::write(
+        dir.path().join("rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules:\n  - apiGroups: [\"\"]\n    resources: [secrets]\n    verbs: [get]\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_summary_names_the_five_with_most_findings_ties_by_name() {
+    let dir = pods_in_namespaces(&[
+        ("golf", 1),
+        ("foxtrot", 2),
+        ("echo", 1),
+        ("delta", 2),
+        ("charlie", 2),
+        ("bravo", 3),
+        ("alpha", 1),
+    ]);
+    let out = scan_text(dir.path(), &["--quiet"]);
+    assert_eq!(
+        strip_time(out.stdout.trim_end()),
+        "\
+rule   name                       findings
+TG001  token-automount-untrusted        12
+TG007  token-secret-read-rbac            1
+
+namespace  findings
+bravo             3
+charlie           2
+delta             2
+foxtrot           2
+alpha             1
+
+service account  findings
+bravo/default           3
+charlie/default         2
+delta/default           2
+foxtrot/default         2
+alpha/default           1
+
+12 errors, 1 warning, 0 notes in 2 files (13 objects, 12 workloads, 0 service accounts)"
+    );
+}
+
+#[test]
+fn notes_that_repeat_are_folded_into_one_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    // The same ServiceAccount defined in three files, as rendered install bundles do.
+    for file in ["a.yaml", "b.yaml", "c.yaml"] {
+        std::fs::write(
+            dir.path().join(file),
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  namespace: shop\n",
+        )
+        .unwrap();
+    }
+    // And one RoleBinding in two.
+    for file in ["rbac-1.yaml", "rbac-2.yaml"] {
+        std::fs::write(
+            dir.path().join(file),
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: api-config\n  namespace: shop\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}\nsubjects: [{kind: ServiceAccount, name: api}]\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: api\n      containers: [{name: c, image: i}]\n",
+    )
+    .unwrap();
+    let out = scan_text(dir.path(), &[]);
+    let block = out
+        .stdout
+        .split("\n\n")
+        .find(|b| b.starts_with("deploy.yaml:"))
+        .unwrap();
+    assert_eq!(
+        block,
+        "deploy.yaml:7:7: error[TG001]: Deployment shop/api mounts an API token for service account shop/api, which is not trusted: the pod spec does not set automountServiceAccountToken, nor does the service account, and Kubernetes defaults to true. It is also bound by RoleBinding shop/api-config. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/api in .tokenguard.yaml.
+  |
+7 |       serviceAccountName: api
+  |       ^^^^^^^^^^^^^^^^^^^^^^^
+  = note: ServiceAccount shop/api does not set automountServiceAccountToken (a.yaml:4:3 and 2 more locations)
+  = note: RoleBinding shop/api-config binds shop/api to Role config-reader (rbac-1.yaml:4:3 and 1 more location)"
+    );
+    // SARIF keeps every location.
+    let sarif = scan_sarif(dir.path(), &[]);
+    let result = common::results(&sarif)
+        .iter()
+        .find(|r| r["ruleId"] == "TG001")
+        .unwrap();
+    let related = result["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 5, "{related:?}");
 }
 
 #[test]

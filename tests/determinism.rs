@@ -7,17 +7,25 @@ use std::path::Path;
 
 use common::{FIXTURE_ROOTS, fixture, scan_sarif_output};
 
-/// SARIF and text of one scan with `--threads N`.
+/// SARIF and text of one scan with `--threads N`; the text without its timing.
 fn outputs(dir: &Path, threads: &str) -> (String, String) {
     let sarif = scan_sarif_output(dir, &["--threads", threads]);
     assert!(sarif.code == 0 || sarif.code == 1, "{}", sarif.stderr);
     let mut cmd = common::tokenguard();
-    cmd.args(["scan", "--quiet", "--threads", threads, "--root"])
+    cmd.args(["scan", "--compact", "--threads", threads, "--root"])
         .arg(dir)
         .arg(dir);
     let text = common::output(&mut cmd);
     assert_eq!(text.code, sarif.code);
-    (sarif.stdout, text.stdout)
+    let (body, totals) = text
+        .stdout
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", text.stdout.trim_end()));
+    (
+        sarif.stdout,
+        format!("{body}\n{}", common::strip_time(totals)),
+    )
 }
 
 fn assert_thread_count_does_not_matter(dir: &Path) {

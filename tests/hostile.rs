@@ -620,7 +620,7 @@ fn names_and_file_names_cannot_inject_into_text_or_sarif() {
         "{text}"
     );
     assert!(
-        text.contains("[suppressed: #\\u{23}[add-mask]secret\\u{a}next\\u{1b}[2J]"),
+        text.contains("(annotation tokenguard.dev/ignore-TG009: #\\u{23}[add-mask]secret\\u{a}next\\u{1b}[2J)\n"),
         "{text}"
     );
 

@@ -38,10 +38,12 @@ fn options() -> ReportOptions {
     ReportOptions {
         color: false,
         quiet: false,
+        compact: false,
         verbose: true,
         show_suppressed: true,
         category: "tokenguard/".to_owned(),
         link_base: Some("https://github.com/o/r/blob/0123/".to_owned()),
+        changed_lines: None,
     }
 }
 

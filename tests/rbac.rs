@@ -27,6 +27,38 @@ fn message(sarif: &Value, rule: &str, line: u64) -> String {
         .unwrap_or_else(|| panic!("no {rule} at line {line}"))
 }
 
+/// The related locations of the result of `rule` that starts on `line`:
+/// `(uri, startLine, message)`.
+fn related(sarif: &Value, rule: &str, line: u64) -> Vec<(String, u64, String)> {
+    let result = results(sarif)
+        .iter()
+        .find(|r| {
+            r["ruleId"] == rule
+                && r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+        })
+        .unwrap_or_else(|| panic!("no {rule} at line {line}"));
+    result["relatedLocations"]
+        .as_array()
+        .map(|locations| {
+            locations
+                .iter()
+                .map(|l| {
+                    let at = &l["physicalLocation"];
+                    (
+                        at["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                        at["region"]["startLine"].as_u64().unwrap(),
+                        l["message"]["text"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn note(uri: &str, line: u64, message: &str) -> (String, u64, String) {
+    (uri.to_owned(), line, message.to_owned())
+}
+
 #[test]
 fn every_rbac_finding_and_no_other() {
     let sarif = sarif();
@@ -56,8 +88,19 @@ fn every_rbac_finding_and_no_other() {
 #[test]
 fn token_minting_messages_name_subjects_scope_and_bindings() {
     let sarif = sarif();
-    let bound = message(&sarif, "TG006", 10);
-    assert!(bound.starts_with("ClusterRole token-minter rule 1 allows create on serviceaccounts/token, minting API tokens for any service account; it is bound to ServiceAccount:ci/pipeline through ClusterRoleBinding ci-mints-tokens (bindings.yaml:4), not in tokenCreators."), "{bound}");
+    // The message names the subjects; the bindings are related locations.
+    assert_eq!(
+        message(&sarif, "TG006", 10),
+        "ClusterRole token-minter rule 1 allows create on serviceaccounts/token, minting API tokens for any service account; it is bound to ServiceAccount:ci/pipeline, not in tokenCreators. Remove the permission or narrow it with resourceNames, or add the subjects to tokenCreators in .tokenguard.yaml with a reason."
+    );
+    assert_eq!(
+        related(&sarif, "TG006", 10),
+        [note(
+            "bindings.yaml",
+            4,
+            "ClusterRoleBinding ci-mints-tokens binds it to ServiceAccount:ci/pipeline"
+        )]
+    );
     let scoped = message(&sarif, "TG006", 30);
     assert!(
         scoped.contains("only for service account(s) deployer; nothing in the scan binds it"),
@@ -84,41 +127,46 @@ fn lookalike_resources_say_why_they_grant_nothing() {
 #[test]
 fn secret_reading_through_a_service_account_group() {
     let sarif = sarif();
-    let text = message(&sarif, "TG007", 69);
-    assert!(text.contains("bound to every service account of namespace shop (group system:serviceaccounts:shop) through RoleBinding shop/shop-secrets (bindings.yaml:30)"), "{text}");
+    assert_eq!(
+        message(&sarif, "TG007", 69),
+        "Role shop/secret-reader rule 1 allows reading secrets, including long-lived service account token Secrets; it is bound to every service account of namespace shop (group system:serviceaccounts:shop), not trusted. Remove the permission or narrow it with resourceNames, or trust the service account in .tokenguard.yaml."
+    );
+    assert_eq!(
+        related(&sarif, "TG007", 69),
+        [note(
+            "bindings.yaml",
+            30,
+            "RoleBinding shop/shop-secrets binds it to Group:system:serviceaccounts:shop"
+        )]
+    );
 }
 
 #[test]
 fn privileged_automount_replaces_tg001_and_links_the_bindings() {
     let sarif = sarif();
-    let text = message(&sarif, "TG014", 13);
-    assert!(text.starts_with("Deployment shop/api mounts an API token for service account shop/api, which is not trusted and is bound to powerful RBAC (RoleBinding shop/shop-secrets (bindings.yaml:30) grants read secrets; RoleBinding shop/api-admin (bindings.yaml:57) grants everything (* on *)):"), "{text}");
-    let api = results(&sarif)
-        .iter()
-        .find(|r| r["ruleId"] == "TG014")
-        .unwrap();
-    let related: Vec<(String, u64)> = api["relatedLocations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["physicalLocation"]["artifactLocation"]["uri"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-                l["physicalLocation"]["region"]["startLine"]
-                    .as_u64()
-                    .unwrap(),
-            )
-        })
-        .collect();
+    // The message names the bindings; what each grants is in its related location.
     assert_eq!(
-        related,
-        vec![
-            ("workloads.yaml".to_owned(), 19),
-            ("bindings.yaml".to_owned(), 30),
-            ("bindings.yaml".to_owned(), 57)
+        message(&sarif, "TG014", 13),
+        "Deployment shop/api mounts an API token for service account shop/api, which is not trusted and is bound to powerful RBAC by RoleBinding shop/shop-secrets and RoleBinding shop/api-admin: the pod spec does not set automountServiceAccountToken, nor does the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/api in .tokenguard.yaml."
+    );
+    assert_eq!(
+        related(&sarif, "TG014", 13),
+        [
+            note(
+                "workloads.yaml",
+                19,
+                "ServiceAccount shop/api does not set automountServiceAccountToken"
+            ),
+            note(
+                "bindings.yaml",
+                30,
+                "RoleBinding shop/shop-secrets binds shop/api to Role secret-reader, which grants read secrets"
+            ),
+            note(
+                "bindings.yaml",
+                57,
+                "RoleBinding shop/api-admin binds shop/api to ClusterRole cluster-admin, which grants everything (* on *)"
+            ),
         ]
     );
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
@@ -144,11 +192,26 @@ fn aggregated_cluster_roles_and_built_in_view() {
     );
     assert!(
         message(&sarif, "TG014", 49)
-            .contains("(ClusterRoleBinding agent-monitoring (rbac.yaml:27) grants read secrets)")
+            .contains("is bound to powerful RBAC by ClusterRoleBinding agent-monitoring: ")
     );
-    assert!(
-        message(&sarif, "TG001", 57)
-            .contains("It is also bound by RoleBinding docs/docs-view (rbac.yaml:35).")
+    assert_eq!(
+        related(&sarif, "TG014", 49),
+        [note(
+            "rbac.yaml",
+            27,
+            "ClusterRoleBinding agent-monitoring binds monitoring/agent to ClusterRole monitoring, which grants read secrets"
+        )]
+    );
+    assert!(message(&sarif, "TG001", 57).contains(
+        " Kubernetes defaults to true. It is also bound by RoleBinding docs/docs-view. Set "
+    ));
+    assert_eq!(
+        related(&sarif, "TG001", 57),
+        [note(
+            "rbac.yaml",
+            35,
+            "RoleBinding docs/docs-view binds docs/default to ClusterRole view"
+        )]
     );
 }
 

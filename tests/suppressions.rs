@@ -129,9 +129,49 @@ fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
         text.contains("1 error, 0 warnings, 1 note (4 suppressed) in 1 file"),
         "{text}"
     );
+    // Listed on request, marked first, with who suppressed them and why.
     let (text, _) = scan(&["--show-suppressed"]);
     assert!(
-        text.contains("[suppressed: talks to the API to read its own leader-election lease]"),
+        text.contains(
+            "\n[suppressed] workloads.yaml:12:5: error[TG001]: Deployment shop/api mounts"
+        ),
+        "{text}"
+    );
+    let (text, _) = scan(&["--show-suppressed", "--compact"]);
+    let marked: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("[suppressed] "))
+        .map(|l| {
+            let (head, _) = l.split_once(": error[TG001]: ").unwrap();
+            let (_, why) = l.rsplit_once(" (").unwrap();
+            (head, why)
+        })
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (
+                "workloads.yaml:12:5",
+                "annotation tokenguard.dev/ignore-TG001: talks to the API to read its own leader-election lease)"
+            ),
+            (
+                "workloads.yaml:25:5",
+                "annotation tokenguard.dev/ignore-TG001: chart exposes only podAnnotations; reviewed in SEC-7)"
+            ),
+            (
+                "workloads.yaml:47:5",
+                "exemption: OPS-123 moves it to a projected token)"
+            ),
+            (
+                "workloads.yaml:57:5",
+                "exemption: OPS-99 decommissions the old stack)"
+            ),
+        ]
+    );
+    // The findings that count are not marked.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("workloads.yaml:37:5: error[TG001]: Deployment shop/search")),
         "{text}"
     );
 }
@@ -328,7 +368,7 @@ fn many_unused_entries_are_one_tg013_that_lists_them() {
         [(
             4,
             5,
-            "5 trusted entries match no service account in the scanned manifests: `shop/a`; `shop/b`; `shop/c`; and 2 more. Remove them, or correct their patterns (NAMESPACE/NAME; `*` does not cross `/`).".to_owned(),
+            "5 trusted entries match no service account in the scanned manifests: `shop/a`, `shop/b` and 3 more. Remove them, or correct their patterns (NAMESPACE/NAME; `*` does not cross `/`).".to_owned(),
             vec![related(6, "b"), related(8, "c"), related(10, "d"), related(12, "e")],
         )]
     );

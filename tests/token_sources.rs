@@ -25,6 +25,53 @@ fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says
 }
 
 #[test]
+fn tg003_names_the_bindings_once_and_links_each_definition() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_tree(&fixture("rules/tg003"), tmp.path());
+    let binding = |name: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {name}\n  namespace: prod\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}}\nsubjects:\n  - {{kind: ServiceAccount, name: payments}}\n"
+        )
+    };
+    // The same binding in two rendered bundles, and another one.
+    std::fs::write(tmp.path().join("bundle-a.yaml"), binding("payments-config")).unwrap();
+    std::fs::write(tmp.path().join("bundle-b.yaml"), binding("payments-config")).unwrap();
+    std::fs::write(tmp.path().join("extra.yaml"), binding("payments-extra")).unwrap();
+    let sarif = common::scan_sarif(tmp.path(), &[]);
+    let tg003 = result(&sarif, "TG003", "prod/Deployment/payments");
+    assert!(
+        message(tg003).ends_with(" It is bound by RoleBinding prod/payments-config and RoleBinding prod/payments-extra. Remove the serviceAccountToken source, or trust prod/payments in .tokenguard.yaml."),
+        "{}",
+        message(tg003)
+    );
+    let related: Vec<(&str, &str)> = tg003["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap(),
+                l["message"]["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let config = "RoleBinding prod/payments-config binds prod/payments to Role config-reader";
+    assert_eq!(
+        related,
+        [
+            ("bundle-a.yaml", config),
+            ("bundle-b.yaml", config),
+            (
+                "extra.yaml",
+                "RoleBinding prod/payments-extra binds prod/payments to Role config-reader"
+            ),
+        ]
+    );
+}
+
+#[test]
 fn projected_token_lifetime_above_the_configured_maximum_is_tg004() {
     let sarif = sarif_of("rules/tg004/fires/lifetimes");
     // 7200 (the maximum), the 3600 default and archiver's 600 do not fire; archiver's

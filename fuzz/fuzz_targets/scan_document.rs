@@ -33,10 +33,12 @@ fuzz_target!(|bytes: &[u8]| {
     let options = ReportOptions {
         color: false,
         quiet: false,
+        compact: false,
         verbose: true,
         show_suppressed: true,
         category: "tokenguard/".to_owned(),
         link_base: None,
+        changed_lines: None,
     };
     let mut sarif = Vec::new();
     report::write(Format::Sarif, &report, &options, &mut sarif).unwrap();

@@ -8,21 +8,32 @@
 //! neither start a new workflow command nor reach the log as a terminal escape.
 //!
 //! GitHub shows at most 10 annotations of each level per step and 50 per job; the job
-//! summary (`--format markdown`) carries the complete picture.
+//! summary (`--format markdown`) carries the complete picture. Given the lines a pull
+//! request changes (`--diff`), the findings on them come first, each part in report
+//! order, so that the annotations GitHub shows are the ones on the author's own lines.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::Sink;
 use crate::Scanned;
+use crate::diff::ChangedLines;
 use crate::finding::{Finding, Level};
 
 pub struct Writer<'a> {
     out: Box<dyn Write + Send + 'a>,
+    changed_lines: Option<Arc<ChangedLines>>,
+    /// With `changed_lines`: the commands for findings elsewhere, written at the end.
+    elsewhere: Vec<String>,
 }
 
 impl<'a> Writer<'a> {
-    pub fn new(out: Box<dyn Write + Send + 'a>) -> Self {
-        Writer { out }
+    pub fn new(changed_lines: Option<Arc<ChangedLines>>, out: Box<dyn Write + Send + 'a>) -> Self {
+        Writer {
+            out,
+            changed_lines,
+            elsewhere: Vec::new(),
+        }
     }
 }
 
@@ -30,12 +41,21 @@ impl Sink for Writer<'_> {
     fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
         // Suppressed and baselined findings were accepted: no annotation.
         for finding in findings.iter().filter(|f| f.counts()) {
-            writeln!(self.out, "{}", command(scanned, finding))?;
+            let line = command(scanned, finding);
+            match &self.changed_lines {
+                Some(changed) if !on_changed_lines(changed, scanned, finding) => {
+                    self.elsewhere.push(line);
+                }
+                _ => writeln!(self.out, "{line}")?,
+            }
         }
         Ok(())
     }
 
     fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        for line in std::mem::take(&mut self.elsewhere) {
+            writeln!(self.out, "{line}")?;
+        }
         for n in &scanned.notifications {
             // Skipped Helm templates (notes) would only use up the annotation quota.
             if n.level < Level::Warning {
@@ -55,6 +75,17 @@ impl Sink for Writer<'_> {
         }
         self.out.flush()
     }
+}
+
+/// Whether the lines a finding points at hold a changed line.
+fn on_changed_lines(changed: &ChangedLines, scanned: &Scanned, finding: &Finding) -> bool {
+    let path = &scanned.file(finding.location.file).path;
+    let region = finding.location.region;
+    changed.touches(
+        path,
+        region.start.line,
+        region.end.line.max(region.start.line),
+    )
 }
 
 /// One finding as a workflow command.

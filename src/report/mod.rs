@@ -10,7 +10,9 @@ pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
+use crate::diff::ChangedLines;
 use crate::finding::Finding;
 use crate::{Report, Scanned};
 
@@ -31,8 +33,10 @@ pub enum Format {
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     pub color: bool,
-    /// Text: only the diagnostic lines, no snippets, notes or summary.
+    /// Text: only the summary (the tables and the totals), no diagnostics.
     pub quiet: bool,
+    /// Text: one line per finding, without source lines or notes.
+    pub compact: bool,
     /// Text: also list notes about skipped files.
     pub verbose: bool,
     /// Text: also list suppressed findings.
@@ -41,6 +45,8 @@ pub struct ReportOptions {
     pub category: String,
     /// Markdown: links point at `{link_base}{path}#L{line}`.
     pub link_base: Option<String>,
+    /// GitHub: annotations for findings on these lines (a pull request's) come first.
+    pub changed_lines: Option<Arc<ChangedLines>>,
 }
 
 /// Where a scan's findings go, in report order, as they are found (see
@@ -71,7 +77,7 @@ pub fn writer<'a>(
         Format::Text => Box::new(text::Writer::new(options, out)),
         Format::Sarif => Box::new(sarif::Writer::new(options, out)),
         Format::Json => Box::new(json::Writer::new(out)),
-        Format::Github => Box::new(github::Writer::new(out)),
+        Format::Github => Box::new(github::Writer::new(options.changed_lines, out)),
         Format::Gitlab => Box::new(gitlab::Writer::new(out)),
         Format::Markdown => Box::new(markdown::Writer::new(options, out)),
     }
@@ -131,10 +137,12 @@ pub(crate) mod tests {
         ReportOptions {
             color: false,
             quiet: false,
+            compact: false,
             verbose: false,
             show_suppressed: false,
             category: "tokenguard/".to_owned(),
             link_base: None,
+            changed_lines: None,
         }
     }
 

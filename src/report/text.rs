@@ -3,12 +3,16 @@
 //! control character reaches the terminal and no line reads as a CI command
 //! ([`super::escape`]); source lines are read again with bounded memory.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 use super::{ReportOptions, Sink, escape};
-use crate::finding::{Finding, Level};
+use crate::finding::{Finding, Level, Related, RuleId, SuppressionKind};
+use crate::model::object::IGNORE_ANNOTATION_PREFIX;
 use crate::{Scanned, SourceFile};
 
 struct Paint {
@@ -40,6 +44,9 @@ pub struct Writer<'a> {
     out: Box<dyn Write + Send + 'a>,
     sources: Sources,
     buf: String,
+    tally: Tally,
+    /// The last line written is not empty: the summary is set apart by an empty line.
+    needs_gap: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -50,6 +57,8 @@ impl<'a> Writer<'a> {
             out,
             sources: Sources { current: None },
             buf: String::new(),
+            tally: Tally::default(),
+            needs_gap: false,
         }
     }
 }
@@ -57,19 +66,21 @@ impl<'a> Writer<'a> {
 impl Sink for Writer<'_> {
     fn findings(&mut self, scanned: &Scanned, findings: &[Finding]) -> io::Result<()> {
         for finding in findings {
-            if !finding.counts() && !self.options.show_suppressed {
+            self.tally.add(finding);
+            if self.options.quiet || !finding.counts() && !self.options.show_suppressed {
                 continue;
             }
             diagnostic(
                 scanned,
                 finding,
                 &self.paint,
-                self.options.quiet,
+                self.options.compact,
                 &mut self.sources,
                 &mut self.buf,
             );
             write_lines(&mut self.out, &self.buf)?;
             self.buf.clear();
+            self.needs_gap = self.options.compact;
         }
         Ok(())
     }
@@ -91,9 +102,15 @@ impl Sink for Writer<'_> {
                     escape(&n.message)
                 );
                 write_lines(&mut self.out, &line)?;
+                self.needs_gap = true;
             }
-            writeln!(self.out, "{}", summary(scanned, &self.paint))?;
         }
+        if self.needs_gap {
+            writeln!(self.out)?;
+        }
+        let tables = self.tally.tables(&self.paint, scanned.baseline.is_some());
+        write_lines(&mut self.out, &tables)?;
+        writeln!(self.out, "{}", summary(scanned, &self.paint))?;
         self.out.flush()
     }
 }
@@ -111,20 +128,36 @@ fn diagnostic(
     scanned: &Scanned,
     finding: &Finding,
     paint: &Paint,
-    quiet: bool,
+    compact: bool,
     sources: &mut Sources,
     out: &mut String,
 ) {
     let file = scanned.file(finding.location.file);
     let region = finding.location.region;
-    let suppressed = match &finding.suppression {
-        Some(s) => format!(" [suppressed: {}]", s.justification),
-        None if finding.is_baselined() => " [in the baseline]".to_owned(),
-        None => String::new(),
+    // Marked first, so that a reader (or a problem matcher looking for `path:line:col:`)
+    // never takes it for a finding that counts.
+    let (marker, justification) = match finding.suppression.as_deref() {
+        Some(s) => {
+            let by = match s.kind {
+                SuppressionKind::InSource => {
+                    format!("annotation {IGNORE_ANNOTATION_PREFIX}{}", finding.rule)
+                }
+                SuppressionKind::External => "exemption".to_owned(),
+            };
+            (
+                format!("{} ", paint.wrap("1", "[suppressed]")),
+                format!(" ({by}: {})", escape(&s.justification)),
+            )
+        }
+        None if finding.is_baselined() => (
+            format!("{} ", paint.wrap("1", "[baselined]")),
+            " (in the baseline)".to_owned(),
+        ),
+        None => (String::new(), String::new()),
     };
     let _ = writeln!(
         out,
-        "{}: {}: {}{}",
+        "{marker}{}: {}: {}{justification}",
         paint.wrap(
             "1",
             &format!(
@@ -139,9 +172,8 @@ fn diagnostic(
             &format!("{}[{}]", paint.level(finding.level), finding.rule.code())
         ),
         escape(&finding.message),
-        escape(&suppressed)
     );
-    if quiet {
+    if compact {
         return;
     }
     if let Some(line) = sources.line(&scanned.root, file, region.start.line) {
@@ -166,19 +198,54 @@ fn diagnostic(
             let _ = writeln!(out, "{gutter} {bar} {}{caret}", snippet.indent);
         }
     }
-    for related in &finding.related {
-        let path = &scanned.file(related.location.file).path;
-        let start = related.location.region.start;
+    for note in fold_related(scanned, &finding.related) {
+        let more = match note.more {
+            0 => String::new(),
+            1 => " and 1 more location".to_owned(),
+            n => format!(" and {n} more locations"),
+        };
         let _ = writeln!(
             out,
-            "  = note: {} ({}:{}:{})",
-            escape(&related.message),
-            escape(path),
-            start.line,
-            start.col
+            "  = note: {} ({}{more})",
+            escape(note.message),
+            note.first
         );
     }
     out.push('\n');
+}
+
+/// A related note as text shows it: notes with the same message (the same object
+/// defined in many files) are one note, at the first location, with a count of the others.
+struct Note<'f> {
+    message: &'f str,
+    /// `path:line:col` of the first location.
+    first: String,
+    more: usize,
+}
+
+fn fold_related<'f>(scanned: &Scanned, related: &'f [Related]) -> Vec<Note<'f>> {
+    let mut notes: Vec<Note<'f>> = Vec::new();
+    // A repository can hold hundreds of copies of one object.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for r in related {
+        if let Some(&i) = index.get(&*r.message) {
+            notes[i].more += 1;
+            continue;
+        }
+        index.insert(&r.message, notes.len());
+        let start = r.location.region.start;
+        notes.push(Note {
+            message: &r.message,
+            first: format!(
+                "{}:{}:{}",
+                escape(scanned.file(r.location.file).path),
+                start.line,
+                start.col
+            ),
+            more: 0,
+        });
+    }
+    notes
 }
 
 fn level_color(level: Level) -> &'static str {
@@ -236,6 +303,128 @@ fn summary(scanned: &Scanned, paint: &Paint) -> String {
         "{findings}{accepted} in {files}; {:.2}s",
         s.elapsed.as_secs_f64()
     )
+}
+
+/// How many of a rule's findings there are, as a row of the summary's table: those
+/// that count (new, with a baseline) and those the baseline holds.
+#[derive(Default)]
+struct RuleRow {
+    findings: usize,
+    baselined: usize,
+}
+
+/// What the summary's tables count, as the findings go by: the findings that are not
+/// suppressed; the namespaces and service accounts only those that count, like the
+/// totals line.
+#[derive(Default)]
+struct Tally {
+    /// By rule id, which sorts the table.
+    rules: BTreeMap<RuleId, RuleRow>,
+    namespaces: HashMap<CompactString, usize>,
+    service_accounts: HashMap<CompactString, usize>,
+}
+
+/// How many namespaces and service accounts the summary names.
+const TOP: usize = 5;
+
+impl Tally {
+    fn add(&mut self, finding: &Finding) {
+        if finding.is_suppressed() {
+            return;
+        }
+        let row = self.rules.entry(finding.rule).or_default();
+        if finding.is_baselined() {
+            row.baselined += 1;
+            return;
+        }
+        row.findings += 1;
+        // Cluster-scoped objects and unreadable files have no namespace.
+        if let Some(object) = finding.object.as_ref().filter(|o| !o.namespace.is_empty()) {
+            *self.namespaces.entry(object.namespace.clone()).or_default() += 1;
+        }
+        if let Some(account) = &finding.service_account {
+            *self.service_accounts.entry(account.clone()).or_default() += 1;
+        }
+    }
+
+    /// The by-rule table (with a baseline: new and baselined findings), then the
+    /// namespaces and service accounts with most findings, each followed by an empty
+    /// line; nothing when no finding is left to show.
+    fn tables(&self, paint: &Paint, baseline: bool) -> String {
+        let mut out = String::new();
+        if self.rules.is_empty() {
+            return out;
+        }
+        let rows = self.rules.iter().map(|(rule, row)| {
+            let mut cells = vec![
+                rule.code().to_owned(),
+                rule.name().to_owned(),
+                row.findings.to_string(),
+            ];
+            if baseline {
+                cells.push(row.baselined.to_string());
+            }
+            cells
+        });
+        let header: &[&str] = if baseline {
+            &["rule", "name", "new", "baselined"]
+        } else {
+            &["rule", "name", "findings"]
+        };
+        table(&mut out, paint, header, rows.collect());
+        for (header, counts) in [
+            ("namespace", &self.namespaces),
+            ("service account", &self.service_accounts),
+        ] {
+            if counts.is_empty() {
+                continue;
+            }
+            let rows = top(counts)
+                .into_iter()
+                .map(|(name, n)| vec![escape(name), n.to_string()]);
+            table(&mut out, paint, &[header, "findings"], rows.collect());
+        }
+        out
+    }
+}
+
+/// The [`TOP`] names with most findings: most first, then by name.
+fn top(counts: &HashMap<CompactString, usize>) -> Vec<(&str, usize)> {
+    let mut ranked: Vec<(&str, usize)> = counts.iter().map(|(k, &n)| (k.as_str(), n)).collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    ranked.truncate(TOP);
+    ranked
+}
+
+/// Columns padded to their widest cell, counts aligned right, then an empty line.
+fn table(out: &mut String, paint: &Paint, header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    // Counts line up on their last digit; names on their first letter.
+    let counts: Vec<bool> = (0..widths.len())
+        .map(|column| rows.iter().all(|row| row[column].parse::<usize>().is_ok()))
+        .collect();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    for (i, row) in std::iter::once(header).chain(rows).enumerate() {
+        let last = row.len() - 1;
+        let mut line = String::new();
+        for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(width - cell.chars().count());
+            let gap = if column == last { "" } else { "  " };
+            if counts[column] {
+                let _ = write!(line, "{pad}{cell}{gap}");
+            } else {
+                let _ = write!(line, "{cell}{pad}{gap}");
+            }
+        }
+        let line = if i == 0 { paint.wrap("1", &line) } else { line };
+        let _ = writeln!(out, "{line}");
+    }
+    out.push('\n');
 }
 
 impl Paint {

@@ -24,8 +24,9 @@ use crate::config::Config;
 use crate::finding::{Finding, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
-use crate::model::rbac::{Binding, Role};
+use crate::model::rbac::{Binding, Role, Subject};
 use crate::model::{Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::rbac::Grant;
 use crate::rule_id::{Level, RuleId};
 use crate::{FileId, Files, yaml::Span};
 
@@ -140,29 +141,37 @@ impl Context<'_> {
         }
     }
 
-    /// `path:line` of a position, as messages cite other objects.
-    pub fn cite(&self, file: FileId, span: Span) -> String {
-        format!("{}:{}", self.files.path(file), span.start.line)
-    }
-
-    /// `ClusterRoleBinding ci/deployer (rbac.yaml:12)`.
-    pub fn describe_binding(&self, binding: &Binding) -> String {
-        format!(
-            "{} ({})",
-            self.describe(&binding.meta),
-            self.cite(binding.file, binding.meta.name_region)
-        )
-    }
-
-    /// The finding with each binding that hands out the rule as a related location.
+    /// The finding with each binding that hands out the rule as a related location,
+    /// naming the subjects it binds: messages name only a few, the notes every one.
     pub fn with_bindings(&self, mut finding: Finding, bindings: &[&Binding]) -> Finding {
         for binding in bindings {
+            let subjects = binding.subjects.iter().map(Subject::config_form);
             finding = finding.related(
                 at(binding.file, binding.meta.name_region),
-                format!("{} binds it", self.describe(&binding.meta)),
+                format!(
+                    "{} binds it to {}",
+                    self.describe(&binding.meta),
+                    subjects.collect::<Vec<_>>().join(", ")
+                ),
             );
         }
         finding
+    }
+
+    /// The related note of a binding that gives service account `identity` a role, with
+    /// the powerful grants it makes (none for an ordinary one).
+    pub fn binding_note(&self, binding: &Binding, identity: &str, grants: &[Grant]) -> String {
+        let mut note = format!(
+            "{} binds {identity} to {} {}",
+            self.describe(&binding.meta),
+            binding.role_kind,
+            binding.role_name
+        );
+        if !grants.is_empty() {
+            let grants: Vec<String> = grants.iter().map(ToString::to_string).collect();
+            note += &format!(", which grants {}", grants.join(", "));
+        }
+        note
     }
 
     /// `Deployment prod/api`, as messages name objects.
@@ -174,20 +183,21 @@ impl Context<'_> {
     }
 }
 
-/// Joins the first few items with `; ` and says how many more there are, so that a
-/// repository with many copies of one object keeps messages readable.
-pub fn summarize(items: &[String]) -> String {
-    const SHOWN: usize = 3;
-    let mut text = items
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("; ");
-    if items.len() > SHOWN {
-        text += &format!("; and {} more", items.len() - SHOWN);
+/// Names a few items for a one-sentence message: `A`, `A and B`, or `A, B and 3 more`,
+/// each named once (a binding defined in eleven rendered bundles is one name); the full
+/// list goes to the related locations.
+pub fn name_few(items: impl IntoIterator<Item = String>) -> String {
+    const SHOWN: usize = 2;
+    let mut distinct: Vec<String> = Vec::new();
+    for item in items {
+        if !distinct.contains(&item) {
+            distinct.push(item);
+        }
     }
-    text
+    match distinct.len() {
+        0..=SHOWN => distinct.join(" and "),
+        n => format!("{} and {} more", distinct[..SHOWN].join(", "), n - SHOWN),
+    }
 }
 
 pub fn at(file: FileId, region: Span) -> Location {
@@ -230,4 +240,18 @@ fn apply_levels(config: &Config, findings: &mut Vec<Finding>) {
         }
         None => false,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_few;
+
+    #[test]
+    fn name_few_names_each_item_once_and_counts_the_rest() {
+        let names = |items: &[&str]| name_few(items.iter().map(|s| (*s).to_owned()));
+        assert_eq!(names(&[]), "");
+        assert_eq!(names(&["A"]), "A");
+        assert_eq!(names(&["A", "A", "B", "A"]), "A and B");
+        assert_eq!(names(&["A", "B", "A", "C", "D"]), "A, B and 2 more");
+    }
 }

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, summarize};
+use super::{Context, Rule, RuleMeta, at, name_few};
 use crate::finding::Finding;
 use crate::index::BoundGrants;
 use crate::model::Workload;
@@ -139,32 +139,18 @@ impl Exposure<'_> {
         } else {
             String::new()
         };
+        // The message names the bindings; the notes say what each grants, and where.
         let rbac = if self.powerful.is_empty() {
             String::new()
         } else {
-            let grants: Vec<String> = self
-                .powerful
-                .iter()
-                .map(|p| {
-                    let grants: Vec<String> = p.grants.iter().map(ToString::to_string).collect();
-                    format!(
-                        "{} grants {}",
-                        ctx.describe_binding(p.binding),
-                        grants.join(", ")
-                    )
-                })
-                .collect();
-            format!(" and is bound to powerful RBAC ({})", summarize(&grants))
+            let names = self.powerful.iter().map(|p| ctx.describe(&p.binding.meta));
+            format!(" and is bound to powerful RBAC by {}", name_few(names))
         };
         let other = if self.other_bindings.is_empty() {
             String::new()
         } else {
-            let names: Vec<String> = self
-                .other_bindings
-                .iter()
-                .map(|b| ctx.describe_binding(b))
-                .collect();
-            format!(" It is also bound by {}.", summarize(&names))
+            let names = self.other_bindings.iter().map(|b| ctx.describe(&b.meta));
+            format!(" It is also bound by {}.", name_few(names))
         };
         let fix = match verdict.decision {
             Decision::Default | Decision::ServiceAccountConflict | Decision::ServiceAccount(_) => {
@@ -205,12 +191,13 @@ impl Exposure<'_> {
             let binding = bound.binding;
             finding = finding.related(
                 at(binding.file, binding.meta.name_region),
-                format!(
-                    "{} binds {identity} to {} {}",
-                    ctx.describe(&binding.meta),
-                    binding.role_kind,
-                    binding.role_name
-                ),
+                ctx.binding_note(binding, &identity, &bound.grants),
+            );
+        }
+        for binding in &self.other_bindings {
+            finding = finding.related(
+                at(binding.file, binding.meta.name_region),
+                ctx.binding_note(binding, &identity, &[]),
             );
         }
         finding

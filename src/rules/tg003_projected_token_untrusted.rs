@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, summarize};
+use super::{Context, Rule, RuleMeta, at, name_few};
 use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::token_verdict;
@@ -74,16 +74,14 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         return;
     }
     let identity = verdict.identity();
-    let bindings: Vec<String> = ctx
+    let bindings = ctx
         .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account)
-        .into_iter()
-        .map(|b| ctx.describe_binding(b))
-        .collect();
+        .bindings_of_service_account(verdict.namespace, verdict.service_account);
     let bound = if bindings.is_empty() {
         String::new()
     } else {
-        format!(" It is bound by {}.", summarize(&bindings))
+        let names = bindings.iter().map(|b| ctx.describe(&b.meta));
+        format!(" It is bound by {}.", name_few(names))
     };
     for token in &workload.pod.projected_tokens {
         let audience = token
@@ -98,13 +96,19 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             token.volume,
             token.expiration_seconds(),
         );
-        out.push(
-            RULE.meta
-                .finding(at(workload.file, token.key), message)
-                .object(ctx.object_ref(&workload.meta))
-                .service_account(identity.clone())
-                .detail(&token.volume),
-        );
+        let mut finding = RULE
+            .meta
+            .finding(at(workload.file, token.key), message)
+            .object(ctx.object_ref(&workload.meta))
+            .service_account(identity.clone())
+            .detail(&token.volume);
+        for binding in &bindings {
+            finding = finding.related(
+                at(binding.file, binding.meta.name_region),
+                ctx.binding_note(binding, &identity, &[]),
+            );
+        }
+        out.push(finding);
     }
 }
 

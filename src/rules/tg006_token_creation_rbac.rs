@@ -1,6 +1,6 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
+use super::{Context, Rule, RuleMeta, RunFacts, at, name_few};
 use crate::finding::Finding;
-use crate::model::rbac::{Binding, Subject};
+use crate::model::rbac::Subject;
 use crate::rbac;
 use crate::rule_id::{Level, RuleId};
 
@@ -99,28 +99,35 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     "nothing in the scan binds it; if a binding elsewhere does, its subjects can act as those service accounts. Remove the rule, or list the subjects that may mint tokens in tokenCreators".to_owned(),
                 )
             } else {
-                let not_allowed: Vec<(&Binding, &Subject)> = bindings
+                let not_allowed: Vec<String> = bindings
                     .iter()
-                    .flat_map(|b| b.subjects.iter().map(move |s| (*b, s)))
-                    .filter(|(_, s)| !is_token_creator(ctx, s))
+                    .flat_map(|b| b.subjects.iter())
+                    .filter(|s| {
+                        let forms = [
+                            Some(s.config_form()),
+                            s.as_service_account()
+                                .map(|(ns, n)| format!("ServiceAccount:{ns}/{n}")),
+                        ];
+                        !forms.iter().flatten().any(|form| {
+                            ctx.config
+                                .token_creators
+                                .iter()
+                                .any(|c| c.matcher.is_match(form))
+                        })
+                    })
+                    .map(Subject::config_form)
                     .collect();
                 if not_allowed.is_empty() {
                     continue;
                 }
-                let described: Vec<String> = not_allowed
-                    .iter()
-                    .map(|(b, s)| {
-                        format!("{} through {}", s.config_form(), ctx.describe_binding(b))
-                    })
-                    .collect();
-                subjects = not_allowed.iter().map(|(_, s)| s.config_form()).collect();
+                subjects.clone_from(&not_allowed);
                 subjects.sort();
                 subjects.dedup();
                 (
                     Level::Error,
                     format!(
                         "it is bound to {}, not in tokenCreators. Remove the permission or narrow it with resourceNames, or add the subjects to tokenCreators in .tokenguard.yaml with a reason",
-                        summarize(&described)
+                        name_few(not_allowed)
                     ),
                 )
             };
@@ -139,22 +146,6 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             out.push(ctx.with_bindings(finding, &bindings));
         }
     }
-}
-
-/// Whether a `tokenCreators` entry allows `subject`, under any of its spellings.
-fn is_token_creator(ctx: &Context<'_>, subject: &Subject) -> bool {
-    let forms = [
-        Some(subject.config_form()),
-        subject
-            .as_service_account()
-            .map(|(ns, n)| format!("ServiceAccount:{ns}/{n}")),
-    ];
-    forms.iter().flatten().any(|form| {
-        ctx.config
-            .token_creators
-            .iter()
-            .any(|c| c.matcher.is_match(form))
-    })
 }
 
 #[cfg(test)]
@@ -215,7 +206,7 @@ mod tests {
             (7, 5),
             Level::Error,
             &[
-                "ServiceAccount:ci/deployer through RoleBinding ci/minter-binding",
+                "bound to ServiceAccount:ci/deployer, not in tokenCreators",
                 "not in tokenCreators",
             ],
         );

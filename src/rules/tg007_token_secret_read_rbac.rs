@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at, summarize};
+use super::{Context, Rule, RuleMeta, RunFacts, at, name_few};
 use crate::finding::Finding;
 use crate::model::rbac::Subject;
 use crate::rbac;
@@ -62,8 +62,8 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             let bindings = ctx.index.bindings_of(role);
             let untrusted: Vec<String> = bindings
                 .iter()
-                .flat_map(|b| b.subjects.iter().map(move |s| (b, s)))
-                .filter_map(|(b, s)| {
+                .flat_map(|b| b.subjects.iter())
+                .filter_map(|s| {
                     let (who, pattern) = match s {
                         Subject::Group(group) => service_account_group(group)?,
                         _ => {
@@ -78,7 +78,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     if ctx.config.trusted_entry(ns, name).is_some() {
                         return None;
                     }
-                    Some(format!("{who} through {}", ctx.describe_binding(b)))
+                    Some(who)
                 })
                 .collect();
             let consequence = if bindings.is_empty() {
@@ -86,7 +86,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             } else if untrusted.is_empty() {
                 continue;
             } else {
-                format!("it is bound to {}, not trusted", summarize(&untrusted))
+                format!("it is bound to {}, not trusted", name_few(untrusted))
             };
             let names = if rule.resource_names.is_empty() {
                 String::new()
@@ -182,7 +182,7 @@ mod tests {
             (7, 5),
             Level::Warning,
             &[
-                "service account ci/builder through RoleBinding ci/reader-binding",
+                "bound to service account ci/builder, not trusted",
                 "not trusted",
             ],
         );

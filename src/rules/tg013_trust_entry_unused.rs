@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::{Context, Rule, RuleMeta, Workloads, at, summarize};
+use super::{Context, Rule, RuleMeta, Workloads, at, name_few};
 use crate::FileId;
 use crate::finding::Finding;
 use crate::rule_id::{Level, RuleId};
@@ -202,7 +202,7 @@ fn report(
     let (_, first) = unused[0];
     let mut finding = RULE
         .meta
-        .finding(at(file, first), many(unused.len(), &summarize(&listed)))
+        .finding(at(file, first), many(unused.len(), &name_few(listed)))
         // One finding per section whatever the entries, so that it keeps its fingerprint
         // while they are removed one by one.
         .detail(&format!("unused {section} entries"));

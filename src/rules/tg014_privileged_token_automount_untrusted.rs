@@ -38,9 +38,9 @@ RoleBinding or ClusterRoleBinding in the scan to a powerful grant:
 - `create` on pods or workload kinds; `pods/exec`; `pods/attach`; `nodes/proxy`;
 - `impersonate`, `escalate`, `bind`.
 
-It is reported instead of TG001 so that the dashboard ranks it critical. The message lists
-the grants and the bindings that give them, with file and line; the SARIF result links the
-bindings as related locations.
+It is reported instead of TG001 so that the dashboard ranks it critical. The message names
+the bindings; each binding is a related location (a note in text output) that says which
+role it binds and what that role grants.
 
 **Why it matters.** The token in the container is as powerful as its RBAC. With these
 grants, code execution in the pod becomes control over the namespace or the whole cluster
@@ -107,7 +107,7 @@ mod tests {
             &[
                 "Pod shop/deploy",
                 "shop/deployer",
-                "ClusterRoleBinding deployer-admin (manifest.yaml:3) grants everything",
+                "bound to powerful RBAC by ClusterRoleBinding deployer-admin",
             ],
         );
         let tg001 = check(
