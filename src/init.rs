@@ -102,7 +102,13 @@ impl Candidates {
                             ns => format!("{} {ns}/{}", o.kind, o.name),
                         }
                     });
-                    for subject in &finding.subjects {
+                    // A subject without a name (`User:`) is no entry the config takes; the
+                    // rescan then reports its finding as one no entry accepts.
+                    let named = finding.subjects.iter().filter(|s| {
+                        s.split_once(':')
+                            .is_some_and(|(_, name)| !name.is_empty() && !name.ends_with('/'))
+                    });
+                    for subject in named {
                         candidates
                             .token_creators
                             .entry(subject.to_string())
@@ -140,10 +146,17 @@ impl Candidates {
     /// with every other candidate accepted still reports.
     pub fn add_exemptions(&mut self, residual: &Report, threshold: Level) {
         for finding in residual.active_findings().filter(|f| f.level >= threshold) {
-            match &finding.object {
+            // An exemption names `NAMESPACE/KIND/NAME`: an object whose name holds a `/`
+            // (which the API server would refuse) has no such name.
+            let object = finding
+                .object
+                .as_ref()
+                .map(ToString::to_string)
+                .filter(|o| o.split('/').count() == 3);
+            match object {
                 Some(object) => self
                     .exemptions
-                    .entry((finding.rule, object.to_string()))
+                    .entry((finding.rule, object))
                     .or_insert_with(|| {
                         (
                             first_sentence(&finding.message).to_owned(),

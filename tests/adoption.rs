@@ -540,6 +540,33 @@ fn init_lists_what_no_entry_can_accept() {
     );
 }
 
+/// Names the config cannot hold (an object name with a `/`, a subject without a name)
+/// are never written as entries, which would make the file invalid.
+#[test]
+fn init_offers_no_entry_the_config_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    std::fs::write(
+        dir.path().join("odd.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a/b\n  namespace: ci\ntype: kubernetes.io/service-account-token\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: m}\nrules:\n  - {apiGroups: [\"\"], resources: [\"serviceaccounts/token\"], verbs: [\"create\"]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: m}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: m}\nsubjects:\n  - {kind: User, name: \"\"}\n  - {kind: ServiceAccount, name: \"\", namespace: x}\n",
+    )
+    .unwrap();
+    tokenguard()
+        .args(["init", "--root", root, root, "--today", "2026-12-04"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(dir.path().join(".tokenguard.yaml")).unwrap();
+    assert!(!text.contains("tokenCreators:"), "{text}");
+    assert!(
+        text.contains("## No config entry can accept 1 finding: fix it.\n##   odd.yaml:6: TG005 Secret ci/a/b holds"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   - rule: \"TG006\"\n#     object: \"/ClusterRole/m\"\n"),
+        "{text}"
+    );
+}
+
 /// The repositories of the shared corpus a new user would try first, and one with
 /// broken files to exclude and findings only exemptions accept.
 const REAL_REPOSITORIES: [&str; 5] = [
