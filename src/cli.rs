@@ -37,8 +37,8 @@ pub enum Command {
         /// A rule id such as TG001, or its name such as token-automount-untrusted.
         rule: String,
     },
-    /// Write a starter .tokenguard.yaml that trusts nothing and lists, commented out,
-    /// every service account that receives an API token today.
+    /// Write a starter .tokenguard.yaml that accepts nothing and lists, commented out,
+    /// every entry the repository needs to pass, with the facts behind each.
     Init(InitArgs),
     /// Write the baseline: today's findings, accepted, so that scans with it fail only
     /// on new ones.
@@ -49,15 +49,24 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Where to write (default: .tokenguard.yaml at the root).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Overwrite an existing config file.
+    /// Rewrite an existing config file, keeping its entries and their reasons.
     #[arg(long)]
     pub force: bool,
+    /// The candidates make a scan pass at this `scan --fail-on` level.
+    #[arg(long, value_enum, default_value_t = GateLevel::Error)]
+    pub fail_on: GateLevel,
+    /// The name the config's facts use for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+    /// The date exemption candidates expire from (YYYY-MM-DD; default: today). For tests.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<jiff::civil::Date>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -224,6 +233,36 @@ pub enum FailOn {
     /// Never exit 1 (`none` is accepted too).
     #[value(alias = "none")]
     Never,
+}
+
+/// A `--fail-on` level that fails on something: what `init` prepares a repository for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum GateLevel {
+    Error,
+    Warning,
+    Note,
+}
+
+impl GateLevel {
+    fn level(self) -> Level {
+        match self {
+            GateLevel::Error => Level::Error,
+            GateLevel::Warning => Level::Warning,
+            GateLevel::Note => Level::Note,
+        }
+    }
+}
+
+impl FailOn {
+    /// The lowest level that fails, if any does.
+    fn level(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Note => Some(Level::Note),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -644,7 +683,8 @@ impl report::Sink for Outputs {
     }
 }
 
-/// `tokenguard init`: scan with nothing trusted, then write the starter config.
+/// `tokenguard init`: scan, then write the starter config with a candidate for every
+/// entry the repository needs to pass (see [`crate::init`]).
 fn init(args: InitArgs) -> Result<bool, CliError> {
     let root = resolve_root(args.scope.root.as_deref(), &search_start(&args.paths)?)?;
     let target = args
@@ -662,16 +702,50 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
             return Err(CliError::Exists(path));
         }
     }
-    // No config: init lists what a scan that trusts nothing reports.
-    let options = ScanOptions {
-        default_namespace: args.scope.default_namespace,
-        include: args.scope.include,
-        exclude: args.scope.exclude,
-        glob_dir: flag_glob_dir(&root)?,
-        ..ScanOptions::new(args.paths, root, jiff::Zoned::now().date())
+    // `--force` keeps what the file being rewritten accepts: the scan applies it, so its
+    // entries are not offered again, and the new file writes them back.
+    let kept = if args.force && target.exists() {
+        Config::load(&target, &crate::discover::display_path(&target, &root))?
+    } else {
+        Config::default()
     };
-    let report = crate::scan(options)?;
-    let text = crate::init::starter_config(&report);
+    let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    let stdin = read_stdin(&args.paths, &args.stdin_filename, &yaml::Limits::default())?;
+    let glob_dir = flag_glob_dir(&root)?;
+    let options = |config: Config| ScanOptions {
+        config,
+        default_namespace: args.scope.default_namespace.clone(),
+        include: args.scope.include.clone(),
+        exclude: args.scope.exclude.clone(),
+        glob_dir: glob_dir.clone(),
+        stdin: stdin.as_ref().map(|s| Stdin {
+            name: s.name.clone(),
+            bytes: s.bytes.clone(),
+        }),
+        ..ScanOptions::new(args.paths.clone(), root.clone(), today)
+    };
+    let report = crate::scan(options(kept.clone()))?;
+    let fail_on = args.fail_on.level();
+    let mut candidates = crate::init::Candidates::from_report(&report, fail_on);
+    drop(report);
+    let expires = today
+        .checked_add(jiff::Span::new().days(crate::init::EXEMPTION_DAYS))
+        .unwrap_or(today);
+    let starter = |candidates: &crate::init::Candidates| {
+        crate::init::starter_config(&crate::init::Starter {
+            kept: &kept,
+            candidates,
+            fail_on,
+            expires,
+        })
+    };
+    // What a scan with every candidate so far accepted still reports is offered as an
+    // exemption, or listed as something no entry can accept.
+    let accepted = crate::init::with_every_candidate_accepted(&starter(&candidates));
+    let accepted = Config::parse(&accepted, config::FILE_NAMES[0])?;
+    let residual = crate::scan(options(accepted))?;
+    candidates.add_exemptions(&residual, fail_on);
+    let text = starter(&candidates);
     let io_error = |source| CliError::Io {
         what: "cannot write",
         path: target.clone(),
@@ -688,11 +762,10 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     }
     .map_err(io_error)?;
     file.write_all(text.as_bytes()).map_err(io_error)?;
-    let receivers = crate::init::receivers(&report);
     eprintln!(
-        "tokenguard: wrote {}: nothing is trusted; {} service account(s) receive an API token today, listed there as commented-out `trusted` entries",
+        "tokenguard: wrote {}: {}",
         target.display(),
-        receivers.len()
+        crate::init::summary(&candidates)
     );
     Ok(false)
 }
@@ -814,13 +887,9 @@ fn colour(choice: ColorArg, terminal: bool, env: impl Fn(&str) -> Option<OsStrin
 }
 
 fn fails(worst: Option<Level>, fail_on: FailOn) -> bool {
-    let threshold = match fail_on {
-        FailOn::Error => Level::Error,
-        FailOn::Warning => Level::Warning,
-        FailOn::Note => Level::Note,
-        FailOn::Never => return false,
-    };
-    worst.is_some_and(|worst| worst >= threshold)
+    fail_on
+        .level()
+        .is_some_and(|threshold| worst.is_some_and(|worst| worst >= threshold))
 }
 
 /// The directory the config search starts from and the root is found from (SPEC 5.4):

@@ -104,6 +104,9 @@ pub struct Finding {
     pub detail: CompactString,
     /// Boxed: most findings are not suppressed.
     pub suppression: Option<Box<Suppression>>,
+    /// The binding subjects the finding is about, as `tokenCreators` names them
+    /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
+    pub subjects: Box<[CompactString]>,
     /// Set once, as the finding is written (see [`Fingerprinter`]).
     pub fingerprint: Fingerprint,
     /// Set as the finding is written when a scan has a baseline; `None` without one.
@@ -128,6 +131,7 @@ impl Finding {
             service_account: None,
             detail: CompactString::default(),
             suppression: None,
+            subjects: Box::default(),
             fingerprint: Fingerprint::default(),
             baseline: None,
         }
@@ -156,6 +160,11 @@ impl Finding {
             message: exact(&message),
         });
         self.related = related.into_boxed_slice();
+        self
+    }
+
+    pub fn subjects(mut self, subjects: impl IntoIterator<Item = String>) -> Self {
+        self.subjects = subjects.into_iter().map(CompactString::from).collect();
         self
     }
 

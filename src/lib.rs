@@ -401,6 +401,18 @@ pub fn scan_into(
         .default_namespace
         .or_else(|| config.default_namespace.clone())
         .unwrap_or_else(|| "default".to_owned());
+    // The config's entries are about the repository it is in: a scan of its root (or of
+    // the config's own directory) holds all of it (TG013), a scan of one folder, of
+    // standard input, or narrowed by command-line globs only part of it.
+    let config_at = config.path.as_deref().map(discover::absolute);
+    let config_dir = config_at.as_deref().and_then(Path::parent);
+    let whole_repository = options.include.is_empty()
+        && options.exclude.is_empty()
+        && options.paths.iter().any(|p| {
+            let scanned = discover::absolute(p);
+            p.as_os_str() != "-"
+                && (scanned == discover::absolute(&options.root) || Some(&*scanned) == config_dir)
+        });
     let filter = PathFilter::new(vec![
         config_globs(&config),
         GlobLayer {
@@ -545,6 +557,7 @@ pub fn scan_into(
         config: &scanned.config,
         default_namespace: &default_namespace,
         config_file,
+        whole_repository,
         today: options.today,
     };
     let facts = |k: usize| rules::RunFacts {

@@ -242,6 +242,143 @@ fn a_trusted_entry_used_only_by_a_workload_after_many_files_is_not_tg013() {
     }
 }
 
+/// A repository with a workload in each of namespaces `shop` and `argocd`, one folder
+/// each, and the config `config`.
+fn two_namespaces(config: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for (folder, namespace, account) in [("shop", "shop", "api"), ("argocd", "argocd", "server")] {
+        std::fs::create_dir(tmp.path().join(folder)).unwrap();
+        std::fs::write(
+            tmp.path().join(folder).join("app.yaml"),
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: {namespace}\nspec:\n  template:\n    spec:\n      serviceAccountName: {account}\n      containers:\n        - name: app\n          image: example/app:1\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(tmp.path().join(".tokenguard.yaml"), config).unwrap();
+    tmp
+}
+
+/// A TG013 result: line, column, message, and its related locations as (line, message).
+type Unused = (u64, u64, String, Vec<(u64, String)>);
+
+/// The TG013 results of a scan of `paths` (relative to `root`).
+fn tg013(root: &std::path::Path, paths: &[&str]) -> Vec<Unused> {
+    let out = common::output(
+        tokenguard()
+            .current_dir(root)
+            .args(["scan", "--format", "sarif", "--root", "."])
+            .args(paths),
+    );
+    assert_eq!(out.stderr, "");
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    common::results(&sarif)
+        .iter()
+        .filter(|r| r["ruleId"] == "TG013")
+        .map(|r| {
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            (
+                region["startLine"].as_u64().unwrap(),
+                region["startColumn"].as_u64().unwrap(),
+                common::message(r),
+                common::related(r)
+                    .into_iter()
+                    .map(|(uri, line, _, _, _, message)| {
+                        assert_eq!(uri, ".tokenguard.yaml");
+                        (line, message)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_unused_entry_is_tg013_only_when_the_scan_covered_its_scope() {
+    let repo = two_namespaces(
+        "trusted:\n  - serviceAccount: shop/api\n    reason: used\n  - serviceAccount: argocd/server\n    reason: used when argocd/ is scanned\n  - serviceAccount: shop/old\n    reason: left over\n  - serviceAccount: gone/*\n    reason: a namespace nothing here is in\ntokenCreators:\n  - subject: User:alice\n    reason: no binding is scanned\n  - subject: ServiceAccount:shop/minter\n    reason: in a scanned namespace, but no binding names it\n",
+    );
+    let finding = |line, message: &str| (line, 5, message.to_owned(), vec![]);
+    let trusted = |line, pattern: &str| {
+        finding(
+            line,
+            &format!(
+                "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`)."
+            ),
+        )
+    };
+    let creator = |line, pattern: &str| {
+        finding(
+            line,
+            &format!(
+                "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern."
+            ),
+        )
+    };
+    // The whole repository: every entry is judged, and argocd/server is used.
+    assert_eq!(
+        tg013(repo.path(), &["."]),
+        [
+            trusted(6, "shop/old"),
+            trusted(8, "gone/*"),
+            creator(11, "User:alice"),
+            creator(13, "ServiceAccount:shop/minter"),
+        ]
+    );
+    // One folder, or the repository narrowed by a glob: only the entries for the
+    // namespaces scanned (no binding is scanned, so User:alice is not judged).
+    let in_shop = [
+        trusted(6, "shop/old"),
+        creator(13, "ServiceAccount:shop/minter"),
+    ];
+    assert_eq!(tg013(repo.path(), &["shop"]), in_shop);
+    assert_eq!(
+        tg013(repo.path(), &[".", "--exclude", "argocd/**"]),
+        in_shop
+    );
+    assert_eq!(tg013(repo.path(), &["argocd"]), []);
+    // The directory of the config is the repository it describes: all of it is judged.
+    std::fs::copy(
+        repo.path().join(".tokenguard.yaml"),
+        repo.path().join("shop/.tokenguard.yaml"),
+    )
+    .unwrap();
+    let lines: Vec<u64> = tg013(repo.path(), &["shop", "--config", "shop/.tokenguard.yaml"])
+        .iter()
+        .map(|f| f.0)
+        .collect();
+    assert_eq!(lines, [4, 6, 8, 11, 13]);
+}
+
+#[test]
+fn many_unused_entries_are_one_tg013_that_lists_them() {
+    let mut config = String::from("trusted:\n  - serviceAccount: shop/api\n    reason: used\n");
+    for name in ["a", "b", "c", "d", "e"] {
+        config += &format!("  - serviceAccount: shop/{name}\n    reason: left over\n");
+    }
+    config += "  - serviceAccount: argocd/*\n    reason: not judged when argocd/ is not scanned\n";
+    let repo = two_namespaces(&config);
+    let related = |line, name| {
+        (
+            line,
+            format!("the trusted entry `shop/{name}` matches nothing"),
+        )
+    };
+    assert_eq!(
+        tg013(repo.path(), &["shop"]),
+        [(
+            4,
+            5,
+            "5 trusted entries match no service account in the scanned manifests: `shop/a`, `shop/b` and 3 more. Remove them, or correct their patterns (NAMESPACE/NAME; `*` does not cross `/`).".to_owned(),
+            vec![related(6, "b"), related(8, "c"), related(10, "d"), related(12, "e")],
+        )]
+    );
+    // Three are three findings.
+    let config = config.replace("  - serviceAccount: shop/d\n    reason: left over\n  - serviceAccount: shop/e\n    reason: left over\n", "");
+    let repo = two_namespaces(&config);
+    let lines: Vec<u64> = tg013(repo.path(), &["shop"]).iter().map(|f| f.0).collect();
+    assert_eq!(lines, [4, 6, 8]);
+}
+
 /// Rule ids are matched in any case, in exemptions as in `rules:` and annotations: an
 /// exemption written `tg001` suppresses TG001 (it once validated and suppressed nothing).
 #[test]

@@ -18,7 +18,7 @@ use reader::Reader;
 /// Config file names looked for at the root, in order.
 pub const FILE_NAMES: [&str; 2] = [".tokenguard.yaml", ".tokenguard.yml"];
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The file it was read from, as shown in reports; `None` for the built-in default.
     pub source: Option<String>,
@@ -49,7 +49,7 @@ pub struct PathGlob {
 }
 
 /// `trusted`: a service account glob (`NAMESPACE/NAME`) that may receive API tokens.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TrustedEntry {
     pub pattern: String,
     pub matcher: GlobMatcher,
@@ -60,7 +60,7 @@ pub struct TrustedEntry {
 
 /// `tokenCreators`: a subject glob (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`)
 /// allowed to create service account tokens.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TokenCreator {
     pub pattern: String,
     pub matcher: GlobMatcher,
@@ -70,7 +70,7 @@ pub struct TokenCreator {
 }
 
 /// `exemptions`: accepted risk for objects matching `NAMESPACE/KIND/NAME`, until `expires`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Exemption {
     /// The rule it exempts from; `None` is `*`, every rule.
     pub rule: Option<RuleId>,

@@ -30,6 +30,15 @@ impl WorkloadKind {
             pod_spec_path: pod_spec_path.split('.').map(str::to_owned).collect(),
         })
     }
+
+    /// `apiVersion`, `kind` and `podSpecPath` as the config writes them.
+    pub fn as_written(&self) -> (&str, &str, String) {
+        (
+            self.api_version.glob().glob(),
+            &self.kind,
+            self.pod_spec_path.join("."),
+        )
+    }
 }
 
 /// The built-in table plus the config's `workloadKinds`.

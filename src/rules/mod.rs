@@ -1,7 +1,7 @@
 //! The rule registry. Each rule lives in its own file with its metadata, its help text
 //! (printed by `explain` and used as SARIF `help.markdown`) and its check.
 
-mod tg000_manifest_unreadable;
+pub(crate) mod tg000_manifest_unreadable;
 pub(crate) mod tg001_token_automount_untrusted;
 mod tg002_service_account_automount_enabled;
 mod tg003_projected_token_untrusted;
@@ -124,6 +124,9 @@ pub struct Context<'a> {
     pub default_namespace: &'a str,
     /// The config file as a scanned file, for findings about its entries.
     pub config_file: Option<FileId>,
+    /// The scan covered the whole repository: the root (or the config file's directory)
+    /// was scanned, with no command-line include or exclude globs narrowing it.
+    pub whole_repository: bool,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
 }

@@ -57,6 +57,17 @@ a manifest, or turn the rule off with `rules: {TG000: off}` (not recommended).
 [YAML 1.1 specification](https://yaml.org/spec/1.1/).
 "#;
 
+const MESSAGE_START: &str = "This file could not be loaded (";
+const MESSAGE_END: &str = "); the objects in it from the document with the error on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.";
+
+/// Why the file of a TG000 message could not be loaded (what `init` shows beside its
+/// `paths.exclude` candidate).
+pub(crate) fn load_reason(message: &str) -> Option<&str> {
+    message
+        .strip_prefix(MESSAGE_START)?
+        .strip_suffix(MESSAGE_END)
+}
+
 fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
     for (file, failure) in facts.failures {
         let region = Span {
@@ -66,10 +77,7 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 col: failure.pos.col + 1,
             },
         };
-        let message = format!(
-            "This file could not be loaded ({}); the objects in it from the document with the error on are not scanned. Fix the file, or exclude it in .tokenguard.yaml if it is not a manifest.",
-            failure.reason
-        );
+        let message = format!("{MESSAGE_START}{}{MESSAGE_END}", failure.reason);
         // No detail: a file has at most one load failure, and its reason can hold
         // positions ("first defined at 5:3") that would change the fingerprint when
         // lines move.

@@ -92,6 +92,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 )
             };
             let bindings = ctx.index.bindings_of(role);
+            let mut subjects = Vec::new();
             let (level, consequence) = if bindings.is_empty() {
                 (
                     Level::Warning,
@@ -119,6 +120,9 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 if not_allowed.is_empty() {
                     continue;
                 }
+                subjects.clone_from(&not_allowed);
+                subjects.sort();
+                subjects.dedup();
                 (
                     Level::Error,
                     format!(
@@ -137,7 +141,8 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 .finding(at(role.file, rule.verbs_key), message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
-                .detail(&format!("rule {}", index + 1));
+                .detail(&format!("rule {}", index + 1))
+                .subjects(subjects);
             out.push(ctx.with_bindings(finding, &bindings));
         }
     }

@@ -1,8 +1,11 @@
 use std::fmt::Write as _;
 
-use globset::GlobMatcher;
+use std::collections::HashSet;
 
-use super::{Context, Rule, RuleMeta, Workloads, at};
+use globset::{GlobBuilder, GlobMatcher};
+
+use super::{Context, Rule, RuleMeta, Workloads, at, name_few};
+use crate::FileId;
 use crate::finding::Finding;
 use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
@@ -13,7 +16,7 @@ pub static RULE: Rule = Rule {
         level: Level::Note,
         security_severity: "1.0",
         summary: "A trusted or tokenCreators entry of the config matches nothing in the scan.",
-        description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests, or a tokenCreators entry matches no subject of any binding. Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
+        description: "A trusted entry in .tokenguard.yaml matches no ServiceAccount and no workload's service account among the scanned manifests, or a tokenCreators entry matches no subject of any binding, although the scan covered the entry's scope: the whole repository, or, for a narrower scan, a scanned object in a namespace the entry names (for users and groups, a scanned binding). Stale trust is a standing permission for whatever gets that name next; remove the entry or fix its pattern.",
         help: HELP,
         help_uri: "https://kubernetes.io/docs/concepts/security/service-accounts/",
         tags: &["security", "kubernetes", "configuration"],
@@ -30,6 +33,21 @@ matches no service account seen in the scan: neither a `ServiceAccount` object n
 service account of any workload; or a `tokenCreators` entry whose `subject` matches no
 subject of any RoleBinding or ClusterRoleBinding in the scan. The finding points at the
 entry in the config file.
+
+An entry is judged only when the scan covered its scope, so that scanning one folder does
+not report the entries for the rest of the repository. A scan of the whole repository (of
+the root or of the config file's directory, with no `--include` or `--exclude` narrowing
+it) covers every entry's scope;
+a narrower scan (a folder, standard input, command-line globs) covers
+
+- a `trusted` entry `NAMESPACE/NAME`, or a `tokenCreators` entry
+  `ServiceAccount:NAMESPACE/NAME`, when some scanned object (a workload, ServiceAccount,
+  Secret, Role or RoleBinding) is in a namespace its `NAMESPACE` pattern matches (objects
+  without `metadata.namespace` are in the default namespace);
+- a `User:` or `Group:` entry when it holds a RoleBinding or ClusterRoleBinding.
+
+From four unused entries of one section on, they are one finding at the first of them
+that names how many there are and points at each of the others as a related location.
 
 **Why it matters.** Trust that nothing uses is a standing approval for whichever workload
 takes the name next, and a typo in a pattern silently trusts nothing while reviewers think
@@ -49,12 +67,14 @@ trusted:
     reason: scrapes metrics
 ```
 
-**How to suppress.** When a scan covers only part of a repository, entries for the other
-parts are reported: scan the whole repository, or turn the rule off with
-`rules: {TG013: off}`.
+**How to suppress.** Turn the rule off with `rules: {TG013: off}`.
 
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
+
+/// From this many unused entries of one section on, they are one finding: a config
+/// written for a larger repository than the scan would otherwise bury the other findings.
+const FOLD_FROM: usize = 4;
 
 fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config_file else {
@@ -73,61 +93,182 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
             break;
         }
     }
-    let trusted_entries = ctx
-        .config
-        .trusted
-        .iter()
-        .map(|e| (e.pattern.as_str(), e.key));
-    for (pattern, key) in unused(trusted_entries, &in_use) {
-        let message = format!(
-            "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
-        );
-        out.push(RULE.meta.finding(at(file, key), message).detail(pattern));
-    }
-
     let creators: Vec<&GlobMatcher> = ctx
         .config
         .token_creators
         .iter()
         .map(|e| &e.matcher)
         .collect();
-    let mut in_use = vec![false; creators.len()];
+    let mut creators_in_use = vec![false; creators.len()];
     for subject in ctx.model.bindings.iter().flat_map(|b| &b.subjects) {
         name.clear();
         name.push_str(&subject.config_form());
-        if mark_matches(&creators, &name, &mut in_use) {
+        if mark_matches(&creators, &name, &mut creators_in_use) {
             break;
         }
         if let Some((namespace, sa)) = subject.as_service_account() {
             name.clear();
             let _ = write!(name, "ServiceAccount:{namespace}/{sa}");
-            if mark_matches(&creators, &name, &mut in_use) {
+            if mark_matches(&creators, &name, &mut creators_in_use) {
                 break;
             }
         }
     }
+    if in_use.iter().chain(&creators_in_use).all(|used| *used) {
+        return;
+    }
+
+    // An entry is judged only where the scan looked: a scan of the whole repository
+    // judges them all, a scan of one folder only those for the namespaces it contained.
+    let scope = (!ctx.whole_repository).then(|| Scope::of(ctx, workloads));
+    let trusted_entries = ctx
+        .config
+        .trusted
+        .iter()
+        .map(|e| (e.pattern.as_str(), e.key))
+        .zip(&in_use)
+        .filter(|((pattern, _), used)| {
+            !**used
+                && scope
+                    .as_ref()
+                    .is_none_or(|s| s.covers_namespace_of(pattern))
+        })
+        .map(|(entry, _)| entry);
+    report(
+        file,
+        trusted_entries.collect(),
+        |pattern| {
+            format!(
+                "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
+            )
+        },
+        |count, listed| {
+            format!(
+                "{count} trusted entries match no service account in the scanned manifests: {listed}. Remove them, or correct their patterns (NAMESPACE/NAME; `*` does not cross `/`).",
+            )
+        },
+        "trusted",
+        out,
+    );
     let creator_entries = ctx
         .config
         .token_creators
         .iter()
-        .map(|e| (e.pattern.as_str(), e.key));
-    for (pattern, key) in unused(creator_entries, &in_use) {
-        let message = format!(
-            "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
-        );
-        out.push(RULE.meta.finding(at(file, key), message).detail(pattern));
-    }
+        .map(|e| (e.pattern.as_str(), e.key))
+        .zip(&creators_in_use)
+        .filter(|((pattern, _), used)| {
+            !**used && scope.as_ref().is_none_or(|s| s.covers_subject(pattern))
+        })
+        .map(|(entry, _)| entry);
+    report(
+        file,
+        creator_entries.collect(),
+        |pattern| {
+            format!(
+                "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
+            )
+        },
+        |count, listed| {
+            format!(
+                "{count} tokenCreators entries match no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests: {listed}. Remove them, or correct their patterns.",
+            )
+        },
+        "tokenCreators",
+        out,
+    );
 }
 
-/// The entries (pattern, where it is written) whose `in_use` flag is not set.
-fn unused<'c>(
-    entries: impl Iterator<Item = (&'c str, Span)>,
-    in_use: &[bool],
-) -> impl Iterator<Item = (&'c str, Span)> {
-    entries
-        .zip(in_use)
-        .filter(|(_, used)| !**used)
-        .map(|(entry, _)| entry)
+/// One finding per unused entry, or, from [`FOLD_FROM`] entries on, one finding at the
+/// first that names them all and points at the others as related locations.
+fn report(
+    file: FileId,
+    unused: Vec<(&str, Span)>,
+    one: impl Fn(&str) -> String,
+    many: impl Fn(usize, &str) -> String,
+    section: &str,
+    out: &mut Vec<Finding>,
+) {
+    if unused.len() < FOLD_FROM {
+        for (pattern, key) in unused {
+            out.push(
+                RULE.meta
+                    .finding(at(file, key), one(pattern))
+                    .detail(pattern),
+            );
+        }
+        return;
+    }
+    let listed: Vec<String> = unused.iter().map(|(p, _)| format!("`{p}`")).collect();
+    let (_, first) = unused[0];
+    let mut finding = RULE
+        .meta
+        .finding(at(file, first), many(unused.len(), &name_few(listed)))
+        // One finding per section whatever the entries, so that it keeps its fingerprint
+        // while they are removed one by one.
+        .detail(&format!("unused {section} entries"));
+    for (pattern, key) in &unused[1..] {
+        finding = finding.related(
+            at(file, *key),
+            format!("the {section} entry `{pattern}` matches nothing"),
+        );
+    }
+    out.push(finding);
+}
+
+/// What the scan covered, for the entries it can judge.
+struct Scope<'a> {
+    /// The namespace of every scanned namespaced object (the default namespace where it
+    /// sets none).
+    namespaces: HashSet<&'a str>,
+    /// Whether the scan holds a RoleBinding or ClusterRoleBinding, the only objects that
+    /// name users and groups.
+    bindings: bool,
+}
+
+impl<'a> Scope<'a> {
+    fn of(ctx: &Context<'a>, workloads: &'a Workloads) -> Scope<'a> {
+        let model = ctx.model;
+        let default = ctx.default_namespace;
+        let metas = workloads
+            .iter()
+            .flatten()
+            .map(|w| &w.meta)
+            .chain(model.service_accounts.iter().map(|sa| &sa.meta))
+            .chain(model.token_secrets.iter().map(|s| &s.meta))
+            .chain(model.roles.iter().map(|r| &r.meta))
+            .chain(model.bindings.iter().map(|b| &b.meta));
+        Scope {
+            namespaces: metas
+                .map(|meta| meta.namespace_or(default))
+                .filter(|ns| !ns.is_empty())
+                .collect(),
+            bindings: !model.bindings.is_empty(),
+        }
+    }
+
+    /// Whether a scanned object is in a namespace the `NAMESPACE/NAME` pattern covers. A
+    /// namespace part that is no glob of its own (a `{a/b,c/d}` alternation) is judged.
+    fn covers_namespace_of(&self, pattern: &str) -> bool {
+        let Some((namespace, _)) = pattern.split_once('/') else {
+            return true;
+        };
+        match GlobBuilder::new(namespace).literal_separator(true).build() {
+            Ok(glob) => {
+                let glob = glob.compile_matcher();
+                self.namespaces.iter().any(|ns| glob.is_match(ns))
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// A `ServiceAccount:NAMESPACE/NAME` subject is judged like a trusted entry; a user
+    /// or group when the scan holds a binding.
+    fn covers_subject(&self, pattern: &str) -> bool {
+        match pattern.strip_prefix("ServiceAccount:") {
+            Some(identity) => self.covers_namespace_of(identity),
+            None => self.bindings,
+        }
+    }
 }
 
 /// Per `trusted` entry: whether some workload runs as a service account it matches.
