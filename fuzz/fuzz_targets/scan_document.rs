@@ -11,14 +11,7 @@ use tokenguard::{ScanOptions, Stdin, yaml::Limits};
 
 fuzz_target!(|bytes: &[u8]| {
     let report = tokenguard::scan(ScanOptions {
-        paths: vec!["-".into()],
-        root: "/nonexistent/fuzz-root".into(),
         config: Config::default(),
-        default_namespace: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        glob_dir: None,
-        own_files: Vec::new(),
         stdin: Some(Stdin {
             name: "in put\n%#.yaml".to_owned(),
             bytes: bytes.to_vec(),
@@ -29,7 +22,12 @@ fuzz_target!(|bytes: &[u8]| {
             max_documents: 50,
             ..Limits::default()
         },
-        today: jiff::civil::date(2026, 1, 1),
+        // The rest as a scan of standard input with no flags has it.
+        ..ScanOptions::new(
+            vec!["-".into()],
+            "/nonexistent/fuzz-root".into(),
+            jiff::civil::date(2026, 1, 1),
+        )
     })
     .expect("a scan of standard input cannot fail");
     let options = ReportOptions {
