@@ -38,7 +38,7 @@ use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
 use finding::{Finding, Level};
 use load::{LoadFailure, Loaded, Skip};
-use model::{FileModel, Model, Workload, WorkloadKinds};
+use model::{DuplicateKey, FileModel, Model, Workload, WorkloadKinds};
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -506,6 +506,7 @@ pub fn scan_into(
         service_accounts: model.service_accounts.run(k),
         token_secrets: model.token_secrets.run(k),
         roles: model.roles.run(k),
+        duplicate_keys: model.duplicate_keys.run(k),
         failures: &failures[k],
     };
     let in_order = |findings: &mut Vec<Finding>| {
@@ -644,17 +645,22 @@ impl FileReader<'_> {
                 objects,
                 ignored_documents,
                 failure,
-            } => Outcome::Manifests {
-                model: FileModel::read(
+            } => {
+                let mut model = FileModel::read(
                     id,
                     &stream.tree,
                     &objects,
                     &self.kinds,
                     self.default_namespace,
-                ),
-                ignored_documents,
-                failure,
-            },
+                );
+                model.duplicate_keys =
+                    DuplicateKey::read_all(id, &stream.tree, &objects, &stream.duplicates);
+                Outcome::Manifests {
+                    model,
+                    ignored_documents,
+                    failure,
+                }
+            }
             Loaded::Skipped(skip) => Outcome::Skipped(skip),
             Loaded::Failed(failure) => Outcome::Failed(failure),
         }

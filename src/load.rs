@@ -185,7 +185,7 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             ),
         );
     }
-    let stream = Box::new(yaml::parse(text, limits));
+    let mut stream = Box::new(yaml::parse(text, limits));
     let failure = stream.error.as_ref().map(|e| LoadFailure {
         pos: e.pos.min(pos_of_offset(bytes, bytes.len())),
         reason: match &e.kind {
@@ -196,7 +196,10 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
     });
     let mut objects = Vec::new();
     let mut ignored_documents = 0;
+    // Documents that hold objects: only there is a repeated key kubectl's business.
+    let mut object_documents = Vec::new();
     for doc in &stream.documents {
+        let loaded_before = objects.len();
         let root = stream.tree.node(doc.root);
         if is_empty_document(root) {
             continue;
@@ -218,7 +221,15 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             Some(_) => objects.push(root.id()),
             None => ignored_documents += 1,
         }
+        if objects.len() > loaded_before {
+            object_documents.push(root.span());
+        }
     }
+    stream.duplicates.retain(|d| {
+        object_documents
+            .iter()
+            .any(|doc| doc.start <= d.at.start && d.at.start < doc.end)
+    });
     // A template that does not parse is skipped, not failed. Only when nothing was
     // loaded before the error and a template action comes no later than the error:
     // appending `{{ }}` to a manifest must not turn it into a silently skipped file.

@@ -16,13 +16,14 @@ mod tg011_deprecated_service_account_field;
 mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
+mod tg015_duplicate_key;
 
 use crate::config::Config;
 use crate::finding::{Finding, Level, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
-use crate::model::{Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::model::{DuplicateKey, Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
 use crate::{FileId, Files, yaml::Span};
 
 /// A rule's identity and documentation.
@@ -65,6 +66,7 @@ pub struct RunFacts<'a> {
     pub service_accounts: &'a [ServiceAccount],
     pub token_secrets: &'a [TokenSecret],
     pub roles: &'a [Role],
+    pub duplicate_keys: &'a [DuplicateKey],
     pub failures: &'a [(FileId, LoadFailure)],
 }
 
@@ -85,6 +87,7 @@ pub static ALL: &[&Rule] = &[
     &tg012_exemption_expired::RULE,
     &tg013_trust_entry_unused::RULE,
     &tg014_privileged_token_automount_untrusted::RULE,
+    &tg015_duplicate_key::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {

@@ -1,12 +1,15 @@
-//! saphyr-parser events -> [`Tree`], with merge keys resolved, duplicate keys
-//! rejected, and bounds on nesting depth and alias expansion.
+//! saphyr-parser events -> [`Tree`], with merge keys resolved, duplicate keys kept as
+//! kubectl keeps them (the last value wins, each repeat recorded), and bounds on nesting
+//! depth and alias expansion.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan};
 
+use super::scalar::{self, Value};
 use super::tree::{Entry, Kind, NodeId, Pos, Span, Style, Tag, Tree};
-use super::{KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
+use super::{DuplicateKey, KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
 
 /// The documents of one stream; `error` is set when parsing stopped early, and the
 /// documents completed before it are kept.
@@ -15,6 +18,8 @@ pub struct Stream {
     pub tree: Tree,
     pub documents: Vec<Document>,
     pub error: Option<ParseError>,
+    /// Keys written more than once in one mapping, in the order their repeats end.
+    pub duplicates: Vec<DuplicateKey>,
     /// Nodes that aliases added on top of those written in the text: the work that
     /// [`Limits::max_alias_expansion`] bounds.
     pub alias_expansion: u64,
@@ -38,6 +43,7 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
         children: Vec::new(),
         anchors: HashMap::new(),
         expanded: Vec::new(),
+        duplicates: Vec::new(),
         root: None,
         documents: 0,
         alias_expansion: 0,
@@ -70,6 +76,7 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
         }
     }
     stream.tree = builder.tree;
+    stream.duplicates = builder.duplicates;
     stream.alias_expansion = builder.alias_expansion;
     stream.alias_text_bytes = builder.alias_text_bytes;
     stream
@@ -111,6 +118,7 @@ struct Builder<'l> {
     anchors: HashMap<usize, NodeId>,
     /// Per node: what it stands for once every alias in it is expanded.
     expanded: Vec<Weight>,
+    duplicates: Vec<DuplicateKey>,
     root: Option<NodeId>,
     /// Documents started so far.
     documents: usize,
@@ -222,7 +230,7 @@ impl Builder<'_> {
                     .fold(Weight { nodes: 1, bytes: 0 }, Weight::add);
                 let kind = if frame.is_map {
                     let start = count(self.tree.entries.len());
-                    map_entries(&mut self.tree, children)?;
+                    map_entries(&mut self.tree, children, &mut self.duplicates)?;
                     Kind::Map {
                         entries: (start, count(self.tree.entries.len())),
                     }
@@ -263,10 +271,15 @@ impl Builder<'_> {
 /// which is cheaper than hashing for the small maps manifests are made of.
 const PAIRWISE_KEYS: usize = 16;
 
-/// Pairs up a mapping's children into `tree.entries`, applies `<<` merge keys (explicit
-/// keys win, then earlier merge sources) and rejects duplicate keys as kubectl's strict
-/// decoder does.
-fn map_entries(tree: &mut Tree, children: &[NodeId]) -> Result<(), ParseError> {
+/// Pairs up a mapping's children into `tree.entries` and applies `<<` merge keys
+/// (explicit keys win, then earlier merge sources). A key written twice keeps its last
+/// value, as kubectl's reader does (go-yaml v2 and `encoding/json` are not strict); each
+/// repeat is recorded in `duplicates` with the key's first occurrence.
+fn map_entries(
+    tree: &mut Tree,
+    children: &[NodeId],
+    duplicates: &mut Vec<DuplicateKey>,
+) -> Result<(), ParseError> {
     let start = tree.entries.len();
     let mut merged = Vec::new();
     for pair in children.chunks_exact(2) {
@@ -292,45 +305,88 @@ fn map_entries(tree: &mut Tree, children: &[NodeId]) -> Result<(), ParseError> {
         }
     }
     let explicit = tree.entries.len() - start;
-    if explicit <= PAIRWISE_KEYS && merged.is_empty() {
+    let mut superseded = Vec::new();
+    let mut kept = Vec::new();
+    {
         let entries = &tree.entries[start..];
-        for (j, later) in entries.iter().enumerate().skip(1) {
-            let text = key_text(tree, later.key);
-            if let Some(first) = entries[..j].iter().find(|e| key_text(tree, e.key) == text) {
-                return Err(duplicate(tree, later.key, first.key));
+        let keys: Vec<Cow<'_, str>> = entries.iter().map(|e| json_key(tree, e.key)).collect();
+        if explicit <= PAIRWISE_KEYS && merged.is_empty() {
+            for (j, key) in keys.iter().enumerate().skip(1) {
+                if let Some(first) = keys[..j].iter().position(|k| k == key) {
+                    duplicates.push(duplicate(tree, entries[j], entries[first]));
+                    superseded.push(keys[..j].iter().rposition(|k| k == key).unwrap_or(first));
+                }
+            }
+        } else {
+            // Per key: its first occurrence and its latest one so far.
+            let mut seen: HashMap<&str, (usize, usize)> =
+                HashMap::with_capacity(explicit + merged.len());
+            for (j, key) in keys.iter().enumerate() {
+                match seen.get_mut(key.as_ref()) {
+                    Some((first, latest)) => {
+                        duplicates.push(duplicate(tree, entries[j], entries[*first]));
+                        superseded.push(*latest);
+                        *latest = j;
+                    }
+                    None => {
+                        seen.insert(key, (j, j));
+                    }
+                }
+            }
+            let merged_keys: Vec<Cow<'_, str>> =
+                merged.iter().map(|e| json_key(tree, e.key)).collect();
+            let mut taken: HashMap<&str, ()> = HashMap::with_capacity(merged.len());
+            for (entry, key) in merged.iter().zip(&merged_keys) {
+                if !seen.contains_key(key.as_ref()) && taken.insert(key, ()).is_none() {
+                    kept.push(*entry);
+                }
             }
         }
-        return Ok(());
     }
-    let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit + merged.len());
-    for entry in &tree.entries[start..] {
-        if let Some(text) = key_text(tree, entry.key)
-            && let Some(first) = seen.insert(text, entry.key)
-        {
-            return Err(duplicate(tree, entry.key, first));
-        }
+    if !superseded.is_empty() {
+        superseded.sort_unstable();
+        let last_values: Vec<Entry> = tree
+            .entries
+            .drain(start..)
+            .enumerate()
+            .filter(|(i, _)| superseded.binary_search(i).is_err())
+            .map(|(_, entry)| entry)
+            .collect();
+        tree.entries.extend(last_values);
     }
-    let mut kept = Vec::new();
-    for entry in merged {
-        if let Some(text) = key_text(tree, entry.key)
-            && !seen.contains_key(text)
-        {
-            seen.insert(text, entry.key);
-            kept.push(entry);
-        }
-    }
-    drop(seen);
     tree.entries.extend(kept);
     Ok(())
 }
 
-fn duplicate(tree: &Tree, key: NodeId, first: NodeId) -> ParseError {
-    ParseError {
-        pos: tree.node(key).span().start,
-        kind: ParseErrorKind::DuplicateKey {
-            key: shorten(key_text(tree, key).unwrap_or_default()),
-            first: tree.node(first).span().start,
+/// A key as kubectl names it once the object is JSON: a plain `1`, `0x1` and a quoted
+/// `"1"` are one key, as are `yes`, `true` and `"true"`.
+fn json_key(tree: &Tree, key: NodeId) -> Cow<'_, str> {
+    match tree.node(key).scalar() {
+        Some(s) => match scalar::resolve(s) {
+            Value::Str(text) => Cow::Borrowed(text),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::Float(f) => Cow::Owned(f.to_string()),
         },
+        None => Cow::Borrowed(""),
+    }
+}
+
+fn duplicate(tree: &Tree, later: Entry, first: Entry) -> DuplicateKey {
+    DuplicateKey {
+        key: shorten(&json_key(tree, later.key)),
+        at: key_and_scalar(tree, later),
+        first: key_and_scalar(tree, first),
+    }
+}
+
+/// Where an entry is shown: its key, and its value too when that is a scalar.
+fn key_and_scalar(tree: &Tree, entry: Entry) -> Span {
+    let (key, value) = (tree.node(entry.key), tree.node(entry.value));
+    match value.scalar() {
+        Some(_) if value.span().end > key.span().end => key.span().to(value.span()),
+        _ => key.span(),
     }
 }
 
@@ -360,10 +416,6 @@ fn is_merge_key(tree: &Tree, key: NodeId) -> bool {
     tree.node(key)
         .scalar()
         .is_some_and(|s| s.text == "<<" && s.style == Style::Plain && s.tag == Tag::None)
-}
-
-fn key_text(tree: &Tree, key: NodeId) -> Option<&str> {
-    tree.node(key).scalar().map(|s| s.text)
 }
 
 /// At most [`KEY_SHOWN_CHARS`] characters of a key, for messages.

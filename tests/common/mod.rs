@@ -28,6 +28,8 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "rules/tg010/near-miss",
     "rules/tg011/fires",
     "rules/tg011/near-miss",
+    "rules/tg015/fires",
+    "rules/tg015/near-miss",
     "semantics/workload-kinds",
     "semantics/workload-kinds-config",
     "semantics/namespaces",
@@ -70,6 +72,7 @@ pub const CONFIG_ERROR_ROOTS: &[&str] = &[
     "config/unknown-rule",
     "config/bad-level",
     "config/invalid-yaml",
+    "config/duplicate-key",
 ];
 
 /// One result as the whole-list comparisons see it:
