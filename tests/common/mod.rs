@@ -30,6 +30,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "rules/tg011/near-miss",
     "rules/tg015/fires",
     "rules/tg015/near-miss",
+    "semantics/service-account-name",
     "semantics/workload-kinds",
     "semantics/workload-kinds-config",
     "semantics/namespaces",
