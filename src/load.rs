@@ -185,7 +185,11 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             ),
         );
     }
-    let mut stream = Box::new(yaml::parse(text, limits));
+    let mut stream = Box::new(if is_json {
+        yaml::parse_json(text, limits)
+    } else {
+        yaml::parse(text, limits)
+    });
     let failure = stream.error.as_ref().map(|e| LoadFailure {
         pos: e.pos.min(pos_of_offset(bytes, bytes.len())),
         reason: match &e.kind {

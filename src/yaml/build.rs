@@ -35,7 +35,9 @@ pub struct Document {
 /// saphyr-parser's message when flow collections nest deeper than its 8-bit counter.
 const SCANNER_DEPTH_MESSAGE: &str = "recursion limit exceeded";
 
-pub fn parse(text: &str, limits: &Limits) -> Stream {
+/// One pass of the parser over `text`. When it stops at an error, the second value holds
+/// where each collection still open there starts, outermost first.
+pub(super) fn parse_once(text: &str, limits: &Limits) -> (Stream, Vec<Pos>) {
     let mut builder = Builder {
         tree: Tree::with_capacity_for(text.len()),
         limits,
@@ -75,11 +77,15 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
             }
         }
     }
+    let open = match stream.error {
+        Some(_) => builder.stack.iter().map(|frame| frame.start).collect(),
+        None => Vec::new(),
+    };
     stream.tree = builder.tree;
     stream.duplicates = builder.duplicates;
     stream.alias_expansion = builder.alias_expansion;
     stream.alias_text_bytes = builder.alias_text_bytes;
-    stream
+    (stream, open)
 }
 
 fn count(n: usize) -> u32 {

@@ -2,10 +2,12 @@
 //! scalar typing, and the limits that keep hostile input cheap.
 
 mod build;
+mod relaxed;
 pub mod scalar;
 mod tree;
 
-pub use build::{Document, Stream, parse};
+pub use build::{Document, Stream};
+pub use relaxed::{parse, parse_json};
 pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree};
 
 /// Bounds on what a scan may read and on the work one file may cause (SPEC 10). Each

@@ -54,6 +54,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "inputs/helm-template-text",
     "inputs/kustomization",
     "inputs/non-kubernetes",
+    "inputs/kubectl-reads",
     "cli/clean",
     "cli/discovery",
     "config/explicit",
