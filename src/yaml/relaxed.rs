@@ -305,12 +305,14 @@ fn indent_lines(
 /// Whether a line of flow content ends with a plain scalar, which libyaml then reads on
 /// into the next line.
 fn ends_with_plain_scalar(line: &str) -> bool {
-    let code = line.split(" #").next().unwrap_or(line);
-    code.trim_end()
-        .chars()
-        .last()
-        .is_some_and(|c| !matches!(c, ',' | '[' | ']' | '{' | '}' | '"' | '\'' | ':'))
-        && !line.contains(" #")
+    // A comment ends a plain scalar before the line does.
+    let commented = line.contains(" #") || line.contains("\t#");
+    !commented
+        && line
+            .trim_end()
+            .chars()
+            .last()
+            .is_some_and(|c| !matches!(c, ',' | '[' | ']' | '{' | '}' | '"' | '\'' | ':'))
 }
 
 /// The last line of the flow collections open at the start of line `first`: where the
@@ -482,7 +484,7 @@ impl Shifts {
                 // Inside inserted spaces: where they were inserted.
                 return Pos {
                     line: at.line,
-                    col: col - removed,
+                    col: col.saturating_sub(removed),
                 };
             } else {
                 break;
@@ -490,7 +492,7 @@ impl Shifts {
         }
         Pos {
             line: at.line,
-            col: at.col - removed,
+            col: at.col.saturating_sub(removed),
         }
     }
 
@@ -628,6 +630,19 @@ mod tests {
         let c = root.get("a").unwrap().get("b").unwrap().get("c").unwrap();
         assert_eq!(texts(c), [("1", at(3, 9)), ("2", at(4, 3))]);
         assert_eq!(root.entry("d").unwrap().0.span().start, at(7, 1));
+        // A tab at the key's column is fine after a quoted scalar or a comment: only a
+        // plain scalar reads on into the next line.
+        for text in ["a: {\n\t\"b\": \"x\"\n\t}\n", "a: {\n\t\"b\": 1 # c\n\t}\n"] {
+            let s = load(text);
+            let (key, _) = s
+                .tree
+                .node(s.documents[0].root)
+                .get("a")
+                .unwrap()
+                .entry("b")
+                .unwrap();
+            assert_eq!(key.span().start, at(2, 2));
+        }
     }
 
     #[test]
