@@ -41,7 +41,7 @@ use files::FileInfo;
 pub use files::{FileStatus, Files, Source, SourceFile};
 use finding::Finding;
 use load::{LoadFailure, Loaded, Skip};
-use model::{FileModel, Model, Workload, WorkloadKinds};
+use model::{DuplicateKey, FileModel, Model, Workload, WorkloadKinds};
 use rule_id::Level;
 
 /// Index of a scanned file in [`Report::files`]; files are sorted by path.
@@ -564,6 +564,7 @@ pub fn scan_into(
         service_accounts: model.service_accounts.run(k),
         token_secrets: model.token_secrets.run(k),
         roles: model.roles.run(k),
+        duplicate_keys: model.duplicate_keys.run(k),
         failures: &failures[k],
     };
     let in_order = |findings: &mut Vec<Finding>| {
@@ -779,23 +780,29 @@ impl FileReader<'_> {
                 objects,
                 ignored_documents,
                 failure,
-            } => Outcome::Manifests {
-                misspelled: objects
+            } => {
+                let misspelled = objects
                     .iter()
                     .flat_map(|&root| {
                         suppress::misspelled_ignores(stream.tree.node(root), &self.kinds)
                     })
-                    .collect(),
-                model: FileModel::read(
+                    .collect();
+                let mut model = FileModel::read(
                     id,
                     &stream.tree,
                     &objects,
                     &self.kinds,
                     self.default_namespace,
-                ),
-                ignored_documents,
-                failure,
-            },
+                );
+                model.duplicate_keys =
+                    DuplicateKey::read_all(id, &stream.tree, &objects, &stream.duplicates);
+                Outcome::Manifests {
+                    misspelled,
+                    model,
+                    ignored_documents,
+                    failure,
+                }
+            }
             Loaded::Skipped(skip) => Outcome::Skipped(skip),
             Loaded::Failed(failure) => Outcome::Failed(failure),
         }

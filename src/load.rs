@@ -185,7 +185,11 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             ),
         );
     }
-    let stream = Box::new(yaml::parse(text, limits));
+    let mut stream = Box::new(if is_json {
+        yaml::parse_json(text, limits)
+    } else {
+        yaml::parse(text, limits)
+    });
     let failure = stream.error.as_ref().map(|e| LoadFailure {
         pos: e.pos.min(pos_of_offset(bytes, bytes.len())),
         reason: match &e.kind {
@@ -196,7 +200,10 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
     });
     let mut objects = Vec::new();
     let mut ignored_documents = 0;
+    // Documents that hold objects: only there is a repeated key kubectl's business.
+    let mut object_documents = Vec::new();
     for doc in &stream.documents {
+        let loaded_before = objects.len();
         let root = stream.tree.node(doc.root);
         if is_empty_document(root) {
             continue;
@@ -218,13 +225,21 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             Some(_) => objects.push(root.id()),
             None => ignored_documents += 1,
         }
+        if objects.len() > loaded_before {
+            object_documents.push(root.span());
+        }
     }
-    // A template that does not parse is skipped, not failed. Only when nothing was
-    // loaded before the error and a template action comes no later than the error:
-    // appending `{{ }}` to a manifest must not turn it into a silently skipped file.
+    stream.duplicates.retain(|d| {
+        object_documents
+            .iter()
+            .any(|doc| doc.start <= d.at.start && d.at.start < doc.end)
+    });
+    // A template that does not parse is skipped, not failed: only when the error is the
+    // template's (SPEC 3.2) and nothing was loaded before it, so that appending `{{ }}`
+    // to a manifest does not turn it into a silently skipped file.
     if let Some(failure) = &failure
         && objects.is_empty()
-        && template_action_before(text, failure.pos.line)
+        && is_template_error(text, failure.pos)
     {
         return Loaded::Skipped(Skip::HelmTemplate);
     }
@@ -286,13 +301,37 @@ fn is_empty_document(root: NodeRef<'_>) -> bool {
         .is_some_and(|s| matches!(yaml::scalar::resolve(s), yaml::scalar::Value::Null))
 }
 
-/// Whether a `{{ ... }}` template action opens on or before line `line`.
-fn template_action_before(text: &str, line: u32) -> bool {
-    let Some(open) = text.find("{{") else {
-        return false;
+/// Whether a parse error at `at` is plausibly a template's: on a line that a `{{ ... }}`
+/// action is written on (its first, last or any line between). Any other error is the
+/// file's, even in a file with template actions elsewhere; a `}}` that closes no action
+/// (nested JSON objects) is no template.
+fn is_template_error(text: &str, at: Pos) -> bool {
+    // Lines are counted once, from one offset to the next.
+    let (mut counted, mut line) = (0, 1u32);
+    let mut line_of = |offset: usize| {
+        let newlines = text.as_bytes()[counted..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        counted = offset;
+        line
     };
-    let opened_on = pos_of_offset(text.as_bytes(), open).line;
-    opened_on <= line && text[open..].contains("}}")
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            return false;
+        };
+        let (first, last) = (line_of(open), line_of(close));
+        if first > at.line {
+            return false;
+        }
+        if at.line <= last {
+            return true;
+        }
+        from = close + 2;
+    }
+    false
 }
 
 /// The 1-based line and column of a byte offset, as the YAML parser counts them: lines
@@ -381,6 +420,24 @@ mod tests {
         let config_map =
             "apiVersion: v1\nkind: ConfigMap\ndata:\n  alert: \"{{ $labels.instance }} down\"\n";
         assert_eq!(manifests(config_map), (1, 0, None));
+    }
+
+    #[test]
+    fn only_an_error_in_a_template_action_makes_a_file_a_template() {
+        let skipped = |text: &str| {
+            matches!(
+                load(text.as_bytes(), &Limits::default()),
+                Loaded::Skipped(Skip::HelmTemplate)
+            )
+        };
+        // The error on a line with an action, and inside an action spanning lines.
+        assert!(skipped("kind: Pod\nmetadata:\n  {{- include \"x\" . }}\n"));
+        assert!(skipped("kind: Pod\n{{- if\n   and .a .b: [ }}\nx: 1\n"));
+        // An error of its own in a file that holds actions elsewhere is a TG000.
+        let text = "kind: Pod\nmetadata:\n  name: \"{{ .Values.name }}\"\n  labels: [a\n";
+        assert!(!skipped(text));
+        let (_, _, failure) = manifests(text);
+        assert_eq!(failure.map(|f| f.pos.line), Some(5));
     }
 
     #[test]

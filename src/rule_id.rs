@@ -24,11 +24,12 @@ pub enum RuleId {
     ExemptionExpired,
     TrustEntryUnused,
     PrivilegedTokenAutomountUntrusted,
+    DuplicateKey,
 }
 
 impl RuleId {
     /// Every rule, in code order.
-    pub const ALL: [RuleId; 15] = [
+    pub const ALL: [RuleId; 16] = [
         RuleId::ManifestUnreadable,
         RuleId::TokenAutomountUntrusted,
         RuleId::ServiceAccountAutomountEnabled,
@@ -44,6 +45,7 @@ impl RuleId {
         RuleId::ExemptionExpired,
         RuleId::TrustEntryUnused,
         RuleId::PrivilegedTokenAutomountUntrusted,
+        RuleId::DuplicateKey,
     ];
 
     /// `TG001`.
@@ -82,6 +84,7 @@ impl RuleId {
             RuleId::PrivilegedTokenAutomountUntrusted => {
                 ("TG014", "privileged-token-automount-untrusted")
             }
+            RuleId::DuplicateKey => ("TG015", "duplicate-key"),
         }
     }
 

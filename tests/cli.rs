@@ -207,6 +207,10 @@ fn exit_2_with_file_line_column_for_each_kind_of_invalid_config() {
             "config/invalid-yaml",
             ".tokenguard.yaml:4:13: invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
         ),
+        (
+            "config/duplicate-key",
+            ".tokenguard.yaml:6:5: duplicate key `serviceAccount` (first defined at 4:5); write each key once",
+        ),
     ];
     assert_eq!(cases.len() + 1, CONFIG_ERROR_ROOTS.len());
     for (rel, message) in cases {
@@ -1407,7 +1411,8 @@ fn rules_prints_a_table_of_id_name_default_and_effective_level() {
          TG011   deprecated-service-account-field        warning   warning\n\
          TG012   exemption-expired                       warning   warning\n\
          TG013   trust-entry-unused                      note      note\n\
-         TG014   privileged-token-automount-untrusted    error     error\n"
+         TG014   privileged-token-automount-untrusted    error     error\n\
+         TG015   duplicate-key                           warning   warning\n"
     );
     // With a config, the effective column shows its overrides.
     let dir = fixture("semantics/rule-overrides");
@@ -1440,6 +1445,7 @@ fn rules_prints_a_table_of_id_name_default_and_effective_level() {
             ("TG012", "warning"),
             ("TG013", "note"),
             ("TG014", "error"),
+            ("TG015", "warning"),
         ]
     );
     // An invalid config is exit 2 here too.
@@ -1462,7 +1468,7 @@ fn explain_prints_the_same_text_as_sarif_help_markdown() {
     let descriptors = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
-    assert_eq!(descriptors.len(), 15);
+    assert_eq!(descriptors.len(), 16);
     for descriptor in descriptors {
         let id = descriptor["id"].as_str().unwrap();
         let out = run(["explain", id]);

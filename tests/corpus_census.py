@@ -10,7 +10,7 @@ scanner's counts with it.  Usage: corpus_census.py CORPUS_DIR  ->  one JSON obje
 - After an optional UTF-8 BOM, a file whose first non-blank character is '{' is JSON (as in
   kubectl), anything else a YAML 1.1 stream read with libyaml's safe loader; timestamps and
   the '=' value tag stay plain strings (kubectl does not build them either).
-- A mapping with a duplicate key makes the file invalid.
+- A mapping with a duplicate key keeps the last value, as kubectl's non-strict reader does.
 - "files" is sorted by path as a plain string ('-' sorts before '/'); invalid files carry an
   "error" field, "LINE:COL: message" where a position is known.
 """
@@ -39,20 +39,8 @@ if not hasattr(yaml, "CSafeLoader"):
 
 
 class CensusLoader(yaml.CSafeLoader):
-    """libyaml safe loader keeping timestamps and the YAML 1.1 '=' value tag as strings, and
-    rejecting duplicate keys (YAML requires unique keys; kubectl's strict decoding rejects
-    them) where PyYAML would silently keep the last value."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key, _ in node.value:
-            if key.tag == "tag:yaml.org,2002:merge" or not isinstance(key, yaml.ScalarNode):
-                continue
-            if key.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key.value!r}", key.start_mark)
-            seen.add(key.value)
-        return super().construct_mapping(node, deep)
+    """libyaml safe loader keeping timestamps and the YAML 1.1 '=' value tag as strings.
+    Like kubectl (go-yaml v2, encoding/json), it keeps the last of two equal keys."""
 
 
 for _tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"):

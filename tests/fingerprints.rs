@@ -38,6 +38,21 @@ fn fingerprints(root: &Path, extra: &[&str]) -> HashMap<Key, Vec<String>> {
     found
 }
 
+/// Recorded findings that are gone on purpose, by the change that fixed them: a key
+/// written twice is loaded as kubectl loads it (the last value wins) and reported as
+/// TG015, no longer as a TG000 of the whole file (issue 15).
+const GONE_ON_PURPOSE: &[&str] = &[
+    "TG000\teks-workshop-v2/manifests/modules/troubleshooting/workernodes/yaml/configmaps-new.yaml\t59:1",
+    "TG000\tkubernetes-engine-samples/streaming/kafka-confluent/manifests/05-replicator/my-target-cluster.yaml\t135:7",
+    "TG000\tkubernetes-engine-samples/streaming/kafka-confluent/manifests/05-replicator/replicator.yaml\t31:7",
+    "TG000\tkubernetes-engine-samples/streaming/kafka-confluent/manifests/06-confluent-platform/platform.yaml\t36:7",
+    "TG000\tkubernetes-examples/_archived/openshift-origin/etcd-controller.yaml\t12:3",
+    "TG000\tkubernetes-examples/_archived/openshift-origin/etcd-discovery-controller.yaml\t12:3",
+    "TG000\tkubernetes-examples/_archived/openshift-origin/openshift-controller.yaml\t12:3",
+    "TG000\tkubernetes-examples/_archived/persistent-volume-provisioning/quobyte/quobyte-admin-secret.yaml\t9:1",
+    "TG000\tkubernetes-examples/_archived/volumes/scaleio/sc-pvc.yaml\t12:3",
+];
+
 /// Compares a scan with a recorded file; returns how many recorded findings it found.
 fn compare(recorded: &str, root: &Path, extra: &[&str]) -> usize {
     let now = fingerprints(root, extra);
@@ -57,6 +72,7 @@ fn compare(recorded: &str, root: &Path, extra: &[&str]) -> usize {
         match now.get(&key).and_then(|at| at.get(*nth - 1)) {
             Some(now) if now == fingerprint => matched += 1,
             Some(now) => changed.push(format!("{line} is now {now}")),
+            None if GONE_ON_PURPOSE.contains(&&line[line.find('\t').map_or(0, |i| i + 1)..]) => {}
             None => gone.push(line.to_owned()),
         }
     }
@@ -91,5 +107,5 @@ fn fingerprints_of_the_real_corpus_are_unchanged() {
         return;
     }
     let matched = compare("corpus.tsv", &corpus, &[]);
-    assert_eq!(matched, 1027);
+    assert_eq!(matched, 1027 - GONE_ON_PURPOSE.len());
 }

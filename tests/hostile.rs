@@ -101,25 +101,104 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
 fn every_bad_file_is_tg000_with_its_exact_reason_and_position() {
     let report = scan(&corpus());
     let want: BTreeMap<String, (u32, u32, String)> = [
-        ("alias-bomb.yaml", 6, 45, "aliases expand to more than 1000000 nodes (a \"billion laughs\" document?)"),
-        ("bom-error.yaml", 1, 7, "invalid YAML: unexpected character: `@'"),
-        ("collection-key.yaml", 3, 3, "invalid YAML: a mapping key must be a scalar"),
-        ("control-char.yaml", 4, 10, "control character U+001B is not allowed in YAML"),
-        ("duplicate-keys.yaml", 9, 3, "duplicate key `automountServiceAccountToken` (first defined at 7:3); kubectl rejects duplicate keys"),
-        ("flow-deep.yaml", 1, 256, "nesting is deeper than 256 levels"),
+        (
+            "alias-bomb.yaml",
+            6,
+            45,
+            "aliases expand to more than 1000000 nodes (a \"billion laughs\" document?)",
+        ),
+        (
+            "bom-error.yaml",
+            1,
+            7,
+            "invalid YAML: unexpected character: `@'",
+        ),
+        (
+            "collection-key.yaml",
+            3,
+            3,
+            "invalid YAML: a mapping key must be a scalar",
+        ),
+        (
+            "control-char.yaml",
+            4,
+            10,
+            "control character U+001B is not allowed in YAML",
+        ),
+        (
+            "flow-deep.yaml",
+            1,
+            256,
+            "nesting is deeper than 256 levels",
+        ),
         ("invalid-utf8.yaml", 4, 12, "not valid UTF-8 (byte 0xE9)"),
-        ("json-bad-escape.json", 1, 58, "invalid JSON: while parsing a quoted scalar, found unknown escape character"),
-        ("json-missing-colon.json", 1, 15, "invalid JSON: invalid trailing content after double-quoted scalar"),
-        ("json-truncated.json", 1, 61, "invalid JSON: while parsing a flow mapping, did not find expected ',' or '}'"),
+        (
+            "json-bad-escape.json",
+            1,
+            58,
+            "invalid JSON: while parsing a quoted scalar, found unknown escape character",
+        ),
+        (
+            "json-missing-colon.json",
+            1,
+            15,
+            "invalid JSON: invalid trailing content after double-quoted scalar",
+        ),
+        (
+            "json-truncated.json",
+            1,
+            61,
+            "invalid JSON: while parsing a flow mapping, did not find expected ',' or '}'",
+        ),
         ("nul-byte.yaml", 2, 10, "binary content (NUL byte)"),
-        ("tabs.yaml", 4, 2, "invalid YAML: tabs disallowed within this context (block indentation)"),
-        ("template-trick.yaml", 13, 2, "invalid YAML: a mapping key must be a scalar"),
-        ("unknown-alias.yaml", 4, 9, "invalid YAML: while parsing node, found unknown anchor"),
-        ("utf16.yaml", 1, 1, "UTF-16 or UTF-32 text (byte order mark); convert the file to UTF-8"),
-        ("yaml-error-after-document-end.yaml", 11, 1, "invalid YAML: unexpected character: `@'"),
-        ("yaml-error-at-end.yaml", 11, 6, "invalid YAML: while scanning a quoted scalar, found unexpected end of stream"),
-        ("yaml-error-first-line.yaml", 1, 1, "invalid YAML: misplaced bracket"),
-        ("yaml-error-second-document.yaml", 14, 5, "invalid YAML: while parsing a flow mapping, did not find expected ',' or '}'"),
+        (
+            "tabs.yaml",
+            4,
+            2,
+            "invalid YAML: tabs disallowed within this context (block indentation)",
+        ),
+        (
+            "template-trick.yaml",
+            13,
+            2,
+            "invalid YAML: a mapping key must be a scalar",
+        ),
+        (
+            "unknown-alias.yaml",
+            4,
+            9,
+            "invalid YAML: while parsing node, found unknown anchor",
+        ),
+        (
+            "utf16.yaml",
+            1,
+            1,
+            "UTF-16 or UTF-32 text (byte order mark); convert the file to UTF-8",
+        ),
+        (
+            "yaml-error-after-document-end.yaml",
+            11,
+            1,
+            "invalid YAML: unexpected character: `@'",
+        ),
+        (
+            "yaml-error-at-end.yaml",
+            11,
+            6,
+            "invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
+        ),
+        (
+            "yaml-error-first-line.yaml",
+            1,
+            1,
+            "invalid YAML: misplaced bracket",
+        ),
+        (
+            "yaml-error-second-document.yaml",
+            14,
+            5,
+            "invalid YAML: while parsing a flow mapping, did not find expected ',' or '}'",
+        ),
     ]
     .into_iter()
     .map(|(path, line, col, reason)| (path.to_owned(), (line, col, reason.to_owned())))
@@ -141,9 +220,10 @@ fn other_files_and_documents_before_an_error_keep_their_findings() {
     let report = scan(&corpus());
     let tg001 = located(&report, "TG001");
     let want: Vec<(String, u32, u32)> = [
-        ("bom.yaml", 7, 3),          // BOM: columns as an editor shows them
-        ("crlf-mixed.yaml", 7, 3),   // CRLF and LF mixed
-        ("escape-names.yaml", 9, 3), // hostile names are still findings
+        ("bom.yaml", 7, 3),            // BOM: columns as an editor shows them
+        ("crlf-mixed.yaml", 7, 3),     // CRLF and LF mixed
+        ("duplicate-keys.yaml", 9, 3), // the last value wins, as kubectl applies it
+        ("escape-names.yaml", 9, 3),   // hostile names are still findings
         ("good.yaml", 6, 1),
         ("tabs.json", 9, 3), // tab-indented JSON is valid JSON
         ("template-trick.yaml", 8, 5),
@@ -155,6 +235,11 @@ fn other_files_and_documents_before_an_error_keep_their_findings() {
     .map(|(p, l, c)| (p.to_owned(), l, c))
     .collect();
     assert_eq!(tg001, want);
+    // The repeated key that decides is a warning of its own, not a TG000.
+    assert_eq!(
+        located(&report, "TG015"),
+        [("duplicate-keys.yaml".to_owned(), 9, 3)]
+    );
     // Documents after the error are not loaded: their objects are hidden, which is why
     // the file is a TG000.
     assert!(

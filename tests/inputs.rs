@@ -111,3 +111,26 @@ fn yaml_and_json_that_are_not_kubernetes_objects_are_ignored_silently() {
         "0 errors, 0 warnings, 0 notes in 4 files (0 objects, 0 workloads, 0 service accounts)"
     );
 }
+
+#[test]
+fn yaml_that_kubectl_reads_and_saphyr_refuses_is_scanned_with_exact_positions() {
+    // Flow collections closed at their key's column, pasted JSON indented with tabs, a tab
+    // after `key:`, a quoted value continued left of its key and a glued comment: no
+    // TG000, both workloads judged, each finding on its own key.
+    let sarif = sarif_of("inputs/kubectl-reads");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG001", "daemonset.yaml", 21, 7, 21, 38, "error"),
+            ("TG009", "daemonset.yaml", 21, 7, 21, 38, "note"),
+            ("TG001", "deployment.yaml", 24, 7, 24, 30, "error"),
+            ("TG009", "deployment.yaml", 24, 7, 24, 30, "note"),
+        ])
+    );
+    result(&sarif, "TG001", "spire/DaemonSet/spire-agent");
+    result(&sarif, "TG001", "shop/Deployment/web");
+    assert_eq!(
+        summary(&fixture("inputs/kubectl-reads"), &[]),
+        "2 errors, 0 warnings, 2 notes in 2 files (2 objects, 2 workloads, 0 service accounts)"
+    );
+}

@@ -39,7 +39,6 @@ fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() 
         expect(&[
             ("TG000", "broken.json", 4, 3, 4, 4, "error"),
             ("TG000", "broken.yaml", 6, 14, 6, 15, "error"),
-            ("TG000", "duplicate-key.yaml", 7, 3, 7, 4, "error"),
             ("TG002", "healthy.yaml", 5, 3, 5, 16, "warning"),
             ("TG000", "latin1.yaml", 5, 12, 5, 13, "error"),
             ("TG002", "partial.yaml", 6, 3, 6, 14, "warning"),
@@ -60,14 +59,9 @@ fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() 
         messages[1],
         loaded("invalid YAML: mapping values are not allowed in this context")
     );
-    // Both positions of a duplicate key: the second is the location, the first is named.
+    assert_eq!(messages[3], loaded("not valid UTF-8 (byte 0xE9)"));
     assert_eq!(
-        messages[2],
-        loaded("duplicate key `name` (first defined at 5:3); kubectl rejects duplicate keys")
-    );
-    assert_eq!(messages[4], loaded("not valid UTF-8 (byte 0xE9)"));
-    assert_eq!(
-        messages[6],
+        messages[5],
         loaded("invalid YAML: mapping values are not allowed in this context")
     );
     // TG000 is about a file, not an object: no logical location.
@@ -77,7 +71,7 @@ fn tg000_reports_each_broken_file_at_the_parse_error_and_keeps_other_findings() 
     // The broken files are counted as files, their objects are not.
     assert_eq!(
         summary(&fixture("rules/tg000/fires/broken-files"), &[]),
-        "5 errors, 2 warnings, 0 notes in 6 files (2 objects, 0 workloads, 2 service accounts), 5 invalid"
+        "4 errors, 2 warnings, 0 notes in 5 files (2 objects, 0 workloads, 2 service accounts), 4 invalid"
     );
 }
 
@@ -229,6 +223,60 @@ fn tg011_near_miss_service_account_name() {
     assert_eq!(
         case_summary("rules/tg011/near-miss/reporter.yaml"),
         "0 errors, 0 warnings, 0 notes in 1 file (2 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn tg015_fires_on_the_repeated_key_and_the_object_is_scanned_with_the_last_value() {
+    let sarif = common::sarif_of("rules/tg015/fires");
+    let tg015: Vec<_> = rows(&sarif)
+        .into_iter()
+        .filter(|row| row.0 == "TG015")
+        .collect();
+    assert_eq!(
+        tg015,
+        expect(&[
+            ("TG015", "deployment.yaml", 12, 3, 12, 11, "warning"),
+            ("TG015", "deployment.yaml", 26, 13, 26, 21, "warning"),
+            ("TG015", "duplicate-key.yaml", 8, 3, 8, 15, "warning"),
+            ("TG015", "json-keys.yaml", 10, 3, 10, 14, "warning"),
+            ("TG015", "json-keys.yaml", 13, 3, 13, 12, "warning"),
+        ])
+    );
+    // The last `name` wins, as kubectl applies it: the object is shop/api-v2.
+    let service_account = result(&sarif, "TG015", "shop/ServiceAccount/api-v2");
+    assert_eq!(
+        message(service_account),
+        "ServiceAccount shop/api-v2 defines the key `name` twice in one mapping (first at line 6); kubectl keeps the last value, which tokenguard judges, and drops the first. Remove one of the two keys."
+    );
+    // The first key is the related location.
+    let related = &service_account["relatedLocations"];
+    assert_eq!(related.as_array().map(Vec::len), Some(1));
+    let region = &related[0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(6), Some(3))
+    );
+    assert_eq!(
+        related[0]["message"]["text"],
+        "the first `name`, whose value is dropped"
+    );
+    // A file with a repeated key is loaded, not a TG000: its objects are all counted.
+    assert_eq!(
+        summary(&common::fixture("rules/tg015/fires"), &[]),
+        "0 errors, 5 warnings, 0 notes in 3 files (3 objects, 1 workload, 1 service account)"
+    );
+}
+
+#[test]
+fn tg015_near_miss_distinct_keys_merge_keys_and_documents_that_are_no_objects() {
+    assert_eq!(
+        rows(&common::sarif_of("rules/tg015/near-miss")),
+        expect(&[])
+    );
+    assert_eq!(
+        summary(&common::fixture("rules/tg015/near-miss"), &[]),
+        "0 errors, 0 warnings, 0 notes in 1 file (1 object, 0 workloads, 0 service accounts)"
     );
 }
 

@@ -198,7 +198,7 @@ fn driver_and_rule_descriptors_carry_what_github_needs() {
         ids,
         [
             "TG000", "TG001", "TG002", "TG003", "TG004", "TG005", "TG006", "TG007", "TG008",
-            "TG009", "TG010", "TG011", "TG012", "TG013", "TG014"
+            "TG009", "TG010", "TG011", "TG012", "TG013", "TG014", "TG015"
         ]
     );
     let severities: Vec<&str> = rules
@@ -220,7 +220,7 @@ fn driver_and_rule_descriptors_carry_what_github_needs() {
         assert_eq!(severity(id), want, "{id}");
     }
     for id in [
-        "TG002", "TG004", "TG008", "TG009", "TG010", "TG011", "TG012", "TG013",
+        "TG002", "TG004", "TG008", "TG009", "TG010", "TG011", "TG012", "TG013", "TG015",
     ] {
         assert!(severity(id).parse::<f64>().unwrap() <= 4.0, "{id}");
     }

@@ -311,6 +311,19 @@ fn a_token_path_mount_in_every_container_prevents_the_token_and_otherwise_tg001_
 }
 
 #[test]
+fn an_empty_service_account_name_means_default_and_the_finding_points_at_that_key() {
+    let sarif = sarif_of("semantics/service-account-name");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG001", "empty.yaml", 15, 7, 15, 29, "error")])
+    );
+    assert_eq!(
+        message(result(&sarif, "TG001", "shop/Deployment/cart")),
+        "Deployment shop/cart mounts an API token for service account shop/default, which is not trusted: the pod spec does not set automountServiceAccountToken, the service account is not among the scanned manifests, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust shop/default in .tokenguard.yaml."
+    );
+}
+
+#[test]
 fn yaml_1_1_booleans_read_as_kubectl_reads_them_and_quoted_values_count_as_unset() {
     let sarif = sarif_of("semantics/booleans");
     assert_eq!(

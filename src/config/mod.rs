@@ -156,6 +156,17 @@ impl Config {
         if let Some(e) = stream.error {
             return Err(r.error(e.pos, format!("invalid YAML: {}", e.kind)));
         }
+        // Manifests are read as kubectl reads them (the last of two equal keys wins), but
+        // in the config a repeated key is a mistake to point at, not to guess through.
+        if let Some(d) = stream.duplicates.iter().min_by_key(|d| d.at) {
+            return Err(r.error(
+                d.at.start,
+                format!(
+                    "duplicate key `{}` (first defined at {}); write each key once",
+                    d.key, d.first.start
+                ),
+            ));
+        }
         let mut config = Config::default();
         let root = match stream.documents.as_slice() {
             [] => return Ok(config),

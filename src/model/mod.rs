@@ -1,6 +1,7 @@
 //! Typed, read-only views over parsed objects that keep only what the rules need and
 //! where it was written, so a file's tree can be dropped once it is read.
 
+pub mod duplicate_key;
 pub mod field;
 pub mod names;
 pub mod object;
@@ -9,6 +10,7 @@ pub mod secret;
 pub mod service_account;
 pub mod workload;
 
+pub use duplicate_key::DuplicateKey;
 pub use object::{ObjectMeta, TypeMeta};
 pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
@@ -29,6 +31,8 @@ pub struct FileModel {
     pub token_secrets: Vec<TokenSecret>,
     pub roles: Vec<rbac::Role>,
     pub bindings: Vec<rbac::Binding>,
+    /// Keys written twice in a mapping of an object.
+    pub duplicate_keys: Vec<DuplicateKey>,
 }
 
 impl FileModel {
@@ -81,6 +85,7 @@ impl FileModel {
         shrink_exact(&mut self.token_secrets);
         shrink_exact(&mut self.roles);
         shrink_exact(&mut self.bindings);
+        shrink_exact(&mut self.duplicate_keys);
     }
 
     pub fn append(&mut self, other: FileModel) {
@@ -91,6 +96,7 @@ impl FileModel {
         self.token_secrets.extend(other.token_secrets);
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
+        self.duplicate_keys.extend(other.duplicate_keys);
     }
 }
 
@@ -105,6 +111,7 @@ pub struct Model {
     pub token_secrets: Runs<TokenSecret>,
     pub roles: Runs<rbac::Role>,
     pub bindings: Runs<rbac::Binding>,
+    pub duplicate_keys: Runs<DuplicateKey>,
 }
 
 impl Model {
@@ -117,6 +124,7 @@ impl Model {
         self.token_secrets.push(part.token_secrets);
         self.roles.push(part.roles);
         self.bindings.push(part.bindings);
+        self.duplicate_keys.push(part.duplicate_keys);
         part.workloads
     }
 }

@@ -157,6 +157,16 @@ impl PodSpec {
         .find(|f| !f.value.is_empty())
     }
 
+    /// Where a finding about the pod's service account points (SPEC 6): the field that
+    /// names it, else a `serviceAccountName` (or `serviceAccount`) key written empty,
+    /// which falls back to `default`.
+    pub fn service_account_key(&self) -> Option<Span> {
+        self.service_account_field()
+            .or(self.service_account_name.as_ref())
+            .or(self.service_account.as_deref())
+            .map(|f| f.region)
+    }
+
     /// Containers the admission plugin would add the token to.
     pub fn token_receivers(&self) -> Vec<&Container> {
         self.containers

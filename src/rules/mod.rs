@@ -16,6 +16,7 @@ mod tg011_deprecated_service_account_field;
 mod tg012_exemption_expired;
 mod tg013_trust_entry_unused;
 mod tg014_privileged_token_automount_untrusted;
+mod tg015_duplicate_key;
 
 #[cfg(test)]
 mod testing;
@@ -25,7 +26,7 @@ use crate::finding::{Finding, Location, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role, Subject};
-use crate::model::{Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::model::{DuplicateKey, Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
 use crate::rbac::Grant;
 use crate::rule_id::{Level, RuleId};
 use crate::{FileId, Files, yaml::Span};
@@ -81,6 +82,7 @@ pub struct RunFacts<'a> {
     pub service_accounts: &'a [ServiceAccount],
     pub token_secrets: &'a [TokenSecret],
     pub roles: &'a [Role],
+    pub duplicate_keys: &'a [DuplicateKey],
     pub failures: &'a [(FileId, LoadFailure)],
 }
 
@@ -101,6 +103,7 @@ pub static ALL: &[&Rule] = &[
     &tg012_exemption_expired::RULE,
     &tg013_trust_entry_unused::RULE,
     &tg014_privileged_token_automount_untrusted::RULE,
+    &tg015_duplicate_key::RULE,
 ];
 
 /// The metadata of a rule.

@@ -22,11 +22,12 @@ pub static RULE: Rule = Rule {
 const HELP: &str = r#"## TG000 manifest-unreadable
 
 **What it finds.** A YAML or JSON file in the scan that could not be read or loaded: a
-syntax error, a duplicate key (kubectl rejects them), content that is not UTF-8, is
-binary or holds control characters, a file over the size limit (16 MiB by default,
+syntax error that kubectl would refuse too, content that is not UTF-8, is binary or holds
+control characters, a file over the size limit (16 MiB by default,
 `--max-file-size`), nesting deeper than 256 levels, aliases that expand to more than a
 million nodes or 16 MiB of text, more than 10,000 documents in one file, or a file the
-operating system could not read.
+operating system could not read. A key written twice is not a TG000: kubectl keeps the
+last value, and so does tokenguard, which reports the repeat as TG015.
 
 **Why it matters.** tokenguard cannot see the workloads in a file it cannot read. A
 broken file would otherwise be a silent pass: a pull request could hide a workload that
@@ -79,8 +80,7 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         };
         let message = format!("{MESSAGE_START}{}{MESSAGE_END}", failure.reason);
         // No detail: a file has at most one load failure, and its reason can hold
-        // positions ("first defined at 5:3") that would change the fingerprint when
-        // lines move.
+        // positions that would change the fingerprint when lines move.
         out.push(RULE.meta.finding(at(*file, region), message));
     }
 }

@@ -169,7 +169,7 @@ impl Exposure<'_> {
             .automount
             .as_ref()
             .map(|f| f.region)
-            .or_else(|| pod.service_account_field().map(|f| f.region))
+            .or_else(|| pod.service_account_key())
             .unwrap_or(pod.spec_key);
         let mut finding = rule
             .finding(at(workload.file, region), message)

@@ -1,12 +1,15 @@
-//! saphyr-parser events -> [`Tree`], with merge keys resolved, duplicate keys
-//! rejected, and bounds on nesting depth and alias expansion.
+//! saphyr-parser events -> [`Tree`], with merge keys resolved, duplicate keys kept as
+//! kubectl keeps them (the last value wins, each repeat recorded), and bounds on nesting
+//! depth and alias expansion.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan};
 
-use super::tree::{Entry, Kind, NodeId, Pos, Span, Style, Tag, Tree};
-use super::{KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
+use super::scalar::{self, Value};
+use super::tree::{Entry, Kind, NodeId, Pos, Scalar, Span, Style, Tag, Tree};
+use super::{DuplicateKey, KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
 
 /// The documents of one stream; `error` is set when parsing stopped early, and the
 /// documents completed before it are kept.
@@ -15,6 +18,8 @@ pub struct Stream {
     pub tree: Tree,
     pub documents: Vec<Document>,
     pub error: Option<ParseError>,
+    /// Keys written more than once in one mapping, in the order their repeats end.
+    pub duplicates: Vec<DuplicateKey>,
     /// Nodes that aliases added on top of those written in the text: the work that
     /// [`Limits::max_alias_expansion`] bounds.
     pub alias_expansion: u64,
@@ -30,7 +35,9 @@ pub struct Document {
 /// saphyr-parser's message when flow collections nest deeper than its 8-bit counter.
 const SCANNER_DEPTH_MESSAGE: &str = "recursion limit exceeded";
 
-pub fn parse(text: &str, limits: &Limits) -> Stream {
+/// One pass of the parser over `text`. When it stops at an error, the second value holds
+/// where each collection still open there starts, outermost first.
+pub(super) fn parse_once(text: &str, limits: &Limits) -> (Stream, Vec<Pos>) {
     let mut builder = Builder {
         tree: Tree::with_capacity_for(text.len()),
         limits,
@@ -38,6 +45,7 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
         children: Vec::new(),
         anchors: HashMap::new(),
         expanded: Vec::new(),
+        duplicates: Vec::new(),
         root: None,
         documents: 0,
         alias_expansion: 0,
@@ -69,10 +77,15 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
             }
         }
     }
+    let open = match stream.error {
+        Some(_) => builder.stack.iter().map(|frame| frame.start).collect(),
+        None => Vec::new(),
+    };
     stream.tree = builder.tree;
+    stream.duplicates = builder.duplicates;
     stream.alias_expansion = builder.alias_expansion;
     stream.alias_text_bytes = builder.alias_text_bytes;
-    stream
+    (stream, open)
 }
 
 fn count(n: usize) -> u32 {
@@ -111,6 +124,7 @@ struct Builder<'l> {
     anchors: HashMap<usize, NodeId>,
     /// Per node: what it stands for once every alias in it is expanded.
     expanded: Vec<Weight>,
+    duplicates: Vec<DuplicateKey>,
     root: Option<NodeId>,
     /// Documents started so far.
     documents: usize,
@@ -222,7 +236,7 @@ impl Builder<'_> {
                     .fold(Weight { nodes: 1, bytes: 0 }, Weight::add);
                 let kind = if frame.is_map {
                     let start = count(self.tree.entries.len());
-                    map_entries(&mut self.tree, children)?;
+                    map_entries(&mut self.tree, children, &mut self.duplicates)?;
                     Kind::Map {
                         entries: (start, count(self.tree.entries.len())),
                     }
@@ -263,10 +277,15 @@ impl Builder<'_> {
 /// which is cheaper than hashing for the small maps manifests are made of.
 const PAIRWISE_KEYS: usize = 16;
 
-/// Pairs up a mapping's children into `tree.entries`, applies `<<` merge keys (explicit
-/// keys win, then earlier merge sources) and rejects duplicate keys as kubectl's strict
-/// decoder does.
-fn map_entries(tree: &mut Tree, children: &[NodeId]) -> Result<(), ParseError> {
+/// Pairs up a mapping's children into `tree.entries` and applies `<<` merge keys
+/// (explicit keys win, then earlier merge sources). A key written twice keeps its last
+/// value, as kubectl's reader does (go-yaml v2 and `encoding/json` are not strict); each
+/// repeat is recorded in `duplicates` with the key's first occurrence.
+fn map_entries(
+    tree: &mut Tree,
+    children: &[NodeId],
+    duplicates: &mut Vec<DuplicateKey>,
+) -> Result<(), ParseError> {
     let start = tree.entries.len();
     let mut merged = Vec::new();
     for pair in children.chunks_exact(2) {
@@ -292,45 +311,145 @@ fn map_entries(tree: &mut Tree, children: &[NodeId]) -> Result<(), ParseError> {
         }
     }
     let explicit = tree.entries.len() - start;
-    if explicit <= PAIRWISE_KEYS && merged.is_empty() {
+    let mut superseded = Vec::new();
+    let mut kept = Vec::new();
+    {
         let entries = &tree.entries[start..];
-        for (j, later) in entries.iter().enumerate().skip(1) {
-            let text = key_text(tree, later.key);
-            if let Some(first) = entries[..j].iter().find(|e| key_text(tree, e.key) == text) {
-                return Err(duplicate(tree, later.key, first.key));
+        if explicit <= PAIRWISE_KEYS && merged.is_empty() {
+            // This runs for nearly every mapping of a scan: keys are named again for
+            // each comparison rather than collected, and as written unless one of them
+            // may be typed (then `1` and `"1"` are one key).
+            let typed = entries
+                .iter()
+                .any(|e| tree.node(e.key).scalar().is_some_and(may_be_typed));
+            let name = |e: &Entry| match typed {
+                true => json_key(tree, e.key),
+                false => Cow::Borrowed(tree.node(e.key).scalar().map_or("", |s| s.text)),
+            };
+            for (j, later) in entries.iter().enumerate().skip(1) {
+                let key = name(later);
+                let same = |e: &Entry| name(e) == key;
+                if let Some(first) = entries[..j].iter().position(same) {
+                    duplicates.push(duplicate(tree, *later, entries[first]));
+                    superseded.push(entries[..j].iter().rposition(same).unwrap_or(first));
+                }
+            }
+        } else {
+            let keys: Vec<Cow<'_, str>> = entries.iter().map(|e| json_key(tree, e.key)).collect();
+            // Per key: its first occurrence and its latest one so far.
+            let mut seen: HashMap<&str, (usize, usize)> =
+                HashMap::with_capacity(explicit + merged.len());
+            for (j, key) in keys.iter().enumerate() {
+                match seen.get_mut(key.as_ref()) {
+                    Some((first, latest)) => {
+                        duplicates.push(duplicate(tree, entries[j], entries[*first]));
+                        superseded.push(*latest);
+                        *latest = j;
+                    }
+                    None => {
+                        seen.insert(key, (j, j));
+                    }
+                }
+            }
+            let merged_keys: Vec<Cow<'_, str>> =
+                merged.iter().map(|e| json_key(tree, e.key)).collect();
+            let mut taken: HashMap<&str, ()> = HashMap::with_capacity(merged.len());
+            for (entry, key) in merged.iter().zip(&merged_keys) {
+                if !seen.contains_key(key.as_ref()) && taken.insert(key, ()).is_none() {
+                    kept.push(*entry);
+                }
             }
         }
-        return Ok(());
     }
-    let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(explicit + merged.len());
-    for entry in &tree.entries[start..] {
-        if let Some(text) = key_text(tree, entry.key)
-            && let Some(first) = seen.insert(text, entry.key)
-        {
-            return Err(duplicate(tree, entry.key, first));
-        }
+    if !superseded.is_empty() {
+        superseded.sort_unstable();
+        let last_values: Vec<Entry> = tree
+            .entries
+            .drain(start..)
+            .enumerate()
+            .filter(|(i, _)| superseded.binary_search(i).is_err())
+            .map(|(_, entry)| entry)
+            .collect();
+        tree.entries.extend(last_values);
     }
-    let mut kept = Vec::new();
-    for entry in merged {
-        if let Some(text) = key_text(tree, entry.key)
-            && !seen.contains_key(text)
-        {
-            seen.insert(text, entry.key);
-            kept.push(entry);
-        }
-    }
-    drop(seen);
     tree.entries.extend(kept);
     Ok(())
 }
 
-fn duplicate(tree: &Tree, key: NodeId, first: NodeId) -> ParseError {
-    ParseError {
-        pos: tree.node(key).span().start,
-        kind: ParseErrorKind::DuplicateKey {
-            key: shorten(key_text(tree, key).unwrap_or_default()),
-            first: tree.node(first).span().start,
+/// A key as kubectl names it once the object is JSON: a plain `1`, `0x1` and a quoted
+/// `"1"` are one key, as are `yes`, `true` and `"true"`.
+fn json_key(tree: &Tree, key: NodeId) -> Cow<'_, str> {
+    match tree.node(key).scalar() {
+        Some(s) if !may_be_typed(s) => Cow::Borrowed(s.text),
+        Some(s) => match scalar::resolve(s) {
+            Value::Str(text) => Cow::Borrowed(text),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::Float(f) => Cow::Owned(f.to_string()),
         },
+        None => Cow::Borrowed(""),
+    }
+}
+
+/// Whether YAML 1.1 could read a scalar as anything but a string: a quick test on its
+/// first character and length, so that most keys (`name`, `spec`) skip the typing.
+fn may_be_typed(s: Scalar<'_>) -> bool {
+    match s.tag {
+        Tag::None if s.style == Style::Plain => {}
+        Tag::None | Tag::Str | Tag::Other => return false,
+        Tag::Bool | Tag::Int | Tag::Float | Tag::Null => return true,
+    }
+    match s.text.as_bytes().first() {
+        None => true,
+        // Numbers, `.inf`, `~`.
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~') => true,
+        // The booleans and nulls spelled out.
+        Some(b'y' | b'Y' | b'n' | b'N' | b'o' | b'O' | b't' | b'T' | b'f' | b'F') => matches!(
+            s.text,
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "on"
+                | "On"
+                | "ON"
+                | "off"
+                | "Off"
+                | "OFF"
+                | "true"
+                | "True"
+                | "TRUE"
+                | "false"
+                | "False"
+                | "FALSE"
+                | "null"
+                | "Null"
+                | "NULL"
+        ),
+        Some(_) => false,
+    }
+}
+
+fn duplicate(tree: &Tree, later: Entry, first: Entry) -> DuplicateKey {
+    DuplicateKey {
+        key: shorten(&json_key(tree, later.key)),
+        at: key_and_scalar(tree, later),
+        first: key_and_scalar(tree, first),
+    }
+}
+
+/// Where an entry is shown: its key, and its value too when that is a scalar.
+fn key_and_scalar(tree: &Tree, entry: Entry) -> Span {
+    let (key, value) = (tree.node(entry.key), tree.node(entry.value));
+    match value.scalar() {
+        Some(_) if value.span().end > key.span().end => key.span().to(value.span()),
+        _ => key.span(),
     }
 }
 
@@ -360,10 +479,6 @@ fn is_merge_key(tree: &Tree, key: NodeId) -> bool {
     tree.node(key)
         .scalar()
         .is_some_and(|s| s.text == "<<" && s.style == Style::Plain && s.tag == Tag::None)
-}
-
-fn key_text(tree: &Tree, key: NodeId) -> Option<&str> {
-    tree.node(key).scalar().map(|s| s.text)
 }
 
 /// At most [`KEY_SHOWN_CHARS`] characters of a key, for messages.

@@ -2,10 +2,12 @@
 //! scalar typing, and the limits that keep hostile input cheap.
 
 mod build;
+mod relaxed;
 pub mod scalar;
 mod tree;
 
-pub use build::{Document, Stream, parse};
+pub use build::{Document, Stream};
+pub use relaxed::{parse, parse_json};
 pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree};
 
 /// Bounds on what a scan may read and on the work one file may cause (SPEC 10). Each
@@ -67,12 +69,20 @@ pub enum ParseErrorKind {
     AliasText(u64),
     #[error("more than {0} documents in one file (--max-documents)")]
     TooManyDocuments(usize),
-    /// `key` is shortened to at most [`KEY_SHOWN_CHARS`] characters.
-    #[error("duplicate key `{key}` (first defined at {first}); kubectl rejects duplicate keys")]
-    DuplicateKey { key: String, first: Pos },
 }
 
-/// How much of a key a duplicate-key reason quotes.
+/// A key written twice in one mapping. The tree keeps the later value, as kubectl does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key as JSON names it, shortened to at most [`KEY_SHOWN_CHARS`] characters.
+    pub key: String,
+    /// The repeated key, whose value counts, with that value when it is a scalar.
+    pub at: Span,
+    /// The key's first occurrence in the mapping, likewise.
+    pub first: Span,
+}
+
+/// How much of a key a duplicate-key message quotes.
 pub const KEY_SHOWN_CHARS: usize = 64;
 
 #[cfg(test)]
@@ -105,18 +115,84 @@ mod tests {
         assert_eq!(keys, vec![("y", "3"), ("x", "1")]);
     }
 
+    fn keys_and_values(node: NodeRef<'_>) -> Vec<(String, String)> {
+        node.entries()
+            .map(|(k, v)| {
+                let text =
+                    |n: NodeRef<'_>| n.scalar().map_or("?".to_owned(), |s| s.text.to_owned());
+                (text(k), text(v))
+            })
+            .collect()
+    }
+
     #[test]
-    fn duplicate_keys_are_errors_with_both_positions() {
+    fn duplicate_keys_keep_the_last_value_and_are_recorded_with_both_positions() {
         let s = doc("a: 1\nb: 2\na: 3\n");
-        let e = s.error.unwrap();
-        assert_eq!(e.pos, Pos { line: 3, col: 1 });
+        assert!(s.error.is_none());
+        let root = s.tree.node(s.documents[0].root);
         assert_eq!(
-            e.kind,
-            ParseErrorKind::DuplicateKey {
-                key: "a".into(),
-                first: Pos { line: 1, col: 1 }
-            }
+            keys_and_values(root),
+            [("b".into(), "2".into()), ("a".into(), "3".into())]
         );
+        assert_eq!(root.get("a").unwrap().span().start, Pos { line: 3, col: 4 });
+        assert_eq!(
+            s.duplicates,
+            [DuplicateKey {
+                key: "a".into(),
+                at: Span {
+                    start: Pos { line: 3, col: 1 },
+                    end: Pos { line: 3, col: 5 }
+                },
+                first: Span {
+                    start: Pos { line: 1, col: 1 },
+                    end: Pos { line: 1, col: 5 }
+                },
+            }]
+        );
+    }
+
+    #[test]
+    fn keys_compare_as_json_names_them() {
+        // `1`, `0x1` and `"1"` are all the JSON key "1"; `yes` and `"true"` are "true".
+        let s = doc("1: a\n\"1\": b\n0x1: c\nyes: d\n\"true\": e\nx: f\n");
+        let root = s.tree.node(s.documents[0].root);
+        assert_eq!(
+            keys_and_values(root),
+            [
+                ("0x1".into(), "c".into()),
+                ("true".into(), "e".into()),
+                ("x".into(), "f".into())
+            ]
+        );
+        let repeats: Vec<_> = s
+            .duplicates
+            .iter()
+            .map(|d| (d.key.as_str(), d.at.start.line, d.first.start.line))
+            .collect();
+        assert_eq!(repeats, [("1", 2, 1), ("1", 3, 1), ("true", 5, 4)]);
+    }
+
+    #[test]
+    fn large_maps_and_merges_keep_the_last_of_the_explicit_keys() {
+        // More keys than the pairwise check handles, a repeat, and a merge source whose
+        // `k0` loses to the explicit one.
+        let mut text = String::from("base: &b {k0: merged, extra: 1}\nm:\n  <<: *b\n");
+        for i in 0..20 {
+            text += &format!("  k{i}: v{i}\n");
+        }
+        text += "  k3: last\n  k3: final\n";
+        let s = doc(&text);
+        let m = s.tree.node(s.documents[0].root).get("m").unwrap();
+        assert_eq!(m.get("k3").unwrap().scalar().unwrap().text, "final");
+        assert_eq!(m.get("k0").unwrap().scalar().unwrap().text, "v0");
+        assert_eq!(m.get("extra").unwrap().scalar().unwrap().text, "1");
+        assert_eq!(m.entries().count(), 21);
+        let repeats: Vec<_> = s
+            .duplicates
+            .iter()
+            .map(|d| (d.key.as_str(), d.at.start.line, d.first.start.line))
+            .collect();
+        assert_eq!(repeats, [("k3", 24, 7), ("k3", 25, 7)]);
     }
 
     #[test]

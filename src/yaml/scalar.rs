@@ -72,6 +72,10 @@ fn int_1_1(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
+    // Checked before the copy below: most plain scalars (names, keys) are not numbers.
+    if !body.as_bytes().first()?.is_ascii_digit() {
+        return None;
+    }
     let digits: String = body.chars().filter(|&c| c != '_').collect();
     let (radix, digits) = if let Some(hex) = digits.strip_prefix("0x") {
         (16, hex)
@@ -82,7 +86,7 @@ fn int_1_1(text: &str) -> Option<i64> {
     } else {
         (10, digits.as_str())
     };
-    if digits.is_empty() || !body.as_bytes()[0].is_ascii_digit() {
+    if digits.is_empty() {
         return None;
     }
     let magnitude = i64::from_str_radix(digits, radix).ok()?;

@@ -15,6 +15,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "demo",
     // Every rule case at once; a case directory's own config is not read from here.
     "rules",
+    "semantics/service-account-name",
     "semantics/workload-kinds",
     "semantics/workload-kinds-config",
     "semantics/namespaces",
@@ -38,6 +39,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "inputs/helm-template-text",
     "inputs/kustomization",
     "inputs/non-kubernetes",
+    "inputs/kubectl-reads",
     "cli/clean",
     "cli/discovery",
     "config/explicit",
@@ -57,6 +59,7 @@ pub const CONFIG_ERROR_ROOTS: &[&str] = &[
     "config/unknown-rule",
     "config/bad-level",
     "config/invalid-yaml",
+    "config/duplicate-key",
 ];
 
 /// One result as the whole-list comparisons see it:
