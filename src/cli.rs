@@ -317,12 +317,12 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
             };
             let root = resolve_root(args.root.as_deref(), &start)?;
             let config = load_config(args.config.as_deref(), &start, &root)?;
-            print_rules(&config);
+            print_out(&rules_table(&config))?;
             Ok(false)
         }
         Some(Command::Explain { rule }) => {
             let meta = rules::find(&rule).ok_or(CliError::UnknownRule(rule))?;
-            print!("{}", meta.help);
+            print_out(meta.help)?;
             Ok(false)
         }
         Some(Command::Init(args)) => init(args),
@@ -332,10 +332,9 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
                 let meta = rules::meta(id);
                 format!("{} (default {}): {}", id.name(), meta.level, meta.summary)
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).expect("a JSON value")
-            );
+            let mut text = serde_json::to_string_pretty(&schema).expect("a JSON value");
+            text.push('\n');
+            print_out(&text)?;
             Ok(false)
         }
     }
@@ -1008,19 +1007,35 @@ fn load_found_config(
     Ok(config)
 }
 
-fn print_rules(config: &Config) {
-    println!("{:<6}  {:<38}  {:<8}  effective", "id", "name", "default");
+/// `tokenguard rules`: every rule, its default level and its level under `config`.
+fn rules_table(config: &Config) -> String {
+    let mut out = format!("{:<6}  {:<38}  {:<8}  effective\n", "id", "name", "default");
     for rule in rules::ALL {
         let meta = &rule.meta;
         let effective = config
             .level_of(meta.id, meta.level)
             .map_or("off", Level::as_str);
-        println!(
-            "{:<6}  {:<38}  {:<8}  {effective}",
+        out += &format!(
+            "{:<6}  {:<38}  {:<8}  {effective}\n",
             meta.id,
             meta.name(),
             meta.level.as_str()
         );
+    }
+    out
+}
+
+/// Writes a command's whole output to standard output. A reader that goes away early
+/// (`tokenguard rules | head -3`) is its choice, not an error.
+fn print_out(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Io {
+            what: "cannot write",
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -155,3 +155,27 @@ fn the_other_outputs_are_complete_when_standard_output_is_closed_early() {
     let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(results(&log).len(), 1202);
 }
+
+/// `tokenguard rules | head -0`, `explain` and `config-schema` likewise: a reader that
+/// goes away early is no error, and certainly no panic.
+#[test]
+fn listing_commands_end_quietly_when_standard_output_is_closed_early() {
+    for args in [&["rules"][..], &["explain", "TG001"], &["config-schema"]] {
+        let mut child = tokenguard_process()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned()
+            ),
+            (Some(0), String::new()),
+            "{args:?}"
+        );
+    }
+}
