@@ -75,7 +75,6 @@ impl FileModel {
     /// Moves every vector into one of its exact length: the spare capacity of a grown
     /// vector is resident memory that a large scan would otherwise keep to the end.
     pub fn shrink(&mut self) {
-        use crate::shrink_exact;
         shrink_exact(&mut self.workloads);
         shrink_exact(&mut self.service_accounts);
         shrink_exact(&mut self.token_secrets);
@@ -91,6 +90,15 @@ impl FileModel {
         self.token_secrets.extend(other.token_secrets);
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
+    }
+}
+
+/// Moves `items` into a vector of its exact length.
+fn shrink_exact<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(items);
+        *items = exact;
     }
 }
 
