@@ -103,8 +103,8 @@ fn shrink_exact<T>(items: &mut Vec<T>) {
 }
 
 /// The facts of every scanned file that rules read across files, in file order: what
-/// the index and the facts checks read. Workloads are not kept here: each run of files'
-/// workloads is checked against the index and dropped.
+/// the index and the facts checks read. Workloads are not kept here: each batch of
+/// files' workloads is checked against the index and dropped.
 #[derive(Debug, Default)]
 pub struct Model {
     pub objects: usize,
