@@ -32,8 +32,9 @@ struct Batch {
 }
 
 impl Batch {
-    /// Records what became of the file of the next unit.
-    fn record(&mut self, file: FileId, path: &str, outcome: Outcome) {
+    /// Records what became of the file of the next unit; returns how many objects it
+    /// holds.
+    fn record(&mut self, file: FileId, path: &str, outcome: Outcome) -> u32 {
         let mut info = FileInfo::default();
         let mut note = |level, message| {
             self.notes.push(Notification {
@@ -97,6 +98,7 @@ impl Batch {
             }
         }
         self.files.push((file, info));
+        info.objects
     }
 }
 
@@ -122,8 +124,7 @@ pub(crate) fn load(plan: &mut Plan, reader: &UnitReader<'_>, progress: &Progress
         .fold_chunks(UNITS_PER_BATCH, Batch::default, |mut batch, &unit| {
             match unit {
                 Unit::File(file) => {
-                    batch.record(file, files.path(file), reader.load(files, file));
-                    let objects = batch.files.last().map_or(0, |(_, info)| info.objects);
+                    let objects = batch.record(file, files.path(file), reader.load(files, file));
                     progress.file_done(objects as usize);
                 }
                 // Nothing to load: the config was read before the scan, and its checks
