@@ -194,7 +194,7 @@ impl Totals {
 #[derive(Debug)]
 pub struct Report {
     pub scanned: Scanned,
-    /// Sorted by path, position and rule id.
+    /// In report order: by path, position and rule id, then object and detail.
     pub findings: Vec<Finding>,
 }
 
