@@ -6,9 +6,12 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::FileId;
+/// A file in [`Files`]. Ids follow the files' paths in report order: the table is
+/// sorted once, when every file a finding can point at is registered, and never grows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
 
-/// Every scanned file, in [`FileId`] order.
+/// Every file a finding can point at, in [`FileId`] order.
 #[derive(Debug, Default)]
 pub struct Files {
     pub(crate) names: Names,
@@ -104,29 +107,45 @@ impl Source {
     }
 }
 
+/// A file to put in the table: its path as reports show it, where it is read from, and
+/// what it is.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    pub path: String,
+    pub source: Source,
+    pub status: FileStatus,
+}
+
 impl Files {
-    /// Room for `count` files whose paths take `path_bytes`, so that a large scan's list
-    /// is never copied into one twice its size.
-    pub(crate) fn with_capacity(count: usize, path_bytes: usize) -> Files {
-        Files {
+    /// The table of `files`, sorted by path once and for all, so that [`FileId`] order is
+    /// report order with no exception. Files of the same path keep the order they are
+    /// given in.
+    pub(crate) fn register(mut files: Vec<Registration>) -> Files {
+        // Stable, and close to a single pass over the walker's files, which come sorted.
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let path_bytes = files.iter().map(|f| f.path.len()).sum();
+        // Sized up front: a large scan's table is never copied into one twice its size.
+        let mut table = Files {
             names: Names {
                 paths: String::with_capacity(path_bytes),
-                ends: Vec::with_capacity(count),
+                ends: Vec::with_capacity(files.len()),
                 elsewhere: Vec::new(),
             },
-            info: Vec::with_capacity(count),
+            info: Vec::with_capacity(files.len()),
+        };
+        for file in files {
+            let id = FileId(table.info.len() as u32);
+            table.names.paths.push_str(&file.path);
+            table.names.ends.push(table.names.paths.len());
+            if !matches!(file.source, Source::UnderRoot) {
+                table.names.elsewhere.push((id, file.source));
+            }
+            table.info.push(FileInfo {
+                status: file.status,
+                ..FileInfo::default()
+            });
         }
-    }
-
-    pub(crate) fn push(&mut self, path: &str, source: Source) -> FileId {
-        let id = FileId(self.info.len() as u32);
-        self.names.paths.push_str(path);
-        self.names.ends.push(self.names.paths.len());
-        if !matches!(source, Source::UnderRoot) {
-            self.names.elsewhere.push((id, source));
-        }
-        self.info.push(FileInfo::default());
-        id
+        table
     }
 
     pub fn len(&self) -> usize {
@@ -177,20 +196,33 @@ impl Names {
 mod tests {
     use super::*;
 
+    fn registration(path: &str, source: Source, status: FileStatus) -> Registration {
+        Registration {
+            path: path.to_owned(),
+            source,
+            status,
+        }
+    }
+
     #[test]
     fn paths_and_sources_by_id() {
-        let mut files = Files::with_capacity(3, 8);
-        let a = files.push("a.yaml", Source::UnderRoot);
-        let b = files.push("", Source::Stdin("x".into()));
-        let c = files.push("dir/c.yaml", Source::Path(Path::new("/elsewhere/c").into()));
-        files.info[a.0 as usize].status = FileStatus::Failed;
+        let files = Files::register(vec![
+            registration(
+                "dir/c.yaml",
+                Source::Path(Path::new("/elsewhere/c").into()),
+                FileStatus::Config,
+            ),
+            registration("a.yaml", Source::UnderRoot, FileStatus::Scanned),
+            registration("b.yaml", Source::Stdin("x".into()), FileStatus::Scanned),
+        ]);
+        let [a, b, c] = [0, 1, 2].map(FileId);
         assert_eq!(files.len(), 3);
         assert_eq!(
             files.iter().map(|f| f.path).collect::<Vec<_>>(),
-            ["a.yaml", "", "dir/c.yaml"]
+            ["a.yaml", "b.yaml", "dir/c.yaml"]
         );
-        assert_eq!(files.get(a).status, FileStatus::Failed);
         assert_eq!(files.get(b).status, FileStatus::Scanned);
+        assert_eq!(files.get(c).status, FileStatus::Config);
         let root = Path::new("/root");
         assert_eq!(
             files.get(a).fs_path(root).unwrap(),

@@ -79,7 +79,6 @@ impl FileModel {
     /// Moves every vector into one of its exact length: the spare capacity of a grown
     /// vector is resident memory that a large scan would otherwise keep to the end.
     pub fn shrink(&mut self) {
-        use crate::shrink_exact;
         shrink_exact(&mut self.workloads);
         shrink_exact(&mut self.service_accounts);
         shrink_exact(&mut self.token_secrets);
@@ -100,9 +99,18 @@ impl FileModel {
     }
 }
 
+/// Moves `items` into a vector of its exact length.
+fn shrink_exact<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(items);
+        *items = exact;
+    }
+}
+
 /// The facts of every scanned file that rules read across files, in file order: what
-/// the index and the facts checks read. Workloads are not kept here: each run of files'
-/// workloads is checked against the index and dropped.
+/// the index and the facts checks read. Workloads are not kept here: each batch of
+/// files' workloads is checked against the index and dropped.
 #[derive(Debug, Default)]
 pub struct Model {
     pub objects: usize,

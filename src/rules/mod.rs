@@ -63,21 +63,20 @@ pub struct Rule {
     /// Findings about one workload.
     pub check_workload: Option<fn(&Context<'_>, &Workload, &mut Vec<Finding>)>,
     /// Findings about the facts kept across files (service accounts, RBAC, token
-    /// Secrets, load failures) that one run of files defines.
+    /// Secrets, load failures) that one batch of files defines.
     pub check_facts: Option<fn(&Context<'_>, &RunFacts<'_>, &mut Vec<Finding>)>,
-    /// Findings about the config's entries, once per scan, before any run of files is
-    /// checked: it is given every workload (one list per run of files), for the entries
+    /// Findings about the config's entries, once per scan, before any batch of files is
+    /// checked: it is given every workload (one list per batch), for the entries
     /// only workloads can tell about.
     pub check_config: Option<fn(&Context<'_>, &Workloads, &mut Vec<Finding>)>,
 }
 
-/// Every workload of a scan, one list per run of files.
+/// Every workload of a scan, one list per batch of files.
 pub type Workloads = [Vec<Workload>];
 
-/// The facts kept across files that one run of consecutive files defines. The scan
-/// checks the files a run at a time and writes each run's findings as soon as they are
-/// checked, so a check of a run reports only on the run's own files: every finding's
-/// location lies in them.
+/// The facts kept across files that one batch of consecutive files defines. The engine
+/// writes a finding once no unchecked unit can point at an earlier file, so a check of
+/// a batch reports only on the batch's own files: every finding's location lies in them.
 pub struct RunFacts<'a> {
     pub service_accounts: &'a [ServiceAccount],
     pub token_secrets: &'a [TokenSecret],
@@ -207,7 +206,7 @@ pub fn at(file: FileId, region: Span) -> Location {
     Location { file, region }
 }
 
-/// Runs every rule's checks of one run of files: of its workloads and of its facts, with
+/// Runs every rule's checks of one batch of files: of its workloads and of its facts, with
 /// the config's level overrides applied.
 pub fn check_run(ctx: &Context<'_>, facts: &RunFacts<'_>, workloads: &[Workload]) -> Vec<Finding> {
     let checks: Vec<_> = ALL.iter().filter_map(|rule| rule.check_workload).collect();
