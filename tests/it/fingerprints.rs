@@ -5,12 +5,10 @@
 //! format (from GitLab's output, whose fingerprints were already distinct); each finding
 //! that is still reported at the same rule, file, line and column must keep its own.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{output, repo, tokenguard};
+use crate::common::{output, repo, tokenguard};
 
 type Key = (String, String, String);
 

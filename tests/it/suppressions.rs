@@ -2,9 +2,7 @@
 //! empty reason does not; config exemptions apply until `expires` (compared with an
 //! injected date), after which TG012 reports them; unused trust entries are TG013.
 
-mod common;
-
-use common::{fixture, scan_sarif_output, tokenguard};
+use crate::common::{fixture, scan_sarif_output, tokenguard};
 use serde_json::Value;
 
 fn sarif(today: &str) -> (Value, i32) {
@@ -110,7 +108,7 @@ fn an_exemption_stops_applying_the_day_after_it_expires() {
 fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
     let dir = fixture("suppress");
     let scan = |extra: &[&str]| {
-        let out = common::output(
+        let out = crate::common::output(
             tokenguard()
                 .arg("scan")
                 .arg("--root")
@@ -180,7 +178,7 @@ fn suppressed_findings_do_not_fail_the_job_and_are_hidden_from_text() {
 fn annotations_and_code_quality_leave_suppressed_findings_out() {
     let dir = fixture("suppress");
     let scan = |format: &str| {
-        common::output(
+        crate::common::output(
             tokenguard()
                 .arg("scan")
                 .arg("--root")
@@ -263,7 +261,7 @@ type Unused = (u64, u64, String, Vec<(u64, String)>);
 
 /// The TG013 results of a scan of `paths` (relative to `root`).
 fn tg013(root: &std::path::Path, paths: &[&str]) -> Vec<Unused> {
-    let out = common::output(
+    let out = crate::common::output(
         tokenguard()
             .current_dir(root)
             .args(["scan", "--format", "sarif", "--root", "."])
@@ -271,7 +269,7 @@ fn tg013(root: &std::path::Path, paths: &[&str]) -> Vec<Unused> {
     );
     assert_eq!(out.stderr, "");
     let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
-    common::results(&sarif)
+    crate::common::results(&sarif)
         .iter()
         .filter(|r| r["ruleId"] == "TG013")
         .map(|r| {
@@ -279,8 +277,8 @@ fn tg013(root: &std::path::Path, paths: &[&str]) -> Vec<Unused> {
             (
                 region["startLine"].as_u64().unwrap(),
                 region["startColumn"].as_u64().unwrap(),
-                common::message(r),
-                common::related(r)
+                crate::common::message(r),
+                crate::common::related(r)
                     .into_iter()
                     .map(|(uri, line, _, _, _, message)| {
                         assert_eq!(uri, ".tokenguard.yaml");
@@ -428,7 +426,7 @@ spec:
 "#,
     )
     .unwrap();
-    let out = common::output(
+    let out = crate::common::output(
         tokenguard()
             .current_dir(dir.path())
             .args(["scan", "--root", ".", "."]),

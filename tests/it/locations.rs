@@ -2,9 +2,7 @@
 //! shows, 1-based, in characters, and its end covers the key and a scalar value (one past
 //! the last character), whatever the document layout, line endings or encoding.
 
-mod common;
-
-use common::{expect, fixture, message, related, result, rows, sarif_of};
+use crate::common::{expect, fixture, message, related, result, rows, sarif_of};
 
 #[test]
 fn tg001_prefers_the_automount_key_then_the_service_account_keys_then_the_pod_spec_key() {
@@ -153,7 +151,7 @@ fn list_items_are_objects_located_inside_the_list() {
     );
     // The List itself is not an object, its non-object item is ignored.
     assert_eq!(
-        common::summary(&fixture("locations/list"), &[]),
+        crate::common::summary(&fixture("locations/list"), &[]),
         "1 error, 3 warnings, 0 notes in 2 files (3 objects, 1 workload, 2 service accounts)"
     );
 }
@@ -193,7 +191,7 @@ fn anchors_aliases_and_merge_keys_resolve_and_point_where_the_key_is_written() {
     let yellow = result(&sarif, "TG001", "colors/PodTemplate/yellow");
     assert_eq!(related(yellow), [web_sa("web")]);
     assert_eq!(
-        common::summary(&fixture("locations/anchors"), &[]),
+        crate::common::summary(&fixture("locations/anchors"), &[]),
         "3 errors, 0 warnings, 0 notes in 1 file (6 objects, 4 workloads, 2 service accounts)"
     );
 }

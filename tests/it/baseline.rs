@@ -2,11 +2,9 @@
 //! fails only on new ones, marks each SARIF result `new` or `unchanged`, annotates only
 //! new ones, and counts entries it no longer finds as fixed.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Output, copy_tree, fixture, output, strip_time, tokenguard};
+use crate::common::{Output, copy_tree, fixture, output, strip_time, tokenguard};
 use serde_json::Value;
 
 /// A copy of the demo repository (with its config) to change.
@@ -259,7 +257,8 @@ fn reports_with_a_baseline_validate_against_their_schemas() {
     assert_eq!(tg(dir, &["baseline"]).code, 0);
     std::fs::write(dir.join("apps/debug.yaml"), NEW_POD).unwrap();
     let schema = |rel: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(common::repo().join(rel)).unwrap()).unwrap()
+        serde_json::from_str(&std::fs::read_to_string(crate::common::repo().join(rel)).unwrap())
+            .unwrap()
     };
     let sarif_schema = jsonschema::draft4::options()
         .build(&schema("tests/schemas/sarif-2.1.0.json"))

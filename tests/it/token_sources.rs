@@ -1,9 +1,7 @@
 //! Token sources beside automounting: projected tokens (TG003, TG004) and legacy token
 //! Secrets (TG005), each at the exact key SPEC 6 names, with their near misses.
 
-mod common;
-
-use common::{expect, fixture, message, result, rows, sarif_of, scan_sarif_output};
+use crate::common::{expect, fixture, message, result, rows, sarif_of, scan_sarif_output};
 
 #[test]
 fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says() {
@@ -27,7 +25,7 @@ fn projected_token_of_untrusted_service_account_is_tg003_whatever_automount_says
 #[test]
 fn tg003_names_the_bindings_once_and_links_each_definition() {
     let tmp = tempfile::tempdir().unwrap();
-    common::copy_tree(&fixture("rules/tg003"), tmp.path());
+    crate::common::copy_tree(&fixture("rules/tg003"), tmp.path());
     let binding = |name: &str| {
         format!(
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {name}\n  namespace: prod\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}}\nsubjects:\n  - {{kind: ServiceAccount, name: payments}}\n"
@@ -37,7 +35,7 @@ fn tg003_names_the_bindings_once_and_links_each_definition() {
     std::fs::write(tmp.path().join("bundle-a.yaml"), binding("payments-config")).unwrap();
     std::fs::write(tmp.path().join("bundle-b.yaml"), binding("payments-config")).unwrap();
     std::fs::write(tmp.path().join("extra.yaml"), binding("payments-extra")).unwrap();
-    let sarif = common::scan_sarif(tmp.path(), &[]);
+    let sarif = crate::common::scan_sarif(tmp.path(), &[]);
     let tg003 = result(&sarif, "TG003", "prod/Deployment/payments");
     assert!(
         message(tg003).ends_with(" It is bound by RoleBinding prod/payments-config and RoleBinding prod/payments-extra. Remove the serviceAccountToken source, or trust prod/payments in .tokenguard.yaml."),

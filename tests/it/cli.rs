@@ -1,11 +1,9 @@
 //! The command line of SPEC 2: exit codes, error messages, outputs, inputs, discovery,
 //! colour, and the `rules` and `explain` commands.
 
-mod common;
-
 use std::path::Path;
 
-use common::{
+use crate::common::{
     CONFIG_ERROR_ROOTS, Output, expect, fixture, output, rows, run, scan_sarif, strip_time,
     tokenguard,
 };
@@ -277,7 +275,7 @@ fn trusting(identity: &str) -> String {
 }
 
 /// The SARIF of `tokenguard scan ARGS` run in `cwd`, and the config it says it used.
-fn sarif_in(cwd: &Path, args: &[&str]) -> (Vec<common::Row>, Value) {
+fn sarif_in(cwd: &Path, args: &[&str]) -> (Vec<crate::common::Row>, Value) {
     let out = output(
         tokenguard()
             .current_dir(cwd)
@@ -409,7 +407,7 @@ fn the_demo_uses_its_own_config_when_scanned_from_its_folder() {
     );
     // The same findings as with the root and the config named.
     let prefix = config.strip_suffix(".tokenguard.yaml").unwrap();
-    let named: Vec<common::Row> = rows(&scan_sarif(&demo, &[]))
+    let named: Vec<crate::common::Row> = rows(&scan_sarif(&demo, &[]))
         .into_iter()
         .map(|mut row| {
             row.1 = format!("{prefix}{}", row.1);
@@ -559,7 +557,7 @@ fn output_writes_the_format_to_a_file_instead_of_stdout() {
     assert_eq!(out.stdout, "");
     assert_eq!(out.stderr, "");
     let written = std::fs::read_to_string(&file).unwrap();
-    let direct = common::scan_sarif_output(&dir, &[]).stdout;
+    let direct = crate::common::scan_sarif_output(&dir, &[]).stdout;
     assert_eq!(written, direct);
 
     // Text to a file is never coloured, even with --color always.
@@ -680,9 +678,9 @@ fn sarif_flag_writes_sarif_beside_the_text_on_stdout() {
         out.stdout
     );
     let written = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(written, common::scan_sarif_output(&dir, &[]).stdout);
+    assert_eq!(written, crate::common::scan_sarif_output(&dir, &[]).stdout);
     let sarif: Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(common::results(&sarif).len(), 10);
+    assert_eq!(crate::common::results(&sarif).len(), 10);
 }
 
 #[test]
@@ -966,7 +964,7 @@ fn notes_that_repeat_are_folded_into_one_with_a_count() {
     );
     // SARIF keeps every location.
     let sarif = scan_sarif(dir.path(), &[]);
-    let result = common::results(&sarif)
+    let result = crate::common::results(&sarif)
         .iter()
         .find(|r| r["ruleId"] == "TG001")
         .unwrap();
@@ -1154,7 +1152,7 @@ fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
         expect(&[("TG001", "rendered.yaml", 14, 5, 14, 9, "error")])
     );
     assert_eq!(
-        common::results(&sarif)[0]["locations"][0]["physicalLocation"]["artifactLocation"],
+        crate::common::results(&sarif)[0]["locations"][0]["physicalLocation"]["artifactLocation"],
         serde_json::json!({"uri": "rendered.yaml", "uriBaseId": "%SRCROOT%"})
     );
 
@@ -1197,7 +1195,7 @@ fn stdin_is_read_for_dash_and_reported_under_stdin_filename() {
 fn include_globs_replace_the_defaults_and_exclude_globs_remove() {
     let dir = fixture("cli/discovery");
     let scan = |extra: &[&str]| -> (Vec<String>, String) {
-        let out = common::scan_sarif_output(&dir, extra);
+        let out = crate::common::scan_sarif_output(&dir, extra);
         assert!(out.code == 0 || out.code == 1, "{extra:?}: {}", out.stderr);
         let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
         let found = rows(&sarif).into_iter().map(|r| r.1).collect();
@@ -1380,8 +1378,8 @@ fn the_root_defaults_to_the_git_top_level_else_the_current_directory() {
 #[test]
 fn threads_1_gives_the_same_report_as_the_default() {
     let dir = fixture("demo");
-    let default = common::scan_sarif_output(&dir, &[]);
-    let one = common::scan_sarif_output(&dir, &["--threads", "1"]);
+    let default = crate::common::scan_sarif_output(&dir, &[]);
+    let one = crate::common::scan_sarif_output(&dir, &["--threads", "1"]);
     assert_eq!(one.code, 1);
     assert_eq!(one.stderr, "");
     assert_eq!(one.stdout, default.stdout);
@@ -1464,7 +1462,7 @@ fn rules_prints_a_table_of_id_name_default_and_effective_level() {
 
 #[test]
 fn explain_prints_the_same_text_as_sarif_help_markdown() {
-    let sarif = common::sarif_of("demo");
+    let sarif = crate::common::sarif_of("demo");
     let descriptors = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();

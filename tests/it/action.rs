@@ -2,11 +2,9 @@
 //! the binary under test (see ci/test-action.sh for what is checked), and the order of
 //! the annotations it writes with `--diff`: a pull request's own lines first.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Output, fixture, output, tokenguard};
+use crate::common::{Output, fixture, output, tokenguard};
 
 #[cfg(unix)]
 #[test]
@@ -154,7 +152,7 @@ fn a_diff_that_touches_no_finding_keeps_report_order_and_other_formats_ignore_it
     // Text ends with the scan's time, the one part that may differ between two runs.
     let untimed = |text: &str| match text.trim_end().rsplit_once('\n') {
         Some((head, last)) if last.contains(" objects") => {
-            format!("{head}\n{}", common::strip_time(last))
+            format!("{head}\n{}", crate::common::strip_time(last))
         }
         _ => text.to_owned(),
     };

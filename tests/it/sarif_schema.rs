@@ -2,19 +2,18 @@
 //! schema (vendored in tests/schemas, draft-04, checked offline with format checks on) and
 //! has the structure GitHub code scanning relies on.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 
-use common::{
+use crate::common::{
     FIXTURE_ROOTS, copy_tree, expect, fixture, related, result, results, rows, sarif_of, scan_sarif,
 };
 use serde_json::{Value, json};
 
 fn schema() -> Value {
-    let text = std::fs::read_to_string(common::repo().join("tests/schemas/sarif-2.1.0.json"))
-        .expect("the vendored schema");
+    let text =
+        std::fs::read_to_string(crate::common::repo().join("tests/schemas/sarif-2.1.0.json"))
+            .expect("the vendored schema");
     serde_json::from_str(&text).expect("the schema is JSON")
 }
 
@@ -137,8 +136,8 @@ fn every_sarif_from_every_fixture_is_valid() {
     // Standard input, and a file outside the root (an absolute file: URI).
     let tmp = tempfile::tempdir().unwrap();
     let outside = fixture("rules/tg001/fires/checkout/checkout.yaml");
-    let out = common::output(
-        common::tokenguard()
+    let out = crate::common::output(
+        crate::common::tokenguard()
             .args(["scan", "--format", "sarif", "--root"])
             .arg(tmp.path())
             .arg(&outside)
@@ -461,7 +460,7 @@ fn every_fixture_file_belongs_to_a_listed_root() {
     let base = fixture("");
     let roots: Vec<std::path::PathBuf> = FIXTURE_ROOTS
         .iter()
-        .chain(common::CONFIG_ERROR_ROOTS)
+        .chain(crate::common::CONFIG_ERROR_ROOTS)
         .map(|r| base.join(r))
         .collect();
     for file in walk(&base) {
@@ -470,7 +469,7 @@ fn every_fixture_file_belongs_to_a_listed_root() {
         }
         assert!(
             roots.iter().any(|r| file.starts_with(r)),
-            "{} is in no fixture root of tests/common/mod.rs",
+            "{} is in no fixture root of tests/it/common.rs",
             file.display()
         );
     }
@@ -478,7 +477,7 @@ fn every_fixture_file_belongs_to_a_listed_root() {
 
 #[test]
 fn the_sarif_of_the_shared_corpus_is_valid() {
-    let corpus = common::repo().join("../shared/corpus");
+    let corpus = crate::common::repo().join("../shared/corpus");
     if !corpus.is_dir() {
         eprintln!("skipped: {} does not exist", corpus.display());
         return;

@@ -2,9 +2,7 @@
 //! workloads, which service account a pod runs as, whether its token is automounted,
 //! how YAML 1.1 booleans read, and what `trusted` and `rules` change.
 
-mod common;
-
-use common::{
+use crate::common::{
     expect, fixture, message, related, result, results, rows, sarif_of, scan_sarif, summary,
 };
 

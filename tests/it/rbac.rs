@@ -1,9 +1,7 @@
 //! RBAC (SPEC 4.6, rules TG006, TG007, TG008, TG014): the API server's matching, bindings
 //! to subjects, tokenCreators and trust, each finding at the exact key SPEC 6 names.
 
-mod common;
-
-use common::{Row, expect, fixture, results, rows, sarif_of, scan_sarif_output};
+use crate::common::{Row, expect, fixture, results, rows, sarif_of, scan_sarif_output};
 use serde_json::Value;
 
 fn sarif() -> Value {
@@ -23,7 +21,7 @@ fn message(sarif: &Value, rule: &str, line: u64) -> String {
             r["ruleId"] == rule
                 && r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
         })
-        .map(common::message)
+        .map(crate::common::message)
         .unwrap_or_else(|| panic!("no {rule} at line {line}"))
 }
 
@@ -218,7 +216,7 @@ fn aggregated_cluster_roles_and_built_in_view() {
 #[test]
 fn an_unused_token_creator_entry_is_tg013_and_a_used_one_is_not() {
     let tmp = tempfile::tempdir().unwrap();
-    common::copy_tree(&fixture("rbac"), tmp.path());
+    crate::common::copy_tree(&fixture("rbac"), tmp.path());
     let config = tmp.path().join(".tokenguard.yaml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text += "  - subject: Group:ci-brokers\n    reason: nothing binds this group\n";
@@ -226,7 +224,7 @@ fn an_unused_token_creator_entry_is_tg013_and_a_used_one_is_not() {
     text += "  - subject: ServiceAccount:shop/api\n    reason: bound as a user\n";
     text += "  - subject: User:system:serviceaccount:shop:*\n    reason: as written\n";
     std::fs::write(&config, text).unwrap();
-    let sarif = common::scan_sarif(tmp.path(), &[]);
+    let sarif = crate::common::scan_sarif(tmp.path(), &[]);
     let tg013: Vec<_> = rows(&sarif)
         .into_iter()
         .filter(|r| r.0 == "TG013")

@@ -3,13 +3,11 @@
 //! config file take their place among the files by name, totals come at the end, and an
 //! output that fails stops the scan while one whose reader left does not.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A Pod that runs as `default` in `namespace`: TG001 on its `spec` key, line 6.

@@ -2,9 +2,7 @@
 //! TG000), a valid manifest holding `{{` is scanned, Kustomize files and other YAML are
 //! not objects.
 
-mod common;
-
-use common::{expect, fixture, notifications, result, rows, sarif_of, summary};
+use crate::common::{expect, fixture, notifications, result, rows, sarif_of, summary};
 
 const HELM_NOTE: &str = "skipped: a Helm chart template, not a manifest; scan the rendered chart (helm template . | tokenguard scan -)";
 

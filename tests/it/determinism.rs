@@ -1,21 +1,19 @@
 //! SPEC 3.1: output is sorted and byte-identical from run to run, whatever the number of
 //! worker threads.
 
-mod common;
-
 use std::path::Path;
 
-use common::{FIXTURE_ROOTS, fixture, scan_sarif_output};
+use crate::common::{FIXTURE_ROOTS, fixture, scan_sarif_output};
 
 /// SARIF and text of one scan with `--threads N`; the text without its timing.
 fn outputs(dir: &Path, threads: &str) -> (String, String) {
     let sarif = scan_sarif_output(dir, &["--threads", threads]);
     assert!(sarif.code == 0 || sarif.code == 1, "{}", sarif.stderr);
-    let mut cmd = common::tokenguard();
+    let mut cmd = crate::common::tokenguard();
     cmd.args(["scan", "--compact", "--threads", threads, "--root"])
         .arg(dir)
         .arg(dir);
-    let text = common::output(&mut cmd);
+    let text = crate::common::output(&mut cmd);
     assert_eq!(text.code, sarif.code);
     let (body, totals) = text
         .stdout
@@ -24,7 +22,7 @@ fn outputs(dir: &Path, threads: &str) -> (String, String) {
         .unwrap_or(("", text.stdout.trim_end()));
     (
         sarif.stdout,
-        format!("{body}\n{}", common::strip_time(totals)),
+        format!("{body}\n{}", crate::common::strip_time(totals)),
     )
 }
 
@@ -58,7 +56,7 @@ fn every_fixture_gives_identical_output_with_1_and_4_threads() {
 fn results_are_sorted_by_path_then_position_then_rule() {
     let sarif: serde_json::Value =
         serde_json::from_str(&scan_sarif_output(&fixture(""), &[]).stdout).unwrap();
-    let rows = common::rows(&sarif);
+    let rows = crate::common::rows(&sarif);
     assert!(rows.len() > 50);
     let keys: Vec<_> = rows
         .iter()
@@ -71,7 +69,7 @@ fn results_are_sorted_by_path_then_position_then_rule() {
 
 #[test]
 fn the_shared_corpus_gives_identical_output_with_1_and_4_threads() {
-    let corpus = common::repo().join("../shared/corpus");
+    let corpus = crate::common::repo().join("../shared/corpus");
     if !corpus.is_dir() {
         eprintln!("skipped: {} does not exist", corpus.display());
         return;
@@ -83,5 +81,5 @@ fn the_shared_corpus_gives_identical_output_with_1_and_4_threads() {
         "SARIF of the corpus differs between --threads 1 and 4"
     );
     let sarif: serde_json::Value = serde_json::from_str(&sarif_1).unwrap();
-    assert!(!common::results(&sarif).is_empty());
+    assert!(!crate::common::results(&sarif).is_empty());
 }

@@ -3,11 +3,9 @@
 //! found by glob and checked against their `# expect:` lines; the tests before them look
 //! closer at some of those cases (whole messages, end positions, counts).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{
+use crate::common::{
     expect, fixture, message, output, result, results, rows, strip_time, summary, tokenguard,
 };
 use serde_json::Value;
@@ -228,7 +226,7 @@ fn tg011_near_miss_service_account_name() {
 
 #[test]
 fn tg015_fires_on_the_repeated_key_and_the_object_is_scanned_with_the_last_value() {
-    let sarif = common::sarif_of("rules/tg015/fires");
+    let sarif = crate::common::sarif_of("rules/tg015/fires");
     let tg015: Vec<_> = rows(&sarif)
         .into_iter()
         .filter(|row| row.0 == "TG015")
@@ -263,7 +261,7 @@ fn tg015_fires_on_the_repeated_key_and_the_object_is_scanned_with_the_last_value
     );
     // A file with a repeated key is loaded, not a TG000: its objects are all counted.
     assert_eq!(
-        summary(&common::fixture("rules/tg015/fires"), &[]),
+        summary(&crate::common::fixture("rules/tg015/fires"), &[]),
         "0 errors, 5 warnings, 0 notes in 3 files (3 objects, 1 workload, 1 service account)"
     );
 }
@@ -271,18 +269,18 @@ fn tg015_fires_on_the_repeated_key_and_the_object_is_scanned_with_the_last_value
 #[test]
 fn tg015_near_miss_distinct_keys_merge_keys_and_documents_that_are_no_objects() {
     assert_eq!(
-        rows(&common::sarif_of("rules/tg015/near-miss")),
+        rows(&crate::common::sarif_of("rules/tg015/near-miss")),
         expect(&[])
     );
     assert_eq!(
-        summary(&common::fixture("rules/tg015/near-miss"), &[]),
+        summary(&crate::common::fixture("rules/tg015/near-miss"), &[]),
         "0 errors, 0 warnings, 0 notes in 1 file (1 object, 0 workloads, 0 service accounts)"
     );
 }
 
 #[test]
 fn the_demo_repository_reports_what_its_readme_shows() {
-    let sarif = common::sarif_of("demo");
+    let sarif = crate::common::sarif_of("demo");
     assert_eq!(
         rows(&sarif),
         expect(&[

@@ -698,7 +698,7 @@ fn assert_inert_text(text: &str) {
 }
 
 fn sarif_schema() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../schemas/sarif-2.1.0.json")).unwrap();
     jsonschema::validator_for(&schema).unwrap()
 }
 

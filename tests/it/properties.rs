@@ -50,7 +50,8 @@ fn options() -> ReportOptions {
 fn schema() -> &'static jsonschema::Validator {
     static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
+        let schema: Value =
+            serde_json::from_str(include_str!("../schemas/sarif-2.1.0.json")).unwrap();
         jsonschema::validator_for(&schema).unwrap()
     })
 }

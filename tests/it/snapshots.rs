@@ -3,13 +3,11 @@
 //! the comparison: the elapsed time, the root's absolute URI and the version.
 //!
 //! After an intended change of an output, rewrite the golden files with
-//! `UPDATE_SNAPSHOTS=1 cargo test --test snapshots` and review their diff.
-
-mod common;
+//! `UPDATE_SNAPSHOTS=1 cargo test --test it snapshots` and review their diff.
 
 use std::path::PathBuf;
 
-use common::{fixture, output, repo, strip_time, tokenguard};
+use crate::common::{fixture, output, repo, strip_time, tokenguard};
 use serde_json::Value;
 
 /// The environment variable that rewrites the golden files instead of comparing.
@@ -74,7 +72,9 @@ fn assert_snapshot(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("tests/snapshots/{name}: {e}; write it with {UPDATE}=1 cargo test --test snapshots")
+        panic!(
+            "tests/snapshots/{name}: {e}; write it with {UPDATE}=1 cargo test --test it snapshots"
+        )
     });
     if expected == actual {
         return;
@@ -85,7 +85,7 @@ fn assert_snapshot(name: &str, actual: &str) {
         .find(|&i| expected_lines.get(i) != actual_lines.get(i))
         .unwrap_or(expected_lines.len());
     panic!(
-        "tests/snapshots/{name} differs from the output, first at line {}:\n  expected: {:?}\n  actual:   {:?}\n({} lines expected, {} actual; if the change is intended, run {UPDATE}=1 cargo test --test snapshots and review the diff)",
+        "tests/snapshots/{name} differs from the output, first at line {}:\n  expected: {:?}\n  actual:   {:?}\n({} lines expected, {} actual; if the change is intended, run {UPDATE}=1 cargo test --test it snapshots and review the diff)",
         first + 1,
         expected_lines
             .get(first)

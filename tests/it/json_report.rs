@@ -2,15 +2,13 @@
 //! docs/json-report.schema.json, with suppression state, fingerprints equal to SARIF's,
 //! and statistics that agree with the findings.
 
-mod common;
-
 use serde_json::Value;
 
 /// The report of `fixtures/REL` in `format`, with exemptions judged on a fixed date.
 fn run(rel: &str, format: &str) -> Value {
-    let dir = common::fixture(rel);
-    let out = common::output(
-        common::tokenguard()
+    let dir = crate::common::fixture(rel);
+    let out = crate::common::output(
+        crate::common::tokenguard()
             .arg("scan")
             .arg("--root")
             .arg(&dir)
@@ -22,15 +20,15 @@ fn run(rel: &str, format: &str) -> Value {
 }
 
 fn schema() -> jsonschema::Validator {
-    let text =
-        std::fs::read_to_string(common::repo().join("docs/json-report.schema.json")).unwrap();
+    let text = std::fs::read_to_string(crate::common::repo().join("docs/json-report.schema.json"))
+        .unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
 #[test]
 fn json_reports_validate_against_the_documented_schema() {
     let validator = schema();
-    for dir in common::FIXTURE_ROOTS {
+    for dir in crate::common::FIXTURE_ROOTS {
         let report = run(dir, "json");
         let errors: Vec<String> = validator
             .iter_errors(&report)
