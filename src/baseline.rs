@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{BaselineState, Finding};
+use crate::finding::{BaselineState, Finding, Fingerprint};
 
 /// The file `tokenguard baseline` writes at the root unless told otherwise.
 pub const FILE_NAME: &str = ".tokenguard-baseline.json";
@@ -88,6 +88,14 @@ pub enum BaselineError {
         message: String,
     },
     #[error(
+        "{path}: finding {entry} of the baseline has fingerprint `{text}`, which tokenguard does not write (16 hex digits, then -N for the Nth of a kind)"
+    )]
+    Fingerprint {
+        path: String,
+        entry: usize,
+        text: String,
+    },
+    #[error(
         "{path}: baseline version {found} is not supported (this tokenguard reads version {VERSION}); write it again with `tokenguard baseline`"
     )]
     Version { path: String, found: u32 },
@@ -99,7 +107,9 @@ pub struct Baseline {
     /// The file as the user named it, for messages.
     pub shown: String,
     entries: Vec<Entry>,
-    by_fingerprint: HashMap<String, usize>,
+    /// The entries by parsed fingerprint, so that a finding is looked up without
+    /// formatting its own.
+    by_fingerprint: HashMap<Fingerprint, usize>,
     matched: Vec<bool>,
 }
 
@@ -146,8 +156,15 @@ impl Baseline {
             .findings
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.fingerprint.clone(), i))
-            .collect();
+            .map(|(i, e)| match e.fingerprint.parse() {
+                Ok(fingerprint) => Ok((fingerprint, i)),
+                Err(()) => Err(BaselineError::Fingerprint {
+                    path: shown.to_owned(),
+                    entry: i + 1,
+                    text: e.fingerprint.clone(),
+                }),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Baseline {
             shown: shown.to_owned(),
             matched: vec![false; file.findings.len()],
@@ -159,11 +176,15 @@ impl Baseline {
     /// Whether `finding` (in the file `path`, its fingerprint given) is in the baseline;
     /// an entry it matches is no longer counted as fixed.
     pub fn state_of(&mut self, finding: &Finding, path: &str) -> BaselineState {
-        let fingerprint = finding.fingerprint.to_string();
-        let Some(&i) = self.by_fingerprint.get(&fingerprint) else {
+        let Some(&i) = self.by_fingerprint.get(&finding.fingerprint) else {
             return BaselineState::New;
         };
-        if self.entries[i] != Entry::of(finding, path) {
+        let entry = &self.entries[i];
+        let object = finding.object.as_ref().map(ToString::to_string);
+        if entry.rule != finding.rule.code()
+            || entry.path != path
+            || entry.object != object.as_deref().unwrap_or_default()
+        {
             return BaselineState::New;
         }
         self.matched[i] = true;
@@ -333,5 +354,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("unknown field `x`"), "{error}");
+        let entry = |fingerprint: &str| {
+            format!(
+                "{{\"version\": 1, \"findings\": [{{\"fingerprint\": \"{fingerprint}\", \"rule\": \"TG001\", \"object\": \"\", \"path\": \"a.yaml\"}}]}}"
+            )
+        };
+        for bad in [
+            "a",
+            "000000000000000a-1",
+            "000000000000000a-x",
+            "00000000000000zz",
+        ] {
+            let error = Baseline::parse(&entry(bad), "b.json")
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                error,
+                format!(
+                    "b.json: finding 1 of the baseline has fingerprint `{bad}`, which tokenguard does not write (16 hex digits, then -N for the Nth of a kind)"
+                )
+            );
+        }
+        for good in ["000000000000000a", "000000000000000a-2"] {
+            assert!(Baseline::parse(&entry(good), "b.json").is_ok(), "{good}");
+        }
     }
 }

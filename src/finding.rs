@@ -230,6 +230,23 @@ impl fmt::Display for Fingerprint {
     }
 }
 
+impl std::str::FromStr for Fingerprint {
+    type Err = ();
+
+    /// The text [`Fingerprint`]'s `Display` writes: 16 hex digits, then `-N` for N > 1.
+    fn from_str(text: &str) -> Result<Fingerprint, ()> {
+        let (hash, occurrence) = match text.split_once('-') {
+            Some((hash, n)) => (hash, n.parse::<u32>().map_err(|_| ())?),
+            None => (text, 1),
+        };
+        if hash.len() != 16 || occurrence < 1 || (occurrence == 1 && text.contains('-')) {
+            return Err(());
+        }
+        let hash = u64::from_str_radix(hash, 16).map_err(|_| ())?;
+        Ok(Fingerprint { hash, occurrence })
+    }
+}
+
 /// Gives each finding its [`Fingerprint`], in report order, which is deterministic, so
 /// occurrences are as stable as the hashes.
 #[derive(Default)]

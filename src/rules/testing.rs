@@ -91,6 +91,32 @@ pub(crate) fn check_with_config(rule: &Rule, manifests: &str, config: &str) -> V
         .collect()
 }
 
+/// A Pod of an untrusted service account with automounting off and a projected token
+/// valid for `seconds` s (TG003 and TG004 cases), its key at 13:13 and its
+/// `expirationSeconds` at 16:15.
+pub(crate) fn projected_token_pod(seconds: u32) -> String {
+    format!(
+        "
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: agent, namespace: vault}}
+        spec:
+          serviceAccountName: vault-agent
+          automountServiceAccountToken: false
+          containers:
+            - {{name: agent, image: vault}}
+          volumes:
+            - name: token
+              projected:
+                sources:
+                  - serviceAccountToken:
+                      path: token
+                      audience: vault
+                      expirationSeconds: {seconds}
+        "
+    )
+}
+
 /// `text` without its leading line break and the indentation its lines share: line 1 is
 /// the line after the opening quote.
 pub(crate) fn dedent(text: &str) -> String {

@@ -118,32 +118,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
 mod tests {
     use super::RULE;
     use crate::finding::Level;
-    use crate::rules::testing::{check, check_with_config};
-
-    /// A Pod with a projected token valid for `seconds` s, its key at 13:13 and its
-    /// `expirationSeconds` at 16:15.
-    fn agent(seconds: u32) -> String {
-        format!(
-            "
-            apiVersion: v1
-            kind: Pod
-            metadata: {{name: agent, namespace: vault}}
-            spec:
-              serviceAccountName: vault-agent
-              automountServiceAccountToken: false
-              containers:
-                - {{name: agent, image: vault}}
-              volumes:
-                - name: token
-                  projected:
-                    sources:
-                      - serviceAccountToken:
-                          path: token
-                          audience: vault
-                          expirationSeconds: {seconds}
-            "
-        )
-    }
+    use crate::rules::testing::{check, check_with_config, projected_token_pod as agent};
 
     #[test]
     fn fires_on_the_service_account_token_key_whatever_automount_says() {

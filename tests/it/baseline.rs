@@ -172,18 +172,18 @@ fn baselined_findings_survive_lines_moving_and_fixed_ones_are_counted() {
         ],
     );
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
-    let fixed = report["baseline"]["fixed"].as_u64().unwrap();
-    assert!(fixed >= 1, "{}", report["baseline"]);
-    assert_eq!(report["baseline"]["entries"], 10);
-    assert_eq!(report["baseline"]["file"], ".tokenguard-baseline.json");
-    assert_eq!(report["stats"]["baselined"].as_u64().unwrap() + fixed, 10);
+    // The worker's one finding (TG010: its ServiceAccount's `automountServiceAccountToken: no`)
+    // is the one fixed.
+    assert_eq!(
+        report["baseline"],
+        serde_json::json!({"file": ".tokenguard-baseline.json", "entries": 10, "fixed": 1})
+    );
+    assert_eq!(report["stats"]["baselined"], 9);
     let text = tg(dir, &["scan", "--baseline", ".tokenguard-baseline.json"]);
     assert!(
-        text.stdout
-            .lines()
-            .last()
-            .unwrap()
-            .contains(&format!("{fixed} fixed since the baseline")),
+        text.stdout.lines().last().unwrap().starts_with(
+            "0 errors, 0 warnings, 0 notes (9 in the baseline, 1 fixed since the baseline) in 7 files"
+        ),
         "{}",
         text.stdout
     );
