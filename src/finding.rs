@@ -176,16 +176,23 @@ impl Finding {
     /// The fingerprint's hash: rule, file, object and detail only, so it survives lines
     /// moving.
     fn fingerprint_hash(&self, path: &str) -> u64 {
-        let object = self
-            .object
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
         let mut hash = Fnv64::default();
-        for part in [self.rule.code(), path, &object, &self.detail] {
+        for part in [self.rule.code(), path] {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
         }
+        // The object as `NAMESPACE/KIND/NAME`, hashed a part at a time rather than
+        // formatted: the same bytes, without an allocation per finding.
+        if let Some(object) = &self.object {
+            hash.write(object.namespace.as_bytes());
+            hash.write(b"/");
+            hash.write(object.kind.as_bytes());
+            hash.write(b"/");
+            hash.write(object.name.as_bytes());
+        }
+        hash.write(&[0xff]);
+        hash.write(self.detail.as_bytes());
+        hash.write(&[0xff]);
         hash.0
     }
 }
