@@ -102,7 +102,7 @@ pub enum BaselineError {
 }
 
 /// A baseline being compared with a scan's findings.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Baseline {
     /// The file as the user named it, for messages.
     pub shown: String,

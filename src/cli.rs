@@ -49,9 +49,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Where to write (default: .tokenguard.yaml at the root).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -61,20 +60,16 @@ pub struct InitArgs {
     /// The candidates make a scan pass at this `scan --fail-on` level.
     #[arg(long, value_enum, default_value_t = GateLevel::Error)]
     pub fail_on: GateLevel,
-    /// The name the config's facts use for standard input.
-    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
-    pub stdin_filename: String,
-    /// The date exemption candidates expire from (YYYY-MM-DD; default: today). For tests.
-    #[arg(long, value_name = "DATE", hide = true)]
-    pub today: Option<jiff::civil::Date>,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// first PATH up to its git top-level).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Where to write (default: the config's `baseline:`, else
     /// .tokenguard-baseline.json at the root).
     #[arg(long, value_name = "FILE")]
@@ -118,6 +113,10 @@ pub struct RulesArgs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
+    /// first PATH up to its git top-level).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What goes to standard output (or to --output).
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -178,17 +177,14 @@ pub struct ScanArgs {
     pub baseline: Option<PathBuf>,
 }
 
-/// What a scan reads and how: shared by `scan` and `baseline`, so that a baseline holds
-/// exactly the findings that a scan with the same flags reports.
+/// What a scan reads and how: shared by `scan`, `baseline` and `init`, so that a
+/// baseline holds exactly the findings that a scan with the same flags reports, and the
+/// entries `init` offers are those such a scan needs.
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Trust config (default: the nearest .tokenguard.yaml or .tokenguard.yml from the
-    /// first PATH up to its git top-level).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// The name reports use for standard input.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
@@ -384,10 +380,24 @@ fn baseline_path(flag: Option<&Path>, config: &Config, root: &Path) -> Option<(P
 
 /// The scan `input` asks for, without a baseline; `own_files` are the run's reports,
 /// never scanned.
-fn scan_options(input: InputArgs, own_files: Vec<PathBuf>) -> Result<ScanOptions, CliError> {
+fn scan_options(
+    input: InputArgs,
+    config: Option<&Path>,
+    own_files: Vec<PathBuf>,
+) -> Result<ScanOptions, CliError> {
     let start = search_start(&input.paths)?;
     let root = resolve_root(input.scope.root.as_deref(), &start)?;
-    let config = load_config(input.config.as_deref(), &start, &root)?;
+    let config = load_config(config, &start, &root)?;
+    input_options(input, root, config, own_files)
+}
+
+/// [`scan_options`] with the root and the config already decided.
+fn input_options(
+    input: InputArgs,
+    root: PathBuf,
+    config: Config,
+    own_files: Vec<PathBuf>,
+) -> Result<ScanOptions, CliError> {
     let glob_dir = flag_glob_dir(&root)?;
     let limits = yaml::Limits {
         max_file_bytes: input.max_file_size,
@@ -424,7 +434,7 @@ fn scan(args: ScanArgs) -> Result<bool, CliError> {
         &args.markdown,
     ];
     let own_files = reports.into_iter().flatten().cloned().collect();
-    let mut options = scan_options(args.input, own_files)?;
+    let mut options = scan_options(args.input, args.config.as_deref(), own_files)?;
     if let Some((path, shown)) =
         baseline_path(args.baseline.as_deref(), &options.config, &options.root)
     {
@@ -685,7 +695,8 @@ impl report::Sink for Outputs {
 /// `tokenguard init`: scan, then write the starter config with a candidate for every
 /// entry the repository needs to pass (see [`crate::init`]).
 fn init(args: InitArgs) -> Result<bool, CliError> {
-    let root = resolve_root(args.scope.root.as_deref(), &search_start(&args.paths)?)?;
+    let start = search_start(&args.input.paths)?;
+    let root = resolve_root(args.input.scope.root.as_deref(), &start)?;
     let target = args
         .output
         .clone()
@@ -708,22 +719,10 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     } else {
         Config::default()
     };
-    let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());
-    let stdin = read_stdin(&args.paths, &args.stdin_filename, &yaml::Limits::default())?;
-    let glob_dir = flag_glob_dir(&root)?;
-    let options = |config: Config| ScanOptions {
-        config,
-        default_namespace: args.scope.default_namespace.clone(),
-        include: args.scope.include.clone(),
-        exclude: args.scope.exclude.clone(),
-        glob_dir: glob_dir.clone(),
-        stdin: stdin.as_ref().map(|s| Stdin {
-            name: s.name.clone(),
-            bytes: s.bytes.clone(),
-        }),
-        ..ScanOptions::new(args.paths.clone(), root.clone(), today)
-    };
-    let report = crate::scan(options(kept.clone()))?;
+    // The scan `scan` would make with the same flags, with nothing accepted but `kept`.
+    let options = input_options(args.input, root, kept.clone(), Vec::new())?;
+    let today = options.today;
+    let report = crate::scan(options.clone())?;
     let fail_on = args.fail_on.level();
     let mut candidates = crate::init::Candidates::from_report(&report, fail_on);
     drop(report);
@@ -742,7 +741,10 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
     // exemption, or listed as something no entry can accept.
     let accepted = crate::init::with_every_candidate_accepted(&starter(&candidates));
     let accepted = Config::parse(&accepted, config::FILE_NAMES[0])?;
-    let residual = crate::scan(options(accepted))?;
+    let residual = crate::scan(ScanOptions {
+        config: accepted,
+        ..options
+    })?;
     candidates.add_exemptions(&residual, fail_on);
     let text = starter(&candidates);
     let io_error = |source| CliError::Io {
@@ -772,7 +774,7 @@ fn init(args: InitArgs) -> Result<bool, CliError> {
 /// `tokenguard baseline`: scan as `scan` does, without a baseline, and write every
 /// finding that is not suppressed to the baseline file.
 fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
-    let mut options = scan_options(args.input, Vec::new())?;
+    let mut options = scan_options(args.input, args.config.as_deref(), Vec::new())?;
     let target = match args.output {
         Some(path) => path,
         None => baseline_path(None, &options.config, &options.root).map_or_else(

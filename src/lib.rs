@@ -39,7 +39,7 @@ use finding::Finding;
 use rule_id::Level;
 
 /// What to scan and how.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ScanOptions {
     /// Files and directories; `-` is standard input, given in `stdin`.
     pub paths: Vec<PathBuf>,
@@ -84,7 +84,7 @@ impl ScanOptions {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Stdin {
     /// The name reports use for it.
     pub name: String,

@@ -388,11 +388,10 @@ fn unknown_rule(id: &str) -> String {
     format!("unknown rule id `{id}` (known: {})", known.join(", "))
 }
 
-/// A glob over `NAMESPACE/NAME`-style identities: `*` stays within one segment.
-fn identity_glob(pattern: &str) -> Result<GlobMatcher, String> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
+/// A glob over `NAMESPACE/NAME`-style identities (or one part of one): `*` stays within
+/// one segment, as in paths.
+pub fn identity_glob(pattern: &str) -> Result<GlobMatcher, String> {
+    path_glob(pattern)
         .map(|g| g.compile_matcher())
         .map_err(|e| format!("bad glob `{pattern}`: {e}"))
 }

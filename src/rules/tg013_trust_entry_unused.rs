@@ -2,7 +2,7 @@ use std::fmt::Write as _;
 
 use std::collections::HashSet;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 
 use super::{Context, Rule, RuleMeta, Workloads, at, name_few};
 use crate::FileId;
@@ -121,22 +121,18 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
     // An entry is judged only where the scan looked: a scan of the whole repository
     // judges them all, a scan of one folder only those for the namespaces it contained.
     let scope = (!ctx.whole_repository).then(|| Scope::of(ctx, workloads));
-    let trusted_entries = ctx
+    let trusted = ctx
         .config
         .trusted
         .iter()
-        .map(|e| (e.pattern.as_str(), e.key))
-        .zip(&in_use)
-        .filter(|((pattern, _), used)| {
-            !**used
-                && scope
-                    .as_ref()
-                    .is_none_or(|s| s.covers_namespace_of(pattern))
-        })
-        .map(|(entry, _)| entry);
+        .map(|e| (e.pattern.as_str(), e.key));
     report(
         file,
-        trusted_entries.collect(),
+        unused_in_scope(trusted, &in_use, |pattern| {
+            scope
+                .as_ref()
+                .is_none_or(|s| s.covers_namespace_of(pattern))
+        }),
         |pattern| {
             format!(
                 "The trusted entry `{pattern}` matches no service account in the scanned manifests. Remove it, or correct the pattern (NAMESPACE/NAME; `*` does not cross `/`).",
@@ -150,19 +146,16 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
         "trusted",
         out,
     );
-    let creator_entries = ctx
+    let creators = ctx
         .config
         .token_creators
         .iter()
-        .map(|e| (e.pattern.as_str(), e.key))
-        .zip(&creators_in_use)
-        .filter(|((pattern, _), used)| {
-            !**used && scope.as_ref().is_none_or(|s| s.covers_subject(pattern))
-        })
-        .map(|(entry, _)| entry);
+        .map(|e| (e.pattern.as_str(), e.key));
     report(
         file,
-        creator_entries.collect(),
+        unused_in_scope(creators, &creators_in_use, |pattern| {
+            scope.as_ref().is_none_or(|s| s.covers_subject(pattern))
+        }),
         |pattern| {
             format!(
                 "The tokenCreators entry `{pattern}` matches no subject of any RoleBinding or ClusterRoleBinding in the scanned manifests. Remove it, or correct the pattern.",
@@ -176,6 +169,19 @@ fn check(ctx: &Context<'_>, workloads: &Workloads, out: &mut Vec<Finding>) {
         "tokenCreators",
         out,
     );
+}
+
+/// The entries (pattern, first key) not `in_use` whose scope the scan `covered`.
+fn unused_in_scope<'a>(
+    entries: impl Iterator<Item = (&'a str, Span)>,
+    in_use: &[bool],
+    covered: impl Fn(&str) -> bool,
+) -> Vec<(&'a str, Span)> {
+    entries
+        .zip(in_use)
+        .filter(|((pattern, _), used)| !**used && covered(pattern))
+        .map(|(entry, _)| entry)
+        .collect()
 }
 
 /// One finding per unused entry, or, from [`FOLD_FROM`] entries on, one finding at the
@@ -252,11 +258,8 @@ impl<'a> Scope<'a> {
         let Some((namespace, _)) = pattern.split_once('/') else {
             return true;
         };
-        match GlobBuilder::new(namespace).literal_separator(true).build() {
-            Ok(glob) => {
-                let glob = glob.compile_matcher();
-                self.namespaces.iter().any(|ns| glob.is_match(ns))
-            }
+        match crate::config::identity_glob(namespace) {
+            Ok(glob) => self.namespaces.iter().any(|ns| glob.is_match(ns)),
             Err(_) => true,
         }
     }

@@ -78,11 +78,40 @@ fn init_refuses_when_the_other_config_name_exists() {
     let repo = demo_copy();
     let root = repo.path().to_str().unwrap();
     std::fs::write(repo.path().join(".tokenguard.yml"), "{}\n").unwrap();
-    tokenguard()
+    let out = tokenguard()
         .args(["init", "--root", root, root])
         .assert()
-        .code(2);
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(".tokenguard.yml already exists; use --force"),
+        "{stderr}"
+    );
     assert!(!repo.path().join(".tokenguard.yaml").exists());
+}
+
+/// `init` reads the repository as `scan` does with the same flags: a file over
+/// `--max-file-size` is a TG000 there, so init offers to exclude it.
+#[test]
+fn init_takes_the_scan_limits() {
+    let repo = demo_copy();
+    let root = repo.path().to_str().unwrap();
+    std::fs::write(
+        repo.path().join("big.yaml"),
+        format!(
+            "# {}\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\n",
+            "x".repeat(300)
+        ),
+    )
+    .unwrap();
+    tokenguard()
+        .args(["init", "--max-file-size", "200", "--root", root, root])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(repo.path().join(".tokenguard.yaml")).unwrap();
+    assert!(text.contains("#     - \"big.yaml\"\n"), "{text}");
 }
 
 /// What the README tells a user who accepts a candidate to do, done for every one:
@@ -298,7 +327,8 @@ fn init_with_fail_on_warning_offers_exemptions_for_warnings_too() {
             root,
         ])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains("invalid value 'never'"));
 }
 
 #[test]
@@ -315,7 +345,10 @@ fn init_force_keeps_accepted_entries_and_their_reasons() {
     tokenguard()
         .args(["init", "--root", root, root, "--today", "2026-12-04"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains(
+            ".tokenguard.yaml already exists; use --force",
+        ));
     tokenguard()
         .args([
             "init",
