@@ -180,7 +180,7 @@ impl Totals {
         }
     }
 
-    /// Findings of `level` that are not suppressed.
+    /// Findings of `level` that count (neither suppressed nor in the baseline).
     pub fn of(&self, level: Level) -> usize {
         self.active[level as usize]
     }
@@ -212,9 +212,9 @@ impl Report {
         self.scanned.file(id)
     }
 
-    /// The findings that count: those not suppressed (SPEC 7).
+    /// The findings that count: neither suppressed (SPEC 7) nor in the baseline (8.6).
     pub fn active_findings(&self) -> impl Iterator<Item = &Finding> + Clone {
-        self.findings.iter().filter(|f| !f.is_suppressed())
+        self.findings.iter().filter(|f| f.counts())
     }
 
     /// The highest level among findings that are not suppressed, if any.

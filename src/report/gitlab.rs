@@ -127,13 +127,10 @@ pub fn severity(finding: &Finding) -> &'static str {
         Level::Note => "info",
         Level::Warning => "minor",
         Level::Error => {
-            let score: f32 = rules::meta(finding.rule)
-                .security_severity
-                .parse()
-                .unwrap_or(0.0);
-            if score >= 9.0 {
+            let tenths = rules::meta(finding.rule).security_tenths();
+            if tenths >= 90 {
                 "blocker"
-            } else if score >= 7.0 {
+            } else if tenths >= 70 {
                 "critical"
             } else {
                 "major"

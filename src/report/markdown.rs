@@ -53,7 +53,10 @@ impl Sink for Writer<'_> {
                 .entry(f.rule.code())
                 .or_insert((f.rule.name(), [0; 3]));
             row.1[column(f.level)] += 1;
-            let rank = (Reverse(f.level), Reverse(security_severity(f)));
+            let rank = (
+                Reverse(f.level),
+                Reverse(rules::meta(f.rule).security_tenths()),
+            );
             let at = self.top.partition_point(|(r, _)| *r <= rank);
             if at < TOP {
                 self.top.insert(at, (rank, f.clone()));
@@ -174,14 +177,6 @@ fn column(level: Level) -> usize {
         Level::Warning => 1,
         Level::Note => 2,
     }
-}
-
-/// The rule's security severity in tenths, for sorting.
-fn security_severity(f: &Finding) -> u32 {
-    rules::meta(f.rule)
-        .security_severity
-        .parse::<f32>()
-        .map_or(0, |s| (s * 10.0).round() as u32)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

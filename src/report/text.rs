@@ -345,10 +345,10 @@ impl Tally {
         row.findings += 1;
         // Cluster-scoped objects and unreadable files have no namespace.
         if let Some(object) = finding.object.as_ref().filter(|o| !o.namespace.is_empty()) {
-            *self.namespaces.entry(object.namespace.clone()).or_default() += 1;
+            count(&mut self.namespaces, &object.namespace);
         }
         if let Some(account) = &finding.service_account {
-            *self.service_accounts.entry(account.clone()).or_default() += 1;
+            count(&mut self.service_accounts, account);
         }
     }
 
@@ -376,7 +376,7 @@ impl Tally {
         } else {
             &["rule", "name", "findings"]
         };
-        table(&mut out, paint, header, rows.collect());
+        table(&mut out, paint, header, 2, rows.collect());
         for (header, counts) in [
             ("namespace", &self.namespaces),
             ("service account", &self.service_accounts),
@@ -387,9 +387,19 @@ impl Tally {
             let rows = top(counts)
                 .into_iter()
                 .map(|(name, n)| vec![escape(name), n.to_string()]);
-            table(&mut out, paint, &[header, "findings"], rows.collect());
+            table(&mut out, paint, &[header, "findings"], 1, rows.collect());
         }
         out
+    }
+}
+
+/// One more for `name`, whose key is copied only the first time it is seen.
+fn count(counts: &mut HashMap<CompactString, usize>, name: &CompactString) {
+    match counts.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(name.clone(), 1);
+        }
     }
 }
 
@@ -401,18 +411,15 @@ fn top(counts: &HashMap<CompactString, usize>) -> Vec<(&str, usize)> {
     ranked
 }
 
-/// Columns padded to their widest cell, counts aligned right, then an empty line.
-fn table(out: &mut String, paint: &Paint, header: &[&str], rows: Vec<Vec<String>>) {
+/// Columns padded to their widest cell, then an empty line: the first `names` columns
+/// aligned on their first letter, the counts after them on their last digit.
+fn table(out: &mut String, paint: &Paint, header: &[&str], names: usize, rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    // Counts line up on their last digit; names on their first letter.
-    let counts: Vec<bool> = (0..widths.len())
-        .map(|column| rows.iter().all(|row| row[column].parse::<usize>().is_ok()))
-        .collect();
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     for (i, row) in std::iter::once(header).chain(rows).enumerate() {
         let last = row.len() - 1;
@@ -420,7 +427,7 @@ fn table(out: &mut String, paint: &Paint, header: &[&str], rows: Vec<Vec<String>
         for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
             let pad = " ".repeat(width - cell.chars().count());
             let gap = if column == last { "" } else { "  " };
-            if counts[column] {
+            if column >= names {
                 let _ = write!(line, "{pad}{cell}{gap}");
             } else {
                 let _ = write!(line, "{cell}{pad}{gap}");

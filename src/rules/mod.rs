@@ -52,6 +52,16 @@ impl RuleMeta {
         self.id.name()
     }
 
+    /// [`RuleMeta::security_severity`] in tenths (`9.5` is 95), for ranking.
+    pub fn security_tenths(&self) -> u32 {
+        let (whole, tenth) = self
+            .security_severity
+            .split_once('.')
+            .unwrap_or((self.security_severity, "0"));
+        let digit = |text: &str| text.parse::<u32>().unwrap_or(0);
+        digit(whole) * 10 + digit(tenth)
+    }
+
     /// A finding of this rule at its default level.
     pub fn finding(&self, location: Location, message: String) -> Finding {
         Finding::new(self.id, self.level, location, message)
@@ -247,6 +257,26 @@ fn apply_levels(config: &Config, findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::name_few;
+
+    #[test]
+    fn every_security_severity_is_a_score_in_tenths() {
+        for rule in super::ALL {
+            let meta = &rule.meta;
+            let tenths = meta.security_tenths();
+            assert!((1..=100).contains(&tenths), "{:?}", meta.id);
+            assert_eq!(
+                format!("{}.{}", tenths / 10, tenths % 10),
+                meta.security_severity,
+                "{:?}",
+                meta.id
+            );
+        }
+        assert_eq!(
+            super::meta(crate::rule_id::RuleId::PrivilegedTokenAutomountUntrusted)
+                .security_tenths(),
+            95
+        );
+    }
 
     #[test]
     fn name_few_names_each_item_once_and_counts_the_rest() {

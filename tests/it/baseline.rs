@@ -331,3 +331,33 @@ config: .tokenguard.yaml"
         "1 error, 0 warnings, 0 notes (10 in the baseline) in 9 files (11 objects, 6 workloads, 3 service accounts), 1 invalid"
     );
 }
+
+/// Through the library: a scan with a baseline of its own findings has none that count,
+/// and `active_findings` agrees with the totals.
+#[test]
+fn the_library_counts_no_baselined_finding_as_active() {
+    let demo = fixture("demo");
+    let scan = |baseline| {
+        let mut options = tokenguard::ScanOptions::new(
+            vec![demo.clone()],
+            demo.clone(),
+            jiff::civil::date(2026, 12, 4),
+        );
+        options.baseline = baseline;
+        tokenguard::scan(options).unwrap()
+    };
+    let first = scan(None);
+    let entries = first
+        .active_findings()
+        .map(|f| tokenguard::baseline::Entry::of(f, first.file(f.location.file).path))
+        .collect();
+    let text = tokenguard::baseline::render(entries);
+    let baseline = tokenguard::baseline::Baseline::parse(&text, "b.json").unwrap();
+    let again = scan(Some(baseline));
+    // Without the demo's config (the library reads none by itself): 12 findings.
+    assert_eq!(first.active_findings().count(), 12);
+    assert_eq!(again.findings.len(), first.findings.len());
+    assert_eq!(again.active_findings().count(), 0);
+    assert_eq!(again.scanned.totals.baselined, 12);
+    assert_eq!(again.worst_level(), None);
+}

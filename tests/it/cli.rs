@@ -1627,3 +1627,18 @@ fn an_output_file_that_cannot_be_written_is_exit_2() {
         out.stderr
     );
 }
+
+/// A namespace named with digits only (a valid Kubernetes name) is a name in the table,
+/// aligned as names are, not taken for a count.
+#[test]
+fn a_namespace_named_with_digits_is_aligned_as_a_name() {
+    let dir = pods_in_namespaces(&[("2024", 2)]);
+    let out = scan_text(dir.path(), &["--quiet"]);
+    let table: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("namespace"))
+        .take(2)
+        .collect();
+    assert_eq!(table, ["namespace  findings", "2024              2"]);
+}
