@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan};
 
 use super::scalar::{self, Value};
-use super::tree::{Entry, Kind, NodeId, Pos, Scalar, Span, Style, Tag, Tree};
+use super::tree::{Entry, Kind, NodeId, Pos, Span, Style, Tag, Tree};
 use super::{DuplicateKey, KEY_SHOWN_CHARS, Limits, ParseError, ParseErrorKind};
 
 /// The documents of one stream; `error` is set when parsing stopped early, and the
@@ -316,22 +316,19 @@ fn map_entries(
     {
         let entries = &tree.entries[start..];
         if explicit <= PAIRWISE_KEYS && merged.is_empty() {
-            // This runs for nearly every mapping of a scan: keys are named again for
-            // each comparison rather than collected, and as written unless one of them
-            // may be typed (then `1` and `"1"` are one key).
-            let typed = entries
-                .iter()
-                .any(|e| tree.node(e.key).scalar().is_some_and(may_be_typed));
-            let name = |e: &Entry| match typed {
-                true => json_key(tree, e.key),
-                false => Cow::Borrowed(tree.node(e.key).scalar().map_or("", |s| s.text)),
-            };
-            for (j, later) in entries.iter().enumerate().skip(1) {
-                let key = name(later);
-                let same = |e: &Entry| name(e) == key;
-                if let Some(first) = entries[..j].iter().position(same) {
-                    duplicates.push(duplicate(tree, *later, entries[first]));
-                    superseded.push(entries[..j].iter().rposition(same).unwrap_or(first));
+            // This runs for nearly every mapping of a scan: each key is named once, on
+            // the stack (borrowed as written unless it may be typed), and the names are
+            // compared pairwise.
+            let mut names: [Cow<'_, str>; PAIRWISE_KEYS] = Default::default();
+            for (name, entry) in names.iter_mut().zip(entries) {
+                *name = json_key(tree, entry.key);
+            }
+            let names = &names[..explicit];
+            for (j, key) in names.iter().enumerate().skip(1) {
+                if let Some(first) = names[..j].iter().position(|n| n == key) {
+                    duplicates.push(duplicate(tree, entries[j], entries[first]));
+                    let latest = names[..j].iter().rposition(|n| n == key);
+                    superseded.push(latest.unwrap_or(first));
                 }
             }
         } else {
@@ -380,7 +377,7 @@ fn map_entries(
 /// `"1"` are one key, as are `yes`, `true` and `"true"`.
 fn json_key(tree: &Tree, key: NodeId) -> Cow<'_, str> {
     match tree.node(key).scalar() {
-        Some(s) if !may_be_typed(s) => Cow::Borrowed(s.text),
+        Some(s) if !scalar::may_be_typed(s) => Cow::Borrowed(s.text),
         Some(s) => match scalar::resolve(s) {
             Value::Str(text) => Cow::Borrowed(text),
             Value::Null => Cow::Borrowed("null"),
@@ -389,50 +386,6 @@ fn json_key(tree: &Tree, key: NodeId) -> Cow<'_, str> {
             Value::Float(f) => Cow::Owned(f.to_string()),
         },
         None => Cow::Borrowed(""),
-    }
-}
-
-/// Whether YAML 1.1 could read a scalar as anything but a string: a quick test on its
-/// first character and length, so that most keys (`name`, `spec`) skip the typing.
-fn may_be_typed(s: Scalar<'_>) -> bool {
-    match s.tag {
-        Tag::None if s.style == Style::Plain => {}
-        Tag::None | Tag::Str | Tag::Other => return false,
-        Tag::Bool | Tag::Int | Tag::Float | Tag::Null => return true,
-    }
-    match s.text.as_bytes().first() {
-        None => true,
-        // Numbers, `.inf`, `~`.
-        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~') => true,
-        // The booleans and nulls spelled out.
-        Some(b'y' | b'Y' | b'n' | b'N' | b'o' | b'O' | b't' | b'T' | b'f' | b'F') => matches!(
-            s.text,
-            "y" | "Y"
-                | "yes"
-                | "Yes"
-                | "YES"
-                | "n"
-                | "N"
-                | "no"
-                | "No"
-                | "NO"
-                | "on"
-                | "On"
-                | "ON"
-                | "off"
-                | "Off"
-                | "OFF"
-                | "true"
-                | "True"
-                | "TRUE"
-                | "false"
-                | "False"
-                | "FALSE"
-                | "null"
-                | "Null"
-                | "NULL"
-        ),
-        Some(_) => false,
     }
 }
 

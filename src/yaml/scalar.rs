@@ -50,6 +50,27 @@ pub fn resolve(scalar: Scalar<'_>) -> Value<'_> {
     Value::Str(text)
 }
 
+/// Whether YAML 1.1 could read a scalar as anything but a string: a quick test on its
+/// first character, so that most keys (`name`, `spec`) skip the typing. It agrees with
+/// [`resolve`]: whatever this says no to, `resolve` reads as a string.
+pub fn may_be_typed(s: Scalar<'_>) -> bool {
+    match s.tag {
+        Tag::None if s.style == Style::Plain => {}
+        Tag::None | Tag::Str | Tag::Other => return false,
+        Tag::Bool | Tag::Int | Tag::Float | Tag::Null => return true,
+    }
+    match s.text.as_bytes().first() {
+        None => true,
+        // Numbers, `.inf`, `~`.
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~') => true,
+        // The booleans and nulls spelled out.
+        Some(b'y' | b'Y' | b'n' | b'N' | b'o' | b'O' | b't' | b'T' | b'f' | b'F') => {
+            bool_1_1(s.text).is_some() || matches!(s.text, "null" | "Null" | "NULL")
+        }
+        Some(_) => false,
+    }
+}
+
 /// Whether a plain boolean is spelled the same way in YAML 1.1 and 1.2.
 pub fn is_canonical_bool(text: &str) -> bool {
     CANONICAL_BOOLS.contains(&text)
@@ -117,6 +138,43 @@ mod tests {
             style: Style::Plain,
             tag: Tag::None,
         })
+    }
+
+    /// `may_be_typed` is only a shortcut: every scalar it passes over (the boolean and
+    /// null spellings among the samples must not be) resolves to the string it is.
+    #[test]
+    fn may_be_typed_passes_over_only_strings() {
+        let samples = TRUE_1_1.iter().chain(FALSE_1_1).copied().chain([
+            "",
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "1",
+            "0x1",
+            "-1",
+            ".5",
+            ".inf",
+            "name",
+            "spec",
+            "yesterday",
+            "nope",
+            "truth",
+            "onion",
+            "Falsy",
+            "ok",
+            "Y2K",
+        ]);
+        for text in samples {
+            let scalar = Scalar {
+                text,
+                style: Style::Plain,
+                tag: Tag::None,
+            };
+            if !may_be_typed(scalar) {
+                assert_eq!(resolve(scalar), Value::Str(text), "{text:?}");
+            }
+        }
     }
 
     #[test]
