@@ -187,7 +187,7 @@ fn corpus_files_libyaml_reads_load_without_tg000_and_the_reverse_is_documented()
 }
 
 #[test]
-fn inputs_only_kubectl_reads_load_as_libyaml_loads_them() {
+fn inputs_only_kubectl_reads_load_without_tg000_where_libyaml_reads_them() {
     // The reproductions of saphyr-parser's refusals (flow collections and quoted values
     // left of their key, tabs in pasted JSON, a tab after `key:`, a glued comment).
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs/kubectl-reads");
