@@ -121,7 +121,9 @@ impl PathFilter {
     /// Whether the file at `abs` is scanned; `relative` is its path relative to the root
     /// (or to the walked directory when that lies outside the root).
     pub(super) fn accepts(&self, abs: &Path, relative: &str) -> bool {
-        let is_manifest = || self.manifests.is_match(relative);
+        // Matched against the default globs once per file, and only if needed.
+        let manifest = std::cell::OnceCell::new();
+        let is_manifest = || *manifest.get_or_init(|| self.manifests.is_match(relative));
         let mut has_includes = false;
         let mut included = false;
         let mut excluded = false;
@@ -153,16 +155,19 @@ impl PathFilter {
         included && !excluded
     }
 
-    /// Whether `matcher` matches `path`, noting which globs did.
+    /// Whether `matcher` matches `path`, noting which globs did. Which ones is asked
+    /// (a list allocated per file) only while one of them has not matched yet.
     fn record(&self, matcher: &Matcher, path: &str) -> bool {
-        if matcher.ids.is_empty() {
+        if matcher.ids.is_empty() || !matcher.set.is_match(path) {
             return false;
         }
-        let hits = matcher.set.matches(path);
-        for &hit in &hits {
-            self.matched[matcher.ids[hit]].store(true, Ordering::Relaxed);
+        let seen = |id: &usize| self.matched[*id].load(Ordering::Relaxed);
+        if !matcher.ids.iter().all(seen) {
+            for hit in matcher.set.matches(path) {
+                self.matched[matcher.ids[hit]].store(true, Ordering::Relaxed);
+            }
         }
-        !hits.is_empty()
+        true
     }
 
     /// A warning for each glob that matched nothing in a walk of `walked` (absolute
