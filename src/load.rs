@@ -229,10 +229,12 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             object_documents.push(root.span());
         }
     }
+    // The documents are in text order: the one a key is in is the last to start before it.
     stream.duplicates.retain(|d| {
-        object_documents
-            .iter()
-            .any(|doc| doc.start <= d.at.start && d.at.start < doc.end)
+        let before = object_documents.partition_point(|doc| doc.start <= d.at.start);
+        before
+            .checked_sub(1)
+            .is_some_and(|i| d.at.start < object_documents[i].end)
     });
     // A template that does not parse is skipped, not failed: only when the error is the
     // template's (SPEC 3.2) and nothing was loaded before it, so that appending `{{ }}`

@@ -19,7 +19,8 @@ pub struct DuplicateKey {
 }
 
 impl DuplicateKey {
-    /// Each repeat `found` in a file, with the object (one of `roots`) it is in.
+    /// Each repeat `found` in a file, with the object (one of `roots`, which are in text
+    /// order and do not overlap: a `List` is not one, its items are) it is in.
     pub fn read_all(
         file: FileId,
         tree: &Tree,
@@ -29,15 +30,12 @@ impl DuplicateKey {
         found
             .iter()
             .map(|d| {
-                let object = roots
-                    .iter()
-                    .map(|&root| tree.node(root))
-                    .filter(|root| {
-                        let span = root.span();
-                        span.start <= d.at.start && d.at.start < span.end
-                    })
-                    // Objects nest only as `List` items: the innermost starts last.
-                    .max_by_key(|root| root.span().start)
+                // The last object to start at or before the key, if the key lies in it.
+                let before = roots.partition_point(|&r| tree.node(r).span().start <= d.at.start);
+                let object = before
+                    .checked_sub(1)
+                    .map(|i| tree.node(roots[i]))
+                    .filter(|root| d.at.start < root.span().end)
                     .and_then(|root| {
                         let (_, kind) = crate::load::type_meta(root)?;
                         Some(ObjectMeta::read(root, kind))

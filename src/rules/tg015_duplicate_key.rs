@@ -80,3 +80,79 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         out.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::finding::Level;
+    use crate::rules::testing::check;
+
+    #[test]
+    fn fires_on_the_second_key_and_names_its_object() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: shop}
+            spec:
+              serviceAccountName: a
+              serviceAccountName: b
+              automountServiceAccountToken: false
+              containers: [{name: web, image: nginx}]
+            ",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].assert(
+            (6, 3),
+            Level::Warning,
+            &[
+                "Pod shop/web defines the key `serviceAccountName` twice",
+                "(first at line 5)",
+            ],
+        );
+    }
+
+    /// Each repeat belongs to the object it is written in: a `List`'s own keys to the
+    /// List, an item's to that item, whichever document comes first.
+    #[test]
+    fn a_list_and_its_items_own_their_repeats() {
+        let found = check(
+            &RULE,
+            "
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: first, namespace: shop}
+            data: {a: '1', a: '2'}
+            ---
+            apiVersion: v1
+            kind: List
+            items:
+              - apiVersion: v1
+                kind: ServiceAccount
+                metadata: {name: one, namespace: shop}
+              - apiVersion: v1
+                kind: ServiceAccount
+                metadata: {name: two, namespace: shop, name: deux}
+            metadata: {}
+            metadata: {}
+            ",
+        );
+        assert_eq!(found.len(), 3, "{found:?}");
+        found[0].assert(
+            (4, 16),
+            Level::Warning,
+            &["ConfigMap shop/first defines the key `a`"],
+        );
+        found[1].assert(
+            (14, 44),
+            Level::Warning,
+            &["ServiceAccount shop/deux defines the key `name`"],
+        );
+        found[2].assert(
+            (16, 1),
+            Level::Warning,
+            &["This List defines the key `metadata`"],
+        );
+    }
+}
