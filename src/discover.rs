@@ -92,6 +92,9 @@ impl Discovered {
             }
             !is_own
         });
+        if dropped.is_empty() {
+            return;
+        }
         for path in dropped {
             self.notes.push(Notification {
                 level: Level::Note,
@@ -100,6 +103,7 @@ impl Discovered {
                 message: "not scanned: a report of tokenguard's own".to_owned(),
             });
         }
+        // `discover` sorted the others; these take their places among them.
         sort_notes(&mut self.notes);
     }
 }

@@ -45,6 +45,17 @@ pub enum SuppressionKind {
     External,
 }
 
+impl ObjectRef {
+    /// `Deployment prod/api`, or `ClusterRole admin` for a cluster-scoped object, as
+    /// messages name objects.
+    pub fn describe(&self) -> String {
+        match self.namespace.as_str() {
+            "" => format!("{} {}", self.kind, self.name),
+            namespace => format!("{} {namespace}/{}", self.kind, self.name),
+        }
+    }
+}
+
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.namespace, self.kind, self.name)
@@ -104,7 +115,7 @@ pub struct Finding {
     pub detail: CompactString,
     /// Boxed: most findings are not suppressed.
     pub suppression: Option<Box<Suppression>>,
-    /// The binding subjects the finding is about, as `tokenCreators` names them
+    /// The binding subjects the finding is about that a `tokenCreators` entry can name
     /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
     pub subjects: Box<[CompactString]>,
     /// Set once, as the finding is written (see [`Fingerprinter`]).

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use jiff::civil::Date;
 
 use crate::config::{Config, PathGlob};
-use crate::finding::Finding;
+use crate::finding::{Finding, ObjectRef};
 use crate::rule_id::{Level, RuleId};
 use crate::rules::tg000_manifest_unreadable::load_reason;
 use crate::{FileStatus, Report, Source};
@@ -96,19 +96,13 @@ impl Candidates {
             }
             match finding.rule {
                 RuleId::TokenCreationRbac => {
-                    let role = finding.object.as_ref().map_or_else(String::new, |o| {
-                        match o.namespace.as_str() {
-                            "" => format!("{} {}", o.kind, o.name),
-                            ns => format!("{} {ns}/{}", o.kind, o.name),
-                        }
-                    });
-                    // A subject without a name (`User:`) is no entry the config takes; the
-                    // rescan then reports its finding as one no entry accepts.
-                    let named = finding.subjects.iter().filter(|s| {
-                        s.split_once(':')
-                            .is_some_and(|(_, name)| !name.is_empty() && !name.ends_with('/'))
-                    });
-                    for subject in named {
+                    let role = finding
+                        .object
+                        .as_ref()
+                        .map_or_else(String::new, ObjectRef::describe);
+                    // TG006 lists only the subjects an entry can name (`User:` names none);
+                    // the rescan reports a finding of the others as one no entry accepts.
+                    for subject in &finding.subjects {
                         candidates
                             .token_creators
                             .entry(subject.to_string())
@@ -232,10 +226,10 @@ pub fn receivers(report: &Report) -> Vec<Receiver> {
         let Some(account) = finding.service_account.as_deref() else {
             continue;
         };
-        let object = finding.object.as_ref().map_or_else(
-            || "a workload".to_owned(),
-            |o| format!("{} {}/{}", o.kind, o.namespace, o.name),
-        );
+        let object = finding
+            .object
+            .as_ref()
+            .map_or_else(|| "a workload".to_owned(), ObjectRef::describe);
         by_account
             .entry(account)
             .or_default()

@@ -94,6 +94,15 @@ impl Subject {
         }
     }
 
+    /// Whether it has a name, as a `tokenCreators` entry must (`User:` names nothing).
+    pub fn is_named(&self) -> bool {
+        match self {
+            Subject::ServiceAccount { name, .. } | Subject::User(name) | Subject::Group(name) => {
+                !name.is_empty()
+            }
+        }
+    }
+
     /// The subject as a service account, if it is one under any of its spellings.
     pub fn as_service_account(&self) -> Option<(&str, &str)> {
         match self {

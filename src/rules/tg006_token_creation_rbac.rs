@@ -99,7 +99,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                     "nothing in the scan binds it; if a binding elsewhere does, its subjects can act as those service accounts. Remove the rule, or list the subjects that may mint tokens in tokenCreators".to_owned(),
                 )
             } else {
-                let not_allowed: Vec<String> = bindings
+                let not_allowed: Vec<&Subject> = bindings
                     .iter()
                     .flat_map(|b| b.subjects.iter())
                     .filter(|s| {
@@ -115,19 +115,23 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                                 .any(|c| c.matcher.is_match(form))
                         })
                     })
-                    .map(Subject::config_form)
                     .collect();
                 if not_allowed.is_empty() {
                     continue;
                 }
-                subjects.clone_from(&not_allowed);
+                // What `init` offers: the subjects a tokenCreators entry can name.
+                subjects = not_allowed
+                    .iter()
+                    .filter(|s| s.is_named())
+                    .map(|s| s.config_form())
+                    .collect();
                 subjects.sort();
                 subjects.dedup();
                 (
                     Level::Error,
                     format!(
                         "it is bound to {}, not in tokenCreators. Remove the permission or narrow it with resourceNames, or add the subjects to tokenCreators in .tokenguard.yaml with a reason",
-                        name_few(not_allowed)
+                        name_few(not_allowed.iter().map(|s| s.config_form()))
                     ),
                 )
             };
