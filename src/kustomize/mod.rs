@@ -1,0 +1,5 @@
+//! Kustomize overlays rendered natively (SPEC 3.4): a root and its inputs become one
+//! rendered tree per object, each field keeping the file, line and column its value
+//! came from.
+
+pub mod node;

@@ -1,0 +1,261 @@
+//! The rendered tree: an owned, editable YAML value whose every node and key keeps the
+//! file, line and column it was written at. Resources are read into it from the parsed
+//! arena tree, transformers and patches edit it, and the model reads the result.
+
+use compact_str::CompactString;
+
+use crate::files::FileId;
+use crate::origin::Origin;
+use crate::yaml::{NodeRef, Style, Tag};
+
+/// A value and where it was written. For a value a transformer wrote (a `namespace:`
+/// set by the kustomization), `at` is the kustomization's line that wrote it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub at: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A scalar as written, typed later the way kubectl types it (its style and tag
+    /// decide, see `yaml::scalar::resolve`).
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scalar {
+    pub text: CompactString,
+    pub style: Style,
+    pub tag: Tag,
+}
+
+/// A mapping entry. The key has its own origin: a finding points at the key, and a key
+/// a transformer added points at the kustomization line that added it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: CompactString,
+    pub key_at: Origin,
+    pub value: Node,
+}
+
+impl Scalar {
+    /// A string value that no YAML schema reads as anything else.
+    pub fn string(text: impl Into<CompactString>) -> Scalar {
+        Scalar {
+            text: text.into(),
+            style: Style::DoubleQuoted,
+            tag: Tag::None,
+        }
+    }
+
+    /// A plain scalar, typed as YAML would type it (`true`, `3`, `null`, `name`).
+    pub fn plain(text: impl Into<CompactString>) -> Scalar {
+        Scalar {
+            text: text.into(),
+            style: Style::Plain,
+            tag: Tag::None,
+        }
+    }
+}
+
+impl Node {
+    pub fn new(value: Value, at: Origin) -> Node {
+        Node { value, at }
+    }
+
+    /// A copy of a parsed node of `file`, aliases expanded (the parser's limits already
+    /// bound what they expand to). Keys that are not scalars are kept by their text as
+    /// written, empty for a collection key (Kubernetes objects have none).
+    pub fn from_tree(node: NodeRef<'_>, file: FileId) -> Node {
+        let at = Origin::new(file, node.span());
+        if let Some(s) = node.scalar() {
+            return Node::new(
+                Value::Scalar(Scalar {
+                    text: s.text.into(),
+                    style: s.style,
+                    tag: s.tag,
+                }),
+                at,
+            );
+        }
+        if node.is_seq() {
+            let items = node
+                .items()
+                .map(|item| Node::from_tree(item, file))
+                .collect();
+            return Node::new(Value::Seq(items), at);
+        }
+        let entries = node
+            .entries()
+            .map(|(k, v)| Entry {
+                key: k.scalar().map(|s| s.text.into()).unwrap_or_default(),
+                key_at: Origin::new(file, k.span()),
+                value: Node::from_tree(v, file),
+            })
+            .collect();
+        Node::new(Value::Map(entries), at)
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_map_mut(&mut self) -> Option<&mut Vec<Entry>> {
+        match &mut self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq_mut(&mut self) -> Option<&mut Vec<Node>> {
+        match &mut self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar that YAML types as a string (as kubectl reads it).
+    pub fn as_str(&self) -> Option<&str> {
+        let s = self.as_scalar()?;
+        let scalar = crate::yaml::Scalar {
+            text: &s.text,
+            style: s.style,
+            tag: s.tag,
+        };
+        match crate::yaml::scalar::resolve(scalar) {
+            crate::yaml::scalar::Value::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a null: an empty plain scalar, `~`, `null` or a `!!null`.
+    pub fn is_null(&self) -> bool {
+        self.as_scalar().is_some_and(|s| {
+            let scalar = crate::yaml::Scalar {
+                text: &s.text,
+                style: s.style,
+                tag: s.tag,
+            };
+            matches!(
+                crate::yaml::scalar::resolve(scalar),
+                crate::yaml::scalar::Value::Null
+            )
+        })
+    }
+
+    /// The entry of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.as_map_mut()?
+            .iter_mut()
+            .find(|e| e.key == key)
+            .map(|e| &mut e.value)
+    }
+
+    /// The value at a path of mapping keys (`["metadata", "name"]`).
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// Sets `key` of a mapping to `value`, keeping the key's origin if it was already
+    /// there and taking `key_at` if it is new. Returns `false` for a node that is not a
+    /// mapping.
+    pub fn set(&mut self, key: &str, key_at: Origin, value: Node) -> bool {
+        let Some(entries) = self.as_map_mut() else {
+            return false;
+        };
+        match entries.iter_mut().find(|e| e.key == key) {
+            Some(entry) => entry.value = value,
+            None => entries.push(Entry {
+                key: key.into(),
+                key_at,
+                value,
+            }),
+        }
+        true
+    }
+
+    /// Removes `key` from a mapping, returning its entry.
+    pub fn remove(&mut self, key: &str) -> Option<Entry> {
+        let entries = self.as_map_mut()?;
+        let index = entries.iter().position(|e| e.key == key)?;
+        Some(entries.remove(index))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{self, Limits};
+
+    fn parse(text: &str) -> Node {
+        let stream = yaml::parse(text, &Limits::default());
+        assert!(stream.error.is_none(), "valid YAML");
+        let doc = stream.documents.first().expect("one document");
+        Node::from_tree(stream.tree.node(doc.root), FileId(3))
+    }
+
+    #[test]
+    fn keeps_the_file_and_position_of_every_key_and_value() {
+        let node = parse("metadata:\n  name: api\n  labels: {app: x}\n");
+        let name = node.get_path(&["metadata", "name"]).expect("name");
+        assert_eq!(name.as_str(), Some("api"));
+        assert_eq!(name.at.file, FileId(3));
+        assert_eq!(name.at.span.start, yaml::Pos { line: 2, col: 9 });
+        let labels = node.get("metadata").and_then(|m| m.entry("labels"));
+        let labels = labels.expect("labels");
+        assert_eq!(labels.key_at.span.start, yaml::Pos { line: 3, col: 3 });
+        assert_eq!(labels.value.get("app").and_then(Node::as_str), Some("x"));
+    }
+
+    #[test]
+    fn types_scalars_as_kubectl_does() {
+        let node = parse("a: no\nb: 'no'\nc: ~\n");
+        assert_eq!(node.get("a").and_then(Node::as_str), None);
+        assert_eq!(node.get("b").and_then(Node::as_str), Some("no"));
+        assert!(node.get("c").is_some_and(Node::is_null));
+    }
+
+    #[test]
+    fn set_keeps_an_existing_key_origin_and_adds_new_keys_last() {
+        let mut node = parse("a: 1\nb: 2\n");
+        let elsewhere = Origin::new(FileId(9), yaml::Span::default());
+        let value = Node::new(Value::Scalar(Scalar::string("x")), elsewhere);
+        assert!(node.set("a", elsewhere, value.clone()));
+        assert!(node.set("c", elsewhere, value));
+        let entries = node.as_map().expect("map");
+        let keys: Vec<_> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(entries[0].key_at.file, FileId(3));
+        assert_eq!(entries[0].value.at.file, FileId(9));
+        assert_eq!(entries[2].key_at.file, FileId(9));
+    }
+}
