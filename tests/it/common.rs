@@ -48,6 +48,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "suppress",
     "rbac",
     "rbac-aggregation",
+    "kustomize",
 ];
 
 /// Fixture folders whose `.tokenguard.yaml` is invalid on purpose (exit 2).
