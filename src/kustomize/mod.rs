@@ -3,3 +3,4 @@
 //! came from.
 
 pub mod node;
+pub mod patch;
