@@ -6,6 +6,7 @@
 //! Every value a patch writes keeps the origin of the patch text that wrote it, so a
 //! finding on a patched field points at the patch line.
 
+pub mod json6902;
 mod merge_keys;
 pub mod strategic;
 
