@@ -2,4 +2,9 @@
 //! rendered tree per object, each field keeping the file, line and column its value
 //! came from.
 
+pub mod fields;
+pub mod generate;
 pub mod node;
+
+#[cfg(test)]
+pub mod testing;

@@ -48,6 +48,8 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "suppress",
     "rbac",
     "rbac-aggregation",
+    // Kustomize cases: each directory a root, with what `kubectl kustomize` renders of it.
+    "kustomize",
 ];
 
 /// Fixture folders whose `.tokenguard.yaml` is invalid on purpose (exit 2).
