@@ -4,7 +4,9 @@
 
 pub mod fields;
 pub mod generate;
+pub mod label_selector;
 pub mod node;
+pub mod replacements;
 
 #[cfg(test)]
 pub mod testing;
