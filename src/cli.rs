@@ -788,7 +788,7 @@ fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
         .findings
         .iter()
         .filter(|f| !f.is_suppressed())
-        .map(|f| crate::baseline::Entry::of(f, report.scanned.files.path(f.location.file)))
+        .map(|f| crate::baseline::Entry::of(f, f.unit_path(&report.scanned.files)))
         .collect();
     let count = entries.len();
     std::fs::write(&target, crate::baseline::render(entries)).map_err(|source| CliError::Io {
