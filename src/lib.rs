@@ -64,8 +64,9 @@ pub struct ScanOptions {
     /// Findings accepted when the repository adopted tokenguard (SPEC 8.6).
     pub baseline: Option<baseline::Baseline>,
     /// Render Kustomize roots and judge the objects they deploy (SPEC 3.4); off, their
-    /// files are scanned one by one. The command line decides it from `--no-kustomize`
-    /// and the config's `kustomize:`.
+    /// files are scanned one by one. [`ScanOptions::new`] leaves it on whatever `config`
+    /// says; the command line sets it from `--no-kustomize` and
+    /// [`Config::render_kustomize`].
     pub render_kustomize: bool,
 }
 
