@@ -22,7 +22,7 @@ mod tg015_duplicate_key;
 mod testing;
 
 use crate::config::Config;
-use crate::finding::{Finding, ObjectRef};
+use crate::finding::{Finding, KustomizeRoot, ObjectRef, rendered_subject};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
@@ -193,6 +193,12 @@ impl Context<'_> {
             "" => format!("{} {}", meta.kind, meta.name),
             namespace => format!("{} {namespace}/{}", meta.kind, meta.name),
         }
+    }
+
+    /// ``Deployment prod/api, rendered by `deploy/overlays/prod`,``: an object of a
+    /// rendered root as the subject of a message, before its verb (SPEC 3.4).
+    pub fn describe_rendered(&self, meta: &ObjectMeta, root: &KustomizeRoot) -> String {
+        rendered_subject(self.describe(meta), root)
     }
 }
 
