@@ -254,6 +254,7 @@ mod tests {
             kind: "Deployment".into(),
             name: name.into(),
             ignores: Box::default(),
+            root: None,
         });
         finding.fingerprint = Fingerprint {
             hash,

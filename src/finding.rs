@@ -39,6 +39,8 @@ pub struct ObjectRef {
     pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
     pub ignores: Box<[Located<Ignore>]>,
+    /// The root that rendered it; `None` for an object of a plain file.
+    pub root: Option<Arc<KustomizeRoot>>,
 }
 
 /// The Kustomize root a finding about a rendered object was rendered by (SPEC 3.4). One
@@ -212,7 +214,17 @@ impl Finding {
         self
     }
 
+    /// The object the finding is about. For a rendered object, the message (which
+    /// names its object first, SPEC 6) names the root after the object, and the finding
+    /// carries the root.
     pub fn object(mut self, object: ObjectRef) -> Self {
+        if let Some(root) = &object.root {
+            let subject = object.describe();
+            if let Some(rest) = self.message.strip_prefix(subject.as_str()) {
+                self.message = exact(&format!("{}{rest}", rendered_subject(subject.clone(), root)));
+            }
+            self.rendered_by = Some(root.clone());
+        }
         self.object = Some(object);
         self
     }
@@ -431,6 +443,7 @@ mod tests {
             kind: "Deployment".into(),
             name: name.into(),
             ignores: Box::default(),
+            root: None,
         })
     }
 

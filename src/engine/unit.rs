@@ -23,6 +23,9 @@ pub(crate) enum Unit {
     /// so they run once everything is loaded and before any workload is dropped; their
     /// findings point into the config file.
     Config(FileId),
+    /// A rendered Kustomize root, by its index in the plan: its findings may point at
+    /// any of its inputs, the first of which is `first`.
+    Root { index: u32, first: FileId },
 }
 
 impl Unit {
@@ -31,6 +34,7 @@ impl Unit {
     pub fn watermark(self) -> FileId {
         match self {
             Unit::File(file) | Unit::Config(file) => file,
+            Unit::Root { first, .. } => first,
         }
     }
 
@@ -38,6 +42,8 @@ impl Unit {
     pub fn may_point_at(self, file: FileId) -> bool {
         match self {
             Unit::File(own) | Unit::Config(own) => own == file,
+            // Its inputs, which all lie at or after the first.
+            Unit::Root { first, .. } => file >= first,
         }
     }
 }

@@ -247,6 +247,7 @@ pub(crate) mod tests {
             kind: kind.into(),
             name: name.into(),
             ignores: Box::default(),
+            root: None,
         };
         let mut findings: Vec<Finding> = ROOTS
             .iter()

@@ -21,6 +21,8 @@ mod tg015_duplicate_key;
 #[cfg(test)]
 mod testing;
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::finding::{Finding, KustomizeRoot, ObjectRef, rendered_subject};
 use crate::index::Index;
@@ -142,6 +144,8 @@ pub struct Context<'a> {
     pub whole_repository: bool,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
+    /// The rendered Kustomize roots, by [`Scope::root_index`](crate::model::Scope).
+    pub roots: &'a [Arc<KustomizeRoot>],
 }
 
 impl Context<'_> {
@@ -151,6 +155,7 @@ impl Context<'_> {
             kind: meta.kind.clone(),
             name: meta.name.value.clone(),
             ignores: meta.ignores.clone(),
+            root: (meta.scope.root_index()).and_then(|i| self.roots.get(i).cloned()),
         }
     }
 

@@ -78,7 +78,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
     let identity = verdict.identity();
     let bindings = ctx
         .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account);
+        .bindings_of_service_account(workload.meta.scope, verdict.namespace, verdict.service_account);
     let bound = if bindings.is_empty() {
         String::new()
     } else {
