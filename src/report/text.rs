@@ -130,6 +130,19 @@ impl Fold {
         let roots = format!("rendered by {} roots: {listed}", self.roots.len());
         message.replacen(&first.rendered_by(), &roots, 1)
     }
+
+    /// The note that names every root, when the message does not: `the 4 roots: ...`.
+    fn every_root(&self) -> Option<String> {
+        if self.roots.len() <= ROOTS_NAMED {
+            return None;
+        }
+        let names: Vec<String> = self
+            .roots
+            .iter()
+            .map(|root| format!("`{}`", escape(&root.dir)))
+            .collect();
+        Some(format!("the {} roots: {}", names.len(), names.join(", ")))
+    }
 }
 
 impl<'a> Writer<'a> {
@@ -147,12 +160,19 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Writes one entry: a finding, with `message` as it shows.
-    fn entry(&mut self, scanned: &Scanned, finding: &Finding, message: &str) -> io::Result<()> {
+    /// Writes one entry: a finding, with `message` as it shows and `roots`, if any, as
+    /// its last note.
+    fn entry(
+        &mut self,
+        scanned: &Scanned,
+        finding: &Finding,
+        message: &str,
+        roots: Option<&str>,
+    ) -> io::Result<()> {
         diagnostic(
             scanned,
             finding,
-            message,
+            (message, roots),
             &self.paint,
             self.options.compact,
             &mut self.sources,
@@ -173,7 +193,12 @@ impl<'a> Writer<'a> {
             self.folded.entries += 1;
             self.folded.findings += fold.roots.len();
         }
-        self.entry(scanned, &fold.finding, &fold.message())
+        self.entry(
+            scanned,
+            &fold.finding,
+            &fold.message(),
+            fold.every_root().as_deref(),
+        )
     }
 }
 
@@ -190,7 +215,7 @@ impl Sink for Writer<'_> {
             self.write_fold(scanned)?;
             match &finding.rendered_by {
                 Some(root) => self.fold = Some(Fold::new(finding, root)),
-                None => self.entry(scanned, finding, &finding.message)?,
+                None => self.entry(scanned, finding, &finding.message, None)?,
             }
         }
         Ok(())
@@ -254,10 +279,12 @@ fn write_lines(out: &mut dyn Write, text: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes a finding with `message` as it shows, and after its related notes one more,
+/// `last_note`, if any.
 fn diagnostic(
     scanned: &Scanned,
     finding: &Finding,
-    message: &str,
+    (message, last_note): (&str, Option<&str>),
     paint: &Paint,
     compact: bool,
     sources: &mut Sources,
@@ -341,6 +368,9 @@ fn diagnostic(
             escape(note.message),
             note.first
         );
+    }
+    if let Some(note) = last_note {
+        let _ = writeln!(out, "  = note: {note}");
     }
     out.push('\n');
 }
@@ -871,9 +901,11 @@ mod rendered_tests {
         assert_eq!(text(&report, false, 3), whole);
         assert_eq!(whole.matches("error[TG001]").count(), 4, "{whole}");
         assert!(
-            whole.contains("rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more, mounts an API token for service account default/default, which is not trusted: automountServiceAccountToken is set on neither the pod spec nor the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust default/default in .tokenguard.yaml.\n   |\n11 |     spec:\n   |     ^^^^\n"),
+            whole.contains("rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more, mounts an API token for service account default/default, which is not trusted: automountServiceAccountToken is set on neither the pod spec nor the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust default/default in .tokenguard.yaml.\n   |\n11 |     spec:\n   |     ^^^^\n  = note: the 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3`, `clusters/eu-4`\n\n"),
             "{whole}"
         );
+        // An entry whose message names every root has no such note.
+        assert_eq!(whole.matches("= note:").count(), 1, "{whole}");
     }
 
     /// The entry of the first `n` clusters' findings.
@@ -910,6 +942,7 @@ mod rendered_tests {
             subject(4),
             "Deployment default/api, rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more,"
         );
+        assert_eq!(folded(&report, 3).every_root(), None);
     }
 
     /// Only what would show the same folds: not another object, place, note, suppression
