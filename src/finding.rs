@@ -221,7 +221,10 @@ impl Finding {
         if let Some(root) = &object.root {
             let subject = object.describe();
             if let Some(rest) = self.message.strip_prefix(subject.as_str()) {
-                self.message = exact(&format!("{}{rest}", rendered_subject(subject.clone(), root)));
+                self.message = exact(&format!(
+                    "{}{rest}",
+                    rendered_subject(subject.clone(), root)
+                ));
             }
             self.rendered_by = Some(root.clone());
         }

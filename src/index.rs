@@ -57,8 +57,7 @@ pub struct BoundGrants<'m> {
 
 impl<'m> Index<'m> {
     pub fn build(model: &'m Model, default_namespace: &'m str) -> Self {
-        let mut service_accounts: HashMap<_, HashMap<&str, Vec<&ServiceAccount>>> =
-            HashMap::new();
+        let mut service_accounts: HashMap<_, HashMap<&str, Vec<&ServiceAccount>>> = HashMap::new();
         for sa in &model.service_accounts {
             service_accounts
                 .entry((sa.meta.scope, sa.meta.namespace_or(default_namespace)))
@@ -195,14 +194,11 @@ impl<'m> Index<'m> {
     /// The ClusterRoles whose rules an aggregated ClusterRole collects, among those its
     /// scope sees.
     fn aggregated(&self, role: &'m Role) -> impl Iterator<Item = &'m Role> + '_ {
-        self.cluster_roles
-            .values()
-            .copied()
-            .filter(move |member| {
-                !std::ptr::eq(*member, role)
-                    && role.meta.scope.sees(member.meta.scope)
-                    && aggregates(role, member)
-            })
+        self.cluster_roles.values().copied().filter(move |member| {
+            !std::ptr::eq(*member, role)
+                && role.meta.scope.sees(member.meta.scope)
+                && aggregates(role, member)
+        })
     }
 
     /// A role's rules, with those of the ClusterRoles it aggregates.
@@ -248,7 +244,12 @@ impl<'m> Index<'m> {
 
     /// The bindings `scope` sees that give the service account powerful grants, in
     /// file order.
-    pub fn powerful_grants(&self, scope: Scope, namespace: &str, name: &str) -> Vec<BoundGrants<'m>> {
+    pub fn powerful_grants(
+        &self,
+        scope: Scope,
+        namespace: &str,
+        name: &str,
+    ) -> Vec<BoundGrants<'m>> {
         self.binding_indexes(scope, namespace, name)
             .into_iter()
             .filter(|&i| !self.binding_grants[i].is_empty())

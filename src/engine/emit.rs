@@ -220,7 +220,7 @@ mod tests {
             kind: kind.into(),
             name: name.into(),
             ignores: Box::default(),
-        root: None,
+            root: None,
         }
     }
 

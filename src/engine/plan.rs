@@ -89,9 +89,9 @@ pub(crate) fn plan(
                 Some(Unit::Config(id))
             }
             FileStatus::Input => None,
-            _ if rendered.as_ref().is_some_and(|r| {
-                r.consumed.contains(&id) && !r.fallback.contains(&id)
-            }) =>
+            _ if rendered
+                .as_ref()
+                .is_some_and(|r| r.consumed.contains(&id) && !r.fallback.contains(&id)) =>
             {
                 None
             }

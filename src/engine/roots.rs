@@ -16,9 +16,13 @@ use crate::kustomize::{self, FsReader, Graph, node::Node};
 use crate::rule_id::Level;
 use crate::{Notification, yaml};
 
-/// What the scan renders: the scan root its paths are under, and the read limits.
+/// What the scan renders with.
 pub(crate) struct Rendering<'a> {
-    pub scan_root: &'a Path,
+    /// The root paths are shown relative to (`--root`).
+    pub root: &'a Path,
+    /// What a kustomization may read: `--root`, or the directory holding both it and
+    /// the scanned paths when they lie outside it.
+    pub boundary: PathBuf,
     pub limits: &'a yaml::Limits,
 }
 
@@ -44,7 +48,7 @@ pub(crate) struct Planned {
 /// Reads the kustomizations among `discovered` into a graph, and names every file its
 /// roots consume. `None` when nothing is to be rendered.
 pub(crate) fn read(discovered: &[Candidate], rendering: &Rendering<'_>) -> Option<Planned> {
-    let scan_root = discover::absolute(rendering.scan_root);
+    let scan_root = discover::absolute(rendering.root);
     let dirs: Vec<PathBuf> = discovered
         .iter()
         .filter(|c| crate::load::is_kustomization_path(Path::new(&c.display)))
@@ -54,7 +58,7 @@ pub(crate) fn read(discovered: &[Candidate], rendering: &Rendering<'_>) -> Optio
         return None;
     }
     let reader = reader(rendering.limits);
-    let graph = kustomize::plan(&dirs, &scan_root, &reader, rendering.limits);
+    let graph = kustomize::plan(&dirs, &rendering.boundary, &reader, rendering.limits);
     let known: HashSet<&str> = discovered.iter().map(|c| c.display.as_str()).collect();
     let mut shown = HashMap::new();
     let mut extra = Vec::new();
@@ -63,8 +67,7 @@ pub(crate) fn read(discovered: &[Candidate], rendering: &Rendering<'_>) -> Optio
             continue;
         }
         let path = discover::display_path(input, &scan_root);
-        if !known.contains(path.as_str()) && !extra.iter().any(|r: &Registration| r.path == path)
-        {
+        if !known.contains(path.as_str()) && !extra.iter().any(|r: &Registration| r.path == path) {
             extra.push(Registration {
                 path: path.clone(),
                 source: Source::Path(input.as_path().into()),
