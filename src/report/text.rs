@@ -827,6 +827,7 @@ mod rendered_tests {
     use super::{Fold, Writer};
     use crate::Report;
     use crate::finding::{Finding, Suppression, SuppressionKind};
+    use crate::origin::Origin;
     use crate::report::tests::{options, rendered_report};
     use crate::report::{ReportOptions, Sink};
 
@@ -962,7 +963,10 @@ mod rendered_tests {
             ..eu2.clone()
         };
         assert!(!folded(&report, 1).take(&elsewhere), "another place");
-        let noted = eu2.clone().related(eu1.location, "a note".to_owned());
+        let noted = eu2.clone().related(
+            Origin::new(eu1.location.file, eu1.location.region),
+            "a note".to_owned(),
+        );
         assert!(!folded(&report, 1).take(&noted), "other notes");
         let suppressed = Finding {
             suppression: Some(Box::new(Suppression {
