@@ -7,6 +7,7 @@ pub mod generate;
 pub mod label_selector;
 pub mod node;
 pub mod replacements;
+pub mod vars;
 
 #[cfg(test)]
 pub mod testing;
