@@ -92,7 +92,7 @@ fn text(node: Option<&Node>, key: &str) -> Result<String, VarError> {
 
 /// The `vars` of a kustomization.
 pub fn read(kustomization: &Node) -> Result<Vec<Var>, VarError> {
-    let Some(list) = kustomization.get("vars").filter(|n| !n.is_null()) else {
+    let Some(list) = fields::get(kustomization, "vars").filter(|n| !n.is_null()) else {
         return Ok(Vec::new());
     };
     let items = list.as_seq().ok_or_else(|| FieldError {
@@ -110,7 +110,7 @@ fn read_var(item: &Node) -> Result<Var, VarError> {
     if name.is_empty() {
         return Err(error(item.at, VarErrorKind::MissingName));
     }
-    let objref = item.get("objref").filter(|n| !n.is_null());
+    let objref = fields::get(item, "objref").filter(|n| !n.is_null());
     if let Some(objref) = objref {
         let map = fields::mapping(objref, "objref")?.unwrap_or_default();
         check_keys(
@@ -125,7 +125,7 @@ fn read_var(item: &Node) -> Result<Var, VarError> {
             ],
         )?;
     }
-    let fieldref = item.get("fieldref").filter(|n| !n.is_null());
+    let fieldref = fields::get(item, "fieldref").filter(|n| !n.is_null());
     if let Some(fieldref) = fieldref {
         let map = fields::mapping(fieldref, "fieldref")?.unwrap_or_default();
         check_keys(map, &["fieldPath"])?;
