@@ -554,6 +554,11 @@ impl<'a> Target<'a> {
                     },
                 )
             };
+            if parts.len() > MAX_PATH_ELEMENTS {
+                return Err(bad_path(format!(
+                    "more than {MAX_PATH_ELEMENTS} elements, deeper than a manifest can nest"
+                )));
+            }
             match_path(object, &parts, create, at, &mut found).map_err(bad_path)?;
             if found.is_empty() {
                 let kind = if create.is_some() {
@@ -570,6 +575,11 @@ impl<'a> Target<'a> {
         Ok(())
     }
 }
+
+/// The most elements a target field path may have: as deep as the YAML parser lets a
+/// manifest nest, so that `options.create` cannot build (and recurse into) a deeper
+/// tree.
+const MAX_PATH_ELEMENTS: usize = 256;
 
 /// A field path split at dots, as Kustomize splits one: `\.` keeps a dot in a key, and
 /// a `[...]` element is kept whole (its brackets dropped when it holds no `=`).
@@ -1060,6 +1070,17 @@ spec:
                 "`index` must be an integer",
             ),
         ];
+        let deep = format!(
+            "replacements:\n- source: {{kind: Pod}}\n  targets:\n  - select: {{kind: Pod}}\n    \
+             fieldPaths: [{}]\n    options: {{create: true}}\n",
+            vec!["a"; 257].join(".")
+        );
+        let err = apply_inline(RESOURCES, &deep).expect_err("too deep");
+        assert_eq!(at(err.at), (K, pos(5, 18)));
+        assert!(
+            err.to_string()
+                .ends_with(": more than 256 elements, deeper than a manifest can nest")
+        );
         for (kustomization, (file, line, col), message) in cases {
             let err = apply_inline(RESOURCES, kustomization).expect_err(message);
             assert_eq!(
