@@ -9,8 +9,9 @@
 //!    restrictor and registers the file). ConfigMaps come first, then Secrets, each in
 //!    the order written.
 //! 2. [`Generated::absorb`] for each, in that order, with the objects so far whose
-//!    current or original id (kind, name, namespace) equals the generated object's: its
-//!    result replaces the one match, or is appended when there is none.
+//!    current or original id (group, version, kind, name, namespace; no namespace and
+//!    `default` being equal) equals the generated object's: its result replaces the one
+//!    match, or is appended when there is none.
 //! 3. At the end of the root, after every transformer, [`name_hash`] for each object
 //!    still marked hashed: its name becomes `NAME-HASH`, and references follow.
 //!
