@@ -8,7 +8,10 @@
 
 pub mod json6902;
 mod merge_keys;
+pub mod selector;
 pub mod strategic;
+
+pub use selector::{ResId, Selector};
 
 use crate::kustomize::node::{Node, Value};
 use crate::origin::Origin;
