@@ -4,8 +4,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use crate::files::{FileId, Files};
+use crate::k8s::kinds::WorkloadKinds;
 use crate::load::{self, LoadFailure, Loaded, Skip};
-use crate::model::{DuplicateKey, FileModel, WorkloadKinds};
+use crate::model::{DuplicateKey, FileModel};
 use crate::suppress;
 use crate::yaml;
 

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use super::workload::ServiceAccountBindings;
+use crate::k8s::identity::{ServiceAccountGroup, service_account_group};
+use crate::k8s::rbac::{self, Grant};
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
 use crate::model::{Model, Runs, ServiceAccount};
-use crate::rbac::{self, Grant};
 
 pub struct Index<'m> {
     /// namespace -> name -> definitions.
@@ -94,7 +96,7 @@ impl<'m> Index<'m> {
         };
         for (i, binding) in model.bindings.iter().enumerate() {
             for subject in &binding.subjects {
-                index.by_subject.add(subject, i);
+                index.by_subject.add(&subject.value, i);
             }
             let grants = index.grants_of(binding);
             index.binding_grants.push(grants);
@@ -213,24 +215,26 @@ impl<'m> Index<'m> {
         grants
     }
 
-    /// The bindings that give the service account powerful grants, in file order.
-    pub fn powerful_grants(&self, namespace: &str, name: &str) -> Vec<BoundGrants<'m>> {
-        self.binding_indexes(namespace, name)
-            .into_iter()
-            .filter(|&i| !self.binding_grants[i].is_empty())
-            .map(|i| BoundGrants {
+    /// Every binding with a subject that covers the service account, and those of them
+    /// that give it powerful grants, in file order.
+    pub fn service_account_bindings(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> ServiceAccountBindings<'m> {
+        let found = self.binding_indexes(namespace, name);
+        let powerful = found
+            .iter()
+            .filter(|&&i| !self.binding_grants[i].is_empty())
+            .map(|&i| BoundGrants {
                 binding: &self.bindings[i],
                 grants: self.binding_grants[i].clone(),
             })
-            .collect()
-    }
-
-    /// Every binding with a subject that covers the service account, in file order.
-    pub fn bindings_of_service_account(&self, namespace: &str, name: &str) -> Vec<&'m Binding> {
-        self.binding_indexes(namespace, name)
-            .into_iter()
-            .map(|i| &self.bindings[i])
-            .collect()
+            .collect();
+        ServiceAccountBindings {
+            all: found.iter().map(|&i| &self.bindings[i]).collect(),
+            powerful,
+        }
     }
 
     fn binding_indexes(&self, namespace: &str, name: &str) -> Vec<usize> {
@@ -253,16 +257,13 @@ impl<'m> Index<'m> {
 impl<'m> SubjectBindings<'m> {
     fn add(&mut self, subject: &'m Subject, binding: usize) {
         match subject {
-            Subject::Group(group)
-                if group == "system:serviceaccounts" || group == "system:authenticated" =>
-            {
-                self.everyone.push(binding)
-            }
-            Subject::Group(group) => {
-                if let Some(namespace) = group.strip_prefix("system:serviceaccounts:") {
-                    self.namespace.entry(namespace).or_default().push(binding);
+            Subject::Group(group) => match service_account_group(group) {
+                Some(ServiceAccountGroup::Every) => self.everyone.push(binding),
+                Some(ServiceAccountGroup::Namespace(namespace)) => {
+                    self.namespace.entry(namespace).or_default().push(binding)
                 }
-            }
+                None => {}
+            },
             _ => {
                 if let Some(identity) = subject.as_service_account() {
                     self.service_account
@@ -278,7 +279,5 @@ impl<'m> SubjectBindings<'m> {
 fn aggregates(aggregator: &Role, member: &Role) -> bool {
     aggregator.cluster
         && member.cluster
-        && aggregator.aggregation.iter().any(|selector| {
-            !selector.is_empty() && selector.iter().all(|pair| member.labels.contains(pair))
-        })
+        && rbac::aggregates(&aggregator.aggregation, &member.labels)
 }
