@@ -1,5 +1,6 @@
-//! Workloads: every object kind that carries a pod spec (SPEC 4.1), and the facts of
-//! that pod spec that decide whether its containers get an API token.
+//! Workloads: objects of a kind that carries a pod spec (which kinds, and where, is
+//! `k8s::kinds`), and the facts of that pod spec that decide whether its containers get
+//! an API token.
 
 use compact_str::CompactString;
 
