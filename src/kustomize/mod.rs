@@ -16,6 +16,8 @@ pub mod file;
 pub mod graph;
 pub mod node;
 mod render;
+#[cfg(test)]
+mod testing;
 mod transform;
 
 use std::path::Path;

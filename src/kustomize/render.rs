@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::graph::{Graph, Problem, Reason, Root, Target};
+use super::graph::{Graph, MAX_DEPTH, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::transform;
 use crate::files::FileId;
@@ -125,7 +125,7 @@ pub fn render(
         inclusions: 0,
         inputs: Vec::new(),
     };
-    let mut resources = renderer.kustomization(root.node, Vec::new())?;
+    let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
     let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
     transform::names::fix_references(&mut resources).map_err(|message| Problem {
         file: root_file.clone(),
@@ -171,6 +171,7 @@ impl Renderer<'_> {
         &mut self,
         index: usize,
         mut resources: Vec<Resource>,
+        depth: usize,
     ) -> Result<Vec<Resource>, Problem> {
         let graph = self.graph;
         let node = &graph.nodes[index];
@@ -187,6 +188,11 @@ impl Renderer<'_> {
                 Reason::TooManyInclusions(MAX_INCLUSIONS),
             ));
         }
+        // The graph bounds the depth it walks; a longer path through kustomizations it
+        // reached by a shorter one is bounded here, before it can exhaust the stack.
+        if depth > MAX_DEPTH {
+            return Err(problem(Span::default(), Reason::TooDeep(MAX_DEPTH)));
+        }
         let Some(k) = node.kustomization.as_ref() else {
             return Err(node.problems.first().cloned().unwrap_or_else(|| {
                 problem(Span::default(), Reason::NoKustomization(shown(&node.dir)))
@@ -195,22 +201,23 @@ impl Renderer<'_> {
         let kid = self.file_id(&kfile)?;
         self.inputs.push(kfile.clone());
         for entry in &node.resources {
-            let added =
-                match &entry.target {
-                    Target::File(path) => self.resource_file(path)?,
-                    Target::Kustomization(next) => self.kustomization(*next, Vec::new())?,
-                    Target::Unusable => {
-                        return Err(node.problems.first().cloned().unwrap_or_else(|| {
-                            problem(entry.at, Reason::Missing(shown(&node.dir)))
-                        }));
-                    }
-                };
+            let added = match &entry.target {
+                Target::File(path) => self.resource_file(path)?,
+                Target::Kustomization(next) => self.kustomization(*next, Vec::new(), depth + 1)?,
+                Target::Unusable => {
+                    return Err(node
+                        .problems
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| problem(entry.at, Reason::Missing(shown(&node.dir)))));
+                }
+            };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
         }
         for entry in &node.components {
             match &entry.target {
                 Target::Kustomization(next) => {
-                    resources = self.kustomization(*next, resources)?;
+                    resources = self.kustomization(*next, resources, depth + 1)?;
                 }
                 _ => {
                     return Err(node
@@ -403,5 +410,131 @@ impl OrderKey {
                 or(resource.name(), "~N")
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::graph::plan;
+    use crate::kustomize::testing::memory;
+    use crate::yaml::Limits;
+
+    /// Plans and renders the root in `r/root`, every input numbered in path order.
+    fn render_root(files: &[(String, String)]) -> Result<Rendering, Problem> {
+        let dirs: Vec<PathBuf> = files
+            .iter()
+            .filter(|(path, _)| path.ends_with("/kustomization.yaml"))
+            .filter_map(|(path, _)| Path::new(path).parent().map(Path::to_path_buf))
+            .collect();
+        let reader = memory(files);
+        let graph = plan(&dirs, Path::new("r"), &reader, &Limits::default());
+        let root = graph
+            .roots
+            .iter()
+            .find(|r| r.dir == Path::new("r/root"))
+            .expect("r/root is a root");
+        let id = |path: &Path| {
+            root.inputs
+                .iter()
+                .position(|p| p == path)
+                .map(|i| FileId(i as u32))
+        };
+        render(&graph, root, &id, &reader)
+    }
+
+    fn file(path: &str, text: &str) -> (String, String) {
+        (path.to_owned(), text.to_owned())
+    }
+
+    #[test]
+    fn a_deep_chain_of_bases_is_bounded() {
+        let mut files = vec![file("r/root/kustomization.yaml", "resources:\n- ../k0\n")];
+        for i in 0..150 {
+            let next = format!("resources:\n- ../k{}\n", i + 1);
+            files.push((format!("r/k{i}/kustomization.yaml"), next));
+        }
+        files.push(file("r/k150/kustomization.yaml", "resources: []\n"));
+        let problem = render_root(&files).expect_err("too deep");
+        assert_eq!(problem.reason, Reason::TooDeep(MAX_DEPTH));
+        assert_eq!(problem.at.start.line, 2);
+    }
+
+    #[test]
+    fn a_base_included_over_and_over_is_bounded() {
+        // Four levels of ten, each listing all ten of the next: 11,111 inclusions.
+        let level = |n: usize| -> String {
+            (0..10).fold(String::from("resources:\n"), |text, i| {
+                text + &format!("- ../l{n}x{i}\n")
+            })
+        };
+        let mut files = vec![file("r/root/kustomization.yaml", &level(1))];
+        for n in 1..=4 {
+            for i in 0..10 {
+                let text = if n < 4 {
+                    level(n + 1)
+                } else {
+                    "resources: []\n".to_owned()
+                };
+                files.push((format!("r/l{n}x{i}/kustomization.yaml"), text));
+            }
+        }
+        let problem = render_root(&files).expect_err("too many inclusions");
+        assert_eq!(problem.reason, Reason::TooManyInclusions(MAX_INCLUSIONS));
+    }
+
+    #[test]
+    fn an_object_added_twice_is_a_collision_at_the_second_entry() {
+        let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n";
+        let files = [
+            file(
+                "r/root/kustomization.yaml",
+                "resources:\n- a.yaml\n- ../base\n",
+            ),
+            file("r/root/a.yaml", sa),
+            file("r/base/kustomization.yaml", "resources:\n- a.yaml\n"),
+            file("r/base/a.yaml", sa),
+        ];
+        let problem = render_root(&files).expect_err("a collision");
+        assert_eq!(
+            problem.reason,
+            Reason::Collision("ServiceAccount a".to_owned())
+        );
+        assert_eq!(problem.file, Path::new("r/root/kustomization.yaml"));
+        assert_eq!(problem.at.start.line, 3);
+    }
+
+    #[test]
+    fn objects_come_out_in_kustomizes_legacy_order() {
+        let objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n---\n\
+            apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: w}\n---\n\
+            apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n---\n\
+            apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: z}\n---\n\
+            apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a-b}\n---\n\
+            apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n";
+        let files = [
+            file("r/root/kustomization.yaml", "resources:\n- o.yaml\n"),
+            file("r/root/o.yaml", objects),
+        ];
+        let rendering = render_root(&files).expect("renders");
+        let names: Vec<_> = rendering
+            .objects
+            .iter()
+            .map(|o| {
+                o.get_path(&["metadata", "name"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+            })
+            .collect();
+        // Namespace first, Deployments (by namespace, `~X` for none, then name), then
+        // kinds not ranked, webhooks last.
+        assert_eq!(names, ["ns", "a", "a-b", "b", "x", "w"]);
+        assert_eq!(
+            rendering.inputs,
+            [
+                Path::new("r/root/kustomization.yaml"),
+                Path::new("r/root/o.yaml")
+            ]
+        );
     }
 }
