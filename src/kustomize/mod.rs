@@ -15,6 +15,7 @@ pub mod emit;
 pub mod file;
 pub mod graph;
 pub mod node;
+pub mod patch;
 mod render;
 #[cfg(test)]
 mod testing;

@@ -48,6 +48,7 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "suppress",
     "rbac",
     "rbac-aggregation",
+    // Kustomize render cases: each folder's expected.yaml is `kubectl kustomize` of it.
     "kustomize",
 ];
 
