@@ -56,6 +56,12 @@ pub enum Reason {
     TooManyInclusions(usize),
     #[error("{0}")]
     AmbiguousReference(String),
+    #[error("{0}")]
+    Patch(String),
+    #[error("{0}")]
+    Generator(String),
+    #[error("{0}")]
+    Replacement(String),
     #[error("kustomizations are nested more than {0} deep")]
     TooDeep(usize),
     #[error("`{0}` is a Component, listed under resources instead of components")]
@@ -338,6 +344,11 @@ impl Planner<'_> {
                 Unrendered::Plugin(field) => Reason::Plugin(field),
             };
             self.problem(index, *at, reason);
+        }
+        for patch in &k.patches {
+            if let Some(at) = patch.target {
+                self.problem(index, at, Reason::NotSupportedYet("patches[].target"));
+            }
         }
         let resources = k
             .resources

@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::graph::{Graph, MAX_DEPTH, Problem, Reason, Root, Target};
+use super::file::{Inline, PatchSource};
+use super::graph::{self, Graph, MAX_DEPTH, Problem, Reason, Root, Target};
 use super::node::Node;
+use super::patch::strategic::{self, Merged};
+use super::patch::{PatchError, PatchKind};
 use super::transform;
+use super::{generate, replacements};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
 use crate::origin::Origin;
@@ -40,6 +44,8 @@ pub(crate) struct Resource {
     pub previous: Vec<(CompactString, CompactString)>,
     pub prefixes: Vec<CompactString>,
     pub suffixes: Vec<CompactString>,
+    /// A generated object whose name gets its content hash at the end of the root.
+    pub hashed: bool,
 }
 
 impl Resource {
@@ -127,6 +133,22 @@ pub fn render(
     };
     let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
     let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
+    // Generated names get their hash once the whole root is transformed, then every
+    // reference follows them as it follows a prefix.
+    for resource in resources.iter_mut().filter(|r| r.hashed) {
+        let Some(hash) = generate::name_hash(&resource.node) else {
+            continue;
+        };
+        resource.store_previous();
+        if let Some(name) = resource
+            .node
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("name"))
+        {
+            let hashed = format!("{}-{hash}", name.as_str().unwrap_or_default());
+            name.value = super::node::Value::Scalar(super::node::Scalar::string(hashed));
+        }
+    }
     transform::names::fix_references(&mut resources).map_err(|message| Problem {
         file: root_file.clone(),
         at: Span::default(),
@@ -214,6 +236,39 @@ impl Renderer<'_> {
             };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
         }
+        if k.generates {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            let mut read_paths = Vec::new();
+            let mut read = |rel: &str, at: Origin| {
+                let path = graph::normalize(&node.dir.join(rel));
+                let unreadable = |reason: String| generate::GenError {
+                    at,
+                    kind: generate::GenErrorKind::Unreadable {
+                        path: rel.to_owned(),
+                        reason,
+                    },
+                };
+                // The graph checked each input against the load restrictor.
+                if !node.other_files.contains(&path) {
+                    return Err(unreadable(
+                        "not a file under the kustomization's directory".to_owned(),
+                    ));
+                }
+                let bytes = self
+                    .reader
+                    .read(&path)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                read_paths.push(path);
+                Ok(bytes)
+            };
+            let generated = generate::generate(&knode, &mut read)
+                .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
+            self.inputs.extend(read_paths);
+            for object in generated {
+                absorb(&mut resources, object)
+                    .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
+            }
+        }
         for entry in &node.components {
             match &entry.target {
                 Target::Kustomization(next) => {
@@ -229,6 +284,44 @@ impl Renderer<'_> {
             }
         }
         let at = |span: Span| Origin::new(kid, span);
+        for (item, inline) in k.maybe_files.iter().zip(&k.strategic_merge_inline) {
+            let path = graph::normalize(&node.dir.join(&item.text));
+            let (documents, file) = if node.other_files.contains(&path) {
+                (self.patch_file(&path)?, path)
+            } else {
+                (parse_inline(inline, kid, &kfile)?, kfile.clone())
+            };
+            let failed = |e: String| problem(item.at, Reason::Patch(e));
+            for patch in documents.iter().filter(|d| !d.is_null()) {
+                patch_by_id(&mut resources, patch, strategic::Options::default(), &file)
+                    .map_err(failed)?;
+            }
+        }
+        for patch in &k.patches {
+            let (documents, file) = match &patch.source {
+                PatchSource::File(item) => {
+                    let path = graph::normalize(&node.dir.join(&item.text));
+                    (self.patch_file(&path)?, path)
+                }
+                PatchSource::Inline(inline) => (parse_inline(inline, kid, &kfile)?, kfile.clone()),
+            };
+            let failed = |e: String| problem(patch.at, Reason::Patch(e));
+            let options = strategic::Options {
+                allow_name_change: patch.allow_name_change,
+                allow_kind_change: patch.allow_kind_change,
+            };
+            match PatchKind::of(&documents) {
+                Ok(PatchKind::Strategic) => {
+                    for document in documents.iter().filter(|d| !d.is_null()) {
+                        patch_by_id(&mut resources, document, options, &file).map_err(failed)?;
+                    }
+                }
+                Ok(PatchKind::Json6902) => {
+                    return Err(failed("a JSON 6902 patch needs a `target`".to_owned()));
+                }
+                Err(e) => return Err(failed(located(&e, &file))),
+            }
+        }
         if let Some(namespace) = &k.namespace {
             transform::namespace::apply(&mut resources, namespace, at)
                 .map_err(|id| problem(namespace.key.at, Reason::Collision(id)))?;
@@ -254,6 +347,15 @@ impl Renderer<'_> {
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
         }
+        if k.replaces {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            self.replacements(&mut resources, &knode, &kfile, &node.other_files)
+                .map_err(|(file, e)| Problem {
+                    file,
+                    at: e.at.span,
+                    reason: Reason::Replacement(e.to_string()),
+                })?;
+        }
         Ok(resources)
     }
 
@@ -262,6 +364,121 @@ impl Renderer<'_> {
             file: path.to_path_buf(),
             at: Span::default(),
             reason: Reason::Unregistered(shown(path)),
+        })
+    }
+
+    /// The kustomization file as a tree, for the generators and replacements that read
+    /// it directly.
+    fn kustomization_node(&self, file: &Path, id: FileId) -> Result<Node, Problem> {
+        let bytes = self.reader.read(file).map_err(|e| Problem {
+            file: file.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::Unreadable(shown(file), e.to_string()),
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let stream = crate::yaml::parse(&text, &self.graph.limits);
+        match stream.documents.first() {
+            Some(doc) => Ok(Node::from_tree(stream.tree.node(doc.root), id)),
+            None => Err(Problem {
+                file: file.to_path_buf(),
+                at: Span::default(),
+                reason: Reason::NoKustomization(shown(file)),
+            }),
+        }
+    }
+
+    /// Runs a kustomization's `replacements` over the objects, which keep their
+    /// earlier ids for the selectors. An error names the file at fault.
+    fn replacements(
+        &mut self,
+        resources: &mut [Resource],
+        kustomization: &Node,
+        kfile: &Path,
+        files: &[PathBuf],
+    ) -> Result<(), (PathBuf, replacements::ReplacementError)> {
+        let dir = kfile.parent().unwrap_or(Path::new(""));
+        let previous: Vec<Vec<replacements::ResId>> = resources
+            .iter()
+            .map(|r| {
+                let current = replacements::ResId::of(&r.node);
+                r.previous
+                    .iter()
+                    .map(|(namespace, name)| replacements::ResId {
+                        name: name.to_string(),
+                        namespace: namespace.to_string(),
+                        ..current.clone()
+                    })
+                    .collect()
+            })
+            .collect();
+        // The objects move out and back: the replacement transformer works on a slice.
+        let mut nodes: Vec<Node> = resources
+            .iter_mut()
+            .map(|r| {
+                let empty = Node::new(super::node::Value::Seq(Vec::new()), r.node.at);
+                std::mem::replace(&mut r.node, empty)
+            })
+            .collect();
+        let mut failed_in = kfile.to_path_buf();
+        let mut read = |rel: &str, at: Origin| {
+            let path = graph::normalize(&dir.join(rel));
+            let error = |reason: String| replacements::ReplacementError {
+                at,
+                kind: replacements::ReplacementErrorKind::Unreadable {
+                    path: rel.to_owned(),
+                    reason,
+                },
+            };
+            if !files.contains(&path) {
+                return Err(error(
+                    "not a file under the kustomization's directory".to_owned(),
+                ));
+            }
+            let id = (self.files)(&path).ok_or_else(|| error("not registered".to_owned()))?;
+            let bytes = self.reader.read(&path).map_err(|e| error(e.to_string()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            let mut documents = parse_patch(&text, id, (0, 0)).map_err(|(_, m)| error(m))?;
+            self.inputs.push(path.clone());
+            failed_in = path;
+            match documents.len() {
+                1 => Ok(documents.remove(0)),
+                _ => Err(error(
+                    "a replacement file holds one YAML document".to_owned(),
+                )),
+            }
+        };
+        let result = replacements::apply(&mut nodes, &previous, kustomization, &mut read);
+        for (resource, node) in resources.iter_mut().zip(nodes) {
+            resource.node = node;
+        }
+        result.map_err(|e| {
+            let file = if e.at.file == kustomization.at.file {
+                kfile.to_path_buf()
+            } else {
+                failed_in
+            };
+            (file, e)
+        })
+    }
+
+    /// The documents of a patch file, each node at its line in the file.
+    fn patch_file(&mut self, path: &Path) -> Result<Vec<Node>, Problem> {
+        let id = self.file_id(path)?;
+        self.inputs.push(path.to_path_buf());
+        let bytes = self.reader.read(path).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::Unreadable(shown(path), e.to_string()),
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::InvalidResource(shown(path), format!("not valid UTF-8 ({e})")),
+        })?;
+        parse_patch(text, id, (0, 0)).map_err(|(at, message)| Problem {
+            file: path.to_path_buf(),
+            at: Span { start: at, end: at },
+            reason: Reason::InvalidResource(shown(path), message),
         })
     }
 
@@ -303,6 +520,7 @@ impl Renderer<'_> {
                         previous: Vec::new(),
                         prefixes: Vec::new(),
                         suffixes: Vec::new(),
+                        hashed: false,
                     })
                     .collect())
             }
@@ -313,6 +531,151 @@ impl Renderer<'_> {
             Loaded::Failed(failure) => Err(invalid(failure.pos, failure.reason)),
         }
     }
+}
+
+/// The documents of a patch's text; `shift` (lines, columns) places a patch written
+/// inside the kustomization file at its lines there.
+fn parse_patch(
+    text: &str,
+    file: FileId,
+    shift: (u32, u32),
+) -> Result<Vec<Node>, (crate::yaml::Pos, String)> {
+    let limits = crate::yaml::Limits::default();
+    let stream = if text.trim_start().starts_with('{') {
+        crate::yaml::parse_json(text, &limits)
+    } else {
+        crate::yaml::parse(text, &limits)
+    };
+    if let Some(e) = stream.error {
+        let at = crate::yaml::Pos {
+            line: e.pos.line + shift.0,
+            col: e.pos.col + shift.1,
+        };
+        return Err((at, format!("invalid patch: {}", e.kind)));
+    }
+    Ok(stream
+        .documents
+        .iter()
+        .map(|doc| {
+            let mut node = Node::from_tree(stream.tree.node(doc.root), file);
+            if shift != (0, 0) {
+                node.shift(shift.0, shift.1);
+            }
+            node
+        })
+        .collect())
+}
+
+/// An inline patch of kustomization file `file` (id `id`), each node at its line there.
+fn parse_inline(inline: &Inline, id: FileId, file: &Path) -> Result<Vec<Node>, Problem> {
+    let shift = (inline.line.saturating_sub(1), inline.col.saturating_sub(1));
+    parse_patch(&inline.text, id, shift).map_err(|(at, message)| Problem {
+        file: file.to_path_buf(),
+        at: Span { start: at, end: at },
+        reason: Reason::InvalidResource(shown(file), message),
+    })
+}
+
+/// A patch error with the line of the patch text at fault (in `file`).
+fn located(e: &PatchError, file: &Path) -> String {
+    let at = e.at().span.start;
+    format!("{}:{}:{}: {e}", shown(file), at.line, at.col)
+}
+
+/// Applies a strategic merge patch to the one object its own kind, name and namespace
+/// name (now or before a rename), as Kustomize does for a patch without a `target`.
+fn patch_by_id(
+    resources: &mut Vec<Resource>,
+    patch: &Node,
+    options: strategic::Options,
+    file: &Path,
+) -> Result<(), String> {
+    let text = |path: &[&str]| patch.get_path(path).and_then(Node::as_str).unwrap_or("");
+    let (api_version, kind) = (text(&["apiVersion"]), text(&["kind"]));
+    let name = text(&["metadata", "name"]);
+    let namespace = effective_namespace(text(&["metadata", "namespace"]));
+    let matches: Vec<usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.api_version() == api_version
+                && r.kind() == kind
+                && ((r.name() == name && effective_namespace(r.namespace()) == namespace)
+                    || r.previous
+                        .iter()
+                        .any(|(ns, n)| n == name && ns == namespace))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let shown_id = if namespace == "default" {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    };
+    let &[index] = matches.as_slice() else {
+        return Err(if matches.is_empty() {
+            format!("no object matches the strategic merge patch of {shown_id}")
+        } else {
+            format!("several objects match the strategic merge patch of {shown_id}")
+        });
+    };
+    match strategic::merge_with(&mut resources[index].node, patch, options) {
+        Ok(Merged::Patched) => Ok(()),
+        Ok(Merged::Deleted) => {
+            resources.remove(index);
+            Ok(())
+        }
+        Err(e) => Err(located(&e, file)),
+    }
+}
+
+/// Adds a generated object to the objects so far, as its `behavior` says: it takes
+/// the place of the one object whose current or original kind, name and namespace
+/// are its own, or is appended.
+fn absorb(
+    resources: &mut Vec<Resource>,
+    object: generate::Generated,
+) -> Result<(), generate::GenError> {
+    let text = |node: &Node, path: &[&str]| {
+        node.get_path(path)
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let kind = text(&object.node, &["kind"]);
+    let name = text(&object.node, &["metadata", "name"]);
+    let namespace = text(&object.node, &["metadata", "namespace"]);
+    let namespace = effective_namespace(&namespace);
+    let matches: Vec<usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            let (original_namespace, original_name) = r.original();
+            r.kind() == kind
+                && ((r.name() == name && effective_namespace(r.namespace()) == namespace)
+                    || (original_name == name && original_namespace == namespace))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let pairs: Vec<(&Node, bool)> = matches
+        .iter()
+        .map(|&i| (&resources[i].node, resources[i].hashed))
+        .collect();
+    let (node, hashed) = object.absorb(&pairs)?;
+    match matches.as_slice() {
+        [one] => {
+            resources[*one].node = node;
+            resources[*one].hashed = hashed;
+        }
+        _ => resources.push(Resource {
+            node,
+            previous: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+            hashed,
+        }),
+    }
+    Ok(())
 }
 
 /// Appends `added`, refusing an object whose id is already there (Kustomize's "may
