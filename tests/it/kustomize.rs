@@ -146,6 +146,58 @@ fn origins_point_at_the_base_line_or_the_transformer_line_that_wrote_each_value(
 }
 
 #[test]
+fn patched_and_generated_fields_point_at_the_patch_and_generator_lines() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    let write = |rel: &str, text: &str| std::fs::write(dir.path().join(rel), text).expect("write");
+    write(
+        "kustomization.yaml",
+        "resources:\n- pod.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: p\n    spec:\n      serviceAccountName: inline\n- path: file.yaml\nsecretGenerator:\n- name: token\n  type: kubernetes.io/service-account-token\n  literals:\n  - token=x\n",
+    );
+    write(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n",
+    );
+    write(
+        "file.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n",
+    );
+    let out = crate::common::output(crate::common::tokenguard().current_dir(dir.path()).args([
+        "render",
+        "--origins",
+        ".",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line = |needle: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The inline patch's value, at its line and column in the kustomization file.
+    assert_eq!(
+        line("serviceAccountName"),
+        "serviceAccountName: inline # kustomization.yaml:10:27"
+    );
+    assert_eq!(
+        line("automountServiceAccountToken"),
+        "automountServiceAccountToken: false # file.yaml:6:33"
+    );
+    // The generated Secret's type at the generator's `type:` line.
+    assert_eq!(
+        line("type: kubernetes.io"),
+        "type: kubernetes.io/service-account-token # kustomization.yaml:14:9"
+    );
+    assert!(
+        line("name: token-").starts_with("name: token-"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::create_dir(dir.path().join(".git")).expect(".git");
