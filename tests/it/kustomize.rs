@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use tokenguard::FileId;
 use tokenguard::kustomize::{self, FsReader, PathKind, Reader};
@@ -320,6 +322,8 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
     // kubectl in parallel: it takes 50-570 ms a root.
     // More threads than cores: much of kubectl's time is its start.
     let threads = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let kubectl_time = Mutex::new(Duration::ZERO);
+    let mut our_time = Duration::ZERO;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut expected: Vec<Option<String>> = vec![None; roots.len()];
     std::thread::scope(|scope| {
@@ -330,10 +334,12 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(root) = roots.get(i) else { break };
+                        let started = Instant::now();
                         let out = Command::new("kubectl")
                             .arg("kustomize")
                             .arg(&root.dir)
                             .output();
+                        *kubectl_time.lock().expect("the clock") += started.elapsed();
                         let text = out
                             .ok()
                             .filter(|o| o.status.success())
@@ -366,7 +372,10 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
             table += &format!("  skip  {name} (kubectl refuses it)\n");
             continue;
         };
-        let verdict = match render_root(&graph, root, &reader) {
+        let started = Instant::now();
+        let rendered = render_root(&graph, root, &reader);
+        our_time += started.elapsed();
+        let verdict = match rendered {
             Err(reason) => Err(reason),
             Ok(rendered) => compare(&project(expected), &project(&rendered)),
         };
@@ -382,6 +391,12 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
     eprintln!(
         "kustomize corpus: {} of {compared} roots kubectl renders agree ({refused} kubectl refuses)\n{table}",
         passed.len()
+    );
+    // For information only (this build is not optimised; bench/ measures speed).
+    eprintln!(
+        "kubectl kustomize took {:?} over the roots, tokenguard's renderer {:?}",
+        kubectl_time.lock().expect("the clock"),
+        our_time
     );
     let regressed: Vec<_> = listed.difference(&passed).collect();
     assert!(
