@@ -164,6 +164,17 @@ pub fn render(
             .and_then(Node::as_str)
             != Some("true")
     });
+    // Kustomize removes its build annotations at the end, and with them an
+    // `annotations` map left empty (or written empty).
+    for resource in &mut resources {
+        if let Some(metadata) = resource.node.get_mut("metadata")
+            && metadata
+                .get("annotations")
+                .is_some_and(|a| a.is_null() || a.as_map().is_some_and(<[_]>::is_empty))
+        {
+            metadata.remove("annotations");
+        }
+    }
     let mut keyed: Vec<(OrderKey, Node)> = resources
         .into_iter()
         .map(|r| (OrderKey::of(&r), r.node))
