@@ -83,6 +83,8 @@ pub struct Kustomization {
     pub strategic_merge_inline: Vec<Inline>,
     /// `patches`, in order.
     pub patches: Vec<Patch>,
+    /// `patchesJson6902`, in order: each needs a `target`.
+    pub patches_json6902: Vec<Patch>,
     /// Whether it has `configMapGenerator`, `secretGenerator` or `generatorOptions`.
     pub generates: bool,
     /// Whether it has `replacements`.
@@ -174,6 +176,7 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         maybe_files: Vec::new(),
         strategic_merge_inline: Vec::new(),
         patches: Vec::new(),
+        patches_json6902: Vec::new(),
         generates: false,
         replaces: false,
         unrendered: Vec::new(),
@@ -214,9 +217,12 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
                 }
             }
             "patchesJson6902" => {
-                files_under(value, &["path"], &mut k.other_files)?;
-                k.unrendered
-                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+                k.patches_json6902 = patches(value, source)?;
+                for patch in &k.patches_json6902 {
+                    if let PatchSource::File(path) = &patch.source {
+                        k.other_files.push(path.clone());
+                    }
+                }
             }
             "patchesStrategicMerge" => {
                 k.maybe_files = strings(value)?;
