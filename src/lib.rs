@@ -63,11 +63,17 @@ pub struct ScanOptions {
     pub today: jiff::civil::Date,
     /// Findings accepted when the repository adopted tokenguard (SPEC 8.6).
     pub baseline: Option<baseline::Baseline>,
+    /// Render Kustomize roots and judge the objects they deploy (SPEC 3.4); off, their
+    /// files are scanned one by one. [`ScanOptions::new`] leaves it on whatever `config`
+    /// says; the command line sets it from `--no-kustomize` and
+    /// [`Config::render_kustomize`].
+    pub render_kustomize: bool,
 }
 
 impl ScanOptions {
     /// A scan of `paths` relative to `root` with the built-in defaults: no config, the
-    /// default limits, no standard input, exemptions judged on `today`.
+    /// default limits, no standard input, kustomizations rendered, exemptions judged on
+    /// `today`.
     pub fn new(paths: Vec<PathBuf>, root: PathBuf, today: jiff::civil::Date) -> Self {
         ScanOptions {
             paths,
@@ -82,6 +88,7 @@ impl ScanOptions {
             limits: yaml::Limits::default(),
             today,
             baseline: None,
+            render_kustomize: true,
         }
     }
 }

@@ -29,7 +29,7 @@ pub struct TokenVerdict<'m> {
     pub namespace: &'m str,
     pub service_account: &'m str,
     /// The ServiceAccount objects found for it (several if defined more than once).
-    pub definitions: &'m [&'m ServiceAccount],
+    pub definitions: Vec<&'m ServiceAccount>,
     pub decision: Decision,
 }
 
@@ -71,10 +71,10 @@ pub fn token_verdict<'m>(
 ) -> TokenVerdict<'m> {
     let namespace = workload.meta.namespace_or(default_namespace);
     let service_account = workload.pod.service_account_name();
-    let definitions = index.service_account(namespace, service_account);
+    let definitions = index.service_account(workload.meta.scope, namespace, service_account);
     let decision = match workload.pod.automount.as_ref().and_then(|f| f.kubectl) {
         Some(v) => Decision::PodSpec(v),
-        None => service_account_decision(definitions),
+        None => service_account_decision(&definitions),
     };
     TokenVerdict {
         namespace,

@@ -11,7 +11,7 @@ pub mod service_account;
 pub mod workload;
 
 pub use duplicate_key::DuplicateKey;
-pub use object::{ObjectMeta, TypeMeta};
+pub use object::{ObjectMeta, Scope, TypeMeta};
 pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
 pub use workload::{Workload, WorkloadKinds};
@@ -71,6 +71,18 @@ impl FileModel {
             }
         }
         model
+    }
+
+    /// Puts every object into `scope`: those of a rendered root.
+    pub fn set_scope(&mut self, scope: Scope) {
+        let metas = (self.workloads.iter_mut().map(|w| &mut w.meta))
+            .chain(self.service_accounts.iter_mut().map(|s| &mut s.meta))
+            .chain(self.token_secrets.iter_mut().map(|s| &mut s.meta))
+            .chain(self.roles.iter_mut().map(|r| &mut r.meta))
+            .chain(self.bindings.iter_mut().map(|b| &mut b.meta));
+        for meta in metas {
+            meta.scope = scope;
+        }
     }
 
     /// Moves every vector into one of its exact length: the spare capacity of a grown

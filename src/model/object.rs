@@ -33,6 +33,35 @@ pub struct ObjectMeta {
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
     /// workloads, on the pod template.
     pub ignores: Box<[Located<Ignore>]>,
+    /// Which objects it is judged with: plain files', or one rendered root's.
+    pub scope: Scope,
+}
+
+/// What an object is judged with (SPEC 3.4): the objects of plain files, or those and
+/// the objects of one rendered Kustomize root. Two roots are two deployments, often to
+/// two clusters, so no object of one sees an object of the other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Scope(u32);
+
+impl Scope {
+    /// The plain files' objects, which every scope sees.
+    pub const PLAIN: Scope = Scope(0);
+
+    /// The scope of the rendered root at `index` of the scan's roots.
+    pub fn root(index: usize) -> Scope {
+        Scope(u32::try_from(index + 1).unwrap_or(u32::MAX))
+    }
+
+    /// The index of its root among the scan's roots; `None` for plain files.
+    pub fn root_index(self) -> Option<usize> {
+        (self.0 as usize).checked_sub(1)
+    }
+
+    /// Whether an object of scope `self` sees one of scope `other`: its own, and the
+    /// plain files'.
+    pub fn sees(self, other: Scope) -> bool {
+        other == Scope::PLAIN || other == self
+    }
 }
 
 /// The annotation prefix that suppresses a rule for one object.
@@ -79,6 +108,7 @@ impl ObjectMeta {
             name: Located::new(name, name_at),
             namespace,
             ignores: read_ignores(metadata).into(),
+            scope: Scope::PLAIN,
         }
     }
 

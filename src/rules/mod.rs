@@ -21,8 +21,10 @@ mod tg015_duplicate_key;
 #[cfg(test)]
 mod testing;
 
+use std::sync::Arc;
+
 use crate::config::Config;
-use crate::finding::{Finding, ObjectRef};
+use crate::finding::{Finding, KustomizeRoot, ObjectRef, rendered_subject};
 use crate::index::Index;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
@@ -142,6 +144,8 @@ pub struct Context<'a> {
     pub whole_repository: bool,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
+    /// The rendered Kustomize roots, by [`Scope::root_index`](crate::model::Scope).
+    pub roots: &'a [Arc<KustomizeRoot>],
 }
 
 impl Context<'_> {
@@ -151,6 +155,7 @@ impl Context<'_> {
             kind: meta.kind.clone(),
             name: meta.name.value.clone(),
             ignores: meta.ignores.clone(),
+            root: (meta.scope.root_index()).and_then(|i| self.roots.get(i).cloned()),
         }
     }
 
@@ -193,6 +198,12 @@ impl Context<'_> {
             "" => format!("{} {}", meta.kind, meta.name),
             namespace => format!("{} {namespace}/{}", meta.kind, meta.name),
         }
+    }
+
+    /// ``Deployment prod/api, rendered by `deploy/overlays/prod`,``: an object of a
+    /// rendered root as the subject of a message, before its verb (SPEC 3.4).
+    pub fn describe_rendered(&self, meta: &ObjectMeta, root: &KustomizeRoot) -> String {
+        rendered_subject(self.describe(meta), root)
     }
 }
 

@@ -108,12 +108,18 @@ pub(super) fn exposure<'m>(ctx: &'m Context<'m>, workload: &'m Workload) -> Opti
     {
         return None;
     }
-    let powerful = ctx
-        .index
-        .powerful_grants(verdict.namespace, verdict.service_account);
+    let powerful = ctx.index.powerful_grants(
+        workload.meta.scope,
+        verdict.namespace,
+        verdict.service_account,
+    );
     let other_bindings = ctx
         .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account)
+        .bindings_of_service_account(
+            workload.meta.scope,
+            verdict.namespace,
+            verdict.service_account,
+        )
         .into_iter()
         .filter(|b| !powerful.iter().any(|p| std::ptr::eq(p.binding, *b)))
         .collect();
@@ -175,7 +181,7 @@ impl Exposure<'_> {
             .finding(at, message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone());
-        for sa in verdict.definitions {
+        for sa in &verdict.definitions {
             let setting = match sa.automount.as_ref().and_then(|f| f.kubectl) {
                 Some(v) => format!("sets automountServiceAccountToken: {v}"),
                 None => "does not set automountServiceAccountToken".to_owned(),

@@ -76,9 +76,11 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         return;
     }
     let identity = verdict.identity();
-    let bindings = ctx
-        .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account);
+    let bindings = ctx.index.bindings_of_service_account(
+        workload.meta.scope,
+        verdict.namespace,
+        verdict.service_account,
+    );
     let bound = if bindings.is_empty() {
         String::new()
     } else {
