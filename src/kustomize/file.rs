@@ -89,6 +89,8 @@ pub struct Kustomization {
     pub generates: bool,
     /// Whether it has `replacements`.
     pub replaces: bool,
+    /// Whether it has `vars`.
+    pub has_vars: bool,
     /// Fields present that this renderer does not render, with their key's position.
     pub unrendered: Vec<(Unrendered, Span)>,
 }
@@ -179,6 +181,7 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         patches_json6902: Vec::new(),
         generates: false,
         replaces: false,
+        has_vars: false,
         unrendered: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -242,7 +245,8 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }
-            "openapi" | "vars" | "sortOptions" | "buildMetadata" => {
+            "vars" => k.has_vars = true,
+            "openapi" | "sortOptions" | "buildMetadata" => {
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }

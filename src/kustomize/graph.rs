@@ -62,6 +62,8 @@ pub enum Reason {
     Generator(String),
     #[error("{0}")]
     Replacement(String),
+    #[error("{0}")]
+    Var(String),
     #[error("kustomizations are nested more than {0} deep")]
     TooDeep(usize),
     #[error("`{0}` is a Component, listed under resources instead of components")]

@@ -16,7 +16,7 @@ use super::node::Node;
 use super::patch::strategic::{self, Merged};
 use super::patch::{PatchError, PatchKind};
 use super::transform;
-use super::{generate, replacements};
+use super::{generate, replacements, vars};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
 use crate::origin::Origin;
@@ -46,6 +46,8 @@ pub(crate) struct Resource {
     pub suffixes: Vec<CompactString>,
     /// A generated object whose name gets its content hash at the end of the root.
     pub hashed: bool,
+    /// The `vars` bound to this object where they were declared.
+    pub vars: Vec<vars::Var>,
 }
 
 impl Resource {
@@ -130,6 +132,7 @@ pub fn render(
         reader,
         inclusions: 0,
         inputs: Vec::new(),
+        unbound_vars: Vec::new(),
     };
     let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
     let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
@@ -154,6 +157,29 @@ pub fn render(
         at: Span::default(),
         reason: Reason::AmbiguousReference(message),
     })?;
+    // Vars resolve once names are final, before objects only used to build are dropped.
+    let bound: Vec<(vars::Var, Option<usize>)> = resources
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            std::mem::take(&mut r.vars)
+                .into_iter()
+                .map(move |v| (v, Some(i)))
+        })
+        .chain(renderer.unbound_vars.drain(..).map(|v| (v, None)))
+        .collect();
+    if !bound.is_empty() {
+        let mut nodes = take_nodes(&mut resources);
+        let resolved = vars::resolve(&mut nodes, &bound);
+        put_nodes(&mut resources, nodes);
+        resolved.map_err(|e| Problem {
+            file: renderer
+                .path_of(e.at.file)
+                .unwrap_or_else(|| root_file.clone()),
+            at: e.at.span,
+            reason: Reason::Var(e.to_string()),
+        })?;
+    }
     resources.retain(|r| {
         r.node
             .get_path(&[
@@ -195,6 +221,8 @@ struct Renderer<'a> {
     reader: &'a dyn Reader,
     inclusions: usize,
     inputs: Vec<PathBuf>,
+    /// Vars whose object was not among the objects where they were declared.
+    unbound_vars: Vec<vars::Var>,
 }
 
 impl Renderer<'_> {
@@ -367,7 +395,33 @@ impl Renderer<'_> {
                     reason: Reason::Replacement(e.to_string()),
                 })?;
         }
+        if k.has_vars {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            let var_problem = |e: vars::VarError| problem(e.at.span, Reason::Var(e.to_string()));
+            let declared = vars::read(&knode).map_err(var_problem)?;
+            let previous = previous_ids(&resources);
+            let nodes = take_nodes(&mut resources);
+            let bound: Result<Vec<_>, _> = declared
+                .into_iter()
+                .map(|var| vars::bind(&var, &nodes, &previous).map(|index| (var, index)))
+                .collect();
+            put_nodes(&mut resources, nodes);
+            for (var, index) in bound.map_err(var_problem)? {
+                match index.and_then(|i| resources.get_mut(i)) {
+                    Some(resource) => resource.vars.push(var),
+                    None => self.unbound_vars.push(var),
+                }
+            }
+        }
         Ok(resources)
+    }
+
+    /// The path of an input the rendering read, by its id.
+    fn path_of(&self, id: FileId) -> Option<PathBuf> {
+        self.inputs
+            .iter()
+            .find(|path| (self.files)(path) == Some(id))
+            .cloned()
     }
 
     fn file_id(&self, path: &Path) -> Result<FileId, Problem> {
@@ -408,28 +462,8 @@ impl Renderer<'_> {
         files: &[PathBuf],
     ) -> Result<(), (PathBuf, replacements::ReplacementError)> {
         let dir = kfile.parent().unwrap_or(Path::new(""));
-        let previous: Vec<Vec<replacements::ResId>> = resources
-            .iter()
-            .map(|r| {
-                let current = replacements::ResId::of(&r.node);
-                r.previous
-                    .iter()
-                    .map(|(namespace, name)| replacements::ResId {
-                        name: name.to_string(),
-                        namespace: namespace.to_string(),
-                        ..current.clone()
-                    })
-                    .collect()
-            })
-            .collect();
-        // The objects move out and back: the replacement transformer works on a slice.
-        let mut nodes: Vec<Node> = resources
-            .iter_mut()
-            .map(|r| {
-                let empty = Node::new(super::node::Value::Seq(Vec::new()), r.node.at);
-                std::mem::replace(&mut r.node, empty)
-            })
-            .collect();
+        let previous = previous_ids(resources);
+        let mut nodes = take_nodes(resources);
         let mut failed_in = kfile.to_path_buf();
         let mut read = |rel: &str, at: Origin| {
             let path = graph::normalize(&dir.join(rel));
@@ -459,9 +493,7 @@ impl Renderer<'_> {
             }
         };
         let result = replacements::apply(&mut nodes, &previous, kustomization, &mut read);
-        for (resource, node) in resources.iter_mut().zip(nodes) {
-            resource.node = node;
-        }
+        put_nodes(resources, nodes);
         result.map_err(|e| {
             let file = if e.at.file == kustomization.at.file {
                 kfile.to_path_buf()
@@ -532,6 +564,7 @@ impl Renderer<'_> {
                         prefixes: Vec::new(),
                         suffixes: Vec::new(),
                         hashed: false,
+                        vars: Vec::new(),
                     })
                     .collect())
             }
@@ -640,6 +673,42 @@ fn patch_by_id(
     }
 }
 
+/// Each object's earlier ids, for the selectors of replacements and vars.
+fn previous_ids(resources: &[Resource]) -> Vec<Vec<replacements::ResId>> {
+    resources
+        .iter()
+        .map(|r| {
+            let current = replacements::ResId::of(&r.node);
+            r.previous
+                .iter()
+                .map(|(namespace, name)| replacements::ResId {
+                    name: name.to_string(),
+                    namespace: namespace.to_string(),
+                    ..current.clone()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The objects' trees, moved out (each leaving an empty placeholder) for the
+/// transformers that work on a slice of trees; [`put_nodes`] moves them back.
+fn take_nodes(resources: &mut [Resource]) -> Vec<Node> {
+    resources
+        .iter_mut()
+        .map(|r| {
+            let empty = Node::new(super::node::Value::Seq(Vec::new()), r.node.at);
+            std::mem::replace(&mut r.node, empty)
+        })
+        .collect()
+}
+
+fn put_nodes(resources: &mut [Resource], nodes: Vec<Node>) {
+    for (resource, node) in resources.iter_mut().zip(nodes) {
+        resource.node = node;
+    }
+}
+
 /// Adds a generated object to the objects so far, as its `behavior` says: it takes
 /// the place of the one object whose current or original kind, name and namespace
 /// are its own, or is appended.
@@ -684,6 +753,7 @@ fn absorb(
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             hashed,
+            vars: Vec::new(),
         }),
     }
     Ok(())
