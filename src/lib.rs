@@ -7,6 +7,7 @@
 //! [`model`] (per unit, in parallel) -> [`index`] -> [`rules`] -> [`report`] sinks, to
 //! which findings stream as soon as no unfinished unit can point at an earlier file.
 
+pub mod analysis;
 pub mod baseline;
 pub mod cli;
 pub mod config;
@@ -17,16 +18,14 @@ pub mod files;
 pub mod finding;
 #[cfg(feature = "heap-stats")]
 pub mod heap_stats;
-pub mod index;
 pub mod init;
+pub mod k8s;
 pub mod kustomize;
 pub mod load;
 pub mod model;
 pub mod origin;
 pub mod progress;
-pub mod rbac;
 pub mod report;
-pub mod resolve;
 pub mod rule_id;
 pub mod rules;
 pub mod suppress;

@@ -10,7 +10,7 @@ use std::path::Path;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use jiff::civil::Date;
 
-use crate::model::workload::WorkloadKind;
+use crate::k8s::kinds::WorkloadKind;
 use crate::rule_id::{Level, RuleId};
 use crate::yaml::{self, Pos, Span};
 use reader::Reader;

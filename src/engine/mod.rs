@@ -20,11 +20,11 @@ use std::time::Instant;
 
 use std::path::Path;
 
+use crate::analysis::Index;
 use crate::config::{self, Config};
 use crate::discover::{self, Discovered, GlobLayer, PathFilter, UserGlob, WrittenAt};
 use crate::files::{FileStatus, Files};
-use crate::index::Index;
-use crate::model::WorkloadKinds;
+use crate::k8s::kinds::WorkloadKinds;
 use crate::progress::Progress;
 use crate::report::Sink;
 use crate::rule_id::Level;
@@ -43,7 +43,7 @@ pub(crate) fn scan_into(
         .default_namespace
         .clone()
         .or_else(|| options.config.default_namespace.clone())
-        .unwrap_or_else(|| "default".to_owned());
+        .unwrap_or_else(|| crate::k8s::kinds::DEFAULT_NAMESPACE.to_owned());
     let whole_repository = covers_whole_repository(&options);
     let discovered = discover(&options)?;
     let stdin = options.stdin.as_ref().map(|stdin| {

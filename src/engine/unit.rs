@@ -5,9 +5,10 @@ use std::path::Path;
 
 use super::roots::RenderedRoot;
 use crate::files::{FileId, Files};
+use crate::k8s::kinds::WorkloadKinds;
 use crate::kustomize;
 use crate::load::{self, LoadFailure, Loaded, Skip};
-use crate::model::{DuplicateKey, FileModel, Scope, WorkloadKinds};
+use crate::model::{DuplicateKey, FileModel, Scope};
 use crate::suppress;
 use crate::yaml;
 

@@ -5,23 +5,6 @@ use crate::origin::Located;
 use crate::yaml::{NodeRef, scalar};
 use compact_str::CompactString;
 
-/// `apiVersion` and `kind`, which decide how an object is read. Only the kind is kept
-/// once it is read: every object the scan keeps would otherwise carry its `apiVersion`.
-#[derive(Clone, Copy, Debug)]
-pub struct TypeMeta<'a> {
-    pub api_version: &'a str,
-    pub kind: &'a str,
-}
-
-impl TypeMeta<'_> {
-    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
-    pub fn group(&self) -> &str {
-        self.api_version
-            .split_once('/')
-            .map_or("", |(group, _)| group)
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
     pub kind: CompactString,
@@ -125,10 +108,7 @@ impl ObjectMeta {
 
     /// Kinds without a namespace (those tokenguard reports on or resolves).
     pub fn is_cluster_scoped(&self) -> bool {
-        matches!(
-            self.kind.as_str(),
-            "ClusterRole" | "ClusterRoleBinding" | "Namespace" | "Node" | "PersistentVolume"
-        )
+        crate::k8s::kinds::is_cluster_scoped(&self.kind)
     }
 }
 

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use super::workload::ServiceAccountBindings;
+use crate::k8s::identity::{ServiceAccountGroup, service_account_group};
+use crate::k8s::rbac::{self, Grant};
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
 use crate::model::{Model, Runs, Scope, ServiceAccount};
-use crate::rbac::{self, Grant};
 
 /// Every lookup is made from a [`Scope`] and sees only the objects that scope sees: a
 /// rendered root's objects see their own and the plain files', never another root's.
@@ -99,7 +101,7 @@ impl<'m> Index<'m> {
         };
         for (i, binding) in model.bindings.iter().enumerate() {
             for subject in &binding.subjects {
-                index.by_subject.add(subject, i);
+                index.by_subject.add(&subject.value, i);
             }
             let grants = index.grants_of(binding);
             index.binding_grants.push(grants);
@@ -242,36 +244,27 @@ impl<'m> Index<'m> {
         grants
     }
 
-    /// The bindings `scope` sees that give the service account powerful grants, in
-    /// file order.
-    pub fn powerful_grants(
+    /// Every binding `scope` sees with a subject that covers the service account, and
+    /// those of them that give it powerful grants, in file order.
+    pub fn service_account_bindings(
         &self,
         scope: Scope,
         namespace: &str,
         name: &str,
-    ) -> Vec<BoundGrants<'m>> {
-        self.binding_indexes(scope, namespace, name)
-            .into_iter()
-            .filter(|&i| !self.binding_grants[i].is_empty())
-            .map(|i| BoundGrants {
+    ) -> ServiceAccountBindings<'m> {
+        let found = self.binding_indexes(scope, namespace, name);
+        let powerful = found
+            .iter()
+            .filter(|&&i| !self.binding_grants[i].is_empty())
+            .map(|&i| BoundGrants {
                 binding: &self.bindings[i],
                 grants: self.binding_grants[i].clone(),
             })
-            .collect()
-    }
-
-    /// Every binding `scope` sees with a subject that covers the service account, in
-    /// file order.
-    pub fn bindings_of_service_account(
-        &self,
-        scope: Scope,
-        namespace: &str,
-        name: &str,
-    ) -> Vec<&'m Binding> {
-        self.binding_indexes(scope, namespace, name)
-            .into_iter()
-            .map(|i| &self.bindings[i])
-            .collect()
+            .collect();
+        ServiceAccountBindings {
+            all: found.iter().map(|&i| &self.bindings[i]).collect(),
+            powerful,
+        }
     }
 
     fn binding_indexes(&self, scope: Scope, namespace: &str, name: &str) -> Vec<usize> {
@@ -295,16 +288,13 @@ impl<'m> Index<'m> {
 impl<'m> SubjectBindings<'m> {
     fn add(&mut self, subject: &'m Subject, binding: usize) {
         match subject {
-            Subject::Group(group)
-                if group == "system:serviceaccounts" || group == "system:authenticated" =>
-            {
-                self.everyone.push(binding)
-            }
-            Subject::Group(group) => {
-                if let Some(namespace) = group.strip_prefix("system:serviceaccounts:") {
-                    self.namespace.entry(namespace).or_default().push(binding);
+            Subject::Group(group) => match service_account_group(group) {
+                Some(ServiceAccountGroup::Every) => self.everyone.push(binding),
+                Some(ServiceAccountGroup::Namespace(namespace)) => {
+                    self.namespace.entry(namespace).or_default().push(binding)
                 }
-            }
+                None => {}
+            },
             _ => {
                 if let Some(identity) = subject.as_service_account() {
                     self.service_account
@@ -325,7 +315,5 @@ fn visible(scope: Scope) -> impl Iterator<Item = Scope> {
 fn aggregates(aggregator: &Role, member: &Role) -> bool {
     aggregator.cluster
         && member.cluster
-        && aggregator.aggregation.iter().any(|selector| {
-            !selector.is_empty() && selector.iter().all(|pair| member.labels.contains(pair))
-        })
+        && rbac::aggregates(&aggregator.aggregation, &member.labels)
 }
