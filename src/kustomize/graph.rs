@@ -347,15 +347,6 @@ impl Planner<'_> {
             };
             self.problem(index, *at, reason);
         }
-        for patch in &k.patches {
-            if let Some(at) = patch.target {
-                self.problem(index, at, Reason::NotSupportedYet("patches[].target"));
-            }
-        }
-        for patch in &k.patches_json6902 {
-            let at = patch.target.unwrap_or(patch.at);
-            self.problem(index, at, Reason::NotSupportedYet("patchesJson6902"));
-        }
         let resources = k
             .resources
             .iter()

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::file::{Inline, PatchSource};
+use super::file::{Inline, Patch, PatchSource};
 use super::graph::{self, Graph, MAX_DEPTH, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::patch::strategic::{self, Merged};
-use super::patch::{PatchError, PatchKind};
+use super::patch::{PatchError, PatchKind, ResId, Selector, json6902};
 use super::transform;
 use super::{generate, replacements, vars};
 use crate::files::FileId;
@@ -336,30 +336,18 @@ impl Renderer<'_> {
                     .map_err(failed)?;
             }
         }
-        for patch in &k.patches {
-            let (documents, file) = match &patch.source {
-                PatchSource::File(item) => {
-                    let path = graph::normalize(&node.dir.join(&item.text));
-                    (self.patch_file(&path)?, path)
-                }
-                PatchSource::Inline(inline) => (parse_inline(inline, kid, &kfile)?, kfile.clone()),
-            };
-            let failed = |e: String| problem(patch.at, Reason::Patch(e));
-            let options = strategic::Options {
-                allow_name_change: patch.allow_name_change,
-                allow_kind_change: patch.allow_kind_change,
-            };
-            match PatchKind::of(&documents) {
-                Ok(PatchKind::Strategic) => {
-                    for document in documents.iter().filter(|d| !d.is_null()) {
-                        patch_by_id(&mut resources, document, options, &file).map_err(failed)?;
-                    }
-                }
-                Ok(PatchKind::Json6902) => {
-                    return Err(failed("a JSON 6902 patch needs a `target`".to_owned()));
-                }
-                Err(e) => return Err(failed(located(&e, &file))),
-            }
+        // The kustomization as a tree, read once if a patch target needs it.
+        let mut tree: Option<Node> = None;
+        for (i, patch) in k.patches.iter().enumerate() {
+            self.patch(
+                &mut resources,
+                patch,
+                ("patches", i),
+                &mut tree,
+                node,
+                kid,
+                false,
+            )?;
         }
         if let Some(namespace) = &k.namespace {
             transform::namespace::apply(&mut resources, namespace, at)
@@ -385,6 +373,17 @@ impl Renderer<'_> {
         }
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
+        }
+        for (i, patch) in k.patches_json6902.iter().enumerate() {
+            self.patch(
+                &mut resources,
+                patch,
+                ("patchesJson6902", i),
+                &mut tree,
+                node,
+                kid,
+                true,
+            )?;
         }
         if k.replaces {
             let knode = self.kustomization_node(&kfile, kid)?;
@@ -430,6 +429,120 @@ impl Renderer<'_> {
             at: Span::default(),
             reason: Reason::Unregistered(shown(path)),
         })
+    }
+
+    /// Applies one `patches` (or, with `json_only`, `patchesJson6902`) entry: its
+    /// documents from its file or inline text, to the objects its `target` selects, or
+    /// a strategic merge patch to the object it names.
+    #[allow(clippy::too_many_arguments)]
+    fn patch(
+        &mut self,
+        resources: &mut Vec<Resource>,
+        patch: &Patch,
+        (field, index): (&str, usize),
+        tree: &mut Option<Node>,
+        node: &graph::Node,
+        kid: FileId,
+        json_only: bool,
+    ) -> Result<(), Problem> {
+        let kfile = node.file.clone().unwrap_or_else(|| node.dir.clone());
+        let failed = |e: String| Problem {
+            file: kfile.clone(),
+            at: patch.at,
+            reason: Reason::Patch(e),
+        };
+        let (documents, file) = match &patch.source {
+            PatchSource::File(item) => {
+                let path = graph::normalize(&node.dir.join(&item.text));
+                (self.patch_file(&path)?, path)
+            }
+            PatchSource::Inline(inline) => (parse_inline(inline, kid, &kfile)?, kfile.clone()),
+        };
+        let selector = match patch.target {
+            None => None,
+            Some(_) => {
+                if tree.is_none() {
+                    *tree = Some(self.kustomization_node(&kfile, kid)?);
+                }
+                let target = tree
+                    .as_ref()
+                    .and_then(|t| t.get(field))
+                    .and_then(Node::as_seq)
+                    .and_then(|entries| entries.get(index))
+                    .and_then(|entry| entry.get("target"));
+                let Some(target) = target else {
+                    return Err(failed("the patch's target cannot be read".to_owned()));
+                };
+                Some(Selector::read(target).map_err(|e| failed(located(&e, &kfile)))?)
+            }
+        };
+        let options = strategic::Options {
+            allow_name_change: patch.allow_name_change,
+            allow_kind_change: patch.allow_kind_change,
+        };
+        let present: Vec<&Node> = documents.iter().filter(|d| !d.is_null()).collect();
+        let kind = PatchKind::of(&documents).map_err(|e| failed(located(&e, &file)))?;
+        match (kind, selector) {
+            (PatchKind::Strategic, _) if json_only => Err(failed(
+                "a patchesJson6902 entry must hold a list of operations".to_owned(),
+            )),
+            (PatchKind::Strategic, None) => {
+                for document in present {
+                    patch_by_id(resources, document, options, &file).map_err(failed)?;
+                }
+                Ok(())
+            }
+            (PatchKind::Strategic, Some(selector)) => {
+                let [document] = present.as_slice() else {
+                    return Err(failed(
+                        "a patch with a target holds one strategic merge patch".to_owned(),
+                    ));
+                };
+                let mut i = 0;
+                while i < resources.len() {
+                    if selector.matches(&resources[i].node, &original_id(&resources[i])) {
+                        let merged =
+                            strategic::merge_with(&mut resources[i].node, document, options)
+                                .map_err(|e| failed(located(&e, &file)))?;
+                        if merged == Merged::Deleted {
+                            resources.remove(i);
+                            continue;
+                        }
+                    }
+                    i += 1;
+                }
+                Ok(())
+            }
+            (PatchKind::Json6902, None) => {
+                Err(failed("a JSON 6902 patch needs a `target`".to_owned()))
+            }
+            (PatchKind::Json6902, Some(selector)) => {
+                let Some(operations) = present.first() else {
+                    return Ok(());
+                };
+                for resource in resources.iter_mut() {
+                    if selector.matches(&resource.node, &original_id(resource)) {
+                        resource.store_previous();
+                        // Kustomize's objects always carry its build annotations while it
+                        // patches them, so `add /metadata/annotations/x` finds the map;
+                        // one left empty is removed at the end of the root.
+                        if let Some(metadata) = resource.node.get_mut("metadata")
+                            && metadata.get("annotations").is_none_or(Node::is_null)
+                        {
+                            let at = metadata.at;
+                            metadata.set(
+                                "annotations",
+                                at,
+                                Node::new(super::node::Value::Map(Vec::new()), at),
+                            );
+                        }
+                        json6902::apply(&mut resource.node, operations)
+                            .map_err(|e| failed(located(&e, &file)))?;
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The kustomization file as a tree, for the generators and replacements that read
@@ -671,6 +784,16 @@ fn patch_by_id(
         }
         Err(e) => Err(located(&e, file)),
     }
+}
+
+/// The id an object was read with, for patch targets (which match it or the current).
+fn original_id(resource: &Resource) -> ResId {
+    let mut id = ResId::of(&resource.node);
+    if let Some((namespace, name)) = resource.previous.first() {
+        id.name = name.to_string();
+        id.namespace = namespace.to_string();
+    }
+    id
 }
 
 /// Each object's earlier ids, for the selectors of replacements and vars.

@@ -34,10 +34,6 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-/// Fixture cases whose patches select their objects with a `target`, which the driver
-/// does not render yet: each must say so (and be taken off this list once it renders).
-const PENDING: &[&str] = &["patch-json6902", "patch-strategic-new-values"];
-
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
@@ -45,20 +41,6 @@ fn every_fixture_renders_as_kubectl_rendered_it() {
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
-        let name = case
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if PENDING.contains(&name) {
-            let pending = ["`patches[].target`", "`patchesJson6902`"]
-                .map(|field| format!("{field} is not rendered by tokenguard yet"));
-            assert!(
-                out.code == 2 && pending.iter().any(|p| out.stderr.contains(p.as_str())),
-                "{name} is pending but renders: {}",
-                out.stderr
-            );
-            continue;
-        }
         assert_eq!(out.code, 0, "{}: {}", root.display(), out.stderr);
         let expected = std::fs::read_to_string(case.join("expected.yaml")).expect("expected.yaml");
         assert!(
@@ -210,7 +192,7 @@ fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
     };
     write(
         "app/kustomization.yaml",
-        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\n",
+        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\nconfigurations:\n- p.yaml\n",
     );
     write(
         "app/a.yaml",
@@ -235,7 +217,7 @@ fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
     };
     assert!(
         render("app").contains(
-            "app/kustomization.yaml:5:3: cannot render app: `patches[].target` is not rendered by tokenguard yet"
+            "app/kustomization.yaml:6:1: cannot render app: `configurations` is not rendered by tokenguard yet"
         ),
         "{}",
         render("app")
