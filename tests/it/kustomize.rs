@@ -570,3 +570,46 @@ fn the_file_system_reader_does_not_follow_links() {
         assert!(reader.read(&link).is_err());
     }
 }
+
+#[test]
+fn a_directory_with_an_extensionless_kustomization_file_is_rendered_in_a_scan() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir_all(dir.path().join(".git")).expect(".git");
+    std::fs::create_dir_all(dir.path().join("app")).expect("app");
+    let write = |rel: &str, text: &str| std::fs::write(dir.path().join(rel), text).expect("write");
+    write(
+        "app/Kustomization",
+        "namespace: prod\nresources:\n- pod.yaml\n",
+    );
+    write(
+        "app/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n",
+    );
+    let out = crate::common::output(crate::common::tokenguard().current_dir(dir.path()).args([
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        ".",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let findings: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            (
+                text(&f["rule"]),
+                text(&f["kustomization"]),
+                text(&f["object"]["namespace"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [("TG001".to_owned(), "app".to_owned(), "prod".to_owned())]
+    );
+}
