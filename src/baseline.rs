@@ -253,7 +253,7 @@ mod tests {
             namespace: "shop".into(),
             kind: "Deployment".into(),
             name: name.into(),
-            ignores: Box::default(),
+            ignores: Default::default(),
             root: None,
         });
         finding.fingerprint = Fingerprint {

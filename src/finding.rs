@@ -4,8 +4,8 @@ use compact_str::CompactString;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::model::object::Ignore;
-use crate::origin::{Located, Origin};
+use crate::model::object::Ignores;
+use crate::origin::Origin;
 pub use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
 use crate::{FileId, Files};
@@ -38,7 +38,7 @@ pub struct ObjectRef {
     pub kind: CompactString,
     pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
-    pub ignores: Box<[Located<Ignore>]>,
+    pub ignores: Ignores,
     /// The root that rendered it; `None` for an object of a plain file.
     pub root: Option<Arc<KustomizeRoot>>,
 }
@@ -445,7 +445,7 @@ mod tests {
             namespace: "default".into(),
             kind: "Deployment".into(),
             name: name.into(),
-            ignores: Box::default(),
+            ignores: Ignores::default(),
             root: None,
         })
     }

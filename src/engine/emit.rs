@@ -219,7 +219,7 @@ mod tests {
             namespace: namespace.into(),
             kind: kind.into(),
             name: name.into(),
-            ignores: Box::default(),
+            ignores: Default::default(),
             root: None,
         }
     }

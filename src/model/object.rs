@@ -16,7 +16,7 @@ pub struct ObjectMeta {
     pub namespace: Option<Located<CompactString>>,
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
     /// workloads, on the pod template.
-    pub ignores: Box<[Located<Ignore>]>,
+    pub ignores: Ignores,
     /// Which objects it is judged with: plain files', or one rendered root's.
     pub scope: Scope,
 }
@@ -50,6 +50,30 @@ impl Scope {
 
 /// The annotation prefix that suppresses a rule for one object.
 pub const IGNORE_ANNOTATION_PREFIX: &str = "tokenguard.dev/ignore-";
+
+/// The ignore annotations of an object. Most objects have none, and every object of a
+/// large scan is kept to its end, so an empty list costs one pointer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ignores(Option<Box<Box<[Located<Ignore>]>>>);
+
+impl Ignores {
+    pub fn iter(&self) -> std::slice::Iter<'_, Located<Ignore>> {
+        self.0.as_deref().map_or(&[][..], |list| &list[..]).iter()
+    }
+
+    /// These and `more`.
+    pub fn with(self, more: Vec<Located<Ignore>>) -> Ignores {
+        let mut all = self.0.map(|list| list.into_vec()).unwrap_or_default();
+        all.extend(more);
+        Ignores::from(all)
+    }
+}
+
+impl From<Vec<Located<Ignore>>> for Ignores {
+    fn from(list: Vec<Located<Ignore>>) -> Ignores {
+        Ignores((!list.is_empty()).then(|| Box::new(list.into_boxed_slice())))
+    }
+}
 
 /// A `tokenguard.dev/ignore-<RULE>: "<reason>"` annotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +115,7 @@ impl ObjectMeta {
             kind: kind.into(),
             name: Located::new(name, name_at),
             namespace,
-            ignores: read_ignores(metadata).into(),
+            ignores: Ignores::from(read_ignores(metadata)),
             scope: Scope::PLAIN,
         }
     }

@@ -143,9 +143,8 @@ impl Workload {
         let mut meta = meta.clone();
         if !parents.is_empty() {
             // The pod template's own annotations (Helm charts often expose only these).
-            let mut ignores = meta.ignores.into_vec();
-            ignores.extend(super::object::read_ignores(node.get("metadata")));
-            meta.ignores = ignores.into();
+            let template = super::object::read_ignores(node.get("metadata"));
+            meta.ignores = std::mem::take(&mut meta.ignores).with(template);
         }
         Some(Workload {
             meta,

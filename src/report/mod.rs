@@ -246,7 +246,7 @@ pub(crate) mod tests {
             namespace: namespace.into(),
             kind: kind.into(),
             name: name.into(),
-            ignores: Box::default(),
+            ignores: Default::default(),
             root: None,
         };
         let mut findings: Vec<Finding> = ROOTS
