@@ -120,45 +120,66 @@ elif ! command -v "$kubectl" >/dev/null; then
 else
 	echo "kubectl: $("$kubectl" version --client 2>/dev/null | tr '\n' ' ')" >&2
 	"$xtask" kustomize-roots "$real" >"$work/kustomize-roots.txt"
+	# One line per root kubectl renders: kubectl's wall and CPU seconds, then tokenguard's
+	# and whether it failed (`- - -` without a render command).
+	renders=$work/kustomize-renders.log
+	: >"$renders"
 	: >"$work/kustomize-kubectl-failed.txt"
-	: >"$work/kustomize-render-failed.txt"
-	roots=0 rendered=0 kubectl_s=0 tokenguard_s=0 render_failed=0
 	while IFS= read -r root; do
-		roots=$((roots + 1))
 		line=$(measure_once "$kubectl" kustomize "$real/$root")
 		if [ "$(field failed "$line")" != 0 ]; then
 			echo "$root" >>"$work/kustomize-kubectl-failed.txt"
 			continue
 		fi
-		rendered=$((rendered + 1))
-		kubectl_s=$(awk -v a="$kubectl_s" -v b="$(field wall_median "$line")" 'BEGIN { print a + b }')
+		times="$(field wall_median "$line") $(field cpu_median "$line")"
 		if [ "$has_render" = 1 ]; then
 			line=$(measure_once "$tokenguard" render "$real/$root")
-			tokenguard_s=$(awk -v a="$tokenguard_s" -v b="$(field wall_median "$line")" 'BEGIN { print a + b }')
-			if [ "$(field failed "$line")" != 0 ]; then
-				render_failed=$((render_failed + 1))
-				echo "$root" >>"$work/kustomize-render-failed.txt"
-			fi
+			times="$times $(field wall_median "$line") $(field cpu_median "$line") $(field failed "$line")"
+		else
+			times="$times - - -"
 		fi
+		echo "$times $root" >>"$renders"
 	done <"$work/kustomize-roots.txt"
-	per_root() { awk -v s="$1" -v n="$rendered" 'BEGIN { printf "%.1f", n ? s * 1000 / n : 0 }'; }
+	awk '$5 != 0 && $5 != "-" { print substr($0, index($0, $6)) }' "$renders" >"$work/kustomize-render-failed.txt"
+	roots=$(wc -l <"$work/kustomize-roots.txt")
+	rendered=$(wc -l <"$renders")
+	render_failed=$(wc -l <"$work/kustomize-render-failed.txt")
+	# "roots, failed, total wall, total CPU, ms per root" of kubectl (column 1: wall, 2:
+	# CPU) or tokenguard (3, 4 and 5: failed) over the lines that pass the awk condition $2.
+	totals() {
+		awk -v c="$1" "$2"' { n++; w += $c; u += $(c + 1); f += (c == 3 && $5 != 0) }
+			END { printf "%d | %d | %.3f | %.3f | %.1f", n, f, w, u, n ? w * 1000 / n : 0 }' "$renders"
+	}
+	total() { awk -v c="$1" "$2"' { s += $c } END { print s + 0 }' "$renders"; }
 	{
 		echo "$roots roots; \`kubectl kustomize\` renders $rendered of them, the others are left out" \
 			"(listed in \`kustomize-kubectl-failed.txt\` of the work directory)."
 		echo
-		echo "| program | roots | failed | wall s (total) | ms per root (mean) |"
-		echo "|---|---:|---:|---:|---:|"
-		echo "| kubectl kustomize | $rendered | 0 | $(printf '%.3f' "$kubectl_s") | $(per_root "$kubectl_s") |"
+		echo "| program | roots | failed | wall s (total) | CPU s (total) | wall ms per root (mean) |"
+		echo "|---|---:|---:|---:|---:|---:|"
 		if [ "$has_render" = 1 ]; then
-			echo "| tokenguard render | $rendered | $render_failed | $(printf '%.3f' "$tokenguard_s") | $(per_root "$tokenguard_s") |"
-			echo
-			speedup=$(ratio "$kubectl_s" "$tokenguard_s")
-			echo "- tokenguard render is ${speedup}x faster than kubectl kustomize over the same $rendered roots;" \
-				"target at least 50x: $(verdict "$speedup" '>=' 50)"
+			echo "| kubectl kustomize | $(totals 1 1) |"
+			echo "| tokenguard render | $(totals 3 1) |"
 			if [ "$render_failed" != 0 ]; then
-				echo "- tokenguard render exited non-zero on $render_failed of them (\`kustomize-render-failed.txt\`)"
+				# shellcheck disable=SC2016 # an awk condition, not a shell expansion
+				ok='$5 == 0'
+				echo "| kubectl kustomize, roots both render | $(totals 1 "$ok") |"
+				echo "| tokenguard render, roots both render | $(totals 3 "$ok") |"
+			fi
+			echo
+			speedup=$(ratio "$(total 1 1)" "$(total 3 1)")
+			cpu_speedup=$(ratio "$(total 2 1)" "$(total 4 1)")
+			if [ "$render_failed" = 0 ]; then
+				echo "- tokenguard render is ${speedup}x faster than kubectl kustomize over the same $rendered roots" \
+					"(${cpu_speedup}x less CPU time); target at least 50x: $(verdict "$speedup" '>=' 50)"
+			else
+				echo "- tokenguard render exited non-zero on $render_failed of the $rendered roots" \
+					"(\`kustomize-render-failed.txt\`), so the target (at least 50x over every root) is" \
+					"**not met**; it was ${speedup}x faster over all of them, and" \
+					"$(ratio "$(total 1 "$ok")" "$(total 3 "$ok")")x over the $((rendered - render_failed)) it rendered"
 			fi
 		else
+			echo "| kubectl kustomize | $(totals 1 1) |"
 			echo
 			echo "- tokenguard render: $(lacks 'render command')"
 		fi
@@ -194,7 +215,7 @@ else
 				"$(cut -d' ' -f1 "$work/kustomize-scan-plain.log" | median)")
 			echo "- rendering takes ${cost}x the time of file-by-file scanning; target at most 1.5x: $(verdict "$cost" '<=' 1.5)"
 		else
-			echo "| default (file by file: no renderer) | $runs | $(summarize "$work/kustomize-scan-rendering.log") |"
+			echo "| default (no --no-kustomize: file by file) | $runs | $(summarize "$work/kustomize-scan-rendering.log") |"
 			echo
 			echo "- with against without rendering: $(lacks '--no-kustomize flag')"
 		fi
@@ -230,9 +251,10 @@ for _ in $(seq "$runs"); do
 done
 files() { find "$1" -type f -not -name '.*' \( -name '*.yaml' -o -name '*.yml' \) | wc -l; }
 mb() { find "$1" -type f -not -name '.*' \( -name '*.yaml' -o -name '*.yml' \) -printf '%s\n' | awk '{ s += $1 } END { printf "%.2f", s / 1e6 }'; }
+# scan renders kustomizations in the binaries that can turn it off.
 scan_kind=rendering
-if [ "$has_render" = 0 ]; then
-	scan_kind="default (file by file: no renderer)"
+if [ "$has_no_kustomize" = 0 ]; then
+	scan_kind="default (no --no-kustomize: file by file)"
 fi
 {
 	echo
@@ -254,12 +276,12 @@ fi
 	cpu_growth=$(ratio "$(cut -d' ' -f2 "$work/kustomize-linear-large.log" | median)" \
 		"$(cut -d' ' -f2 "$work/kustomize-linear-small.log" | median)")
 	times=$(ratio "$large" "$small")
-	if [ "$has_render" = 1 ]; then
+	if [ "$has_no_kustomize" = 1 ]; then
 		echo "- ${times}x the overlays took ${growth}x the wall time (${cpu_growth}x the CPU time) with rendering;" \
 			"target at most $(awk -v t="$times" 'BEGIN { printf "%.1f", t * 1.1 }')x: $(verdict "$growth" '<=' "$(awk -v t="$times" 'BEGIN { print t * 1.1 }')")"
 	else
 		echo "- ${times}x the overlays took ${growth}x the wall time (${cpu_growth}x the CPU time) scanned file by file;" \
-			"with rendering: $(lacks 'render command')"
+			"with rendering: $(lacks 'scan that renders (no --no-kustomize flag)')"
 	fi
 	echo
 	echo "- load average (1, 5, 15 min): $load_before before building, $(load) after"
