@@ -45,6 +45,27 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Print the JSON Schema of .tokenguard.yaml (for editors and CI validators).
     ConfigSchema,
+    /// Print the objects a kustomization renders, as `kubectl kustomize DIR` prints
+    /// them.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The kustomization directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Follow each scalar with a `# file:line:col` comment naming where it was written.
+    #[arg(long)]
+    pub origins: bool,
+    /// Files may be read only under this directory, and paths are shown relative to
+    /// it (default: the git top-level of DIR; outside git, paths are shown relative to
+    /// the current directory and any file may be read).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Larger files are not read (e.g. 16MiB, 512KiB).
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +304,8 @@ pub enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Render(String),
     #[error("unknown rule `{0}`; `tokenguard rules` lists them")]
     UnknownRule(String),
     #[error("cannot start {0} worker threads: {1}")]
@@ -323,6 +346,10 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Some(Command::Init(args)) => init(args),
         Some(Command::Baseline(args)) => write_baseline(args),
+        Some(Command::Render(args)) => {
+            print_out(&render(&args)?)?;
+            Ok(false)
+        }
         Some(Command::ConfigSchema) => {
             let schema = config::schema::json_schema(|id| {
                 let meta = rules::meta(id);
@@ -334,6 +361,78 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
             Ok(false)
         }
     }
+}
+
+/// The stream `tokenguard render` prints: the rendering of the kustomization in
+/// `args.dir`, or why it cannot be rendered (file:line:col and the reason).
+fn render(args: &RenderArgs) -> Result<String, CliError> {
+    use crate::kustomize;
+    let dir = crate::discover::absolute(&args.dir);
+    if !dir.is_dir() {
+        return Err(CliError::Io {
+            what: "cannot render",
+            path: args.dir.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+        });
+    }
+    let (boundary, shown_from) = match (&args.root, git_top_level(&dir)) {
+        (Some(_), _) => {
+            let root = resolve_root(args.root.as_deref(), &dir)?;
+            (root.clone(), root)
+        }
+        (None, Some(top)) => (top.to_path_buf(), top.to_path_buf()),
+        (None, None) => (PathBuf::from("/"), current_dir()?),
+    };
+    let limits = yaml::Limits {
+        max_file_bytes: args.max_file_size,
+        ..yaml::Limits::default()
+    };
+    let reader = kustomize::FsReader {
+        max_file_bytes: args.max_file_size,
+        follow_symlinks: false,
+    };
+    let graph = kustomize::plan(std::slice::from_ref(&dir), &boundary, &reader, &limits);
+    let shown = |path: &Path| match crate::discover::display_path(path, &shown_from) {
+        empty if empty.is_empty() => ".".to_owned(),
+        shown => shown,
+    };
+    let failed = |problem: kustomize::Problem| {
+        let at = problem.at.start;
+        let position = if at.line == 0 {
+            String::new()
+        } else {
+            format!(":{}:{}", at.line, at.col)
+        };
+        CliError::Render(format!(
+            "{}{position}: cannot render {}: {}",
+            shown(&problem.file),
+            shown(&dir),
+            problem.reason
+        ))
+    };
+    let Some(root) = graph.roots.iter().find(|r| r.dir == dir) else {
+        return Err(CliError::Render(format!(
+            "{}: no kustomization to render",
+            shown(&dir)
+        )));
+    };
+    // The render's own file table: the root's inputs, in order, are the ids.
+    let inputs = &root.inputs;
+    let id = |path: &Path| {
+        inputs
+            .binary_search_by(|p| p.as_path().cmp(path))
+            .ok()
+            .map(|i| crate::FileId(i as u32))
+    };
+    let rendering = kustomize::render(&graph, root, &id, &reader).map_err(failed)?;
+    let path_of = |file: crate::FileId| {
+        inputs
+            .get(file.0 as usize)
+            .map_or_else(String::new, |p| shown(p))
+    };
+    let origins: Option<&dyn Fn(crate::FileId) -> String> =
+        if args.origins { Some(&path_of) } else { None };
+    Ok(kustomize::emit::to_yaml(&rendering.objects, origins))
 }
 
 /// Standard input, read when `-` is among `paths`: at most one byte over the limit, so

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// A file in [`Files`]. Ids follow the files' paths in report order: the table is
 /// sorted once, when every file a finding can point at is registered, and never grows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
 /// Every file a finding can point at, in [`FileId`] order.

@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::FileId;
 use crate::model::object::Ignore;
+use crate::origin::{Located, Origin};
 pub use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
 
@@ -12,6 +13,15 @@ use crate::yaml::Span;
 pub struct Location {
     pub file: FileId,
     pub region: Span,
+}
+
+impl From<Origin> for Location {
+    fn from(at: Origin) -> Location {
+        Location {
+            file: at.file,
+            region: at.span,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -27,7 +37,7 @@ pub struct ObjectRef {
     pub kind: CompactString,
     pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
-    pub ignores: Box<[Ignore]>,
+    pub ignores: Box<[Located<Ignore>]>,
 }
 
 /// Why a finding does not count (SPEC 7).
@@ -163,11 +173,12 @@ impl Finding {
         self
     }
 
-    pub fn related(mut self, location: Location, message: String) -> Self {
+    /// Adds a related location: where something the finding depends on was written.
+    pub fn related(mut self, at: Origin, message: String) -> Self {
         let mut related = std::mem::take(&mut self.related).into_vec();
         related.reserve_exact(1);
         related.push(Related {
-            location,
+            location: at.into(),
             message: exact(&message),
         });
         self.related = related.into_boxed_slice();

@@ -36,7 +36,7 @@ pub struct TokenVerdict<'m> {
 impl TokenVerdict<'_> {
     /// Which step of SPEC 4.3 decided and why, as a clause for messages.
     pub fn explain(&self, pod: &PodSpec) -> String {
-        let pod_clause = if pod.automount.as_ref().is_some_and(|f| f.value.is_none()) {
+        let pod_clause = if pod.automount.as_ref().is_some_and(|f| f.kubectl.is_none()) {
             "the pod spec's automountServiceAccountToken is not a boolean and counts as unset"
         } else {
             "the pod spec does not set automountServiceAccountToken"
@@ -72,7 +72,7 @@ pub fn token_verdict<'m>(
     let namespace = workload.meta.namespace_or(default_namespace);
     let service_account = workload.pod.service_account_name();
     let definitions = index.service_account(namespace, service_account);
-    let decision = match workload.pod.automount.as_ref().and_then(|f| f.value) {
+    let decision = match workload.pod.automount.as_ref().and_then(|f| f.kubectl) {
         Some(v) => Decision::PodSpec(v),
         None => service_account_decision(definitions),
     };
@@ -87,7 +87,7 @@ pub fn token_verdict<'m>(
 fn service_account_decision(definitions: &[&ServiceAccount]) -> Decision {
     let mut values = definitions
         .iter()
-        .map(|sa| sa.automount.as_ref().and_then(|f| f.value));
+        .map(|sa| sa.automount.as_ref().and_then(|f| f.kubectl));
     let Some(first) = values.next() else {
         return Decision::Default;
     };

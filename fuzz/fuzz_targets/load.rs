@@ -4,7 +4,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tokenguard::FileId;
 use tokenguard::load::{Loaded, load};
 use tokenguard::model::{FileModel, WorkloadKinds};
 use tokenguard::yaml::Limits;
@@ -30,7 +29,7 @@ fuzz_target!(|bytes: &[u8]| {
             );
             assert!(stream.documents.len() <= limits.max_documents);
             let kinds = WorkloadKinds::with_extra(Vec::new());
-            let model = FileModel::read(FileId(0), &stream.tree, &objects, &kinds, "default");
+            let model = FileModel::read(&stream.tree, &objects, &kinds, "default");
             assert!(model.objects <= objects.len());
         }
     }

@@ -96,7 +96,7 @@ impl UnitReader<'_> {
     fn outcome(&self, file: FileId, loaded: Loaded) -> Outcome {
         match loaded {
             Loaded::Manifests {
-                stream,
+                mut stream,
                 objects,
                 ignored_documents,
                 failure,
@@ -107,15 +107,11 @@ impl UnitReader<'_> {
                         suppress::misspelled_ignores(stream.tree.node(root), &self.kinds)
                     })
                     .collect();
-                let mut model = FileModel::read(
-                    file,
-                    &stream.tree,
-                    &objects,
-                    &self.kinds,
-                    self.default_namespace,
-                );
+                stream.tree.set_file(file);
+                let mut model =
+                    FileModel::read(&stream.tree, &objects, &self.kinds, self.default_namespace);
                 model.duplicate_keys =
-                    DuplicateKey::read_all(file, &stream.tree, &objects, &stream.duplicates);
+                    DuplicateKey::read_all(&stream.tree, &objects, &stream.duplicates);
                 Outcome::Manifests {
                     misspelled,
                     model,

@@ -6,7 +6,7 @@ use compact_str::CompactString;
 
 use crate::files::FileId;
 use crate::origin::Origin;
-use crate::yaml::{NodeRef, Style, Tag};
+use crate::yaml::{NodeId, NodeRef, Style, Tag, Tree, TreeBuilder};
 
 /// A value and where it was written. For a value a transformer wrote (a `namespace:`
 /// set by the kustomization), `at` is the kustomization's line that wrote it.
@@ -97,6 +97,29 @@ impl Node {
             })
             .collect();
         Node::new(Value::Map(entries), at)
+    }
+
+    /// Adds the node and everything under it to a tree being built, each node at its
+    /// origin, and returns its id: how the model reads a rendered object as it reads a
+    /// parsed file. Keys become plain scalars (the model matches keys by their text).
+    pub fn build(&self, builder: &mut TreeBuilder) -> NodeId {
+        match &self.value {
+            Value::Scalar(s) => builder.scalar(&s.text, s.style, s.tag, self.at),
+            Value::Seq(items) => {
+                let items: Vec<NodeId> = items.iter().map(|item| item.build(builder)).collect();
+                builder.seq(&items, self.at)
+            }
+            Value::Map(entries) => {
+                let entries: Vec<(NodeId, NodeId)> = entries
+                    .iter()
+                    .map(|e| {
+                        let key = builder.scalar(&e.key, Style::Plain, Tag::None, e.key_at);
+                        (key, e.value.build(builder))
+                    })
+                    .collect();
+                builder.map(&entries, self.at)
+            }
+        }
     }
 
     pub fn as_map(&self) -> Option<&[Entry]> {
@@ -211,6 +234,14 @@ impl Node {
     }
 }
 
+/// Rendered objects as one arena tree whose own file is `file` (the root's
+/// kustomization), with each object's root id in order.
+pub fn to_tree(objects: &[Node], file: FileId) -> (Tree, Vec<NodeId>) {
+    let mut builder = TreeBuilder::new(file);
+    let roots = objects.iter().map(|o| o.build(&mut builder)).collect();
+    (builder.finish(), roots)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +288,42 @@ mod tests {
         assert_eq!(entries[0].key_at.file, FileId(3));
         assert_eq!(entries[0].value.at.file, FileId(9));
         assert_eq!(entries[2].key_at.file, FileId(9));
+    }
+
+    #[test]
+    fn the_model_of_a_converted_tree_keeps_the_origin_of_each_field() {
+        let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  serviceAccountName: web\n  automountServiceAccountToken: true\n  containers:\n    - {name: web, image: nginx}\n";
+        let mut pod = parse(base);
+        let patch = |line| {
+            let start = yaml::Pos { line, col: 3 };
+            let end = yaml::Pos { line, col: 12 };
+            Origin::new(FileId(5), yaml::Span { start, end })
+        };
+        let spec = pod.get_mut("spec").expect("spec");
+        // A patch in another file names the service account and turns automounting off.
+        let name = Node::new(Value::Scalar(Scalar::plain("orders")), patch(4));
+        assert!(spec.set("serviceAccountName", patch(4), name));
+        let automount = Node::new(Value::Scalar(Scalar::plain("false")), patch(5));
+        assert!(spec.set("automountServiceAccountToken", patch(5), automount));
+
+        let (tree, roots) = to_tree(std::slice::from_ref(&pod), FileId(9));
+        let kinds = crate::model::WorkloadKinds::with_extra(Vec::new());
+        let model = crate::model::FileModel::read(&tree, &roots, &kinds, "default");
+        let [workload] = model.workloads.as_slice() else {
+            panic!("one workload: {:?}", model.workloads);
+        };
+        let (meta, pod) = (&workload.meta, &workload.pod);
+        assert_eq!(meta.name.as_str(), "web");
+        assert_eq!(meta.name.at.file, FileId(3));
+        assert_eq!(meta.name.at.span.start, yaml::Pos { line: 4, col: 3 });
+        let namespace = meta.namespace.as_ref().expect("namespace");
+        assert_eq!((namespace.as_str(), namespace.at.file), ("shop", FileId(3)));
+        assert_eq!(pod.spec_key.file, FileId(3));
+        let service_account = pod.service_account_name.as_ref().expect("name");
+        assert_eq!(service_account.as_str(), "orders");
+        // The key is the base's, the value the patch's: a finding points at the value.
+        assert_eq!(service_account.at, patch(4));
+        let automount = pod.automount.as_ref().expect("automount");
+        assert_eq!((automount.kubectl, automount.at), (Some(false), patch(5)));
     }
 }

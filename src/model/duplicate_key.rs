@@ -1,28 +1,27 @@
 //! Keys written twice in one mapping of an object (TG015): kubectl keeps the last value.
 
 use super::object::ObjectMeta;
-use crate::FileId;
-use crate::yaml::{self, NodeId, Span, Tree};
+use crate::origin::Origin;
+use crate::yaml::{self, NodeId, Tree};
 
 #[derive(Clone, Debug)]
 pub struct DuplicateKey {
-    pub file: FileId,
     /// The key as JSON names it, shortened for messages.
     pub key: String,
     /// The repeated key, whose value kubectl and tokenguard use (with that value when it
     /// is a scalar).
-    pub at: Span,
+    pub at: Origin,
     /// The key's first occurrence in the same mapping, likewise.
-    pub first: Span,
+    pub first: Origin,
     /// The innermost object the mapping is in; `None` for the keys of a `List` itself.
     pub object: Option<ObjectMeta>,
 }
 
 impl DuplicateKey {
-    /// Each repeat `found` in a file, with the object (one of `roots`, which are in text
-    /// order and do not overlap: a `List` is not one, its items are) it is in.
+    /// Each repeat `found` in a parsed file, with the object (one of `roots`, which are
+    /// in text order and do not overlap: a `List` is not one, its items are) it is in.
+    /// The parser finds repeats, so they are all in the tree's own file.
     pub fn read_all(
-        file: FileId,
         tree: &Tree,
         roots: &[NodeId],
         found: &[yaml::DuplicateKey],
@@ -41,10 +40,9 @@ impl DuplicateKey {
                         Some(ObjectMeta::read(root, kind))
                     });
                 DuplicateKey {
-                    file,
                     key: d.key.clone(),
-                    at: d.at,
-                    first: d.first,
+                    at: Origin::new(tree.file(), d.at),
+                    first: Origin::new(tree.file(), d.first),
                     object,
                 }
             })

@@ -1,44 +1,38 @@
 //! Field values that keep where they were written.
 
-use crate::yaml::{NodeRef, Span, Style, scalar};
+use crate::origin::{Located, Origin};
+use crate::yaml::{NodeRef, Style, scalar};
 use compact_str::CompactString;
 
 /// Where a finding about a `key: value` points: the key, extended over the value
-/// when the value is a scalar.
-pub fn key_value_region(key: NodeRef<'_>, value: NodeRef<'_>) -> Span {
+/// when the value is a scalar. In a rendered object whose value was set in another
+/// file than its key (a patch), the value alone, since that is where it was chosen.
+pub fn key_value_origin(key: NodeRef<'_>, value: NodeRef<'_>) -> Origin {
+    let (key_at, value_at) = (key.origin(), value.origin());
     match value.scalar() {
-        Some(_) if value.span().end > key.span().end => key.span().to(value.span()),
-        _ => key.span(),
-    }
-}
-
-/// A string field such as `serviceAccountName`.
-#[derive(Clone, Debug)]
-pub struct StrField {
-    pub region: Span,
-    /// The scalar's text; empty for a null or non-scalar value.
-    pub value: CompactString,
-}
-
-impl StrField {
-    pub fn read(key: NodeRef<'_>, value: NodeRef<'_>) -> StrField {
-        let text = match value.scalar() {
-            Some(s) if !matches!(scalar::resolve(s), scalar::Value::Null) => s.text,
-            _ => "",
-        };
-        StrField {
-            region: key_value_region(key, value),
-            value: text.into(),
+        Some(_) if value_at.file != key_at.file => value_at,
+        Some(_) if value_at.span.end > key_at.span.end => {
+            Origin::new(key_at.file, key_at.span.to(value_at.span))
         }
+        _ => key_at,
     }
+}
+
+/// A string field such as `serviceAccountName`: the scalar's text, empty for a null or
+/// non-scalar value.
+pub fn read_str(key: NodeRef<'_>, value: NodeRef<'_>) -> Located<CompactString> {
+    let text = match value.scalar() {
+        Some(s) if !matches!(scalar::resolve(s), scalar::Value::Null) => s.text,
+        _ => "",
+    };
+    Located::new(text.into(), key_value_origin(key, value))
 }
 
 /// `automountServiceAccountToken` as kubectl reads it.
 #[derive(Clone, Debug)]
-pub struct BoolField {
-    pub region: Span,
+pub struct BoolValue {
     /// The boolean kubectl sends to the API server; `None` when the field counts as unset.
-    pub value: Option<bool>,
+    pub kubectl: Option<bool>,
     /// Set when the value is not written as a canonical boolean (TG010).
     pub ambiguity: Option<Box<Ambiguity>>,
 }
@@ -53,24 +47,27 @@ pub enum Ambiguity {
     NotBoolean { text: String },
 }
 
-impl BoolField {
-    pub fn read(key: NodeRef<'_>, value: NodeRef<'_>) -> BoolField {
-        let region = key_value_region(key, value);
+impl BoolValue {
+    pub fn read(key: NodeRef<'_>, value: NodeRef<'_>) -> Located<BoolValue> {
+        let at = key_value_origin(key, value);
         let Some(s) = value.scalar() else {
-            return BoolField {
-                region,
-                value: None,
-                ambiguity: Some(Box::new(Ambiguity::NotBoolean {
-                    text: if value.is_seq() {
-                        "a list"
-                    } else {
-                        "a mapping"
-                    }
-                    .to_owned(),
-                })),
+            let text = if value.is_seq() {
+                "a list"
+            } else {
+                "a mapping"
             };
+            let ambiguity = Ambiguity::NotBoolean {
+                text: text.to_owned(),
+            };
+            return Located::new(
+                BoolValue {
+                    kubectl: None,
+                    ambiguity: Some(Box::new(ambiguity)),
+                },
+                at,
+            );
         };
-        let (value, ambiguity) = match scalar::resolve(s) {
+        let (kubectl, ambiguity) = match scalar::resolve(s) {
             scalar::Value::Bool(b)
                 if s.style == Style::Plain && scalar::is_canonical_bool(s.text) =>
             {
@@ -97,10 +94,10 @@ impl BoolField {
                 }),
             ),
         };
-        BoolField {
-            region,
-            value,
+        let value = BoolValue {
+            kubectl,
             ambiguity: ambiguity.map(Box::new),
-        }
+        };
+        Located::new(value, at)
     }
 }

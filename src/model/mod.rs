@@ -16,7 +16,6 @@ pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
 pub use workload::{Workload, WorkloadKinds};
 
-use crate::FileId;
 use crate::yaml::{NodeId, Tree};
 
 /// The facts one file contributes to the scan.
@@ -36,8 +35,8 @@ pub struct FileModel {
 }
 
 impl FileModel {
+    /// The facts of the objects at `roots`, each at the origin its tree gives it.
     pub fn read(
-        file: FileId,
         tree: &Tree,
         roots: &[NodeId],
         kinds: &WorkloadKinds,
@@ -55,22 +54,20 @@ impl FileModel {
             if ServiceAccount::is_service_account(&type_meta) {
                 model
                     .service_accounts
-                    .push(ServiceAccount::read(file, meta, node));
+                    .push(ServiceAccount::read(meta, node));
             } else if rbac::is_rbac(&type_meta) {
-                if let Some(role) = rbac::Role::read(file, &meta, node) {
+                if let Some(role) = rbac::Role::read(&meta, node) {
                     model.roles.push(role);
-                } else if let Some(binding) =
-                    rbac::Binding::read(file, &meta, node, default_namespace)
-                {
+                } else if let Some(binding) = rbac::Binding::read(&meta, node, default_namespace) {
                     model.bindings.push(binding);
                 }
-            } else if let Some(secret) = TokenSecret::read(file, &type_meta, &meta, node) {
+            } else if let Some(secret) = TokenSecret::read(&type_meta, &meta, node) {
                 model.token_secrets.push(secret);
             } else if let Some(pod_spec_path) = kinds.pod_spec_path(&type_meta) {
                 model.workload_objects += 1;
                 model
                     .workloads
-                    .extend(Workload::read(file, &meta, node, pod_spec_path));
+                    .extend(Workload::read(&meta, node, pod_spec_path));
             }
         }
         model

@@ -1,6 +1,8 @@
 //! What every Kubernetes object has: type, name, namespace and where they are written.
 
-use crate::yaml::{NodeRef, Span, scalar};
+use super::field::key_value_origin;
+use crate::origin::Located;
+use crate::yaml::{NodeRef, scalar};
 use compact_str::CompactString;
 
 /// `apiVersion` and `kind`, which decide how an object is read. Only the kind is kept
@@ -23,14 +25,14 @@ impl TypeMeta<'_> {
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
     pub kind: CompactString,
-    pub name: CompactString,
+    /// `metadata.name`, at its key (with its value), else at the `kind` key: where a
+    /// finding about the object as a whole points.
+    pub name: Located<CompactString>,
     /// `metadata.namespace` as written; the default namespace applies when `None`.
-    pub namespace: Option<CompactString>,
-    /// The `metadata.name` key (with its value), else the `kind` key.
-    pub name_region: Span,
+    pub namespace: Option<Located<CompactString>>,
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
     /// workloads, on the pod template.
-    pub ignores: Box<[Ignore]>,
+    pub ignores: Box<[Located<Ignore>]>,
 }
 
 /// The annotation prefix that suppresses a rule for one object.
@@ -44,17 +46,18 @@ pub struct Ignore {
 }
 
 /// The ignore annotations in the `metadata` mapping of an object or pod template.
-pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Ignore> {
+pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Located<Ignore>> {
     metadata
         .and_then(|m| m.get("annotations"))
         .into_iter()
         .flat_map(|a| a.entries())
         .filter_map(|(k, v)| {
             let rule = k.scalar()?.text.strip_prefix(IGNORE_ANNOTATION_PREFIX)?;
-            Some(Ignore {
+            let ignore = Ignore {
                 rule: CompactString::from(rule).to_ascii_uppercase(),
                 reason: v.scalar().map(|s| s.text.trim().into()).unwrap_or_default(),
-            })
+            };
+            Some(Located::new(ignore, key_value_origin(k, v)))
         })
         .collect()
 }
@@ -63,21 +66,19 @@ impl ObjectMeta {
     pub fn read(root: NodeRef<'_>, kind: &str) -> ObjectMeta {
         let metadata = root.get("metadata");
         let name_entry = metadata.and_then(|m| m.entry("name"));
-        let kind_region = root
-            .entry("kind")
-            .map(|(k, v)| super::field::key_value_region(k, v))
-            .unwrap_or_else(|| root.span());
+        let name_at = name_entry
+            .or_else(|| root.entry("kind"))
+            .map_or_else(|| root.origin(), |(k, v)| key_value_origin(k, v));
+        let name = name_entry.and_then(|(_, v)| text(v)).unwrap_or_default();
+        let namespace = metadata
+            .and_then(|m| m.entry("namespace"))
+            .and_then(|(k, v)| Some(Located::new(text(v)?, key_value_origin(k, v))))
+            .filter(|ns| !ns.is_empty());
         ObjectMeta {
             kind: kind.into(),
-            name: name_entry.and_then(|(_, v)| text(v)).unwrap_or_default(),
-            namespace: metadata
-                .and_then(|m| m.get("namespace"))
-                .and_then(text)
-                .filter(|ns| !ns.is_empty()),
+            name: Located::new(name, name_at),
+            namespace,
             ignores: read_ignores(metadata).into(),
-            name_region: name_entry
-                .map(|(k, v)| super::field::key_value_region(k, v))
-                .unwrap_or(kind_region),
         }
     }
 
@@ -87,7 +88,9 @@ impl ObjectMeta {
         if self.is_cluster_scoped() {
             return "";
         }
-        self.namespace.as_deref().unwrap_or(default_namespace)
+        self.namespace
+            .as_ref()
+            .map_or(default_namespace, |ns| ns.as_str())
     }
 
     /// Kinds without a namespace (those tokenguard reports on or resolves).

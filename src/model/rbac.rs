@@ -1,26 +1,28 @@
 //! RBAC objects: Roles and ClusterRoles with their rules, RoleBindings and
 //! ClusterRoleBindings with their subjects, each keeping the keys findings point at.
 
-use super::field::key_value_region;
+use super::field::key_value_origin;
 use super::names::Names;
 use super::object::{ObjectMeta, TypeMeta};
-use crate::FileId;
-use crate::yaml::{NodeRef, Span};
+use crate::origin::{Located, Origin};
+use crate::yaml::NodeRef;
 use compact_str::CompactString;
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
+/// Label pairs: a ClusterRole's labels, or the `matchLabels` of a selector.
+pub type Labels = Box<[(CompactString, CompactString)]>;
+
 /// A Role or ClusterRole.
 #[derive(Clone, Debug)]
 pub struct Role {
-    pub file: FileId,
     pub meta: ObjectMeta,
     pub cluster: bool,
-    pub labels: Vec<(CompactString, CompactString)>,
-    pub rules: Vec<PolicyRule>,
+    pub labels: Labels,
+    pub rules: Box<[PolicyRule]>,
     /// `aggregationRule.clusterRoleSelectors[].matchLabels`: this ClusterRole's rules are
     /// those of every ClusterRole whose labels match one of the selectors.
-    pub aggregation: Vec<Vec<(CompactString, CompactString)>>,
+    pub aggregation: Box<[Labels]>,
 }
 
 /// One entry of `rules`.
@@ -30,10 +32,12 @@ pub struct PolicyRule {
     pub api_groups: Names,
     pub resources: Names,
     pub resource_names: Names,
-    /// The `verbs` key (TG006, TG007 point here).
-    pub verbs_key: Span,
-    /// The `resources` key (TG008 points here).
-    pub resources_key: Span,
+    /// Where `verbs` is written (TG006, TG007 point here), else the rule. An origin
+    /// beside the list rather than a `Located` list: each would waste 4 bytes of padding
+    /// in every rule a large scan keeps.
+    pub verbs_at: Origin,
+    /// Where `resources` is written (TG008 points here), else the rule.
+    pub resources_at: Origin,
 }
 
 impl PolicyRule {
@@ -62,13 +66,12 @@ impl PolicyRule {
 /// A RoleBinding or ClusterRoleBinding.
 #[derive(Clone, Debug)]
 pub struct Binding {
-    pub file: FileId,
     pub meta: ObjectMeta,
     pub cluster: bool,
     /// `Role` or `ClusterRole`.
     pub role_kind: CompactString,
     pub role_name: CompactString,
-    pub subjects: Vec<Subject>,
+    pub subjects: Box<[Located<Subject>]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,19 +130,19 @@ fn names(node: Option<NodeRef<'_>>) -> Names {
         .collect()
 }
 
-fn labels(node: Option<NodeRef<'_>>) -> Vec<(CompactString, CompactString)> {
+fn labels(node: Option<NodeRef<'_>>) -> Labels {
     let Some(entries) = node.map(NodeRef::entries) else {
-        return Vec::new();
+        return Box::default();
     };
     let mut out = Vec::with_capacity(entries.size_hint().0);
     out.extend(
         entries.filter_map(|(k, v)| Some((k.scalar()?.text.into(), v.scalar()?.text.into()))),
     );
-    out
+    out.into_boxed_slice()
 }
 
 impl Role {
-    pub fn read(file: FileId, meta: &ObjectMeta, root: NodeRef<'_>) -> Option<Role> {
+    pub fn read(meta: &ObjectMeta, root: NodeRef<'_>) -> Option<Role> {
         let cluster = match meta.kind.as_str() {
             "Role" => false,
             "ClusterRole" => true,
@@ -148,17 +151,17 @@ impl Role {
         let rule_nodes = root.get("rules").map(NodeRef::items);
         let mut rules = Vec::with_capacity(rule_nodes.as_ref().map_or(0, |r| r.size_hint().0));
         rules.extend(rule_nodes.into_iter().flatten().map(|rule| {
-            let region = |key: &str| {
+            let origin = |key: &str| {
                 rule.entry(key)
-                    .map_or(rule.span(), |(k, v)| key_value_region(k, v))
+                    .map_or_else(|| rule.origin(), |(k, v)| key_value_origin(k, v))
             };
             PolicyRule {
                 verbs: names(rule.get("verbs")),
                 api_groups: names(rule.get("apiGroups")),
                 resources: names(rule.get("resources")),
                 resource_names: names(rule.get("resourceNames")),
-                verbs_key: region("verbs"),
-                resources_key: region("resources"),
+                verbs_at: origin("verbs"),
+                resources_at: origin("resources"),
             }
         }));
         let aggregation = root
@@ -169,27 +172,21 @@ impl Role {
             .map(|selector| labels(selector.get("matchLabels")))
             .collect();
         Some(Role {
-            file,
             meta: meta.clone(),
             cluster,
+            rules: rules.into_boxed_slice(),
             // Only ClusterRoles are aggregated (by their labels).
             labels: match cluster {
                 true => labels(root.get("metadata").and_then(|m| m.get("labels"))),
-                false => Vec::new(),
+                false => Box::default(),
             },
-            rules,
             aggregation,
         })
     }
 }
 
 impl Binding {
-    pub fn read(
-        file: FileId,
-        meta: &ObjectMeta,
-        root: NodeRef<'_>,
-        default_namespace: &str,
-    ) -> Option<Binding> {
+    pub fn read(meta: &ObjectMeta, root: NodeRef<'_>, default_namespace: &str) -> Option<Binding> {
         let cluster = match meta.kind.as_str() {
             "RoleBinding" => false,
             "ClusterRoleBinding" => true,
@@ -208,7 +205,7 @@ impl Binding {
             .flat_map(|s| s.items())
             .filter_map(|s| {
                 let name = text(s, "name")?;
-                Some(match text(s, "kind")?.as_str() {
+                let subject = match text(s, "kind")?.as_str() {
                     "ServiceAccount" => Subject::ServiceAccount {
                         namespace: text(s, "namespace")
                             .filter(|ns| !ns.is_empty())
@@ -218,11 +215,11 @@ impl Binding {
                     "User" => Subject::User(name),
                     "Group" => Subject::Group(name),
                     _ => return None,
-                })
+                };
+                Some(Located::new(subject, s.origin()))
             })
             .collect();
         Some(Binding {
-            file,
             meta: meta.clone(),
             cluster,
             role_kind: text(role_ref, "kind")?,

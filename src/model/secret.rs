@@ -1,9 +1,9 @@
 //! Secrets that hold a service account token.
 
-use super::field::key_value_region;
+use super::field::key_value_origin;
 use super::object::{ObjectMeta, TypeMeta};
-use crate::FileId;
-use crate::yaml::{NodeRef, Span};
+use crate::origin::{Located, Origin};
+use crate::yaml::NodeRef;
 use compact_str::CompactString;
 
 /// The Secret type Kubernetes fills with a long-lived, never-expiring token.
@@ -14,17 +14,15 @@ pub const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account
 /// A `Secret` of type `kubernetes.io/service-account-token`.
 #[derive(Clone, Debug)]
 pub struct TokenSecret {
-    pub file: FileId,
     pub meta: ObjectMeta,
     /// The `type` key with its value.
-    pub type_region: Span,
+    pub type_at: Origin,
     /// The service account named by the annotation, if any.
-    pub service_account: Option<CompactString>,
+    pub service_account: Option<Located<CompactString>>,
 }
 
 impl TokenSecret {
     pub fn read(
-        file: FileId,
         type_meta: &TypeMeta<'_>,
         meta: &ObjectMeta,
         root: NodeRef<'_>,
@@ -39,14 +37,14 @@ impl TokenSecret {
         let service_account = root
             .get("metadata")
             .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION))
-            .and_then(|n| n.as_str())
-            .filter(|n| !n.is_empty())
-            .map(CompactString::from);
+            .and_then(|a| a.entry(SERVICE_ACCOUNT_NAME_ANNOTATION))
+            .and_then(|(k, v)| {
+                let name = v.as_str().filter(|n| !n.is_empty())?;
+                Some(Located::new(name.into(), key_value_origin(k, v)))
+            });
         Some(TokenSecret {
-            file,
             meta: meta.clone(),
-            type_region: key_value_region(type_key, type_value),
+            type_at: key_value_origin(type_key, type_value),
             service_account,
         })
     }

@@ -1,15 +1,14 @@
 //! ServiceAccount objects: their own automount setting decides for pods that do not.
 
-use super::field::BoolField;
+use super::field::BoolValue;
 use super::object::{ObjectMeta, TypeMeta};
-use crate::FileId;
+use crate::origin::Located;
 use crate::yaml::NodeRef;
 
 #[derive(Clone, Debug)]
 pub struct ServiceAccount {
-    pub file: FileId,
     pub meta: ObjectMeta,
-    pub automount: Option<BoolField>,
+    pub automount: Option<Located<BoolValue>>,
 }
 
 impl ServiceAccount {
@@ -17,13 +16,12 @@ impl ServiceAccount {
         type_meta.kind == "ServiceAccount" && type_meta.api_version == "v1"
     }
 
-    pub fn read(file: FileId, meta: ObjectMeta, root: NodeRef<'_>) -> ServiceAccount {
+    pub fn read(meta: ObjectMeta, root: NodeRef<'_>) -> ServiceAccount {
         ServiceAccount {
-            file,
             meta,
             automount: root
                 .entry("automountServiceAccountToken")
-                .map(|(k, v)| BoolField::read(k, v)),
+                .map(|(k, v)| BoolValue::read(k, v)),
         }
     }
 }

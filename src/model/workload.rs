@@ -4,10 +4,10 @@
 use compact_str::CompactString;
 use globset::{Glob, GlobMatcher};
 
-use super::field::{BoolField, StrField, key_value_region};
+use super::field::{BoolValue, key_value_origin, read_str};
 use super::object::{ObjectMeta, TypeMeta};
-use crate::FileId;
-use crate::yaml::{NodeRef, Span};
+use crate::origin::{Located, Origin};
+use crate::yaml::NodeRef;
 
 /// Where Kubernetes mounts the service account token; a volume mounted here by every
 /// container stops the admission plugin from adding the token.
@@ -98,12 +98,12 @@ pub struct Container {
 #[derive(Clone, Debug)]
 pub struct PodSpec {
     /// The key that opens the pod spec (`spec` of a Pod, `spec` under `template`).
-    pub spec_key: Span,
-    pub automount: Option<BoolField>,
-    pub service_account_name: Option<StrField>,
+    pub spec_key: Origin,
+    pub automount: Option<Located<BoolValue>>,
+    pub service_account_name: Option<Located<CompactString>>,
     /// The deprecated alias of `serviceAccountName`: rare, so boxed, which keeps every
-    /// workload of a large scan 32 bytes smaller.
-    pub service_account: Option<Box<StrField>>,
+    /// workload of a large scan 40 bytes smaller.
+    pub service_account: Option<Box<Located<CompactString>>>,
     pub containers: Box<[Container]>,
     /// `serviceAccountToken` sources of projected volumes, in volume order.
     pub projected_tokens: Box<[ProjectedToken]>,
@@ -115,10 +115,10 @@ pub struct PodSpec {
 pub struct ProjectedToken {
     pub volume: CompactString,
     /// The `serviceAccountToken` key.
-    pub key: Span,
+    pub key: Origin,
     pub audience: Option<CompactString>,
-    /// `expirationSeconds` and where it is written, when set.
-    pub expiration: Option<(i64, Span)>,
+    /// `expirationSeconds`, when set.
+    pub expiration: Option<Located<i64>>,
 }
 
 impl ProjectedToken {
@@ -127,7 +127,7 @@ impl ProjectedToken {
 
     pub fn expiration_seconds(&self) -> i64 {
         self.expiration
-            .map_or(Self::DEFAULT_EXPIRATION_SECONDS, |(seconds, _)| seconds)
+            .map_or(Self::DEFAULT_EXPIRATION_SECONDS, |seconds| seconds.value)
     }
 }
 
@@ -141,30 +141,30 @@ impl PodSpec {
         ]
         .into_iter()
         .flatten()
-        .map(|f| f.value.as_str())
+        .map(|f| f.as_str())
         .find(|name| !name.is_empty())
         .unwrap_or("default")
     }
 
     /// The field that names the service account, if any names one.
-    pub fn service_account_field(&self) -> Option<&StrField> {
+    pub fn service_account_field(&self) -> Option<&Located<CompactString>> {
         [
             self.service_account_name.as_ref(),
             self.service_account.as_deref(),
         ]
         .into_iter()
         .flatten()
-        .find(|f| !f.value.is_empty())
+        .find(|f| !f.is_empty())
     }
 
     /// Where a finding about the pod's service account points (SPEC 6): the field that
     /// names it, else a `serviceAccountName` (or `serviceAccount`) key written empty,
     /// which falls back to `default`.
-    pub fn service_account_key(&self) -> Option<Span> {
+    pub fn service_account_key(&self) -> Option<Origin> {
         self.service_account_field()
             .or(self.service_account_name.as_ref())
             .or(self.service_account.as_deref())
-            .map(|f| f.region)
+            .map(|f| f.at)
     }
 
     /// Containers the admission plugin would add the token to.
@@ -183,7 +183,6 @@ impl PodSpec {
 
 #[derive(Clone, Debug)]
 pub struct Workload {
-    pub file: FileId,
     pub meta: ObjectMeta,
     pub pod: PodSpec,
 }
@@ -191,7 +190,6 @@ pub struct Workload {
 impl Workload {
     /// The workload view of an object of a workload kind, if its pod spec is there.
     pub fn read(
-        file: FileId,
         meta: &ObjectMeta,
         root: NodeRef<'_>,
         pod_spec_path: &[String],
@@ -226,16 +224,13 @@ impl Workload {
             meta.ignores = ignores.into();
         }
         Some(Workload {
-            file,
             meta,
             pod: PodSpec {
-                spec_key: spec_key.span(),
+                spec_key: spec_key.origin(),
                 automount: field("automountServiceAccountToken")
-                    .map(|(k, v)| BoolField::read(k, v)),
-                service_account_name: field("serviceAccountName")
-                    .map(|(k, v)| StrField::read(k, v)),
-                service_account: field("serviceAccount")
-                    .map(|(k, v)| Box::new(StrField::read(k, v))),
+                    .map(|(k, v)| BoolValue::read(k, v)),
+                service_account_name: field("serviceAccountName").map(|(k, v)| read_str(k, v)),
+                service_account: field("serviceAccount").map(|(k, v)| Box::new(read_str(k, v))),
                 containers: containers.into(),
                 projected_tokens: read_projected_tokens(spec).into(),
             },
@@ -277,14 +272,14 @@ fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
             let expiration = token.entry("expirationSeconds").and_then(|(k, v)| {
                 match crate::yaml::scalar::resolve(v.scalar()?) {
                     crate::yaml::scalar::Value::Int(seconds) => {
-                        Some((seconds, key_value_region(k, v)))
+                        Some(Located::new(seconds, key_value_origin(k, v)))
                     }
                     _ => None,
                 }
             });
             tokens.push(ProjectedToken {
                 volume: name.into(),
-                key: key.span(),
+                key: key.origin(),
                 audience: token
                     .get("audience")
                     .and_then(|a| a.as_str())

@@ -22,14 +22,15 @@ mod tg015_duplicate_key;
 mod testing;
 
 use crate::config::Config;
-use crate::finding::{Finding, Location, ObjectRef};
+use crate::finding::{Finding, ObjectRef};
 use crate::index::Index;
 use crate::load::LoadFailure;
-use crate::model::rbac::{Binding, Role, Subject};
+use crate::model::rbac::{Binding, Role};
 use crate::model::{DuplicateKey, Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
+use crate::origin::Origin;
 use crate::rbac::Grant;
 use crate::rule_id::{Level, RuleId};
-use crate::{FileId, Files, yaml::Span};
+use crate::{FileId, Files};
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -62,9 +63,9 @@ impl RuleMeta {
         digit(whole) * 10 + digit(tenth)
     }
 
-    /// A finding of this rule at its default level.
-    pub fn finding(&self, location: Location, message: String) -> Finding {
-        Finding::new(self.id, self.level, location, message)
+    /// A finding of this rule at its default level, pointing at `at`.
+    pub fn finding(&self, at: Origin, message: String) -> Finding {
+        Finding::new(self.id, self.level, at.into(), message)
     }
 }
 
@@ -148,7 +149,7 @@ impl Context<'_> {
         ObjectRef {
             namespace: meta.namespace_or(self.default_namespace).into(),
             kind: meta.kind.clone(),
-            name: meta.name.clone(),
+            name: meta.name.value.clone(),
             ignores: meta.ignores.clone(),
         }
     }
@@ -157,9 +158,9 @@ impl Context<'_> {
     /// naming the subjects it binds: messages name only a few, the notes every one.
     pub fn with_bindings(&self, mut finding: Finding, bindings: &[&Binding]) -> Finding {
         for binding in bindings {
-            let subjects = binding.subjects.iter().map(Subject::config_form);
+            let subjects = binding.subjects.iter().map(|s| s.config_form());
             finding = finding.related(
-                at(binding.file, binding.meta.name_region),
+                binding.meta.name.at,
                 format!(
                     "{} binds it to {}",
                     self.describe(&binding.meta),
@@ -210,10 +211,6 @@ pub fn name_few(items: impl IntoIterator<Item = String>) -> String {
         0..=SHOWN => distinct.join(" and "),
         n => format!("{} and {} more", distinct[..SHOWN].join(", "), n - SHOWN),
     }
-}
-
-pub fn at(file: FileId, region: Span) -> Location {
-    Location { file, region }
 }
 
 /// Runs every rule's checks of one batch of files: of its workloads and of its facts, with

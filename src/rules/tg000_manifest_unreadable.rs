@@ -1,5 +1,6 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
+use crate::origin::Origin;
 use crate::rule_id::{Level, RuleId};
 use crate::yaml::{Pos, Span};
 
@@ -81,7 +82,7 @@ fn check(_: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         let message = format!("{MESSAGE_START}{}{MESSAGE_END}", failure.reason);
         // No detail: a file has at most one load failure, and its reason can hold
         // positions that would change the fingerprint when lines move.
-        out.push(RULE.meta.finding(at(*file, region), message));
+        out.push(RULE.meta.finding(Origin::new(*file, region), message));
     }
 }
 

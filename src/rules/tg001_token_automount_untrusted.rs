@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, name_few};
+use super::{Context, Rule, RuleMeta, name_few};
 use crate::finding::Finding;
 use crate::index::BoundGrants;
 use crate::model::Workload;
@@ -165,40 +165,34 @@ impl Exposure<'_> {
             ctx.describe(&workload.meta),
             verdict.explain(pod),
         );
-        let region = pod
+        let at = pod
             .automount
             .as_ref()
-            .map(|f| f.region)
+            .map(|f| f.at)
             .or_else(|| pod.service_account_key())
             .unwrap_or(pod.spec_key);
         let mut finding = rule
-            .finding(at(workload.file, region), message)
+            .finding(at, message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone());
         for sa in verdict.definitions {
-            let setting = match sa.automount.as_ref().and_then(|f| f.value) {
+            let setting = match sa.automount.as_ref().and_then(|f| f.kubectl) {
                 Some(v) => format!("sets automountServiceAccountToken: {v}"),
                 None => "does not set automountServiceAccountToken".to_owned(),
             };
-            let region = sa
-                .automount
-                .as_ref()
-                .map_or(sa.meta.name_region, |f| f.region);
-            finding = finding.related(
-                at(sa.file, region),
-                format!("ServiceAccount {identity} {setting}"),
-            );
+            let at = sa.automount.as_ref().map_or(sa.meta.name.at, |f| f.at);
+            finding = finding.related(at, format!("ServiceAccount {identity} {setting}"));
         }
         for bound in &self.powerful {
             let binding = bound.binding;
             finding = finding.related(
-                at(binding.file, binding.meta.name_region),
+                binding.meta.name.at,
                 ctx.binding_note(binding, &identity, &bound.grants),
             );
         }
         for binding in &self.other_bindings {
             finding = finding.related(
-                at(binding.file, binding.meta.name_region),
+                binding.meta.name.at,
                 ctx.binding_note(binding, &identity, &[]),
             );
         }

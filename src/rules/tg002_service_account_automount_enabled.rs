@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
 use crate::rule_id::{Level, RuleId};
 
@@ -63,14 +63,14 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
     for sa in facts.service_accounts {
         let namespace = sa.meta.namespace_or(ctx.default_namespace);
         let field = sa.automount.as_ref();
-        if field.and_then(|f| f.value) == Some(false)
+        if field.and_then(|f| f.kubectl) == Some(false)
             || ctx.config.trusted_entry(namespace, &sa.meta.name).is_some()
         {
             continue;
         }
         let identity = format!("{namespace}/{}", sa.meta.name);
         let state = match field {
-            Some(f) if f.value == Some(true) => "sets automountServiceAccountToken: true",
+            Some(f) if f.kubectl == Some(true) => "sets automountServiceAccountToken: true",
             Some(f) if f.ambiguity.is_some() => {
                 "sets automountServiceAccountToken to a value that is not a boolean"
             }
@@ -79,10 +79,10 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "ServiceAccount {identity} is not trusted and {state}, so every pod that runs as it gets an API token unless its pod spec opts out. Set automountServiceAccountToken: false on the ServiceAccount, or trust {identity} in .tokenguard.yaml."
         );
-        let region = field.map_or(sa.meta.name_region, |f| f.region);
+        let at = field.map_or(sa.meta.name.at, |f| f.at);
         out.push(
             RULE.meta
-                .finding(at(sa.file, region), message)
+                .finding(at, message)
                 .object(ctx.object_ref(&sa.meta))
                 .service_account(identity),
         );

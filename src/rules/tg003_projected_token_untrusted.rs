@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at, name_few};
+use super::{Context, Rule, RuleMeta, name_few};
 use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::token_verdict;
@@ -100,13 +100,13 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         );
         let mut finding = RULE
             .meta
-            .finding(at(workload.file, token.key), message)
+            .finding(token.key, message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone())
             .detail(&token.volume);
         for binding in &bindings {
             finding = finding.related(
-                at(binding.file, binding.meta.name_region),
+                binding.meta.name.at,
                 ctx.binding_note(binding, &identity, &[]),
             );
         }

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta};
 use crate::finding::Finding;
 use crate::model::Workload;
 use crate::rule_id::{Level, RuleId};
@@ -58,7 +58,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         if u64::try_from(seconds).is_ok_and(|s| s <= max) {
             continue;
         }
-        let region = token.expiration.map_or(token.key, |(_, region)| region);
+        let at = token.expiration.map_or(token.key, |seconds| seconds.at);
         let message = format!(
             "{} asks for a projected service account token (volume `{}`) valid for {seconds} s, more than the {max} s allowed by projectedTokens.maxExpirationSeconds. Lower expirationSeconds (the kubelet refreshes the token), or raise the maximum in .tokenguard.yaml.",
             ctx.describe(&workload.meta),
@@ -66,7 +66,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
         );
         out.push(
             RULE.meta
-                .finding(at(workload.file, region), message)
+                .finding(at, message)
                 .object(ctx.object_ref(&workload.meta))
                 .detail(&token.volume),
         );

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
 use crate::rule_id::{Level, RuleId};
 
@@ -78,7 +78,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         );
         let mut finding = RULE
             .meta
-            .finding(at(secret.file, secret.type_region), message)
+            .finding(secret.type_at, message)
             .object(ctx.object_ref(&secret.meta));
         if let Some(identity) = identity {
             finding = finding.service_account(identity);

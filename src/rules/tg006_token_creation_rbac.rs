@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at, name_few};
+use super::{Context, Rule, RuleMeta, RunFacts, name_few};
 use crate::finding::Finding;
 use crate::model::rbac::Subject;
 use crate::rbac;
@@ -101,7 +101,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             } else {
                 let not_allowed: Vec<&Subject> = bindings
                     .iter()
-                    .flat_map(|b| b.subjects.iter())
+                    .flat_map(|b| b.subjects.iter().map(|s| &s.value))
                     .filter(|s| {
                         let forms = [
                             Some(s.config_form()),
@@ -142,7 +142,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             );
             let finding = RULE
                 .meta
-                .finding(at(role.file, rule.verbs_key), message)
+                .finding(rule.verbs_at, message)
                 .level(level)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1))

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at, name_few};
+use super::{Context, Rule, RuleMeta, RunFacts, name_few};
 use crate::finding::Finding;
 use crate::model::rbac::Subject;
 use crate::rbac;
@@ -62,7 +62,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             let bindings = ctx.index.bindings_of(role);
             let untrusted: Vec<String> = bindings
                 .iter()
-                .flat_map(|b| b.subjects.iter())
+                .flat_map(|b| b.subjects.iter().map(|s| &s.value))
                 .filter_map(|s| {
                     let (who, pattern) = match s {
                         Subject::Group(group) => service_account_group(group)?,
@@ -100,7 +100,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
             );
             let finding = RULE
                 .meta
-                .finding(at(role.file, rule.verbs_key), message)
+                .finding(rule.verbs_at, message)
                 .object(ctx.object_ref(&role.meta))
                 .detail(&format!("rule {}", index + 1));
             out.push(ctx.with_bindings(finding, &bindings));

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
 use crate::rbac;
 use crate::rule_id::{Level, RuleId};
@@ -66,7 +66,7 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
                 );
                 out.push(
                     RULE.meta
-                        .finding(at(role.file, rule.resources_key), message)
+                        .finding(rule.resources_at, message)
                         .object(ctx.object_ref(&role.meta))
                         .detail(&format!("rule {} {resource}", index + 1)),
                 );

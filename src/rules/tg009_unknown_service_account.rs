@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta};
 use crate::finding::Finding;
 use crate::model::Workload;
 use crate::resolve::{Decision, token_verdict};
@@ -76,7 +76,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
     );
     out.push(
         RULE.meta
-            .finding(at(workload.file, field.region), message)
+            .finding(field.at, message)
             .object(ctx.object_ref(&workload.meta))
             .service_account(verdict.identity()),
     );

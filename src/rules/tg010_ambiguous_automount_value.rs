@@ -1,9 +1,9 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
-use crate::FileId;
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
 use crate::model::ObjectMeta;
 use crate::model::Workload;
-use crate::model::field::{Ambiguity, BoolField};
+use crate::model::field::{Ambiguity, BoolValue};
+use crate::origin::Located;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -58,7 +58,6 @@ suppresses it for that object.
 fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
     report(
         ctx,
-        workload.file,
         &workload.meta,
         workload.pod.automount.as_ref(),
         "pod spec",
@@ -68,22 +67,14 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
 
 fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
     for sa in facts.service_accounts {
-        report(
-            ctx,
-            sa.file,
-            &sa.meta,
-            sa.automount.as_ref(),
-            "ServiceAccount",
-            out,
-        );
+        report(ctx, &sa.meta, sa.automount.as_ref(), "ServiceAccount", out);
     }
 }
 
 fn report(
     ctx: &Context<'_>,
-    file: FileId,
     meta: &ObjectMeta,
-    field: Option<&BoolField>,
+    field: Option<&Located<BoolValue>>,
     place: &str,
     out: &mut Vec<Finding>,
 ) {
@@ -107,7 +98,7 @@ fn report(
     );
     out.push(
         RULE.meta
-            .finding(at(file, field.region), message)
+            .finding(field.at, message)
             .object(ctx.object_ref(meta))
             .detail(place),
     );

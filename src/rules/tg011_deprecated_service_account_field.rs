@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, at};
+use super::{Context, Rule, RuleMeta};
 use crate::finding::Finding;
 use crate::model::Workload;
 use crate::rule_id::{Level, RuleId};
@@ -71,7 +71,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
     );
     out.push(
         RULE.meta
-            .finding(at(workload.file, deprecated.region), message)
+            .finding(deprecated.at, message)
             .object(ctx.object_ref(&workload.meta)),
     );
 }

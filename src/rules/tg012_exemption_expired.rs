@@ -1,5 +1,6 @@
-use super::{Context, Rule, RuleMeta, Workloads, at};
+use super::{Context, Rule, RuleMeta, Workloads};
 use crate::finding::Finding;
+use crate::origin::Origin;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -60,7 +61,7 @@ fn check(ctx: &Context<'_>, _: &Workloads, out: &mut Vec<Finding>) {
         );
         out.push(
             RULE.meta
-                .finding(at(file, exemption.key), message)
+                .finding(Origin::new(file, exemption.key), message)
                 .detail(&format!("{rule}:{}", exemption.object)),
         );
     }

@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use globset::GlobMatcher;
 
-use super::{Context, Rule, RuleMeta, Workloads, at, name_few};
+use super::{Context, Rule, RuleMeta, Workloads, name_few};
 use crate::FileId;
 use crate::finding::Finding;
+use crate::origin::Origin;
 use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
 
@@ -198,7 +199,7 @@ fn report(
         for (pattern, key) in unused {
             out.push(
                 RULE.meta
-                    .finding(at(file, key), one(pattern))
+                    .finding(Origin::new(file, key), one(pattern))
                     .detail(pattern),
             );
         }
@@ -208,13 +209,16 @@ fn report(
     let (_, first) = unused[0];
     let mut finding = RULE
         .meta
-        .finding(at(file, first), many(unused.len(), &name_few(listed)))
+        .finding(
+            Origin::new(file, first),
+            many(unused.len(), &name_few(listed)),
+        )
         // One finding per section whatever the entries, so that it keeps its fingerprint
         // while they are removed one by one.
         .detail(&format!("unused {section} entries"));
     for (pattern, key) in &unused[1..] {
         finding = finding.related(
-            at(file, *key),
+            Origin::new(file, *key),
             format!("the {section} entry `{pattern}` matches nothing"),
         );
     }

@@ -1,4 +1,4 @@
-use super::{Context, Rule, RuleMeta, RunFacts, at};
+use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
 use crate::rule_id::{Level, RuleId};
 
@@ -64,13 +64,13 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "{owner} defines the key `{key}` twice in one mapping (first at line {line}); kubectl keeps the last value, which tokenguard judges, and drops the first. Remove one of the two keys.",
             key = duplicate.key,
-            line = duplicate.first.start.line,
+            line = duplicate.first.span.start.line,
         );
         let mut finding = RULE
             .meta
-            .finding(at(duplicate.file, duplicate.at), message)
+            .finding(duplicate.at, message)
             .related(
-                at(duplicate.file, duplicate.first),
+                duplicate.first,
                 format!("the first `{}`, whose value is dropped", duplicate.key),
             )
             .detail(&duplicate.key);

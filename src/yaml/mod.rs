@@ -8,7 +8,7 @@ mod tree;
 
 pub use build::{Document, Stream};
 pub use relaxed::{parse, parse_json};
-pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree};
+pub use tree::{NodeId, NodeRef, Pos, Scalar, Span, Style, Tag, Tree, TreeBuilder};
 
 /// Bounds on what a scan may read and on the work one file may cause (SPEC 10). Each
 /// limit that a file reaches is reported as TG000 with its reason, and the scan goes on.

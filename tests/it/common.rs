@@ -48,6 +48,8 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "suppress",
     "rbac",
     "rbac-aggregation",
+    // Kustomize render cases: each folder's expected.yaml is `kubectl kustomize` of it.
+    "kustomize",
 ];
 
 /// Fixture folders whose `.tokenguard.yaml` is invalid on purpose (exit 2).

@@ -13,6 +13,7 @@ mod fingerprints;
 mod hostile;
 mod inputs;
 mod json_report;
+mod kustomize;
 mod locations;
 mod properties;
 mod rbac;

@@ -1,0 +1,513 @@
+//! A kustomization file, read as strictly as Kustomize v5 reads it: every field it knows
+//! is accepted, any other is an error at its line and column, and the fields the
+//! renderer uses are typed. Positions are spans of the file; the renderer turns them
+//! into origins once the file has its id.
+
+use crate::yaml::{self, Limits, NodeRef, Pos, Span};
+
+/// The file names Kustomize recognises in a directory, in the order it tries them.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+const KUSTOMIZATION_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
+const COMPONENT_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
+
+/// Why a kustomization file cannot be read; `at` is where, as an editor shows it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FileError {
+    pub at: Pos,
+    pub message: String,
+}
+
+/// A string written in the file and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub text: String,
+    pub at: Span,
+}
+
+/// A `key: value` of a label or annotation map, with both positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub key: Item,
+    pub value: Item,
+}
+
+/// One entry of `labels`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelSet {
+    pub pairs: Vec<Pair>,
+    pub include_selectors: bool,
+    pub include_templates: bool,
+}
+
+/// A field this renderer does not render (yet), or cannot render by design: the root
+/// that uses it is scanned file by file instead (SPEC 3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unrendered {
+    /// Not supported yet, but would change objects: the field's name.
+    NotSupportedYet(&'static str),
+    /// `helmCharts` and its older spellings: a chart is never inflated.
+    HelmCharts,
+    /// `generators`, `transformers` or `validators`: plugins are never run.
+    Plugin(&'static str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Kustomization,
+    Component,
+}
+
+/// The kustomization, with `bases` already appended to `resources` as Kustomize does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kustomization {
+    pub kind: Kind,
+    /// Where `kind:` is written, else the start of the file.
+    pub kind_at: Span,
+    pub resources: Vec<Item>,
+    pub components: Vec<Item>,
+    pub namespace: Option<Pair>,
+    pub name_prefix: Option<Pair>,
+    pub name_suffix: Option<Pair>,
+    pub common_labels: Vec<Pair>,
+    pub labels: Vec<LabelSet>,
+    pub common_annotations: Vec<Pair>,
+    /// Files read by fields other than `resources` (patches, generator inputs, ...),
+    /// so that a root's inputs are all known even where it is not rendered.
+    pub other_files: Vec<Item>,
+    /// Inline patches of `patchesStrategicMerge`, which may also name files: which
+    /// they are depends on whether the file exists.
+    pub maybe_files: Vec<Item>,
+    /// Fields present that this renderer does not render, with their key's position.
+    pub unrendered: Vec<(Unrendered, Span)>,
+}
+
+/// The fields of Kustomize v5's Kustomization type.
+const KNOWN_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// Reads a kustomization file's bytes.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Kustomization, FileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| FileError {
+        at: Pos::START,
+        message: format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+    })?;
+    let stream = yaml::parse(text, limits);
+    if let Some(e) = &stream.error {
+        return Err(FileError {
+            at: e.pos,
+            message: format!("invalid YAML: {}", e.kind),
+        });
+    }
+    let root = stream.documents.first().map(|d| stream.tree.node(d.root));
+    let Some(root) = root.filter(|r| r.is_map() && r.entries().next().is_some()) else {
+        return Err(FileError {
+            at: Pos::START,
+            message: "the kustomization is empty".to_owned(),
+        });
+    };
+    if let Some(second) = stream.documents.get(1) {
+        return Err(FileError {
+            at: stream.tree.node(second.root).span().start,
+            message: "a kustomization file holds one YAML document".to_owned(),
+        });
+    }
+    read_root(root)
+}
+
+fn read_root(root: NodeRef<'_>) -> Result<Kustomization, FileError> {
+    let mut k = Kustomization {
+        kind: Kind::Kustomization,
+        kind_at: Span::default(),
+        resources: Vec::new(),
+        components: Vec::new(),
+        namespace: None,
+        name_prefix: None,
+        name_suffix: None,
+        common_labels: Vec::new(),
+        labels: Vec::new(),
+        common_annotations: Vec::new(),
+        other_files: Vec::new(),
+        maybe_files: Vec::new(),
+        unrendered: Vec::new(),
+    };
+    let mut bases = Vec::new();
+    let mut api_version = None;
+    for (key, value) in root.entries() {
+        let name = key.scalar().map_or("", |s| s.text);
+        let key_at = key.span();
+        match name {
+            "apiVersion" => api_version = Some(string(value)?),
+            "kind" => {
+                let kind = string(value)?;
+                k.kind = match kind.text.as_str() {
+                    "Kustomization" | "" => Kind::Kustomization,
+                    "Component" => Kind::Component,
+                    _ => return Err(error(value, "kind should be Kustomization or Component")),
+                };
+                k.kind_at = key_at;
+            }
+            "resources" => k.resources = strings(value)?,
+            "bases" => bases = strings(value)?,
+            "components" => k.components = strings(value)?,
+            "namespace" => k.namespace = pair(key, value)?,
+            "namePrefix" => k.name_prefix = pair(key, value)?,
+            "nameSuffix" => k.name_suffix = pair(key, value)?,
+            "commonLabels" => k.common_labels = string_map(value)?,
+            "commonAnnotations" => k.common_annotations = string_map(value)?,
+            "labels" => k.labels = label_sets(value, &mut k.unrendered)?,
+            // Image and replica changes write no field a token depends on.
+            "metadata" | "images" | "imageTags" | "replicas" => {}
+            "patches" | "patchesJson6902" => {
+                files_under(value, &["path"], &mut k.other_files)?;
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "patchesStrategicMerge" => {
+                k.maybe_files.extend(strings(value)?);
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "configMapGenerator" | "secretGenerator" => {
+                generator_files(value, &mut k.other_files)?;
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "replacements" => {
+                files_under(value, &["path"], &mut k.other_files)?;
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "configurations" | "crds" => {
+                k.other_files.extend(strings(value)?);
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "openapi" | "vars" | "sortOptions" | "generatorOptions" | "buildMetadata" => {
+                k.unrendered
+                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            }
+            "helmCharts" | "helmChartInflationGenerator" | "helmGlobals" => {
+                k.unrendered.push((Unrendered::HelmCharts, key_at))
+            }
+            "generators" | "transformers" | "validators" => {
+                k.unrendered.push((Unrendered::Plugin(field(name)), key_at))
+            }
+            _ => {
+                return Err(FileError {
+                    at: key_at.start,
+                    message: format!(
+                        "unknown field `{}`: Kustomize v5 rejects it",
+                        name.escape_debug()
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(version) = api_version.filter(|v| !v.text.is_empty()) {
+        let required = match k.kind {
+            Kind::Kustomization => KUSTOMIZATION_VERSION,
+            Kind::Component => COMPONENT_VERSION,
+        };
+        if version.text != required {
+            return Err(FileError {
+                at: version.at.start,
+                message: format!("apiVersion should be {required}"),
+            });
+        }
+    }
+    k.resources.extend(bases);
+    Ok(k)
+}
+
+/// The static name of a known field (for reasons, which outlive the parsed text).
+fn field(name: &str) -> &'static str {
+    KNOWN_FIELDS
+        .iter()
+        .find(|known| **known == name)
+        .copied()
+        .unwrap_or("?")
+}
+
+fn error(node: NodeRef<'_>, message: &str) -> FileError {
+    FileError {
+        at: node.span().start,
+        message: message.to_owned(),
+    }
+}
+
+/// A string value; a null is the empty string, as Kustomize's JSON decoding makes it.
+fn string(node: NodeRef<'_>) -> Result<Item, FileError> {
+    let text = match node.scalar().map(yaml::scalar::resolve) {
+        Some(yaml::scalar::Value::Str(text)) => text,
+        Some(yaml::scalar::Value::Null) => "",
+        _ => return Err(error(node, "expected a string")),
+    };
+    Ok(Item {
+        text: text.to_owned(),
+        at: node.span(),
+    })
+}
+
+fn pair(key: NodeRef<'_>, value: NodeRef<'_>) -> Result<Option<Pair>, FileError> {
+    let value = string(value)?;
+    Ok((!value.text.is_empty()).then(|| Pair {
+        key: Item {
+            text: key.scalar().map_or("", |s| s.text).to_owned(),
+            at: key.span(),
+        },
+        value,
+    }))
+}
+
+/// A list of strings; a null is an empty list.
+fn strings(node: NodeRef<'_>) -> Result<Vec<Item>, FileError> {
+    if is_null(node) {
+        return Ok(Vec::new());
+    }
+    if !node.is_seq() {
+        return Err(error(node, "expected a list of strings"));
+    }
+    node.items().map(string).collect()
+}
+
+fn is_null(node: NodeRef<'_>) -> bool {
+    node.scalar()
+        .is_some_and(|s| yaml::scalar::resolve(s) == yaml::scalar::Value::Null)
+}
+
+fn string_map(node: NodeRef<'_>) -> Result<Vec<Pair>, FileError> {
+    if is_null(node) {
+        return Ok(Vec::new());
+    }
+    if !node.is_map() {
+        return Err(error(node, "expected a map of strings"));
+    }
+    node.entries()
+        .map(|(key, value)| {
+            Ok(Pair {
+                key: string(key)?,
+                value: string(value)?,
+            })
+        })
+        .collect()
+}
+
+fn boolean(node: NodeRef<'_>) -> Result<bool, FileError> {
+    match node.scalar().map(yaml::scalar::resolve) {
+        Some(yaml::scalar::Value::Bool(b)) => Ok(b),
+        Some(yaml::scalar::Value::Null) => Ok(false),
+        _ => Err(error(node, "expected true or false")),
+    }
+}
+
+fn label_sets(
+    node: NodeRef<'_>,
+    unrendered: &mut Vec<(Unrendered, Span)>,
+) -> Result<Vec<LabelSet>, FileError> {
+    if is_null(node) {
+        return Ok(Vec::new());
+    }
+    if !node.is_seq() {
+        return Err(error(node, "expected a list of labels"));
+    }
+    let mut sets = Vec::new();
+    for item in node.items() {
+        if !item.is_map() {
+            return Err(error(item, "expected a map (pairs, includeSelectors, ...)"));
+        }
+        let mut set = LabelSet {
+            pairs: Vec::new(),
+            include_selectors: false,
+            include_templates: false,
+        };
+        for (key, value) in item.entries() {
+            match key.scalar().map_or("", |s| s.text) {
+                "pairs" => set.pairs = string_map(value)?,
+                "includeSelectors" => set.include_selectors = boolean(value)?,
+                "includeTemplates" => set.include_templates = boolean(value)?,
+                "includeVolumeClaimTemplates" => {
+                    if boolean(value)? {
+                        unrendered.push((
+                            Unrendered::NotSupportedYet("labels.includeVolumeClaimTemplates"),
+                            key.span(),
+                        ));
+                    }
+                }
+                "fields" => {
+                    unrendered.push((Unrendered::NotSupportedYet("labels.fields"), key.span()))
+                }
+                other => {
+                    return Err(FileError {
+                        at: key.span().start,
+                        message: format!(
+                            "unknown field `{}` in labels: Kustomize v5 rejects it",
+                            other.escape_debug()
+                        ),
+                    });
+                }
+            }
+        }
+        sets.push(set);
+    }
+    Ok(sets)
+}
+
+/// The files named by `keys` in each entry of a list of maps (`patches[].path`).
+fn files_under(node: NodeRef<'_>, keys: &[&str], out: &mut Vec<Item>) -> Result<(), FileError> {
+    if is_null(node) {
+        return Ok(());
+    }
+    if !node.is_seq() {
+        return Err(error(node, "expected a list"));
+    }
+    for item in node.items() {
+        for key in keys {
+            if let Some(value) = item.get(key) {
+                let path = string(value)?;
+                if !path.text.is_empty() {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The files a generator reads: `files` (`key=path` or `path`), `envs` and `env`.
+fn generator_files(node: NodeRef<'_>, out: &mut Vec<Item>) -> Result<(), FileError> {
+    files_under(node, &["env"], out)?;
+    for item in node.items() {
+        for key in ["files", "envs"] {
+            let Some(list) = item.get(key) else { continue };
+            for mut file in strings(list)? {
+                if key == "files"
+                    && let Some((_, path)) = file.text.split_once('=')
+                {
+                    file.text = path.to_owned();
+                }
+                out.push(file);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Kustomization, FileError> {
+        read(text.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn reads_resources_bases_and_transformer_fields_with_positions() {
+        let k = parse(
+            "resources:\n- a.yaml\n- ../base\nbases:\n- ../old\nnamespace: prod\nnamePrefix: p-\ncommonLabels:\n  app: x\n",
+        )
+        .expect("valid");
+        let resources: Vec<_> = k.resources.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(resources, ["a.yaml", "../base", "../old"]);
+        let namespace = k.namespace.expect("namespace");
+        assert_eq!(namespace.value.text, "prod");
+        assert_eq!(namespace.key.at.start, Pos { line: 6, col: 1 });
+        assert_eq!(namespace.value.at.start, Pos { line: 6, col: 12 });
+        assert_eq!(k.name_prefix.map(|p| p.value.text).as_deref(), Some("p-"));
+        assert_eq!(k.common_labels[0].value.at.start, Pos { line: 9, col: 8 });
+        assert_eq!(k.kind, Kind::Kustomization);
+        assert!(k.unrendered.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error_at_its_key() {
+        let e = parse("resources: []\nnamesPrefix: x\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 2, col: 1 });
+        assert!(e.message.contains("unknown field `namesPrefix`"), "{e}");
+        let e = parse("labels:\n- pairs: {a: b}\n  includeSelector: true\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 3, col: 3 });
+    }
+
+    #[test]
+    fn components_kinds_and_versions() {
+        let k =
+            parse("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: []\n");
+        assert_eq!(k.map(|k| k.kind), Ok(Kind::Component));
+        let e =
+            parse("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Component\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 1, col: 13 });
+        let e = parse("kind: Deployment\n").unwrap_err();
+        assert_eq!(e.message, "kind should be Kustomization or Component");
+    }
+
+    #[test]
+    fn fields_not_rendered_are_listed_with_the_files_they_read() {
+        let k = parse(
+            "patches:\n- path: p.yaml\n  target: {kind: Deployment}\nconfigMapGenerator:\n- name: c\n  files:\n  - k=f.txt\n  envs: [e.env]\nhelmCharts: []\ntransformers: [t.yaml]\n",
+        )
+        .expect("valid");
+        let files: Vec<_> = k.other_files.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(files, ["p.yaml", "f.txt", "e.env"]);
+        let reasons: Vec<_> = k
+            .unrendered
+            .iter()
+            .map(|(r, at)| (*r, at.start.line))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (Unrendered::NotSupportedYet("patches"), 1),
+                (Unrendered::NotSupportedYet("configMapGenerator"), 4),
+                (Unrendered::HelmCharts, 9),
+                (Unrendered::Plugin("transformers"), 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_yaml_and_wrong_types_point_at_the_value() {
+        let e = parse("resources: [a\n").unwrap_err();
+        assert!(e.message.starts_with("invalid YAML"), "{e}");
+        let e = parse("resources: a.yaml\n").unwrap_err();
+        assert_eq!(
+            (e.at, e.message.as_str()),
+            (Pos { line: 1, col: 12 }, "expected a list of strings")
+        );
+        assert_eq!(parse("").unwrap_err().message, "the kustomization is empty");
+    }
+}

@@ -1,0 +1,261 @@
+//! `commonLabels`, `labels` and `commonAnnotations` (Kustomize's Label and
+//! AnnotationsTransformers): each pair is written into metadata, and, as the field
+//! specs say, into pod templates and selectors.
+
+use super::{FieldSpec, keys, walk};
+use crate::kustomize::file::Pair;
+use crate::kustomize::node::{Node, Scalar, Value};
+use crate::kustomize::render::Resource;
+use crate::origin::Origin;
+use crate::yaml::Span;
+
+const fn spec(
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    path: &'static str,
+    create: bool,
+) -> FieldSpec {
+    FieldSpec {
+        group,
+        version,
+        kind,
+        path,
+        create,
+    }
+}
+
+/// Pod template labels (Kustomize's metadataLabels), written by `labels` with
+/// `includeTemplates` and by `commonLabels`.
+const TEMPLATE_LABELS: &[FieldSpec] = &[
+    spec(
+        "",
+        "v1",
+        "ReplicationController",
+        "spec/template/metadata/labels",
+        true,
+    ),
+    spec("", "", "Deployment", "spec/template/metadata/labels", true),
+    spec("", "", "ReplicaSet", "spec/template/metadata/labels", true),
+    spec("", "", "DaemonSet", "spec/template/metadata/labels", true),
+    spec(
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/template/metadata/labels",
+        true,
+    ),
+    spec("batch", "", "Job", "spec/template/metadata/labels", true),
+    spec(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/metadata/labels",
+        true,
+    ),
+    spec(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
+];
+
+const AFFINITY: [&str; 5] = [
+    "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+    "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+];
+
+/// Selectors, written by `commonLabels` and `labels` with `includeSelectors`.
+const SELECTORS: &[FieldSpec] = &[
+    spec("", "v1", "Service", "spec/selector", true),
+    spec("", "v1", "ReplicationController", "spec/selector", true),
+    spec("", "", "Deployment", "spec/selector/matchLabels", true),
+    spec("apps", "", "Deployment", AFFINITY[0], false),
+    spec("apps", "", "Deployment", AFFINITY[1], false),
+    spec("apps", "", "Deployment", AFFINITY[2], false),
+    spec("apps", "", "Deployment", AFFINITY[3], false),
+    spec("apps", "", "Deployment", AFFINITY[4], false),
+    spec("", "", "ReplicaSet", "spec/selector/matchLabels", true),
+    spec("", "", "DaemonSet", "spec/selector/matchLabels", true),
+    spec("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
+    spec("apps", "", "StatefulSet", AFFINITY[0], false),
+    spec("apps", "", "StatefulSet", AFFINITY[1], false),
+    spec("apps", "", "StatefulSet", AFFINITY[2], false),
+    spec("apps", "", "StatefulSet", AFFINITY[3], false),
+    spec("apps", "", "StatefulSet", AFFINITY[4], false),
+    spec("batch", "", "Job", "spec/selector/matchLabels", false),
+    spec(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/selector/matchLabels",
+        false,
+    ),
+    spec(
+        "policy",
+        "",
+        "PodDisruptionBudget",
+        "spec/selector/matchLabels",
+        false,
+    ),
+    spec(
+        "networking.k8s.io",
+        "",
+        "NetworkPolicy",
+        "spec/podSelector/matchLabels",
+        false,
+    ),
+    spec(
+        "networking.k8s.io",
+        "",
+        "NetworkPolicy",
+        "spec/ingress/from/podSelector/matchLabels",
+        false,
+    ),
+    spec(
+        "networking.k8s.io",
+        "",
+        "NetworkPolicy",
+        "spec/egress/to/podSelector/matchLabels",
+        false,
+    ),
+    spec(
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/volumeClaimTemplates/metadata/labels",
+        true,
+    ),
+];
+
+const METADATA_LABELS: FieldSpec = spec("", "", "", "metadata/labels", true);
+
+const ANNOTATIONS: &[FieldSpec] = &[
+    spec("", "", "", "metadata/annotations", true),
+    spec(
+        "",
+        "v1",
+        "ReplicationController",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "",
+        "",
+        "Deployment",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "",
+        "",
+        "ReplicaSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "",
+        "",
+        "DaemonSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "",
+        "",
+        "StatefulSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "batch",
+        "",
+        "Job",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    spec(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ),
+    spec(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ),
+];
+
+/// Writes label `pairs`: into metadata always, into pod templates with
+/// `templates`, and into selectors (and templates) with `selectors`.
+pub(crate) fn labels(
+    resources: &mut [Resource],
+    pairs: &[Pair],
+    selectors: bool,
+    templates: bool,
+    at: impl Fn(Span) -> Origin,
+) {
+    let mut specs = vec![METADATA_LABELS];
+    if selectors || templates {
+        specs.extend_from_slice(TEMPLATE_LABELS);
+    }
+    if selectors {
+        specs.extend_from_slice(SELECTORS);
+    }
+    write(resources, pairs, &specs, &at);
+}
+
+pub(crate) fn annotations(resources: &mut [Resource], pairs: &[Pair], at: impl Fn(Span) -> Origin) {
+    write(resources, pairs, ANNOTATIONS, &at);
+}
+
+fn write(
+    resources: &mut [Resource],
+    pairs: &[Pair],
+    specs: &[FieldSpec],
+    at: &dyn Fn(Span) -> Origin,
+) {
+    let Some(first) = pairs.first() else { return };
+    // Maps the transformer creates point at its first pair.
+    let created = at(first.key.at);
+    for resource in resources.iter_mut() {
+        let api_version = resource.api_version().to_owned();
+        let kind = resource.kind().to_owned();
+        for spec in specs.iter().filter(|s| s.selects(&api_version, &kind)) {
+            let path = keys(spec.path);
+            walk(
+                &mut resource.node,
+                &path,
+                spec.create.then_some(created),
+                &mut |parent, key| {
+                    let missing = parent.get(key).is_none_or(Node::is_null);
+                    if missing {
+                        if !spec.create {
+                            return;
+                        }
+                        parent.set(key, created, Node::new(Value::Map(Vec::new()), created));
+                    }
+                    let Some(map) = parent.get_mut(key) else {
+                        return;
+                    };
+                    for pair in pairs {
+                        let value = Node::new(
+                            Value::Scalar(Scalar::string(pair.value.text.as_str())),
+                            at(pair.value.at),
+                        );
+                        map.set(&pair.key.text, at(pair.key.at), value);
+                    }
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! The Kustomize renderer against its oracle, `kubectl kustomize` (Kustomize v5.5.0):
+//! the fixtures under fixtures/kustomize/ hold kubectl's output, committed, so that they
+//! check the renderer on every machine; the corpus test renders every root of
+//! ../shared/corpus with both and compares what decides a token.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tokenguard::FileId;
+use tokenguard::kustomize::{self, FsReader, PathKind, Reader};
+use tokenguard::yaml::{self, Limits, NodeRef};
+
+use crate::common::{fixture, repo, run};
+
+/// The kustomization a fixture case renders: the case itself, or its `overlay/`.
+fn case_root(case: &Path) -> PathBuf {
+    if case.join("kustomization.yaml").is_file() {
+        case.to_path_buf()
+    } else {
+        case.join("overlay")
+    }
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixture("kustomize"))
+        .expect("fixtures/kustomize")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_fixture_renders_as_kubectl_rendered_it() {
+    let cases = cases();
+    assert!(cases.len() >= 3, "the fixture cases are found");
+    for case in cases {
+        let root = case_root(&case);
+        let out = run([Path::new("render"), &root]);
+        assert_eq!(out.code, 0, "{}: {}", root.display(), out.stderr);
+        let expected = std::fs::read_to_string(case.join("expected.yaml")).expect("expected.yaml");
+        assert!(
+            out.stdout == expected,
+            "{} renders differently from kubectl kustomize:\n{}",
+            case.display(),
+            first_difference(&out.stdout, &expected)
+        );
+    }
+}
+
+fn first_difference(got: &str, expected: &str) -> String {
+    let (mut got, mut expected) = (got.lines(), expected.lines());
+    for line in 1.. {
+        match (got.next(), expected.next()) {
+            (None, None) => break,
+            (g, e) if g != e => return format!("line {line}: got {g:?}, kubectl {e:?}"),
+            _ => {}
+        }
+    }
+    "only in line ends".to_owned()
+}
+
+/// The lines of `render --origins` that hold `needle`.
+fn origins(root: &str, needle: &str) -> Vec<String> {
+    let out = run(["render", "--origins", root]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+        .lines()
+        .filter(|line| line.contains(needle))
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn origins_point_at_the_base_line_or_the_transformer_line_that_wrote_each_value() {
+    let overlay = "fixtures/kustomize/names/overlay/kustomization.yaml";
+    let base = "fixtures/kustomize/names/base";
+    // Renamed by namePrefix and then nameSuffix: the last writer is named.
+    assert_eq!(
+        origins("fixtures/kustomize/names/overlay", "serviceAccountName"),
+        [format!("serviceAccountName: prod-api-v1 # {overlay}:5:13")]
+    );
+    // Kept from the base, at its own line.
+    assert_eq!(
+        origins(
+            "fixtures/kustomize/names/overlay",
+            "automountServiceAccountToken"
+        ),
+        [format!(
+            "automountServiceAccountToken: true # {base}/app.yaml:17:37"
+        )]
+    );
+    // `namespace:` writes every namespaced object's namespace, and the namespace of
+    // the subjects that follow a renamed ServiceAccount or are named `default`.
+    let namespaces = origins("fixtures/kustomize/names/overlay", "namespace: prod");
+    assert_eq!(namespaces.len(), 11, "{namespaces:?}");
+    assert!(
+        namespaces
+            .iter()
+            .all(|line| line == &format!("namespace: prod # {overlay}:3:12")),
+        "{namespaces:?}"
+    );
+    assert_eq!(
+        origins("fixtures/kustomize/names/overlay", "namespace: other"),
+        [format!("namespace: other # {base}/rbac.yaml:27:16")]
+    );
+    // Labels and annotations at the pair that set them.
+    let team = origins("fixtures/kustomize/names/overlay", "team: payments");
+    assert!(
+        team.iter().all(|l| l.ends_with(&format!("{overlay}:7:9"))),
+        "{team:?}"
+    );
+    assert_eq!(
+        origins("fixtures/kustomize/names/overlay", "ignore-TG002")
+            .first()
+            .map(String::as_str),
+        Some(format!("tokenguard.dev/ignore-TG002: reviewed in SEC-12 # {overlay}:13:32").as_str())
+    );
+    // A component's transformer points into the component.
+    let monitored = origins("fixtures/kustomize/components/overlay", "monitored");
+    assert!(
+        monitored.iter().all(|l| l
+            == "monitored: \"true\" # fixtures/kustomize/components/monitoring/kustomization.yaml:6:14"),
+        "{monitored:?}"
+    );
+}
+
+#[test]
+fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "app/kustomization.yaml",
+        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n",
+    );
+    write(
+        "app/a.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
+    );
+    write(
+        "app/p.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
+    );
+    write("bad/kustomization.yaml", "resources: []\nnamePrefx: x-\n");
+    write("far/kustomization.yaml", "resources:\n- ../app/a.yaml\n");
+    write("cycle/a/kustomization.yaml", "resources:\n- ../b\n");
+    write("cycle/b/kustomization.yaml", "resources:\n- ../a\n");
+    let render = |rel: &str| {
+        let out = crate::common::output(
+            crate::common::tokenguard()
+                .current_dir(dir.path())
+                .args(["render", rel]),
+        );
+        assert_eq!(out.code, 2, "{rel}: {}", out.stdout);
+        out.stderr
+    };
+    assert!(
+        render("app").contains("app/kustomization.yaml:3:1: cannot render app: `patches` is not rendered by tokenguard yet"),
+        "{}",
+        render("app")
+    );
+    assert!(
+        render("bad").contains("bad/kustomization.yaml:2:1: cannot render bad: the kustomization cannot be read: unknown field `namePrefx`"),
+        "{}",
+        render("bad")
+    );
+    assert!(
+        render("far").contains("far/kustomization.yaml:2:3: cannot render far: `../app/a.yaml` is not under the kustomization's directory"),
+        "{}",
+        render("far")
+    );
+    assert!(
+        render("cycle/a").contains("cycle/b/kustomization.yaml:2:3: cannot render cycle/a: ")
+            && render("cycle/a").contains("lists a kustomization that lists it back (a cycle)"),
+        "{}",
+        render("cycle/a")
+    );
+}
+
+#[test]
+fn two_objects_with_one_id_are_kustomizes_error() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n";
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- one.yaml\n- two.yaml\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("one.yaml"), sa).expect("write");
+    std::fs::write(dir.path().join("two.yaml"), sa).expect("write");
+    let out = crate::common::output(
+        crate::common::tokenguard()
+            .current_dir(dir.path())
+            .args(["render", "."]),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("kustomization.yaml:3:3: cannot render .: ServiceAccount a is defined twice"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Pass list of the corpus comparison: roots whose rendering agrees with kubectl's.
+const PASSING: &str = "tests/data/kustomize-corpus-passing.txt";
+
+#[test]
+fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("SKIPPED: ../shared/corpus is absent: no roots to compare");
+        return;
+    }
+    let kubectl_works = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !kubectl_works {
+        eprintln!(
+            "SKIPPED: kubectl is not installed: the corpus is not compared with kubectl kustomize"
+        );
+        return;
+    }
+    let corpus = tokenguard::discover::absolute(&corpus);
+    let dirs = kustomization_dirs(&corpus);
+    let limits = Limits::default();
+    let reader = FsReader {
+        max_file_bytes: limits.max_file_bytes,
+        follow_symlinks: false,
+    };
+    let graph = kustomize::plan(&dirs, &corpus, &reader, &limits);
+    let roots: Vec<&kustomize::Root> = graph.roots.iter().collect();
+    assert!(
+        roots.len() > 200,
+        "the corpus roots are found ({})",
+        roots.len()
+    );
+
+    // kubectl in parallel: it takes 50-570 ms a root.
+    // More threads than cores: much of kubectl's time is its start.
+    let threads = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut expected: Vec<Option<String>> = vec![None; roots.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(root) = roots.get(i) else { break };
+                        let out = Command::new("kubectl")
+                            .arg("kustomize")
+                            .arg(&root.dir)
+                            .output();
+                        let text = out
+                            .ok()
+                            .filter(|o| o.status.success())
+                            .and_then(|o| String::from_utf8(o.stdout).ok());
+                        done.push((i, text));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, text) in worker.join().expect("a kubectl worker") {
+                expected[i] = text;
+            }
+        }
+    });
+
+    let passing_file = repo().join(PASSING);
+    let listed: BTreeSet<String> = std::fs::read_to_string(&passing_file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let (mut refused, mut passed, mut table) = (0, BTreeSet::new(), String::new());
+    for (root, expected) in roots.iter().zip(&expected) {
+        let name = tokenguard::discover::display_path(&root.dir, &corpus);
+        let Some(expected) = expected else {
+            refused += 1;
+            table += &format!("  skip  {name} (kubectl refuses it)\n");
+            continue;
+        };
+        let verdict = match render_root(&graph, root, &reader) {
+            Err(reason) => Err(reason),
+            Ok(rendered) => compare(&project(expected), &project(&rendered)),
+        };
+        match verdict {
+            Ok(()) => {
+                passed.insert(name.clone());
+                table += &format!("  pass  {name}\n");
+            }
+            Err(reason) => table += &format!("  FAIL  {name}: {reason}\n"),
+        }
+    }
+    let compared = roots.len() - refused;
+    eprintln!(
+        "kustomize corpus: {} of {compared} roots kubectl renders agree ({refused} kubectl refuses)\n{table}",
+        passed.len()
+    );
+    let regressed: Vec<_> = listed.difference(&passed).collect();
+    assert!(
+        regressed.is_empty(),
+        "roots in {PASSING} no longer agree with kubectl: {regressed:?}"
+    );
+    let new: Vec<_> = passed.difference(&listed).collect();
+    if !new.is_empty() {
+        eprintln!("roots that now agree, to add to {PASSING}: {new:?}");
+    }
+}
+
+fn kustomization_dirs(corpus: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let mut stack = vec![corpus.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
+                stack.push(path);
+            } else if kind.is_file()
+                && kustomize::file::FILE_NAMES
+                    .iter()
+                    .any(|n| entry.file_name() == *n)
+            {
+                dirs.push(dir.clone());
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+fn render_root(
+    graph: &kustomize::Graph,
+    root: &kustomize::Root,
+    reader: &dyn Reader,
+) -> Result<String, String> {
+    let id = |path: &Path| {
+        root.inputs
+            .binary_search_by(|p| p.as_path().cmp(path))
+            .ok()
+            .map(|i| FileId(i as u32))
+    };
+    let rendering = kustomize::render(graph, root, &id, reader).map_err(|problem| {
+        format!(
+            "{}:{}: {}",
+            problem.file.display(),
+            problem.at.start.line,
+            problem.reason
+        )
+    })?;
+    Ok(kustomize::emit::to_yaml(&rendering.objects, None))
+}
+
+/// What decides a token in one object: its identity, then the fields SPEC 4 reads.
+#[derive(Debug, PartialEq)]
+struct Projection {
+    id: String,
+    fields: Vec<(String, String)>,
+}
+
+fn project(stream: &str) -> Vec<Projection> {
+    let parsed = yaml::parse(stream, &Limits::default());
+    parsed
+        .documents
+        .iter()
+        .map(|doc| {
+            let object = parsed.tree.node(doc.root);
+            let text = |path: &[&str]| path_of(object, path).map(canonical).unwrap_or_default();
+            let kind = text(&["kind"]);
+            let id = format!(
+                "{kind} {}/{}",
+                text(&["metadata", "namespace"]),
+                text(&["metadata", "name"])
+            );
+            let pod_spec: &[&str] = match kind.as_str() {
+                "Pod" => &["spec"],
+                "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+                _ => &["spec", "template", "spec"],
+            };
+            let mut fields = vec![("annotations".to_owned(), text(&["metadata", "annotations"]))];
+            for key in [
+                "automountServiceAccountToken",
+                "rules",
+                "subjects",
+                "roleRef",
+                "type",
+            ] {
+                fields.push((key.to_owned(), text(&[key])));
+            }
+            if let Some(spec) = path_of(object, pod_spec) {
+                for key in [
+                    "automountServiceAccountToken",
+                    "serviceAccountName",
+                    "serviceAccount",
+                    "volumes",
+                ] {
+                    fields.push((
+                        format!("pod {key}"),
+                        spec.get(key).map(canonical).unwrap_or_default(),
+                    ));
+                }
+                for list in ["initContainers", "containers", "ephemeralContainers"] {
+                    for container in spec.get(list).into_iter().flat_map(NodeRef::items) {
+                        let name = container.get("name").map(canonical).unwrap_or_default();
+                        let mounts = container
+                            .get("volumeMounts")
+                            .map(canonical)
+                            .unwrap_or_default();
+                        fields.push((format!("{list} {name} volumeMounts"), mounts));
+                    }
+                }
+            }
+            Projection { id, fields }
+        })
+        .collect()
+}
+
+fn path_of<'t>(node: NodeRef<'t>, path: &[&str]) -> Option<NodeRef<'t>> {
+    path.iter().try_fold(node, |node, key| node.get(key))
+}
+
+/// A node as one line, keys sorted, scalars by their text.
+fn canonical(node: NodeRef<'_>) -> String {
+    if let Some(s) = node.scalar() {
+        return s.text.to_owned();
+    }
+    if node.is_seq() {
+        let items: Vec<String> = node.items().map(canonical).collect();
+        return format!("[{}]", items.join(", "));
+    }
+    let mut entries: Vec<String> = node
+        .entries()
+        .map(|(k, v)| format!("{}: {}", k.scalar().map_or("", |s| s.text), canonical(v)))
+        .collect();
+    entries.sort();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn compare(expected: &[Projection], got: &[Projection]) -> Result<(), String> {
+    let ids = |p: &[Projection]| p.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+    if ids(expected) != ids(got) {
+        return Err(format!(
+            "objects differ: kubectl {:?}, tokenguard {:?}",
+            ids(expected),
+            ids(got)
+        ));
+    }
+    for (e, g) in expected.iter().zip(got) {
+        for (field, value) in &e.fields {
+            let ours = g.fields.iter().find(|(f, _)| f == field).map(|(_, v)| v);
+            if ours != Some(value) {
+                return Err(format!(
+                    "{} {field}: kubectl {value:?}, tokenguard {ours:?}",
+                    e.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The reader scans and renders use: a symbolic link is reported, never read.
+#[test]
+fn the_file_system_reader_does_not_follow_links() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let target = dir.path().join("target.yaml");
+    std::fs::write(&target, "a: 1\n").expect("write");
+    let reader = FsReader {
+        max_file_bytes: 1024,
+        follow_symlinks: false,
+    };
+    assert_eq!(reader.kind(&target), PathKind::File);
+    assert_eq!(reader.kind(dir.path()), PathKind::Dir);
+    assert_eq!(reader.kind(&dir.path().join("absent")), PathKind::Missing);
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&target, &link).expect("a link");
+        assert_eq!(reader.kind(&link), PathKind::Link);
+        assert!(reader.read(&link).is_err());
+    }
+}
