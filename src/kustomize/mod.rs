@@ -12,12 +12,19 @@
 //!   as `kubectl kustomize` does.
 
 pub mod emit;
+pub mod fields;
 pub mod file;
+pub mod generate;
 pub mod graph;
+pub mod label_selector;
 pub mod node;
 pub mod patch;
 mod render;
+pub mod replacements;
 mod transform;
+
+#[cfg(test)]
+pub mod testing;
 
 use std::path::Path;
 
