@@ -269,7 +269,7 @@ fn measure_command(args: &[String]) -> Result<(), String> {
         runs.push(run);
     }
     println!(
-        "runs={} wall_median={:.3} wall_min={:.3} cpu_median={:.3} peak_rss_kib={} failed={}",
+        "runs={} wall_median={:.4} wall_min={:.4} cpu_median={:.4} peak_rss_kib={} failed={}",
         runs.len(),
         measure::median(runs.iter().map(|r| r.wall).collect()).as_secs_f64(),
         runs.iter()
