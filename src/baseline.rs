@@ -36,11 +36,14 @@ pub struct Entry {
     pub rule: String,
     /// `NAMESPACE/KIND/NAME`, or empty for a finding about a whole file (TG000).
     pub object: String,
+    /// The finding's file; for a finding about a rendered object, its Kustomize root's
+    /// directory instead: the fingerprint covers the root, not the file, so the entry
+    /// still accepts the finding when its key moves from a base to a patch.
     pub path: String,
 }
 
 impl Entry {
-    /// The entry that accepts `finding`, which is in the file `path`.
+    /// The entry that accepts `finding`, whose [`Finding::unit_path`] is `path`.
     pub fn of(finding: &Finding, path: &str) -> Entry {
         Entry {
             fingerprint: finding.fingerprint.to_string(),
@@ -173,8 +176,8 @@ impl Baseline {
         })
     }
 
-    /// Whether `finding` (in the file `path`, its fingerprint given) is in the baseline;
-    /// an entry it matches is no longer counted as fixed.
+    /// Whether `finding` (its [`Finding::unit_path`] `path`, its fingerprint given) is in
+    /// the baseline; an entry it matches is no longer counted as fixed.
     pub fn state_of(&mut self, finding: &Finding, path: &str) -> BaselineState {
         let Some(&i) = self.by_fingerprint.get(&finding.fingerprint) else {
             return BaselineState::New;
@@ -251,6 +254,7 @@ mod tests {
             kind: "Deployment".into(),
             name: name.into(),
             ignores: Box::default(),
+            root: None,
         });
         finding.fingerprint = Fingerprint {
             hash,
@@ -325,6 +329,43 @@ mod tests {
             ..api.clone()
         };
         assert_eq!(baseline.state_of(&second, "a.yaml"), BaselineState::New);
+    }
+
+    /// A rendered object's entry names its root's directory, the unit its fingerprint
+    /// covers: it accepts the finding wherever its key moves within the root, and never
+    /// the same object rendered by another root.
+    #[test]
+    fn an_entry_of_a_rendered_object_names_its_root() {
+        use crate::finding::KustomizeRoot;
+        use std::sync::Arc;
+        let files = crate::Files::default();
+        let root = |dir: &str| {
+            Arc::new(KustomizeRoot {
+                dir: dir.into(),
+                kustomization: FileId(1),
+            })
+        };
+        let prod =
+            finding(RuleId::TokenAutomountUntrusted, "api", 0xa).rendered_by(root("overlays/prod"));
+        let entry = Entry::of(&prod, prod.unit_path(&files));
+        assert_eq!(entry.path, "overlays/prod");
+        let mut baseline = Baseline::parse(&render(vec![entry]), "base.json").unwrap();
+        let in_a_patch = Finding {
+            location: Location {
+                file: FileId(7),
+                region: Default::default(),
+            },
+            ..prod.clone()
+        };
+        assert_eq!(
+            baseline.state_of(&in_a_patch, in_a_patch.unit_path(&files)),
+            BaselineState::Unchanged
+        );
+        let staging = prod.rendered_by(root("overlays/staging"));
+        assert_eq!(
+            baseline.state_of(&staging, staging.unit_path(&files)),
+            BaselineState::New
+        );
     }
 
     #[test]

@@ -222,6 +222,10 @@ pub struct InputArgs {
     /// reported and not read).
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Scan the files of Kustomize overlays one by one instead of rendering them (wins
+    /// over the config's `kustomize:`).
+    #[arg(long)]
+    pub no_kustomize: bool,
     /// The date exemptions expire against (YYYY-MM-DD; default: today). For tests.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
@@ -506,6 +510,7 @@ fn input_options(
     };
     let stdin = read_stdin(&input.paths, &input.stdin_filename, &limits)?;
     Ok(ScanOptions {
+        render_kustomize: !input.no_kustomize && config.render_kustomize(),
         config,
         default_namespace: input.scope.default_namespace,
         include: input.scope.include,
@@ -887,7 +892,7 @@ fn write_baseline(args: BaselineArgs) -> Result<bool, CliError> {
         .findings
         .iter()
         .filter(|f| !f.is_suppressed())
-        .map(|f| crate::baseline::Entry::of(f, report.scanned.files.path(f.location.file)))
+        .map(|f| crate::baseline::Entry::of(f, f.unit_path(&report.scanned.files)))
         .collect();
     let count = entries.len();
     std::fs::write(&target, crate::baseline::render(entries)).map_err(|source| CliError::Io {
@@ -1142,7 +1147,38 @@ fn print_out(text: &str) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ColorArg, colour};
+    use super::{ColorArg, Command, colour};
+
+    /// `render_kustomize` as `flags` and the config text `config` decide it, for each
+    /// command with the input flags.
+    fn renders(flags: &[&str], config: &str) -> [bool; 3] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_str().unwrap();
+        ["scan", "baseline", "init"].map(|command| {
+            let args = [&["tokenguard", command], flags, &[path]].concat();
+            let cli = <super::Cli as clap::Parser>::try_parse_from(args).unwrap();
+            let input = match cli.command {
+                Some(Command::Scan(args)) => args.input,
+                Some(Command::Baseline(args)) => args.input,
+                Some(Command::Init(args)) => args.input,
+                _ => unreachable!("{command}"),
+            };
+            let config = crate::config::Config::parse(config, "c.yaml").unwrap();
+            super::input_options(input, dir.path().to_path_buf(), config, Vec::new())
+                .unwrap()
+                .render_kustomize
+        })
+    }
+
+    /// As for the other flags with a config setting, the flag wins over the config.
+    #[test]
+    fn no_kustomize_wins_over_the_config() {
+        assert_eq!(renders(&[], ""), [true; 3]);
+        assert_eq!(renders(&[], "kustomize: true"), [true; 3]);
+        assert_eq!(renders(&[], "kustomize: false"), [false; 3]);
+        assert_eq!(renders(&["--no-kustomize"], ""), [false; 3]);
+        assert_eq!(renders(&["--no-kustomize"], "kustomize: true"), [false; 3]);
+    }
 
     /// Whether `auto` colours with `env` set, on a terminal and through a pipe.
     fn auto(env: &[(&str, &str)]) -> (bool, bool) {

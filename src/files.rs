@@ -58,6 +58,12 @@ pub enum FileStatus {
     Failed,
     /// A Kustomize file: configuration, not objects.
     Kustomization,
+    /// A manifest consumed by a rendered Kustomize root: its objects are judged as the
+    /// root renders them, not on their own.
+    Rendered,
+    /// A file a kustomization names that the scan did not select (a patch, a generator's
+    /// input): read only to render its root.
+    Input,
     /// The trust config, present for findings about its entries.
     Config,
     HelmTemplate,

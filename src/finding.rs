@@ -2,12 +2,13 @@
 
 use compact_str::CompactString;
 use std::fmt;
+use std::sync::Arc;
 
-use crate::FileId;
 use crate::model::object::Ignore;
 use crate::origin::{Located, Origin};
 pub use crate::rule_id::{Level, RuleId};
 use crate::yaml::Span;
+use crate::{FileId, Files};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
@@ -24,7 +25,7 @@ impl From<Origin> for Location {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {
     pub location: Location,
     pub message: Box<str>,
@@ -38,6 +39,41 @@ pub struct ObjectRef {
     pub name: CompactString,
     /// Its `tokenguard.dev/ignore-*` annotations.
     pub ignores: Box<[Located<Ignore>]>,
+    /// The root that rendered it; `None` for an object of a plain file.
+    pub root: Option<Arc<KustomizeRoot>>,
+}
+
+/// The Kustomize root a finding about a rendered object was rendered by (SPEC 3.4). One
+/// root's findings share one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KustomizeRoot {
+    /// The root's directory relative to `--root`, `/`-separated; `.` for the root itself.
+    pub dir: CompactString,
+    /// Its kustomization file (`kustomization.yaml`, `kustomization.yml` or
+    /// `Kustomization`), where outputs point as the place that rendered the object.
+    pub kustomization: FileId,
+}
+
+impl KustomizeRoot {
+    /// The root of the kustomization file `kustomization`: its directory as `files`
+    /// shows its path.
+    pub fn of(kustomization: FileId, files: &Files) -> KustomizeRoot {
+        let dir = match files.path(kustomization).rsplit_once('/') {
+            Some(("", _)) => "/",
+            Some((dir, _)) => dir,
+            None => ".",
+        };
+        KustomizeRoot {
+            dir: dir.into(),
+            kustomization,
+        }
+    }
+
+    /// How a message names the root: ``rendered by `deploy/overlays/prod` ``. Outputs
+    /// look for these words to tell whether a message names its root.
+    pub fn rendered_by(&self) -> String {
+        format!("rendered by `{}`", self.dir)
+    }
 }
 
 /// Why a finding does not count (SPEC 7).
@@ -64,6 +100,17 @@ impl ObjectRef {
             namespace => format!("{} {namespace}/{}", self.kind, self.name),
         }
     }
+
+    /// ``Deployment prod/api, rendered by `deploy/overlays/prod`,``: an object of a
+    /// rendered root as the subject of a message, before its verb (SPEC 3.4).
+    pub fn describe_rendered(&self, root: &KustomizeRoot) -> String {
+        rendered_subject(self.describe(), root)
+    }
+}
+
+/// `object`, an object's description, with the root that rendered it in apposition.
+pub fn rendered_subject(object: String, root: &KustomizeRoot) -> String {
+    format!("{object}, {},", root.rendered_by())
 }
 
 impl fmt::Display for ObjectRef {
@@ -128,6 +175,9 @@ pub struct Finding {
     /// The binding subjects the finding is about that a `tokenCreators` entry can name
     /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
     pub subjects: Box<[CompactString]>,
+    /// The root a finding about a rendered object was rendered by; `None` for a plain
+    /// file's. Shared, so that it costs a finding one pointer.
+    pub rendered_by: Option<Arc<KustomizeRoot>>,
     /// Set once, as the finding is written (see [`Fingerprinter`]).
     pub fingerprint: Fingerprint,
     /// Set as the finding is written when a scan has a baseline; `None` without one.
@@ -153,6 +203,7 @@ impl Finding {
             detail: CompactString::default(),
             suppression: None,
             subjects: Box::default(),
+            rendered_by: None,
             fingerprint: Fingerprint::default(),
             baseline: None,
         }
@@ -163,7 +214,20 @@ impl Finding {
         self
     }
 
+    /// The object the finding is about. For a rendered object, the message (which
+    /// names its object first, SPEC 6) names the root after the object, and the finding
+    /// carries the root.
     pub fn object(mut self, object: ObjectRef) -> Self {
+        if let Some(root) = &object.root {
+            let subject = object.describe();
+            if let Some(rest) = self.message.strip_prefix(subject.as_str()) {
+                self.message = exact(&format!(
+                    "{}{rest}",
+                    rendered_subject(subject.clone(), root)
+                ));
+            }
+            self.rendered_by = Some(root.clone());
+        }
         self.object = Some(object);
         self
     }
@@ -195,14 +259,35 @@ impl Finding {
         self
     }
 
-    /// The fingerprint's hash: rule, file, object and detail only, so it survives lines
-    /// moving.
-    fn fingerprint_hash(&self, path: &str) -> u64 {
-        let mut hash = Fnv64::default();
-        for part in [self.rule.code(), path] {
-            hash.write(part.as_bytes());
-            hash.write(&[0xff]);
+    pub fn rendered_by(mut self, root: Arc<KustomizeRoot>) -> Self {
+        self.rendered_by = Some(root);
+        self
+    }
+
+    /// What the finding's fingerprint and baseline entry name as its place: the root's
+    /// directory for a rendered object (one base deployed by two overlays is two
+    /// findings, and a key moving from the base to a patch stays the same finding), else
+    /// its file's path.
+    pub fn unit_path<'a>(&'a self, files: &'a Files) -> &'a str {
+        match &self.rendered_by {
+            Some(root) => &root.dir,
+            None => files.path(self.location.file),
         }
+    }
+
+    /// The fingerprint's hash: rule, unit path ([`Finding::unit_path`]), object and
+    /// detail only, so it survives lines moving.
+    fn fingerprint_hash(&self, unit_path: &str) -> u64 {
+        let mut hash = Fnv64::default();
+        hash.write(self.rule.code().as_bytes());
+        hash.write(&[0xff]);
+        hash.write(unit_path.as_bytes());
+        // Neither byte occurs in UTF-8: a root never hashes as a file of the same name.
+        hash.write(&[if self.rendered_by.is_some() {
+            0xfe
+        } else {
+            0xff
+        }]);
         // The object as `NAMESPACE/KIND/NAME`, hashed a part at a time rather than
         // formatted: the same bytes, without an allocation per finding.
         if let Some(object) = &self.object {
@@ -239,8 +324,9 @@ impl Fnv64 {
 }
 
 /// A finding's identity across runs, the same in every output format and what a
-/// baseline keys on: a hash of the rule, the file, the object and the detail (never a
-/// line), and the finding's occurrence among those with the same hash in report order.
+/// baseline keys on: a hash of the rule, the file (for a rendered object, its root), the
+/// object and the detail (never a line), and the finding's occurrence among those with
+/// the same hash in report order.
 /// The second finding with a hash (the same object defined twice in one file) prints
 /// as `HASH-2`, the third `HASH-3`: GitLab keeps only one of equal fingerprints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -280,25 +366,204 @@ impl std::str::FromStr for Fingerprint {
 /// occurrences are as stable as the hashes.
 #[derive(Default)]
 pub struct Fingerprinter {
-    /// The file of the findings seen: a hash covers the file, and findings come file by
-    /// file, so only one file's hashes are ever kept.
+    /// The file of the plain files' findings seen: their hash covers the file, and they
+    /// come file by file, so only one file's hashes are ever kept.
     file: Option<FileId>,
     seen: std::collections::HashMap<u64, u32>,
+    /// The hashes of rendered objects' findings, kept for the whole scan: one root's
+    /// findings lie in many files (its bases and patches), between other findings.
+    rendered: std::collections::HashMap<u64, u32>,
 }
 
 impl Fingerprinter {
-    /// Sets the fingerprint of `finding`, the next in report order; `path` is its file's.
-    pub fn assign(&mut self, finding: &mut Finding, path: &str) {
-        if self.file != Some(finding.location.file) {
-            self.file = Some(finding.location.file);
-            self.seen.clear();
-        }
-        let hash = finding.fingerprint_hash(path);
-        let occurrence = self.seen.entry(hash).or_insert(0);
+    /// Sets the fingerprint of `finding`, the next in report order, whose files are
+    /// `files`.
+    pub fn assign(&mut self, finding: &mut Finding, files: &Files) {
+        let hash = finding.fingerprint_hash(finding.unit_path(files));
+        let seen = if finding.rendered_by.is_some() {
+            &mut self.rendered
+        } else {
+            if self.file != Some(finding.location.file) {
+                self.file = Some(finding.location.file);
+                self.seen.clear();
+            }
+            &mut self.seen
+        };
+        let occurrence = seen.entry(hash).or_insert(0);
         *occurrence += 1;
         finding.fingerprint = Fingerprint {
             hash,
             occurrence: *occurrence,
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::{FileStatus, Registration, Source};
+    use crate::yaml::{Pos, Span};
+
+    /// `base/deployment.yaml`, two roots' kustomizations, and a file named as a root.
+    fn files() -> Files {
+        let paths = [
+            "base/deployment.yaml",
+            "overlays/prod",
+            "overlays/prod/kustomization.yaml",
+            "overlays/staging/kustomization.yaml",
+        ];
+        Files::register(
+            paths
+                .iter()
+                .map(|path| Registration {
+                    path: (*path).to_owned(),
+                    source: Source::UnderRoot,
+                    status: FileStatus::Scanned,
+                })
+                .collect(),
+        )
+    }
+
+    const BASE: FileId = FileId(0);
+    const FILE_NAMED_AS_ROOT: FileId = FileId(1);
+    const PROD: FileId = FileId(2);
+    const STAGING: FileId = FileId(3);
+
+    fn tg001(file: FileId, line: u32, name: &str) -> Finding {
+        let start = Pos { line, col: 5 };
+        let location = Location {
+            file,
+            region: Span { start, end: start },
+        };
+        Finding::new(
+            RuleId::TokenAutomountUntrusted,
+            Level::Error,
+            location,
+            String::new(),
+        )
+        .object(ObjectRef {
+            namespace: "default".into(),
+            kind: "Deployment".into(),
+            name: name.into(),
+            ignores: Box::default(),
+            root: None,
+        })
+    }
+
+    fn root(kustomization: FileId, files: &Files) -> Arc<KustomizeRoot> {
+        Arc::new(KustomizeRoot::of(kustomization, files))
+    }
+
+    /// The fingerprints `Fingerprinter` gives `findings`, in this order.
+    fn fingerprints(mut findings: Vec<Finding>, files: &Files) -> Vec<String> {
+        let mut fingerprinter = Fingerprinter::default();
+        findings
+            .iter_mut()
+            .map(|f| {
+                fingerprinter.assign(f, files);
+                f.fingerprint.to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_root_is_its_kustomizations_directory() {
+        let files = files();
+        assert_eq!(KustomizeRoot::of(PROD, &files).dir, "overlays/prod");
+        assert_eq!(KustomizeRoot::of(PROD, &files).kustomization, PROD);
+        let at_the_root = Files::register(vec![Registration {
+            path: "kustomization.yaml".to_owned(),
+            source: Source::UnderRoot,
+            status: FileStatus::Kustomization,
+        }]);
+        assert_eq!(KustomizeRoot::of(FileId(0), &at_the_root).dir, ".");
+    }
+
+    #[test]
+    fn a_rendered_object_is_described_with_its_root() {
+        let files = files();
+        let object = tg001(BASE, 1, "api").object.unwrap();
+        assert_eq!(
+            object.describe_rendered(&KustomizeRoot::of(PROD, &files)),
+            "Deployment default/api, rendered by `overlays/prod`,"
+        );
+    }
+
+    /// A plain file's finding hashes as it always did: the rule, the path, the object
+    /// and the detail, each part closed by 0xff (the recorded fingerprints test checks
+    /// the same on every fixture and the corpus).
+    #[test]
+    fn a_plain_files_fingerprint_is_unchanged() {
+        let files = files();
+        let finding = tg001(BASE, 11, "api");
+        let mut expected = Fnv64::default();
+        for part in [
+            &b"TG001"[..],
+            b"\xff",
+            b"base/deployment.yaml",
+            b"\xff",
+            b"default/Deployment/api",
+            b"\xff",
+            b"\xff",
+        ] {
+            expected.write(part);
+        }
+        assert_eq!(
+            fingerprints(vec![finding], &files),
+            [format!("{:016x}", expected.0)]
+        );
+    }
+
+    #[test]
+    fn the_same_base_line_rendered_by_two_roots_is_two_fingerprints() {
+        let files = files();
+        let plain = tg001(BASE, 11, "api");
+        let prod = tg001(BASE, 11, "api").rendered_by(root(PROD, &files));
+        let staging = tg001(BASE, 11, "api").rendered_by(root(STAGING, &files));
+        assert_eq!(prod.unit_path(&files), "overlays/prod");
+        assert_eq!(plain.unit_path(&files), "base/deployment.yaml");
+        let prints = fingerprints(vec![plain, prod.clone(), staging], &files);
+        assert_eq!(prints.len(), 3);
+        assert!(prints.iter().all(|p| p.len() == 16), "{prints:?}");
+        assert_ne!(prints[0], prints[1]);
+        assert_ne!(prints[0], prints[2]);
+        assert_ne!(prints[1], prints[2]);
+        // The root, not the file or line, is in the fingerprint: the key moving to a
+        // patch of the root keeps it.
+        let moved = Finding {
+            location: Location {
+                file: PROD,
+                ..prod.location
+            },
+            ..prod
+        };
+        assert_eq!(fingerprints(vec![moved], &files), prints[1..2]);
+    }
+
+    #[test]
+    fn a_root_never_fingerprints_as_a_file_of_the_same_name() {
+        let files = files();
+        let plain = tg001(FILE_NAMED_AS_ROOT, 1, "api");
+        let rendered = tg001(BASE, 1, "api").rendered_by(root(PROD, &files));
+        assert_eq!(plain.unit_path(&files), rendered.unit_path(&files));
+        let prints = fingerprints(vec![plain, rendered], &files);
+        assert_ne!(prints[0], prints[1]);
+    }
+
+    /// One root's findings lie in several files, between other files' findings: twins
+    /// (the same rule, object and detail in one root) are still told apart.
+    #[test]
+    fn twins_of_one_root_in_different_files_get_distinct_occurrences() {
+        let files = files();
+        let prod = root(PROD, &files);
+        let prints = fingerprints(
+            vec![
+                tg001(BASE, 11, "api").rendered_by(prod.clone()),
+                tg001(FILE_NAMED_AS_ROOT, 1, "other"),
+                tg001(PROD, 3, "api").rendered_by(prod),
+            ],
+            &files,
+        );
+        assert_eq!(prints[2], format!("{}-2", prints[0]));
     }
 }

@@ -577,6 +577,9 @@ fn write_kept_rest(out: &mut String, kept: &Config) {
     if let Some(baseline) = &kept.baseline {
         let _ = writeln!(out, "\nbaseline: {}", yaml_quote(baseline));
     }
+    if let Some(kustomize) = kept.kustomize {
+        let _ = writeln!(out, "\nkustomize: {kustomize}");
+    }
 }
 
 /// The starter config with every candidate accepted: each `# ` deleted and each empty
@@ -729,7 +732,7 @@ mod tests {
     /// without a place here would be dropped from users' files.
     #[test]
     fn every_setting_of_a_kept_config_is_written_back() {
-        let written = "defaultNamespace: apps\npaths:\n  include: ['**/*.yaml']\n  exclude: [vendor/**]\ntrusted:\n  - serviceAccount: kube-system/*\n    reason: \"platform: \\\"core\\\"\"\ntokenCreators:\n  - subject: ServiceAccount:vault/vault\n    reason: Vault\nexemptions:\n  - rule: '*'\n    object: legacy/*/*\n    reason: OPS-1\n    expires: 2027-01-31\n  - rule: TG005\n    object: ci/Secret/x\n    reason: OPS-2\nrules:\n  TG009: off\n  TG002: error\nworkloadKinds:\n  - apiVersion: apps.kruise.io/*\n    kind: CloneSet\n    podSpecPath: spec.template.spec\nprojectedTokens:\n  maxExpirationSeconds: 3600\nbaseline: .tokenguard-baseline.json\n";
+        let written = "defaultNamespace: apps\npaths:\n  include: ['**/*.yaml']\n  exclude: [vendor/**]\ntrusted:\n  - serviceAccount: kube-system/*\n    reason: \"platform: \\\"core\\\"\"\ntokenCreators:\n  - subject: ServiceAccount:vault/vault\n    reason: Vault\nexemptions:\n  - rule: '*'\n    object: legacy/*/*\n    reason: OPS-1\n    expires: 2027-01-31\n  - rule: TG005\n    object: ci/Secret/x\n    reason: OPS-2\nrules:\n  TG009: off\n  TG002: error\nworkloadKinds:\n  - apiVersion: apps.kruise.io/*\n    kind: CloneSet\n    podSpecPath: spec.template.spec\nprojectedTokens:\n  maxExpirationSeconds: 3600\nbaseline: .tokenguard-baseline.json\nkustomize: false\n";
         let tree = crate::yaml::parse(written, &crate::yaml::Limits::default());
         let root = tree.tree.node(tree.documents[0].root);
         let keys: Vec<&str> = root
@@ -746,7 +749,7 @@ mod tests {
         });
         let again = Config::parse(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(settings(&again), settings(&kept), "{text}");
-        assert_eq!(settings(&kept).len(), 12);
+        assert_eq!(settings(&kept).len(), 13);
     }
 
     /// Every setting of a config, as text.
@@ -782,6 +785,7 @@ mod tests {
         );
         out.push(format!("{:?}", c.max_projected_token_seconds));
         out.push(format!("{:?}", c.baseline));
+        out.push(format!("{:?}", c.kustomize));
         out
     }
 

@@ -7,6 +7,7 @@
 //! [`model`] (per unit, in parallel) -> [`index`] -> [`rules`] -> [`report`] sinks, to
 //! which findings stream as soon as no unfinished unit can point at an earlier file.
 
+pub mod analysis;
 pub mod baseline;
 pub mod cli;
 pub mod config;
@@ -17,16 +18,14 @@ pub mod files;
 pub mod finding;
 #[cfg(feature = "heap-stats")]
 pub mod heap_stats;
-pub mod index;
 pub mod init;
+pub mod k8s;
 pub mod kustomize;
 pub mod load;
 pub mod model;
 pub mod origin;
 pub mod progress;
-pub mod rbac;
 pub mod report;
-pub mod resolve;
 pub mod rule_id;
 pub mod rules;
 pub mod suppress;
@@ -63,11 +62,17 @@ pub struct ScanOptions {
     pub today: jiff::civil::Date,
     /// Findings accepted when the repository adopted tokenguard (SPEC 8.6).
     pub baseline: Option<baseline::Baseline>,
+    /// Render Kustomize roots and judge the objects they deploy (SPEC 3.4); off, their
+    /// files are scanned one by one. [`ScanOptions::new`] leaves it on whatever `config`
+    /// says; the command line sets it from `--no-kustomize` and
+    /// [`Config::render_kustomize`].
+    pub render_kustomize: bool,
 }
 
 impl ScanOptions {
     /// A scan of `paths` relative to `root` with the built-in defaults: no config, the
-    /// default limits, no standard input, exemptions judged on `today`.
+    /// default limits, no standard input, kustomizations rendered, exemptions judged on
+    /// `today`.
     pub fn new(paths: Vec<PathBuf>, root: PathBuf, today: jiff::civil::Date) -> Self {
         ScanOptions {
             paths,
@@ -82,6 +87,7 @@ impl ScanOptions {
             limits: yaml::Limits::default(),
             today,
             baseline: None,
+            render_kustomize: true,
         }
     }
 }

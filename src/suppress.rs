@@ -7,8 +7,8 @@ use jiff::civil::Date;
 
 use crate::config::Config;
 use crate::finding::{Finding, Suppression, SuppressionKind};
+use crate::k8s::kinds::{TypeMeta, WorkloadKinds};
 use crate::model::object::IGNORE_ANNOTATION_PREFIX;
-use crate::model::{TypeMeta, WorkloadKinds};
 use crate::rule_id::RuleId;
 use crate::yaml::{NodeRef, Pos};
 

@@ -5,7 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tokenguard::load::{Loaded, load};
-use tokenguard::model::{FileModel, WorkloadKinds};
+use tokenguard::k8s::kinds::WorkloadKinds;
+use tokenguard::model::FileModel;
 use tokenguard::yaml::Limits;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -10,7 +10,7 @@ use std::path::Path;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use jiff::civil::Date;
 
-use crate::model::workload::WorkloadKind;
+use crate::k8s::kinds::WorkloadKind;
 use crate::rule_id::{Level, RuleId};
 use crate::yaml::{self, Pos, Span};
 use reader::Reader;
@@ -39,6 +39,9 @@ pub struct Config {
     pub max_projected_token_seconds: Option<u64>,
     /// `baseline:`, as written (relative to the config file's directory).
     pub baseline: Option<String>,
+    /// `kustomize:`, as written; unset renders kustomizations (see
+    /// [`Config::render_kustomize`]).
+    pub kustomize: Option<bool>,
 }
 
 /// A glob of `paths.include` or `paths.exclude`, and where it is written.
@@ -109,6 +112,12 @@ impl Config {
     pub fn max_projected_token_seconds(&self) -> u64 {
         self.max_projected_token_seconds
             .unwrap_or(DEFAULT_MAX_PROJECTED_TOKEN_SECONDS)
+    }
+
+    /// Whether kustomizations are rendered (SPEC 3.4) rather than their files scanned one
+    /// by one: unless the config says `kustomize: false`.
+    pub fn render_kustomize(&self) -> bool {
+        self.kustomize.unwrap_or(true)
     }
 
     /// The entry that trusts `namespace/name`, if any.
@@ -190,6 +199,7 @@ impl Config {
                     config.default_namespace = Some(r.string(value, "defaultNamespace")?)
                 }
                 "baseline" => config.baseline = Some(r.string(value, "baseline")?),
+                "kustomize" => config.kustomize = Some(r.boolean(value, "kustomize")?),
                 "paths" => {
                     for (key, _, value) in r.object(value, &schema::PATHS)? {
                         let globs = r.strings(value, &format!("paths.{key}"))?;

@@ -85,6 +85,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `true` or `false` (any case), the booleans every YAML version reads alike: a
+    /// YAML 1.1-only `yes` or `off` is an error, as it is in the JSON Schema.
+    pub(super) fn boolean(&self, node: NodeRef<'_>, what: &str) -> Result<bool, ConfigError> {
+        let value = node.scalar().and_then(|s| {
+            match (
+                crate::yaml::scalar::resolve(s),
+                s.text.to_ascii_lowercase().as_str(),
+            ) {
+                (crate::yaml::scalar::Value::Bool(b), "true" | "false") => Some(b),
+                _ => None,
+            }
+        });
+        value.ok_or_else(|| self.error(node.span().start, format!("{what} must be true or false")))
+    }
+
     pub(super) fn strings(
         &self,
         node: NodeRef<'_>,

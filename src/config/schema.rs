@@ -38,6 +38,8 @@ pub enum Type {
     RuleOrAll,
     /// A whole number above zero.
     PositiveInteger,
+    /// `true` or `false`.
+    Boolean,
     /// A mapping from rule id (any case) to `off`, `note`, `warning` or `error`.
     RuleLevels,
     Object(&'static Object),
@@ -114,6 +116,12 @@ pub static CONFIG: Object = Object {
             },
             required: false,
             description: "The baseline file (written by `tokenguard baseline`), relative to this file: its findings are accepted and only new ones count (--baseline overrides it).",
+        },
+        Field {
+            key: "kustomize",
+            value: Type::Boolean,
+            required: false,
+            description: "Render Kustomize overlays and judge the objects they deploy (default true); false scans their files one by one, as --no-kustomize does.",
         },
     ],
 };
@@ -348,6 +356,7 @@ fn type_schema(value: &Type) -> Value {
             })
         }
         Type::PositiveInteger => json!({ "type": "integer", "minimum": 1 }),
+        Type::Boolean => json!({ "type": "boolean" }),
         Type::RuleLevels => {
             let level = json!({ "type": "string", "enum": LEVELS });
             let properties: Map<String, Value> = RuleId::ALL
@@ -415,6 +424,7 @@ mod tests {
             Type::Globs => "['**/*.yaml']".to_owned(),
             Type::RuleOrAll => "TG001".to_owned(),
             Type::PositiveInteger => "3600".to_owned(),
+            Type::Boolean => "false".to_owned(),
             Type::RuleLevels => "{TG009: off, tg002: error}".to_owned(),
             Type::Object(o) => format!("\n{}", fields(o, indent + 2, |_| true)),
             Type::ListOf(o) => {
@@ -447,6 +457,7 @@ mod tests {
         assert_eq!(config.trusted.len(), 1);
         assert_eq!(config.exemptions.len(), 1);
         assert_eq!(config.max_projected_token_seconds, Some(3600));
+        assert_eq!(config.kustomize, Some(false));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use rayon::prelude::*;
 
 use super::plan::Plan;
+use super::roots::RenderedRoot;
 use super::unit::{Outcome, Unit, UnitReader};
 use crate::files::{FileId, FileInfo, FileStatus};
 use crate::load::{LoadFailure, Skip};
@@ -109,6 +110,23 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// Records the model of a rendered root, under its kustomization file; returns how
+    /// many objects it renders to.
+    fn record_root(&mut self, root: &RenderedRoot, model: FileModel) -> u32 {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let info = FileInfo {
+            status: FileStatus::Kustomization,
+            objects: count(model.objects),
+            workloads: count(model.workload_objects),
+            service_accounts: count(model.service_accounts.len()),
+        };
+        self.model.append(model);
+        self.files.push((root.root.kustomization, info));
+        info.objects
+    }
+}
+
 /// Every batch's contribution, in plan order: batch `k` of the workloads and of the
 /// failures, and run `k` of the model, come from the units `plan.units` holds in batch
 /// `k`.
@@ -125,6 +143,7 @@ pub(crate) struct Loaded {
 /// what became of each file in the plan's file table.
 pub(crate) fn load(plan: &mut Plan, reader: &UnitReader<'_>, progress: &Progress) -> Loaded {
     let files = &plan.files;
+    let roots = &plan.roots;
     let batches: Vec<Batch> = plan
         .units
         .par_iter()
@@ -132,6 +151,11 @@ pub(crate) fn load(plan: &mut Plan, reader: &UnitReader<'_>, progress: &Progress
             match unit {
                 Unit::File(file) => {
                     let objects = batch.record(file, files.path(file), reader.load(files, file));
+                    progress.file_done(objects as usize);
+                }
+                Unit::Root { index, .. } => {
+                    let root = &roots[index as usize];
+                    let objects = batch.record_root(root, reader.render(root, index));
                     progress.file_done(objects as usize);
                 }
                 // Nothing to load: the config was read before the scan, and its checks

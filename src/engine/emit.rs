@@ -124,10 +124,10 @@ pub(crate) fn check_and_write(
     // every output prints that one; the baseline is keyed on it.
     let mut write = |batch: &mut [Finding], totals: &mut Totals| {
         for finding in batch.iter_mut() {
-            let path = scanned.files.path(finding.location.file);
-            fingerprinter.assign(finding, path);
+            fingerprinter.assign(finding, &scanned.files);
             if let Some(baseline) = &mut baseline {
-                finding.baseline = Some(baseline.state_of(finding, path));
+                let state = baseline.state_of(finding, finding.unit_path(&scanned.files));
+                finding.baseline = Some(state);
             }
             totals.add(finding);
         }
@@ -220,6 +220,7 @@ mod tests {
             kind: kind.into(),
             name: name.into(),
             ignores: Box::default(),
+            root: None,
         }
     }
 

@@ -12,6 +12,7 @@
 mod batches;
 mod emit;
 mod plan;
+mod roots;
 mod unit;
 
 use std::sync::Arc;
@@ -19,11 +20,11 @@ use std::time::Instant;
 
 use std::path::Path;
 
+use crate::analysis::Index;
 use crate::config::{self, Config};
 use crate::discover::{self, Discovered, GlobLayer, PathFilter, UserGlob, WrittenAt};
 use crate::files::{FileStatus, Files};
-use crate::index::Index;
-use crate::model::WorkloadKinds;
+use crate::k8s::kinds::WorkloadKinds;
 use crate::progress::Progress;
 use crate::report::Sink;
 use crate::rule_id::Level;
@@ -42,14 +43,19 @@ pub(crate) fn scan_into(
         .default_namespace
         .clone()
         .or_else(|| options.config.default_namespace.clone())
-        .unwrap_or_else(|| "default".to_owned());
+        .unwrap_or_else(|| crate::k8s::kinds::DEFAULT_NAMESPACE.to_owned());
     let whole_repository = covers_whole_repository(&options);
     let discovered = discover(&options)?;
     let stdin = options.stdin.as_ref().map(|stdin| {
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         (stdin.name.as_str(), text)
     });
-    let mut plan = plan::plan(discovered.files, stdin, &options.config);
+    let rendering = options.render_kustomize.then(|| roots::Rendering {
+        root: &options.root,
+        boundary: boundary(&options),
+        limits: &options.limits,
+    });
+    let mut plan = plan::plan(discovered.files, stdin, &options.config, rendering.as_ref());
 
     progress.reading(plan.loaded_files());
     let reader = UnitReader {
@@ -69,6 +75,7 @@ pub(crate) fn scan_into(
     stats.workloads = loaded.model.workload_objects;
     stats.service_accounts = loaded.model.service_accounts.len();
     let mut notifications = discovered.notes;
+    notifications.append(&mut plan.notes);
     notifications.extend(loaded.notes);
     if loaded.model.objects == 0 {
         // A scan of nothing passes: say why there was nothing.
@@ -96,6 +103,7 @@ pub(crate) fn scan_into(
     phase_done("index built");
 
     progress.checking();
+    let roots: Vec<_> = plan.roots.iter().map(|r| r.root.clone()).collect();
     let context = rules::Context {
         files: &scanned.files,
         model: &model,
@@ -105,6 +113,7 @@ pub(crate) fn scan_into(
         config_file: plan.config,
         whole_repository,
         today: options.today,
+        roots: &roots,
     };
     let mut baseline = options.baseline;
     sink.start(&scanned).map_err(Error::Write)?;
@@ -141,6 +150,21 @@ fn covers_whole_repository(options: &ScanOptions) -> bool {
             p.as_os_str() != "-"
                 && (scanned == discover::absolute(&options.root) || Some(&*scanned) == config_dir)
         })
+}
+
+/// What kustomizations may read (SPEC 3.4): the root, or the closest directory that
+/// holds the root and every scanned path, when one lies outside it.
+fn boundary(options: &ScanOptions) -> std::path::PathBuf {
+    let mut boundary = discover::absolute(&options.root);
+    for path in options.paths.iter().filter(|p| p.as_os_str() != "-") {
+        let path = discover::absolute(path);
+        while !path.starts_with(&boundary) {
+            if !boundary.pop() {
+                break;
+            }
+        }
+    }
+    boundary
 }
 
 /// The files under the named paths (standard input aside) that the config's and the

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use super::roots::{self, RenderedRoot};
 use super::unit::Unit;
+use crate::Notification;
 use crate::config::Config;
 use crate::discover::Candidate;
 use crate::files::{FileId, FileStatus, Files, Registration, Source};
@@ -18,22 +20,33 @@ pub(crate) struct Plan {
     pub units: Vec<Unit>,
     /// The config file, if the scan has one.
     pub config: Option<FileId>,
+    /// The rendered Kustomize roots, by [`Unit::Root`] index.
+    pub roots: Vec<RenderedRoot>,
+    /// Roots that could not be rendered, and why.
+    pub notes: Vec<Notification>,
 }
 
 impl Plan {
-    /// How many files the scan loads: every file but the config.
+    /// How many files the scan loads: those scanned on their own, and those a rendered
+    /// root consumes.
     pub fn loaded_files(&self) -> usize {
-        self.units.len() - usize::from(self.config.is_some())
+        self.files
+            .iter()
+            .filter(|f| !matches!(f.status, FileStatus::Config | FileStatus::Input))
+            .count()
     }
 }
 
 /// Plans a scan of the `discovered` files, of standard input shown as `stdin` (with its
-/// text, for the snippets of reports) and of the config file `config` was read from.
+/// text, for the snippets of reports) and of the config file `config` was read from;
+/// with `rendering`, the discovered kustomizations' roots are rendered (SPEC 3.4).
 pub(crate) fn plan(
     discovered: Vec<Candidate>,
     stdin: Option<(&str, Arc<str>)>,
     config: &Config,
+    rendering: Option<&roots::Rendering<'_>>,
 ) -> Plan {
+    let kustomizations = rendering.and_then(|r| roots::read(&discovered, r));
     let mut registered: Vec<Registration> = Vec::with_capacity(discovered.len() + 2);
     registered.extend(discovered.into_iter().map(|found| {
         Registration {
@@ -56,24 +69,61 @@ pub(crate) fn plan(
         }),
         status: FileStatus::Config,
     }));
-    let files = Files::register(registered);
+    let mut kustomizations = kustomizations;
+    if let Some(planned) = &mut kustomizations {
+        registered.append(&mut planned.extra);
+    }
+    let mut files = Files::register(registered);
+    let rendered = match (&kustomizations, rendering) {
+        (Some(planned), Some(rendering)) => Some(roots::render(planned, &files, rendering.limits)),
+        _ => None,
+    };
 
     let mut config = None;
-    // One unit per file, so in file order, which is watermark order.
-    let units = (0..files.len() as u32)
+    // One unit per file scanned on its own, in file order, which is watermark order...
+    let mut units: Vec<Unit> = (0..files.len() as u32)
         .map(FileId)
-        .map(|id| match files.get(id).status {
+        .filter_map(|id| match files.get(id).status {
             FileStatus::Config => {
                 config = Some(id);
-                Unit::Config(id)
+                Some(Unit::Config(id))
             }
-            _ => Unit::File(id),
+            FileStatus::Input => None,
+            _ if rendered
+                .as_ref()
+                .is_some_and(|r| r.consumed.contains(&id) && !r.fallback.contains(&id)) =>
+            {
+                None
+            }
+            _ => Some(Unit::File(id)),
         })
         .collect();
+    let (roots, notes) = match rendered {
+        Some(rendered) => {
+            for &id in rendered.consumed.difference(&rendered.fallback) {
+                let info = &mut files.info[id.0 as usize];
+                if info.status == FileStatus::Scanned {
+                    info.status = FileStatus::Rendered;
+                }
+            }
+            (rendered.roots, rendered.notes)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    // ... and one per rendered root, placed by the first file it can point at.
+    units.extend(roots.iter().enumerate().filter_map(|(i, root)| {
+        Some(Unit::Root {
+            index: u32::try_from(i).ok()?,
+            first: *root.inputs.first()?,
+        })
+    }));
+    units.sort_by_key(|unit| unit.watermark());
     Plan {
         files,
         units,
         config,
+        roots,
+        notes,
     }
 }
 
@@ -109,6 +159,7 @@ mod tests {
             discovered(&["a.yaml", "k/b.yaml", "z/c.yaml"]),
             Some(("m/stdin.yaml", "kind: Pod".into())),
             &config_read_as(".tokenguard.yaml"),
+            None,
         );
         assert_eq!(
             paths(&plan),
@@ -146,6 +197,7 @@ mod tests {
             discovered(&["a.yaml", "m.yaml", "z.yaml"]),
             Some(("m.yaml", "".into())),
             &config_read_as("m.yaml"),
+            None,
         );
         assert_eq!(
             paths(&plan),
@@ -162,7 +214,12 @@ mod tests {
 
     #[test]
     fn without_stdin_or_config_there_is_one_unit_per_discovered_file() {
-        let plan = plan(discovered(&["b.yaml", "a.yaml"]), None, &Config::default());
+        let plan = plan(
+            discovered(&["b.yaml", "a.yaml"]),
+            None,
+            &Config::default(),
+            None,
+        );
         assert_eq!(paths(&plan), ["a.yaml", "b.yaml"]);
         assert_eq!(plan.config, None);
         assert_eq!(plan.units, [0, 1].map(|i| Unit::File(FileId(i))));

@@ -3,9 +3,12 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
+use super::roots::RenderedRoot;
 use crate::files::{FileId, Files};
+use crate::k8s::kinds::WorkloadKinds;
+use crate::kustomize;
 use crate::load::{self, LoadFailure, Loaded, Skip};
-use crate::model::{DuplicateKey, FileModel, WorkloadKinds};
+use crate::model::{DuplicateKey, FileModel, Scope};
 use crate::suppress;
 use crate::yaml;
 
@@ -23,6 +26,9 @@ pub(crate) enum Unit {
     /// so they run once everything is loaded and before any workload is dropped; their
     /// findings point into the config file.
     Config(FileId),
+    /// A rendered Kustomize root, by its index in the plan: its findings may point at
+    /// any of its inputs, the first of which is `first`.
+    Root { index: u32, first: FileId },
 }
 
 impl Unit {
@@ -31,6 +37,7 @@ impl Unit {
     pub fn watermark(self) -> FileId {
         match self {
             Unit::File(file) | Unit::Config(file) => file,
+            Unit::Root { first, .. } => first,
         }
     }
 
@@ -38,6 +45,8 @@ impl Unit {
     pub fn may_point_at(self, file: FileId) -> bool {
         match self {
             Unit::File(own) | Unit::Config(own) => own == file,
+            // Its inputs, which all lie at or after the first.
+            Unit::Root { first, .. } => file >= first,
         }
     }
 }
@@ -76,6 +85,22 @@ impl UnitReader<'_> {
             // Only standard input has no path, and its bytes are always given.
             (None, None) => Outcome::Unreadable("no path to read it from".to_owned()),
         }
+    }
+
+    /// The model of a rendered root's objects, all in the root's scope. Its objects are
+    /// taken: a root is loaded once.
+    pub fn render(&self, root: &RenderedRoot, index: u32) -> FileModel {
+        let objects = root
+            .objects
+            .lock()
+            .map(|mut objects| objects.take())
+            .unwrap_or_default()
+            .unwrap_or_default();
+        let (tree, roots) = kustomize::node::to_tree(&objects, root.root.kustomization);
+        drop(objects);
+        let mut model = FileModel::read(&tree, &roots, &self.kinds, self.default_namespace);
+        model.set_scope(Scope::root(index as usize));
+        model
     }
 
     fn load_file(&self, file: FileId, path: &Path) -> Outcome {

@@ -40,12 +40,26 @@ pub fn string<'a>(node: &'a Node, field: &str) -> Result<Option<&'a str>, FieldE
     }
 }
 
+/// The entry that sets the field `key` of a mapping as Go's JSON decoder (which reads a
+/// kustomization) finds it: its keys match in any case, and the last match wins.
+pub fn entry<'a>(map: &'a Node, key: &str) -> Option<&'a Entry> {
+    map.as_map()?
+        .iter()
+        .rev()
+        .find(|e| e.key.eq_ignore_ascii_case(key))
+}
+
+/// The value of the field `key` of a mapping (see [`entry`]).
+pub fn get<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
+    entry(map, key).map(|e| &e.value)
+}
+
 /// The string value of `key` in `map`, with its entry; `None` when absent or null.
 pub fn string_entry<'a>(
     map: &'a Node,
     key: &str,
 ) -> Result<Option<(&'a str, &'a Entry)>, FieldError> {
-    let Some(entry) = map.entry(key) else {
+    let Some(entry) = entry(map, key) else {
         return Ok(None);
     };
     Ok(string(&entry.value, key)?.map(|text| (text, entry)))
@@ -105,7 +119,9 @@ pub fn mapping<'a>(node: &'a Node, field: &str) -> Result<Option<&'a [Entry]>, F
         .ok_or_else(|| wrong(node, field, "a mapping"))
 }
 
-/// The first key of `map` that is not in `known`: Kustomize rejects unknown fields.
+/// The first key of `map` that is not in `known` in any case: Kustomize rejects
+/// unknown fields.
 pub fn unknown_key<'a>(map: &'a [Entry], known: &[&str]) -> Option<&'a Entry> {
-    map.iter().find(|e| !known.contains(&e.key.as_str()))
+    map.iter()
+        .find(|e| !known.iter().any(|k| k.eq_ignore_ascii_case(&e.key)))
 }

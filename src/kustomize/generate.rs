@@ -9,8 +9,9 @@
 //!    restrictor and registers the file). ConfigMaps come first, then Secrets, each in
 //!    the order written.
 //! 2. [`Generated::absorb`] for each, in that order, with the objects so far whose
-//!    current or original id (kind, name, namespace) equals the generated object's: its
-//!    result replaces the one match, or is appended when there is none.
+//!    current or original id (group, version, kind, name, namespace; no namespace and
+//!    `default` being equal) equals the generated object's: its result replaces the one
+//!    match, or is appended when there is none.
 //! 3. At the end of the root, after every transformer, [`name_hash`] for each object
 //!    still marked hashed: its name becomes `NAME-HASH`, and references follow.
 //!
@@ -178,7 +179,7 @@ pub fn generate(
     kustomization: &Node,
     read: &mut ReadInput<'_>,
 ) -> Result<Vec<Generated>, GenError> {
-    let global = match kustomization.get("generatorOptions") {
+    let global = match fields::get(kustomization, "generatorOptions") {
         Some(node) => Options::read(node, "generatorOptions")?,
         None => Options::default(),
     };
@@ -187,7 +188,7 @@ pub fn generate(
         ("configMapGenerator", Kind::ConfigMap),
         ("secretGenerator", Kind::Secret),
     ] {
-        let Some(list) = kustomization.get(field) else {
+        let Some(list) = fields::get(kustomization, field) else {
             continue;
         };
         if list.is_null() {
@@ -228,12 +229,12 @@ impl<'a> Options<'a> {
         }
         let mut options = Options::default();
         for entry in map {
-            match entry.key.as_str() {
+            match entry.key.to_ascii_lowercase().as_str() {
                 "labels" => options.labels = fields::string_map(&entry.value, "labels")?,
                 "annotations" => {
                     options.annotations = fields::string_map(&entry.value, "annotations")?
                 }
-                "disableNameSuffixHash" => {
+                "disablenamesuffixhash" => {
                     options.disable_hash = fields::boolean(&entry.value, "disableNameSuffixHash")?
                 }
                 "immutable" if fields::boolean(&entry.value, "immutable")? => {
@@ -309,7 +310,7 @@ fn generate_one(
         ),
         None => (Behavior::Create, item.at),
     };
-    let options = match item.get("options") {
+    let options = match fields::get(item, "options") {
         Some(node) => Options::read(node, "options")?,
         None => Options::default(),
     }
@@ -464,11 +465,11 @@ fn sorted_string_map(list: &[(&Entry, &str)]) -> Vec<Entry> {
 /// `env`), literals, files.
 fn read_pairs<'a>(item: &'a Node, read: &mut ReadInput<'_>) -> Result<Vec<Pair<'a>>, GenError> {
     let mut pairs = Vec::new();
-    let mut env_files = match item.get("envs") {
+    let mut env_files = match fields::get(item, "envs") {
         Some(node) => fields::strings(node, "envs")?,
         None => Vec::new(),
     };
-    if let Some(node) = item.get("env")
+    if let Some(node) = fields::get(item, "env")
         && let Some(path) = fields::string(node, "env")?
         && !path.is_empty()
     {
@@ -484,7 +485,7 @@ fn read_pairs<'a>(item: &'a Node, read: &mut ReadInput<'_>) -> Result<Vec<Pair<'
             });
         }
     }
-    if let Some(node) = item.get("literals") {
+    if let Some(node) = fields::get(item, "literals") {
         for (source, node) in fields::strings(node, "literals")? {
             let (key, value) = literal(source)
                 .ok_or_else(|| error(node.at, GenErrorKind::BadLiteral(source.to_owned())))?;
@@ -495,7 +496,7 @@ fn read_pairs<'a>(item: &'a Node, read: &mut ReadInput<'_>) -> Result<Vec<Pair<'
             });
         }
     }
-    if let Some(node) = item.get("files") {
+    if let Some(node) = fields::get(item, "files") {
         for (source, node) in fields::strings(node, "files")? {
             let (key, path) = file_source(source).map_err(|reason| {
                 error(
@@ -1082,6 +1083,30 @@ mod tests {
         assert_eq!(at(immutable.key_at), (K, pos(4, 3)));
         assert!(secret.hashed);
         assert_eq!(secret.behavior, Behavior::Create);
+    }
+
+    #[test]
+    fn fields_match_in_any_case_as_kustomizes_json_decoding_does() {
+        // kubectl kustomize generates `c` with data a: b and no hash from this.
+        let generated = generate_inline(
+            "ConfigMapGenerator:\n- Name: c\n  Literals: [a=b]\n  options: {DisableNameSuffixHash: true}\n",
+            &[],
+        )
+        .expect("generates");
+        let [cm] = generated.as_slice() else {
+            panic!("one object: {generated:?}");
+        };
+        assert!(!cm.hashed);
+        assert_eq!(
+            cm.node.get_path(&["data", "a"]).and_then(Node::as_str),
+            Some("b")
+        );
+        assert_eq!(
+            cm.node
+                .get_path(&["metadata", "name"])
+                .and_then(Node::as_str),
+            Some("c")
+        );
     }
 
     #[test]

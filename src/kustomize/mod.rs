@@ -22,6 +22,7 @@ pub mod patch;
 mod render;
 pub mod replacements;
 mod transform;
+pub mod vars;
 
 #[cfg(test)]
 pub mod testing;

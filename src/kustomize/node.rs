@@ -307,7 +307,7 @@ mod tests {
         assert!(spec.set("automountServiceAccountToken", patch(5), automount));
 
         let (tree, roots) = to_tree(std::slice::from_ref(&pod), FileId(9));
-        let kinds = crate::model::WorkloadKinds::with_extra(Vec::new());
+        let kinds = crate::k8s::kinds::WorkloadKinds::with_extra(Vec::new());
         let model = crate::model::FileModel::read(&tree, &roots, &kinds, "default");
         let [workload] = model.workloads.as_slice() else {
             panic!("one workload: {:?}", model.workloads);

@@ -133,7 +133,7 @@ pub fn apply(
     kustomization: &Node,
     read: &mut ReadReplacements<'_>,
 ) -> Result<(), ReplacementError> {
-    let Some(list) = kustomization.get("replacements") else {
+    let Some(list) = fields::get(kustomization, "replacements") else {
         return Ok(());
     };
     if list.is_null() {
@@ -152,7 +152,10 @@ pub fn apply(
         let path = fields::string_entry(item, "path")?.filter(|(p, _)| !p.is_empty());
         match path {
             Some((path, entry)) => {
-                if map.iter().any(|e| e.key != "path" && !e.value.is_null()) {
+                if map
+                    .iter()
+                    .any(|e| !e.key.eq_ignore_ascii_case("path") && !e.value.is_null())
+                {
                     return Err(error(item.at, ReplacementErrorKind::PathAndInline));
                 }
                 files.push((inline.len() + files.len(), read(path, entry.value.at)?));
@@ -218,10 +221,11 @@ struct Selector {
 const ID_FIELDS: &[&str] = &["group", "version", "kind", "name", "namespace"];
 
 fn check_keys(map: &[Entry], known: &[&[&str]]) -> Result<(), ReplacementError> {
-    match map
-        .iter()
-        .find(|e| !known.iter().any(|list| list.contains(&e.key.as_str())))
-    {
+    match map.iter().find(|e| {
+        !known
+            .iter()
+            .any(|list| list.iter().any(|k| k.eq_ignore_ascii_case(&e.key)))
+    }) {
         Some(e) => Err(error(
             e.key_at,
             ReplacementErrorKind::UnknownField(e.key.to_string()),
@@ -249,8 +253,8 @@ impl<'a> Replacement<'a> {
     fn read(node: &'a Node, also: &[&str]) -> Result<Replacement<'a>, ReplacementError> {
         let map = fields::mapping(node, "replacements")?.unwrap_or_default();
         check_keys(map, &[&["source", "targets"], also])?;
-        let source = node.get("source").filter(|n| !n.is_null());
-        let targets = node.get("targets").filter(|n| !n.is_null());
+        let source = fields::get(node, "source").filter(|n| !n.is_null());
+        let targets = fields::get(node, "targets").filter(|n| !n.is_null());
         let (Some(source), Some(targets)) = (source, targets) else {
             return Err(error(node.at, ReplacementErrorKind::Incomplete));
         };
@@ -263,7 +267,7 @@ impl<'a> Replacement<'a> {
                 .map(|(t, _)| t)
                 .filter(|t| !t.is_empty())
                 .unwrap_or("metadata.name"),
-            options: Options::read(source.get("options"))?,
+            options: Options::read(fields::get(source, "options"))?,
         };
         let target_items = targets.as_seq().ok_or_else(|| FieldError {
             at: targets.at,
@@ -424,7 +428,7 @@ impl Options {
             return Ok(Options::default());
         };
         check_keys(map, &[&["delimiter", "index", "encoding", "create"]])?;
-        let index = match node.get("index") {
+        let index = match fields::get(node, "index") {
             Some(n) if !n.is_null() => integer(n)?,
             _ => 0,
         };
@@ -433,7 +437,7 @@ impl Options {
                 .map(|(t, _)| t.to_owned())
                 .unwrap_or_default(),
             index,
-            create: match node.get("create") {
+            create: match fields::get(node, "create") {
                 Some(n) => fields::boolean(n, "create")?,
                 None => false,
             },
@@ -501,11 +505,11 @@ impl<'a> Target<'a> {
     fn read(node: &'a Node) -> Result<Target<'a>, ReplacementError> {
         let map = fields::mapping(node, "targets")?.unwrap_or_default();
         check_keys(map, &[&["select", "reject", "fieldPaths", "options"]])?;
-        let select = match node.get("select").filter(|n| !n.is_null()) {
+        let select = match fields::get(node, "select").filter(|n| !n.is_null()) {
             Some(select) => Selector::read(select, "select")?,
             None => return Err(error(node.at, ReplacementErrorKind::NoSelect)),
         };
-        let reject = match node.get("reject") {
+        let reject = match fields::get(node, "reject") {
             Some(list) if !list.is_null() => list
                 .as_seq()
                 .ok_or_else(|| FieldError {
@@ -518,7 +522,7 @@ impl<'a> Target<'a> {
                 .collect::<Result<_, _>>()?,
             _ => Vec::new(),
         };
-        let mut field_paths: Vec<(&str, Origin)> = match node.get("fieldPaths") {
+        let mut field_paths: Vec<(&str, Origin)> = match fields::get(node, "fieldPaths") {
             Some(list) => fields::strings(list, "fieldPaths")?
                 .into_iter()
                 .map(|(path, n)| (path, n.at))
@@ -532,7 +536,7 @@ impl<'a> Target<'a> {
             select,
             reject,
             field_paths,
-            options: Options::read(node.get("options"))?,
+            options: Options::read(fields::get(node, "options"))?,
         })
     }
 
@@ -550,6 +554,11 @@ impl<'a> Target<'a> {
                     },
                 )
             };
+            if parts.len() > MAX_PATH_ELEMENTS {
+                return Err(bad_path(format!(
+                    "more than {MAX_PATH_ELEMENTS} elements, deeper than a manifest can nest"
+                )));
+            }
             match_path(object, &parts, create, at, &mut found).map_err(bad_path)?;
             if found.is_empty() {
                 let kind = if create.is_some() {
@@ -566,6 +575,11 @@ impl<'a> Target<'a> {
         Ok(())
     }
 }
+
+/// The most elements a target field path may have: as deep as the YAML parser lets a
+/// manifest nest, so that `options.create` cannot build (and recurse into) a deeper
+/// tree.
+const MAX_PATH_ELEMENTS: usize = 256;
 
 /// A field path split at dots, as Kustomize splits one: `\.` keeps a dot in a key, and
 /// a `[...]` element is kept whole (its brackets dropped when it holds no `=`).
@@ -1056,6 +1070,17 @@ spec:
                 "`index` must be an integer",
             ),
         ];
+        let deep = format!(
+            "replacements:\n- source: {{kind: Pod}}\n  targets:\n  - select: {{kind: Pod}}\n    \
+             fieldPaths: [{}]\n    options: {{create: true}}\n",
+            vec!["a"; 257].join(".")
+        );
+        let err = apply_inline(RESOURCES, &deep).expect_err("too deep");
+        assert_eq!(at(err.at), (K, pos(5, 18)));
+        assert!(
+            err.to_string()
+                .ends_with(": more than 256 elements, deeper than a manifest can nest")
+        );
         for (kustomization, (file, line, col), message) in cases {
             let err = apply_inline(RESOURCES, kustomization).expect_err(message);
             assert_eq!(

@@ -11,11 +11,12 @@ pub mod service_account;
 pub mod workload;
 
 pub use duplicate_key::DuplicateKey;
-pub use object::{ObjectMeta, TypeMeta};
+pub use object::{ObjectMeta, Scope};
 pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
-pub use workload::{Workload, WorkloadKinds};
+pub use workload::Workload;
 
+use crate::k8s::kinds::{TypeMeta, WorkloadKinds};
 use crate::yaml::{NodeId, Tree};
 
 /// The facts one file contributes to the scan.
@@ -51,11 +52,11 @@ impl FileModel {
             model.objects += 1;
             let type_meta = TypeMeta { api_version, kind };
             let meta = ObjectMeta::read(node, kind);
-            if ServiceAccount::is_service_account(&type_meta) {
+            if type_meta.is_service_account() {
                 model
                     .service_accounts
                     .push(ServiceAccount::read(meta, node));
-            } else if rbac::is_rbac(&type_meta) {
+            } else if type_meta.is_rbac() {
                 if let Some(role) = rbac::Role::read(&meta, node) {
                     model.roles.push(role);
                 } else if let Some(binding) = rbac::Binding::read(&meta, node, default_namespace) {
@@ -71,6 +72,18 @@ impl FileModel {
             }
         }
         model
+    }
+
+    /// Puts every object into `scope`: those of a rendered root.
+    pub fn set_scope(&mut self, scope: Scope) {
+        let metas = (self.workloads.iter_mut().map(|w| &mut w.meta))
+            .chain(self.service_accounts.iter_mut().map(|s| &mut s.meta))
+            .chain(self.token_secrets.iter_mut().map(|s| &mut s.meta))
+            .chain(self.roles.iter_mut().map(|r| &mut r.meta))
+            .chain(self.bindings.iter_mut().map(|b| &mut b.meta));
+        for meta in metas {
+            meta.scope = scope;
+        }
     }
 
     /// Moves every vector into one of its exact length: the spare capacity of a grown

@@ -5,23 +5,6 @@ use crate::origin::Located;
 use crate::yaml::{NodeRef, scalar};
 use compact_str::CompactString;
 
-/// `apiVersion` and `kind`, which decide how an object is read. Only the kind is kept
-/// once it is read: every object the scan keeps would otherwise carry its `apiVersion`.
-#[derive(Clone, Copy, Debug)]
-pub struct TypeMeta<'a> {
-    pub api_version: &'a str,
-    pub kind: &'a str,
-}
-
-impl TypeMeta<'_> {
-    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
-    pub fn group(&self) -> &str {
-        self.api_version
-            .split_once('/')
-            .map_or("", |(group, _)| group)
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
     pub kind: CompactString,
@@ -33,6 +16,35 @@ pub struct ObjectMeta {
     /// `tokenguard.dev/ignore-<RULE>` annotations (SPEC 7), on the object and, for
     /// workloads, on the pod template.
     pub ignores: Box<[Located<Ignore>]>,
+    /// Which objects it is judged with: plain files', or one rendered root's.
+    pub scope: Scope,
+}
+
+/// What an object is judged with (SPEC 3.4): the objects of plain files, or those and
+/// the objects of one rendered Kustomize root. Two roots are two deployments, often to
+/// two clusters, so no object of one sees an object of the other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Scope(u32);
+
+impl Scope {
+    /// The plain files' objects, which every scope sees.
+    pub const PLAIN: Scope = Scope(0);
+
+    /// The scope of the rendered root at `index` of the scan's roots.
+    pub fn root(index: usize) -> Scope {
+        Scope(u32::try_from(index + 1).unwrap_or(u32::MAX))
+    }
+
+    /// The index of its root among the scan's roots; `None` for plain files.
+    pub fn root_index(self) -> Option<usize> {
+        (self.0 as usize).checked_sub(1)
+    }
+
+    /// Whether an object of scope `self` sees one of scope `other`: its own, and the
+    /// plain files'.
+    pub fn sees(self, other: Scope) -> bool {
+        other == Scope::PLAIN || other == self
+    }
 }
 
 /// The annotation prefix that suppresses a rule for one object.
@@ -79,6 +91,7 @@ impl ObjectMeta {
             name: Located::new(name, name_at),
             namespace,
             ignores: read_ignores(metadata).into(),
+            scope: Scope::PLAIN,
         }
     }
 
@@ -95,10 +108,7 @@ impl ObjectMeta {
 
     /// Kinds without a namespace (those tokenguard reports on or resolves).
     pub fn is_cluster_scoped(&self) -> bool {
-        matches!(
-            self.kind.as_str(),
-            "ClusterRole" | "ClusterRoleBinding" | "Namespace" | "Node" | "PersistentVolume"
-        )
+        crate::k8s::kinds::is_cluster_scoped(&self.kind)
     }
 }
 

@@ -3,12 +3,11 @@
 
 use super::field::key_value_origin;
 use super::names::Names;
-use super::object::{ObjectMeta, TypeMeta};
+use super::object::ObjectMeta;
+use crate::k8s::{identity, rbac::PolicyRuleLists};
 use crate::origin::{Located, Origin};
 use crate::yaml::NodeRef;
 use compact_str::CompactString;
-
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// Label pairs: a ClusterRole's labels, or the `matchLabels` of a selector.
 pub type Labels = Box<[(CompactString, CompactString)]>;
@@ -40,26 +39,21 @@ pub struct PolicyRule {
     pub resources_at: Origin,
 }
 
-impl PolicyRule {
-    /// The API server's authorization check for one request attribute set.
-    pub fn allows(
-        &self,
-        verb: &str,
-        group: &str,
-        resource: &str,
-        subresource: Option<&str>,
-    ) -> bool {
-        let any = |list: &Names, want: &str| list.iter().any(|v| v == "*" || v == want);
-        any(&self.verbs, verb)
-            && any(&self.api_groups, group)
-            && self.resources.iter().any(|r| match (r, subresource) {
-                ("*", _) => true,
-                (r, None) => r == resource,
-                (r, Some(sub)) => r
-                    .strip_suffix(sub)
-                    .and_then(|rest| rest.strip_suffix('/'))
-                    .is_some_and(|res| res == resource || res == "*"),
-            })
+impl PolicyRuleLists for PolicyRule {
+    fn verbs(&self) -> impl Iterator<Item = &str> {
+        self.verbs.iter()
+    }
+
+    fn api_groups(&self) -> impl Iterator<Item = &str> {
+        self.api_groups.iter()
+    }
+
+    fn resources(&self) -> impl Iterator<Item = &str> {
+        self.resources.iter()
+    }
+
+    fn has_resource_names(&self) -> bool {
+        !self.resource_names.is_empty()
     }
 }
 
@@ -110,14 +104,10 @@ impl Subject {
     pub fn as_service_account(&self) -> Option<(&str, &str)> {
         match self {
             Subject::ServiceAccount { namespace, name } => Some((namespace, name)),
-            Subject::User(user) => user.strip_prefix("system:serviceaccount:")?.split_once(':'),
+            Subject::User(user) => identity::service_account_user(user),
             Subject::Group(_) => None,
         }
     }
-}
-
-pub fn is_rbac(type_meta: &TypeMeta<'_>) -> bool {
-    type_meta.group() == RBAC_GROUP
 }
 
 // Vectors here are sized from the YAML node, not grown: a scan keeps every role and
@@ -226,39 +216,5 @@ impl Binding {
             role_name: text(role_ref, "name")?,
             subjects,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PolicyRule;
-
-    fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
-        let owned = |l: &[&str]| l.iter().copied().collect();
-        PolicyRule {
-            verbs: owned(verbs),
-            api_groups: owned(groups),
-            resources: owned(resources),
-            ..PolicyRule::default()
-        }
-    }
-
-    #[test]
-    fn resource_matching_is_the_api_servers() {
-        let token = |r: &PolicyRule| r.allows("create", "", "serviceaccounts", Some("token"));
-        assert!(token(&rule(&["create"], &[""], &["serviceaccounts/token"])));
-        assert!(token(&rule(&["*"], &["*"], &["*"])));
-        assert!(token(&rule(&["create"], &[""], &["*/token"])));
-        assert!(
-            !token(&rule(&["create"], &[""], &["serviceaccounts/*"])),
-            "not a wildcard"
-        );
-        assert!(
-            !token(&rule(&["create"], &[""], &["serviceaccounts"])),
-            "the parent does not cover subresources"
-        );
-        assert!(!token(&rule(&["get"], &[""], &["serviceaccounts/token"])));
-        assert!(!token(&rule(&["*"], &["apps"], &["*"])));
-        assert!(rule(&["*"], &["apps"], &["*"]).allows("create", "apps", "deployments", None));
     }
 }

@@ -1,15 +1,12 @@
 //! Secrets that hold a service account token.
 
 use super::field::key_value_origin;
-use super::object::{ObjectMeta, TypeMeta};
+use super::object::ObjectMeta;
+use crate::k8s::kinds::TypeMeta;
+use crate::k8s::tokens::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE};
 use crate::origin::{Located, Origin};
 use crate::yaml::NodeRef;
 use compact_str::CompactString;
-
-/// The Secret type Kubernetes fills with a long-lived, never-expiring token.
-pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
-/// The annotation that names the token's service account.
-pub const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
 
 /// A `Secret` of type `kubernetes.io/service-account-token`.
 #[derive(Clone, Debug)]
@@ -27,7 +24,7 @@ impl TokenSecret {
         meta: &ObjectMeta,
         root: NodeRef<'_>,
     ) -> Option<TokenSecret> {
-        if type_meta.kind != "Secret" || type_meta.api_version != "v1" {
+        if !type_meta.is_secret() {
             return None;
         }
         let (type_key, type_value) = root.entry("type")?;

@@ -1,7 +1,7 @@
 //! ServiceAccount objects: their own automount setting decides for pods that do not.
 
 use super::field::BoolValue;
-use super::object::{ObjectMeta, TypeMeta};
+use super::object::ObjectMeta;
 use crate::origin::Located;
 use crate::yaml::NodeRef;
 
@@ -12,10 +12,6 @@ pub struct ServiceAccount {
 }
 
 impl ServiceAccount {
-    pub fn is_service_account(type_meta: &TypeMeta<'_>) -> bool {
-        type_meta.kind == "ServiceAccount" && type_meta.api_version == "v1"
-    }
-
     pub fn read(meta: ObjectMeta, root: NodeRef<'_>) -> ServiceAccount {
         ServiceAccount {
             meta,

@@ -2,83 +2,12 @@
 //! that pod spec that decide whether its containers get an API token.
 
 use compact_str::CompactString;
-use globset::{Glob, GlobMatcher};
 
 use super::field::{BoolValue, key_value_origin, read_str};
-use super::object::{ObjectMeta, TypeMeta};
+use super::object::ObjectMeta;
+use crate::k8s::{identity, tokens};
 use crate::origin::{Located, Origin};
 use crate::yaml::NodeRef;
-
-/// Where Kubernetes mounts the service account token; a volume mounted here by every
-/// container stops the admission plugin from adding the token.
-pub const TOKEN_MOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/// One row of the workload table: which objects carry a pod spec, and where.
-#[derive(Clone, Debug)]
-pub struct WorkloadKind {
-    api_version: GlobMatcher,
-    kind: String,
-    pod_spec_path: Vec<String>,
-}
-
-impl WorkloadKind {
-    /// `api_version` is a glob (`apps/*`); `pod_spec_path` is dotted (`spec.template.spec`).
-    pub fn new(api_version: &str, kind: &str, pod_spec_path: &str) -> Result<Self, globset::Error> {
-        Ok(WorkloadKind {
-            api_version: Glob::new(api_version)?.compile_matcher(),
-            kind: kind.to_owned(),
-            pod_spec_path: pod_spec_path.split('.').map(str::to_owned).collect(),
-        })
-    }
-
-    /// `apiVersion`, `kind` and `podSpecPath` as the config writes them.
-    pub fn as_written(&self) -> (&str, &str, String) {
-        (
-            self.api_version.glob().glob(),
-            &self.kind,
-            self.pod_spec_path.join("."),
-        )
-    }
-}
-
-/// The built-in table plus the config's `workloadKinds`.
-#[derive(Clone, Debug)]
-pub struct WorkloadKinds(Vec<WorkloadKind>);
-
-const BUILT_IN: &[(&str, &str, &str)] = &[
-    ("v1", "Pod", "spec"),
-    ("v1", "PodTemplate", "template.spec"),
-    ("v1", "ReplicationController", "spec.template.spec"),
-    ("apps/*", "Deployment", "spec.template.spec"),
-    ("apps/*", "ReplicaSet", "spec.template.spec"),
-    ("apps/*", "StatefulSet", "spec.template.spec"),
-    ("apps/*", "DaemonSet", "spec.template.spec"),
-    ("extensions/v1beta1", "Deployment", "spec.template.spec"),
-    ("extensions/v1beta1", "ReplicaSet", "spec.template.spec"),
-    ("extensions/v1beta1", "StatefulSet", "spec.template.spec"),
-    ("extensions/v1beta1", "DaemonSet", "spec.template.spec"),
-    ("batch/*", "Job", "spec.template.spec"),
-    ("batch/*", "CronJob", "spec.jobTemplate.spec.template.spec"),
-    ("argoproj.io/*", "Rollout", "spec.template.spec"),
-];
-
-impl WorkloadKinds {
-    pub fn with_extra(extra: Vec<WorkloadKind>) -> Self {
-        let mut kinds: Vec<WorkloadKind> = BUILT_IN
-            .iter()
-            .filter_map(|(api, kind, path)| WorkloadKind::new(api, kind, path).ok())
-            .collect();
-        kinds.extend(extra);
-        WorkloadKinds(kinds)
-    }
-
-    pub fn pod_spec_path(&self, type_meta: &TypeMeta<'_>) -> Option<&[String]> {
-        self.0
-            .iter()
-            .find(|k| k.kind == type_meta.kind && k.api_version.is_match(type_meta.api_version))
-            .map(|k| k.pod_spec_path.as_slice())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContainerRole {
@@ -91,7 +20,7 @@ pub enum ContainerRole {
 pub struct Container {
     pub name: CompactString,
     pub role: ContainerRole,
-    /// Whether it already mounts a volume at [`TOKEN_MOUNT_DIR`].
+    /// Whether it already mounts a volume at [`tokens::TOKEN_MOUNT_DIR`].
     pub mounts_token_dir: bool,
 }
 
@@ -122,12 +51,10 @@ pub struct ProjectedToken {
 }
 
 impl ProjectedToken {
-    /// Kubernetes' default when `expirationSeconds` is not set.
-    pub const DEFAULT_EXPIRATION_SECONDS: i64 = 3600;
-
+    /// Its lifetime: `expirationSeconds`, else Kubernetes' default.
     pub fn expiration_seconds(&self) -> i64 {
         self.expiration
-            .map_or(Self::DEFAULT_EXPIRATION_SECONDS, |seconds| seconds.value)
+            .map_or(tokens::DEFAULT_EXPIRATION_SECONDS, |seconds| seconds.value)
     }
 }
 
@@ -135,15 +62,10 @@ impl PodSpec {
     /// The service account's name: `serviceAccountName`, else the deprecated
     /// `serviceAccount`, else `default` (SPEC 4.2).
     pub fn service_account_name(&self) -> &str {
-        [
-            self.service_account_name.as_ref(),
-            self.service_account.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|f| f.as_str())
-        .find(|name| !name.is_empty())
-        .unwrap_or("default")
+        identity::pod_service_account(
+            self.service_account_name.as_ref().map(|f| f.as_str()),
+            self.service_account.as_deref().map(|f| f.as_str()),
+        )
     }
 
     /// The field that names the service account, if any names one.
@@ -244,7 +166,7 @@ fn read_container(node: NodeRef<'_>, role: ContainerRole) -> Container {
         .into_iter()
         .flat_map(|m| m.items())
         .filter_map(|m| m.get("mountPath")?.as_str())
-        .any(|path| path.trim_end_matches('/') == TOKEN_MOUNT_DIR);
+        .any(tokens::is_token_mount_path);
     Container {
         name: node
             .get("name")

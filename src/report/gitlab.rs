@@ -90,7 +90,7 @@ impl Sink for Writer<'_> {
                     "{} {}: {}",
                     finding.rule.code(),
                     finding.rule.name(),
-                    finding.message
+                    super::message(finding)
                 ),
                 categories: ["Security"],
                 severity: severity(finding),

@@ -3,6 +3,7 @@
 //! within a version, never renamed or removed. The findings are written as the scan
 //! finds them, so `notifications` and `stats` (which counts them) follow them.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -46,11 +47,15 @@ struct JsonFinding<'a> {
     rule: &'static str,
     name: &'static str,
     level: &'static str,
-    message: &'a str,
+    message: Cow<'a, str>,
     #[serde(flatten)]
     location: JsonLocation<'a>,
     object: Option<Object<'a>>,
     service_account: Option<&'a str>,
+    /// The directory of the Kustomize root that rendered the object, relative to the
+    /// scan root; only on findings about rendered objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kustomization: Option<&'a str>,
     fingerprint: String,
     suppression: Option<Suppression<'a>>,
     /// `new` or `unchanged` with a baseline, else `null`.
@@ -218,7 +223,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
         rule: f.rule.code(),
         name: f.rule.name(),
         level: f.level.as_str(),
-        message: &f.message,
+        message: super::message(f),
         location: location(scanned, f.location),
         object: f.object.as_ref().map(|o| Object {
             namespace: &o.namespace,
@@ -226,6 +231,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
             name: &o.name,
         }),
         service_account: f.service_account.as_deref(),
+        kustomization: f.rendered_by.as_ref().map(|root| root.dir.as_str()),
         fingerprint: f.fingerprint.to_string(),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: match s.kind {
@@ -242,6 +248,70 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
                 location: location(scanned, r.location),
                 message: &r.message,
             })
+            .chain(f.rendered_by.as_deref().map(|root| Related {
+                location: location(scanned, super::kustomization_location(root)),
+                message: super::RENDERED_BY_NOTE,
+            }))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::report::Format;
+    use crate::report::tests::{render, rendered_report};
+
+    fn schema() -> jsonschema::Validator {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json-report.schema.json");
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).unwrap()
+    }
+
+    #[test]
+    fn a_rendered_objects_finding_names_its_root_and_points_at_its_kustomization() {
+        let dir = tempfile::tempdir().unwrap();
+        let report: Value =
+            serde_json::from_str(&render(&rendered_report(dir.path()), Format::Json)).unwrap();
+        let validator = schema();
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let findings = report["findings"].as_array().unwrap();
+        let prod = &findings[4];
+        assert_eq!(prod["kustomization"], "overlays/prod");
+        assert_eq!(prod["path"], "base/deployment.yaml");
+        assert_eq!((&prod["line"], &prod["column"]), (&json!(11), &json!(5)));
+        assert_eq!(
+            prod["object"],
+            json!({"namespace": "prod", "kind": "Deployment", "name": "api"})
+        );
+        assert!(
+            prod["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Deployment prod/api, rendered by `overlays/prod`, mounts")
+        );
+        assert_eq!(
+            prod["related"],
+            json!([{
+                "path": "overlays/prod/kustomization.yaml",
+                "line": 1,
+                "column": 1,
+                "endLine": 1,
+                "endColumn": 1,
+                "message": "rendered by this kustomization"
+            }])
+        );
+        // A plain file's finding has no such field, as before.
+        let plain = &findings[6];
+        assert!(plain.get("kustomization").is_none(), "{plain}");
+        assert_eq!(plain["related"], json!([]));
+        let mut broken = report.clone();
+        broken["findings"][4]["kustomization"] = json!(3);
+        assert!(!validator.is_valid(&broken), "the schema checks the field");
     }
 }

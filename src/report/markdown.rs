@@ -158,7 +158,7 @@ fn render(
             "| {} | {} | {location} | {} |",
             f.level,
             f.rule.code(),
-            escape(&f.message)
+            escape(&super::message(f))
         );
     }
     if shown < active {

@@ -9,11 +9,13 @@ mod pretty;
 pub mod sarif;
 pub mod text;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::diff::ChangedLines;
-use crate::finding::Finding;
+use crate::finding::{Finding, KustomizeRoot, Location};
+use crate::yaml::{Pos, Span};
 use crate::{Report, Scanned};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,31 @@ pub fn write(
     sink.finish(&report.scanned)
 }
 
+/// A finding's message as every output prints it. A finding about a rendered object names
+/// its Kustomize root: in the message, where its rule names the object
+/// ([`crate::finding::ObjectRef::describe_rendered`]), else after it.
+pub fn message(finding: &Finding) -> Cow<'_, str> {
+    match &finding.rendered_by {
+        Some(root) if !finding.message.contains(&root.rendered_by()) => {
+            Cow::Owned(format!("{} ({})", finding.message, root.rendered_by()))
+        }
+        _ => Cow::Borrowed(&finding.message),
+    }
+}
+
+/// The related location outputs add to a finding about a rendered object: the start of
+/// its root's kustomization file.
+fn kustomization_location(root: &KustomizeRoot) -> Location {
+    let start = Pos { line: 1, col: 1 };
+    Location {
+        file: root.kustomization,
+        region: Span { start, end: start },
+    }
+}
+
+/// The message of [`kustomization_location`].
+const RENDERED_BY_NOTE: &str = "rendered by this kustomization";
+
 /// What the summaries say besides the findings that count: `3 suppressed`, `12 in the
 /// baseline`, `2 fixed since the baseline`, those that are not zero.
 fn accepted(scanned: &Scanned) -> Vec<String> {
@@ -114,8 +141,162 @@ fn accepted(scanned: &Scanned) -> Vec<String> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{Format, ReportOptions};
-    use crate::{Report, ScanOptions, Stdin};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::{Format, ReportOptions, github};
+    use crate::config::Config;
+    use crate::files::{FileStatus, Files, Registration, Source};
+    use crate::finding::{Finding, Fingerprinter, KustomizeRoot, Level, Location, ObjectRef};
+    use crate::rule_id::RuleId;
+    use crate::yaml::{Pos, Span};
+    use crate::{FileId, Report, ScanOptions, Scanned, Stats, Stdin, Totals};
+
+    const BASE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: api:1\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: tools\n  namespace: ops\nspec:\n  containers:\n    - name: tools\n      image: tools:1\n";
+
+    /// The Kustomize roots of [`rendered_report`], in plan order, and the namespace
+    /// each deploys the base to.
+    pub(crate) const ROOTS: [(&str, &str); 6] = [
+        ("clusters/eu-1", "default"),
+        ("clusters/eu-2", "default"),
+        ("clusters/eu-3", "default"),
+        ("clusters/eu-4", "default"),
+        ("overlays/prod", "prod"),
+        ("overlays/staging", "staging"),
+    ];
+
+    /// What a TG001 about the base Deployment says, as a rule writes it for a rendered
+    /// object.
+    pub(crate) fn rendered_message(object: &ObjectRef, root: &KustomizeRoot) -> String {
+        format!(
+            "{} mounts an API token for service account {}/default, which is not trusted: automountServiceAccountToken is set on neither the pod spec nor the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust {}/default in .tokenguard.yaml.",
+            object.describe_rendered(root),
+            object.namespace,
+            object.namespace
+        )
+    }
+
+    /// A repository written under `dir`: one base Deployment (`base/`) deployed by the
+    /// six [`ROOTS`], four of which leave its namespace alone, and a plain Pod. Its
+    /// findings are built by hand as the engine will emit them once it renders: a TG001
+    /// per root at the base's pod spec key, then the plain Pod's TG001, fingerprinted
+    /// and counted in report order.
+    pub(crate) fn rendered_report(dir: &Path) -> Report {
+        let write = |path: &str, text: &str| {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("base/deployment.yaml", BASE);
+        write("base/kustomization.yaml", "resources: [deployment.yaml]\n");
+        for (root, namespace) in ROOTS {
+            let namespace = match namespace {
+                "default" => String::new(),
+                namespace => format!("namespace: {namespace}\n"),
+            };
+            write(
+                &format!("{root}/kustomization.yaml"),
+                &format!(
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{namespace}resources:\n  - ../../base\n"
+                ),
+            );
+        }
+        write("plain/pod.yaml", POD);
+        let mut registrations = vec![
+            ("base/deployment.yaml", FileStatus::Scanned),
+            ("base/kustomization.yaml", FileStatus::Kustomization),
+            ("plain/pod.yaml", FileStatus::Scanned),
+        ];
+        let kustomizations: Vec<String> = ROOTS
+            .iter()
+            .map(|(root, _)| format!("{root}/kustomization.yaml"))
+            .collect();
+        registrations.extend(
+            kustomizations
+                .iter()
+                .map(|path| (path.as_str(), FileStatus::Kustomization)),
+        );
+        let files = Files::register(
+            registrations
+                .into_iter()
+                .map(|(path, status)| Registration {
+                    path: path.to_owned(),
+                    source: Source::UnderRoot,
+                    status,
+                })
+                .collect(),
+        );
+        let id = |path: &str| {
+            FileId(
+                files
+                    .iter()
+                    .position(|f| f.path == path)
+                    .expect("registered") as u32,
+            )
+        };
+        let at = |file, line, col, end| Location {
+            file,
+            region: Span {
+                start: Pos { line, col },
+                end: Pos { line, col: end },
+            },
+        };
+        let object = |namespace: &str, kind: &str, name: &str| ObjectRef {
+            namespace: namespace.into(),
+            kind: kind.into(),
+            name: name.into(),
+            ignores: Box::default(),
+            root: None,
+        };
+        let mut findings: Vec<Finding> = ROOTS
+            .iter()
+            .map(|(dir, namespace)| {
+                let root = Arc::new(KustomizeRoot::of(
+                    id(&format!("{dir}/kustomization.yaml")),
+                    &files,
+                ));
+                let deployment = object(namespace, "Deployment", "api");
+                Finding::new(
+                    RuleId::TokenAutomountUntrusted,
+                    Level::Error,
+                    at(id("base/deployment.yaml"), 11, 5, 9),
+                    rendered_message(&deployment, &root),
+                )
+                .object(deployment)
+                .service_account(format!("{namespace}/default"))
+                .rendered_by(root)
+            })
+            .collect();
+        findings.push(
+            Finding::new(
+                RuleId::TokenAutomountUntrusted,
+                Level::Error,
+                at(id("plain/pod.yaml"), 6, 1, 5),
+                "Pod ops/tools mounts an API token for service account ops/default, which is not trusted.".to_owned(),
+            )
+            .object(object("ops", "Pod", "tools"))
+            .service_account("ops/default"),
+        );
+        let mut fingerprinter = Fingerprinter::default();
+        let mut totals = Totals::default();
+        for finding in &mut findings {
+            fingerprinter.assign(finding, &files);
+            totals.add(finding);
+        }
+        Report {
+            scanned: Scanned {
+                root: dir.to_path_buf(),
+                files,
+                notifications: Vec::new(),
+                stats: Stats::default(),
+                config: Config::default(),
+                totals,
+                baseline: None,
+            },
+            findings,
+        }
+    }
 
     /// Scans `text` as standard input named `name`, with the default config.
     pub(crate) fn scan_stdin(name: &str, text: &str) -> Report {
@@ -154,6 +335,61 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         super::write(format, report, options, &mut out).expect("write");
         String::from_utf8(out).expect("UTF-8")
+    }
+
+    /// Every output that prints messages names the root of a rendered object's finding:
+    /// in the message where the rule wrote it there, else after it.
+    #[test]
+    fn every_format_names_the_root_of_a_rendered_objects_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = rendered_report(dir.path());
+        let said = report.findings[5].message.clone();
+        let prod = report.findings[4].clone();
+        assert_eq!(super::message(&prod), prod.message.as_ref());
+        let plain = &report.findings[6];
+        assert!(matches!(
+            super::message(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // A rule that did not name the root: the outputs add it.
+        report.findings[5].message = "Deployment staging/api mounts an API token.".into();
+        assert_eq!(
+            super::message(&report.findings[5]),
+            "Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+        );
+        let gitlab: serde_json::Value =
+            serde_json::from_str(&render(&report, Format::Gitlab)).unwrap();
+        assert_eq!(
+            gitlab[4]["description"],
+            format!("TG001 token-automount-untrusted: {}", prod.message)
+        );
+        assert_eq!(
+            gitlab[5]["description"],
+            "TG001 token-automount-untrusted: Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+        );
+        assert_eq!(gitlab[5]["location"]["path"], "base/deployment.yaml");
+        let github = render(&report, Format::Github);
+        let lines: Vec<&str> = github.lines().collect();
+        assert_eq!(
+            lines[5],
+            "::error file=base/deployment.yaml,line=11,endLine=11,col=5,endColumn=8,title=TG001 token-automount-untrusted::Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+        );
+        assert!(
+            lines[4].ends_with(&format!("::{}", github::data(&prod.message))),
+            "{github}"
+        );
+        let markdown = render(&report, Format::Markdown);
+        assert!(
+            markdown.contains(
+                "| error | TG001 | base/deployment.yaml:11 | Deployment staging/api mounts an API token. \\(rendered by \\`overlays/staging\\`\\) |"
+            ),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| error | TG001 | base/deployment.yaml:11 | Deployment prod/api, rendered by \\`overlays/prod\\`, mounts"),
+            "{markdown}"
+        );
+        assert!(said.contains("rendered by `overlays/staging`"));
     }
 
     /// The same Pod written twice in one file: each of its findings has a twin with the

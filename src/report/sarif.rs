@@ -396,29 +396,50 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
     if let Some(sa) = &finding.service_account {
         properties.insert("serviceAccount", sa.to_string());
     }
+    let mut related_locations: Vec<RelatedLocation> = finding
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RelatedLocation {
+            id: i + 1,
+            physical_location: physical(scanned, r.location),
+            message: Text {
+                text: escape::sarif_message(&r.message),
+            },
+        })
+        .collect();
+    if let Some(root) = &finding.rendered_by {
+        properties.insert("kustomization", root.dir.to_string());
+        let location = super::kustomization_location(root);
+        related_locations.push(RelatedLocation {
+            id: related_locations.len() + 1,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(scanned.files.path(location.file)),
+                // A place in the file, not a region of it.
+                region: Some(Region {
+                    start_line: location.region.start.line,
+                    start_column: location.region.start.col,
+                    end_line: None,
+                    end_column: None,
+                }),
+            },
+            message: Text {
+                text: super::RENDERED_BY_NOTE.to_owned(),
+            },
+        });
+    }
     SarifResult {
         rule_id: finding.rule.code(),
         rule_index: finding.rule.index(),
         level: finding.level.as_str(),
         message: Text {
-            text: escape::sarif_message(&finding.message),
+            text: escape::sarif_message(&super::message(finding)),
         },
         locations: [ResultLocation {
             physical_location: physical(scanned, finding.location),
             logical_locations,
         }],
-        related_locations: finding
-            .related
-            .iter()
-            .enumerate()
-            .map(|(i, r)| RelatedLocation {
-                id: i + 1,
-                physical_location: physical(scanned, r.location),
-                message: Text {
-                    text: escape::sarif_message(&r.message),
-                },
-            })
-            .collect(),
+        related_locations,
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.to_string())]),
         properties,
         suppressions: finding
@@ -504,5 +525,96 @@ mod tests {
             super::percent_encode("x\n?y:\u{1b}[1m.yaml"),
             "x%0A%3Fy%3A%1B%5B1m.yaml"
         );
+    }
+}
+
+#[cfg(test)]
+mod rendered_tests {
+    use serde_json::{Value, json};
+
+    use crate::report::Format;
+    use crate::report::tests::{ROOTS, render, rendered_report};
+
+    /// The SARIF of [`rendered_report`], written with its repository under `dir`.
+    fn sarif(dir: &std::path::Path) -> String {
+        render(&rendered_report(dir), Format::Sarif)
+    }
+
+    #[test]
+    fn a_rendered_objects_result_names_its_root_and_points_at_its_kustomization() {
+        let dir = tempfile::tempdir().unwrap();
+        let log: Value = serde_json::from_str(&sarif(dir.path())).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), ROOTS.len() + 1);
+        for (result, (root, namespace)) in results.iter().zip(ROOTS) {
+            assert_eq!(result["properties"]["kustomization"], root);
+            assert_eq!(result["properties"]["namespace"], namespace);
+            assert_eq!(
+                result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+                format!("{namespace}/Deployment/api")
+            );
+            assert_eq!(
+                result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                "base/deployment.yaml"
+            );
+            assert_eq!(
+                result["relatedLocations"],
+                json!([{
+                    "id": 1,
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": format!("{root}/kustomization.yaml"),
+                            "uriBaseId": "%SRCROOT%"
+                        },
+                        "region": {"startLine": 1, "startColumn": 1}
+                    },
+                    "message": {"text": "rendered by this kustomization"}
+                }])
+            );
+            let text = result["message"]["text"].as_str().unwrap();
+            assert!(
+                text.starts_with(&format!(
+                    "Deployment {namespace}/api, rendered by `{root}`, mounts"
+                )),
+                "{text}"
+            );
+        }
+        let plain = &results[ROOTS.len()];
+        assert!(plain["properties"].get("kustomization").is_none());
+        assert!(plain.get("relatedLocations").is_none());
+        let mut prints: Vec<&str> = results
+            .iter()
+            .map(|r| r["partialFingerprints"]["tokenguard/v1"].as_str().unwrap())
+            .collect();
+        prints.sort_unstable();
+        prints.dedup();
+        assert_eq!(
+            prints.len(),
+            results.len(),
+            "one base, one fingerprint per root"
+        );
+    }
+
+    /// Valid against the vendored OASIS schema (`.ci/run` also runs the validators on
+    /// a real rendered scan, `fixtures/kustomize-scan`).
+    #[test]
+    fn rendered_sarif_is_valid() {
+        let temporary = tempfile::tempdir().unwrap();
+        let text = sarif(&temporary.path().join("repository"));
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/schemas/sarif-2.1.0.json"
+        );
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let validator = jsonschema::draft4::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let log: Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 
 use super::{ReportOptions, Sink, escape};
-use crate::finding::{Finding, Level, Related, RuleId, SuppressionKind};
+use crate::finding::{Finding, KustomizeRoot, Level, Related, RuleId, SuppressionKind};
 use crate::model::object::IGNORE_ANNOTATION_PREFIX;
 use crate::{Scanned, SourceFile};
 
@@ -47,6 +47,102 @@ pub struct Writer<'a> {
     tally: Tally,
     /// The last line written is not empty: the summary is set apart by an empty line.
     needs_gap: bool,
+    /// The entry of a rendered object's finding, held until a finding that it does not
+    /// fold arrives.
+    fold: Option<Fold>,
+    /// Entries that folded findings of several roots, and how many findings they hold.
+    folded: Folded,
+}
+
+/// One entry for the same finding at the same location across Kustomize roots (SPEC
+/// 3.4): a base deployed by 18 overlays is one entry that lists the roots, not 18.
+struct Fold {
+    /// The first finding, which the entry shows.
+    finding: Finding,
+    /// Its message without its root, which the others' must equal.
+    message: String,
+    roots: Vec<Arc<KustomizeRoot>>,
+}
+
+#[derive(Default)]
+struct Folded {
+    entries: usize,
+    findings: usize,
+}
+
+/// How many roots a folded entry names before `and N more`.
+const ROOTS_NAMED: usize = 3;
+
+/// The message a finding about a rendered object shows, without the words that name its
+/// root: what the same finding from another root has in common with it.
+fn without_root(finding: &Finding, root: &KustomizeRoot) -> String {
+    super::message(finding).replacen(&root.rendered_by(), "", 1)
+}
+
+impl Fold {
+    fn new(finding: &Finding, root: &Arc<KustomizeRoot>) -> Fold {
+        Fold {
+            message: without_root(finding, root),
+            finding: finding.clone(),
+            roots: vec![root.clone()],
+        }
+    }
+
+    /// Adds `finding` to the entry if it is the same finding from another root: the same
+    /// rule, level, place, notes and state, and the same message apart from the root.
+    fn take(&mut self, finding: &Finding) -> bool {
+        let first = &self.finding;
+        let Some(root) = &finding.rendered_by else {
+            return false;
+        };
+        let same = finding.rule == first.rule
+            && finding.level == first.level
+            && finding.location == first.location
+            && finding.related == first.related
+            && finding.suppression == first.suppression
+            && finding.baseline == first.baseline
+            && without_root(finding, root) == self.message;
+        if same {
+            self.roots.push(root.clone());
+        }
+        same
+    }
+
+    /// The entry's message: the first finding's, naming every root.
+    fn message(&self) -> String {
+        let message = super::message(&self.finding);
+        let [first, _, ..] = self.roots.as_slice() else {
+            return message.into_owned();
+        };
+        let mut names: Vec<String> = self
+            .roots
+            .iter()
+            .take(ROOTS_NAMED)
+            .map(|root| format!("`{}`", root.dir))
+            .collect();
+        let listed = match self.roots.len() - names.len() {
+            0 => {
+                let last = names.pop().unwrap_or_default();
+                format!("{} and {last}", names.join(", "))
+            }
+            more => format!("{} and {more} more", names.join(", ")),
+        };
+        let roots = format!("rendered by {} roots: {listed}", self.roots.len());
+        message.replacen(&first.rendered_by(), &roots, 1)
+    }
+
+    /// The note that names every root, when the message does not: `the 4 roots: ...`.
+    fn every_root(&self) -> Option<String> {
+        if self.roots.len() <= ROOTS_NAMED {
+            return None;
+        }
+        let names: Vec<String> = self
+            .roots
+            .iter()
+            .map(|root| format!("`{}`", escape(&root.dir)))
+            .collect();
+        Some(format!("the {} roots: {}", names.len(), names.join(", ")))
+    }
 }
 
 impl<'a> Writer<'a> {
@@ -59,7 +155,50 @@ impl<'a> Writer<'a> {
             buf: String::new(),
             tally: Tally::default(),
             needs_gap: false,
+            fold: None,
+            folded: Folded::default(),
         }
+    }
+
+    /// Writes one entry: a finding, with `message` as it shows and `roots`, if any, as
+    /// its last note.
+    fn entry(
+        &mut self,
+        scanned: &Scanned,
+        finding: &Finding,
+        message: &str,
+        roots: Option<&str>,
+    ) -> io::Result<()> {
+        diagnostic(
+            scanned,
+            finding,
+            (message, roots),
+            &self.paint,
+            self.options.compact,
+            &mut self.sources,
+            &mut self.buf,
+        );
+        write_lines(&mut self.out, &self.buf)?;
+        self.buf.clear();
+        self.needs_gap = self.options.compact;
+        Ok(())
+    }
+
+    /// Writes the held entry, if any.
+    fn write_fold(&mut self, scanned: &Scanned) -> io::Result<()> {
+        let Some(fold) = self.fold.take() else {
+            return Ok(());
+        };
+        if fold.roots.len() > 1 {
+            self.folded.entries += 1;
+            self.folded.findings += fold.roots.len();
+        }
+        self.entry(
+            scanned,
+            &fold.finding,
+            &fold.message(),
+            fold.every_root().as_deref(),
+        )
     }
 }
 
@@ -70,22 +209,20 @@ impl Sink for Writer<'_> {
             if self.options.quiet || !finding.counts() && !self.options.show_suppressed {
                 continue;
             }
-            diagnostic(
-                scanned,
-                finding,
-                &self.paint,
-                self.options.compact,
-                &mut self.sources,
-                &mut self.buf,
-            );
-            write_lines(&mut self.out, &self.buf)?;
-            self.buf.clear();
-            self.needs_gap = self.options.compact;
+            if self.fold.as_mut().is_some_and(|fold| fold.take(finding)) {
+                continue;
+            }
+            self.write_fold(scanned)?;
+            match &finding.rendered_by {
+                Some(root) => self.fold = Some(Fold::new(finding, root)),
+                None => self.entry(scanned, finding, &finding.message, None)?,
+            }
         }
         Ok(())
     }
 
     fn finish(&mut self, scanned: &Scanned) -> io::Result<()> {
+        self.write_fold(scanned)?;
         if !self.options.quiet {
             for n in &scanned.notifications {
                 if n.level == Level::Note && !self.options.verbose {
@@ -108,6 +245,19 @@ impl Sink for Writer<'_> {
         if self.needs_gap {
             writeln!(self.out)?;
         }
+        if self.folded.entries > 0 {
+            let line = format!(
+                "{} findings about rendered Kustomize objects are listed above as {} {}, each the same finding at one location from several roots; the counts below are per finding.\n\n",
+                self.folded.findings,
+                self.folded.entries,
+                if self.folded.entries == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                },
+            );
+            write_lines(&mut self.out, &line)?;
+        }
         let tables = self.tally.tables(&self.paint, scanned.baseline.is_some());
         write_lines(&mut self.out, &tables)?;
         let config = match &scanned.config.source {
@@ -129,9 +279,12 @@ fn write_lines(out: &mut dyn Write, text: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes a finding with `message` as it shows, and after its related notes one more,
+/// `last_note`, if any.
 fn diagnostic(
     scanned: &Scanned,
     finding: &Finding,
+    (message, last_note): (&str, Option<&str>),
     paint: &Paint,
     compact: bool,
     sources: &mut Sources,
@@ -176,7 +329,7 @@ fn diagnostic(
             "1",
             &format!("{}[{}]", paint.level(finding.level), finding.rule.code())
         ),
-        escape(&finding.message),
+        escape(message),
     );
     if compact {
         return;
@@ -215,6 +368,9 @@ fn diagnostic(
             escape(note.message),
             note.first
         );
+    }
+    if let Some(note) = last_note {
+        let _ = writeln!(out, "  = note: {note}");
     }
     out.push('\n');
 }
@@ -663,5 +819,167 @@ mod tests {
         let s = super::Snippet::new("name: \u{1b}[31mred", 6, 9).unwrap();
         assert_eq!(s.text, "name: \\u{1b}[31mred");
         assert_eq!((s.indent.len(), s.caret), (6, 8));
+    }
+}
+
+#[cfg(test)]
+mod rendered_tests {
+    use super::{Fold, Writer};
+    use crate::Report;
+    use crate::finding::{Finding, Suppression, SuppressionKind};
+    use crate::origin::Origin;
+    use crate::report::tests::{options, rendered_report};
+    use crate::report::{ReportOptions, Sink};
+
+    /// The text of `report`, its findings given to the writer `at_a_time` per call.
+    fn text(report: &Report, compact: bool, at_a_time: usize) -> String {
+        let mut out = Vec::new();
+        let mut writer = Writer::new(
+            ReportOptions {
+                compact,
+                ..options()
+            },
+            Box::new(&mut out),
+        );
+        writer.start(&report.scanned).unwrap();
+        for batch in report.findings.chunks(at_a_time) {
+            writer.findings(&report.scanned, batch).unwrap();
+        }
+        writer.finish(&report.scanned).unwrap();
+        drop(writer);
+        String::from_utf8(out).unwrap()
+    }
+
+    const TAIL: &str = " mounts an API token for service account default/default, which is not trusted: automountServiceAccountToken is set on neither the pod spec nor the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust default/default in .tokenguard.yaml.";
+
+    #[test]
+    fn the_same_finding_from_several_roots_is_one_entry_counted_per_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = rendered_report(dir.path());
+        let text = text(&report, true, report.findings.len());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!(
+                "base/deployment.yaml:11:5: error[TG001]: Deployment default/api, rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more,{TAIL}"
+            )
+        );
+        // Another namespace is another object: its own entry, naming its root.
+        assert!(
+            lines[1].starts_with(
+                "base/deployment.yaml:11:5: error[TG001]: Deployment prod/api, rendered by `overlays/prod`, mounts an API token for service account prod/default,"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with(
+                "base/deployment.yaml:11:5: error[TG001]: Deployment staging/api, rendered by `overlays/staging`, mounts"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            lines[3],
+            "plain/pod.yaml:6:1: error[TG001]: Pod ops/tools mounts an API token for service account ops/default, which is not trusted."
+        );
+        assert_eq!(lines[4], "");
+        assert_eq!(
+            lines[5],
+            "4 findings about rendered Kustomize objects are listed above as 1 entry, each the same finding at one location from several roots; the counts below are per finding."
+        );
+        assert_eq!(lines[6], "");
+        assert_eq!(lines[8], "TG001  token-automount-untrusted         7");
+        assert!(text.contains("\ndefault           4\n"), "{text}");
+        assert!(text.contains("\ndefault/default         4\n"), "{text}");
+        assert!(lines[lines.len() - 1].starts_with("7 errors, 0 warnings, 0 notes"));
+    }
+
+    #[test]
+    fn entries_fold_across_the_writers_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = rendered_report(dir.path());
+        let whole = text(&report, false, report.findings.len());
+        assert_eq!(text(&report, false, 1), whole);
+        assert_eq!(text(&report, false, 3), whole);
+        assert_eq!(whole.matches("error[TG001]").count(), 4, "{whole}");
+        assert!(
+            whole.contains("rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more, mounts an API token for service account default/default, which is not trusted: automountServiceAccountToken is set on neither the pod spec nor the service account, and Kubernetes defaults to true. Set automountServiceAccountToken: false in the pod spec or on the service account, or trust default/default in .tokenguard.yaml.\n   |\n11 |     spec:\n   |     ^^^^\n  = note: the 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3`, `clusters/eu-4`\n\n"),
+            "{whole}"
+        );
+        // An entry whose message names every root has no such note.
+        assert_eq!(whole.matches("= note:").count(), 1, "{whole}");
+    }
+
+    /// The entry of the first `n` clusters' findings.
+    fn folded(report: &Report, n: usize) -> Fold {
+        let first = &report.findings[0];
+        let mut fold = Fold::new(first, first.rendered_by.as_ref().unwrap());
+        for finding in &report.findings[1..n] {
+            assert!(fold.take(finding));
+        }
+        fold
+    }
+
+    #[test]
+    fn an_entry_names_three_roots_then_counts_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = rendered_report(dir.path());
+        let subject = |n| {
+            let message = folded(&report, n).message();
+            message[..message.find(TAIL).unwrap()].to_owned()
+        };
+        assert_eq!(
+            subject(1),
+            "Deployment default/api, rendered by `clusters/eu-1`,"
+        );
+        assert_eq!(
+            subject(2),
+            "Deployment default/api, rendered by 2 roots: `clusters/eu-1` and `clusters/eu-2`,"
+        );
+        assert_eq!(
+            subject(3),
+            "Deployment default/api, rendered by 3 roots: `clusters/eu-1`, `clusters/eu-2` and `clusters/eu-3`,"
+        );
+        assert_eq!(
+            subject(4),
+            "Deployment default/api, rendered by 4 roots: `clusters/eu-1`, `clusters/eu-2`, `clusters/eu-3` and 1 more,"
+        );
+        assert_eq!(folded(&report, 3).every_root(), None);
+    }
+
+    /// Only what would show the same folds: not another object, place, note, suppression
+    /// or plain file.
+    #[test]
+    fn findings_that_would_show_differently_are_not_folded() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = rendered_report(dir.path());
+        let [eu1, eu2, _, _, prod, _, plain] = &report.findings[..] else {
+            panic!("seven findings");
+        };
+        assert!(folded(&report, 1).take(eu2), "the same finding");
+        assert!(!folded(&report, 1).take(prod), "another object");
+        assert!(!folded(&report, 1).take(plain), "a plain file");
+        let elsewhere = Finding {
+            location: plain.location,
+            ..eu2.clone()
+        };
+        assert!(!folded(&report, 1).take(&elsewhere), "another place");
+        let noted = eu2.clone().related(
+            Origin::new(eu1.location.file, eu1.location.region),
+            "a note".to_owned(),
+        );
+        assert!(!folded(&report, 1).take(&noted), "other notes");
+        let suppressed = Finding {
+            suppression: Some(Box::new(Suppression {
+                kind: SuppressionKind::External,
+                justification: "accepted".to_owned(),
+            })),
+            ..eu2.clone()
+        };
+        assert!(!folded(&report, 1).take(&suppressed), "a suppression");
+        let reworded = Finding {
+            message: eu2.message.replace("mounts", "gets").into(),
+            ..eu2.clone()
+        };
+        assert!(!folded(&report, 1).take(&reworded), "another message");
     }
 }

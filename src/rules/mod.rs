@@ -1,6 +1,7 @@
 //! The rule registry. Each rule lives in its own file with its metadata, its help text
 //! (printed by `explain` and used as SARIF `help.markdown`) and its check.
 
+mod exposure;
 pub(crate) mod tg000_manifest_unreadable;
 pub(crate) mod tg001_token_automount_untrusted;
 mod tg002_service_account_automount_enabled;
@@ -21,14 +22,16 @@ mod tg015_duplicate_key;
 #[cfg(test)]
 mod testing;
 
+use std::sync::Arc;
+
+use crate::analysis::{Index, WorkloadFacts};
 use crate::config::Config;
-use crate::finding::{Finding, ObjectRef};
-use crate::index::Index;
+use crate::finding::{Finding, KustomizeRoot, ObjectRef, rendered_subject};
+use crate::k8s::rbac::Grant;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
 use crate::model::{DuplicateKey, Model, ObjectMeta, ServiceAccount, TokenSecret, Workload};
 use crate::origin::Origin;
-use crate::rbac::Grant;
 use crate::rule_id::{Level, RuleId};
 use crate::{FileId, Files};
 
@@ -71,8 +74,8 @@ impl RuleMeta {
 
 pub struct Rule {
     pub meta: RuleMeta,
-    /// Findings about one workload.
-    pub check_workload: Option<fn(&Context<'_>, &Workload, &mut Vec<Finding>)>,
+    /// Findings about one workload, given with the facts its rules share.
+    pub check_workload: Option<fn(&Context<'_>, &WorkloadFacts<'_>, &mut Vec<Finding>)>,
     /// Findings about the facts kept across files (service accounts, RBAC, token
     /// Secrets, load failures) that one batch of files defines.
     pub check_facts: Option<fn(&Context<'_>, &RunFacts<'_>, &mut Vec<Finding>)>,
@@ -142,6 +145,8 @@ pub struct Context<'a> {
     pub whole_repository: bool,
     /// The date exemptions are compared with.
     pub today: jiff::civil::Date,
+    /// The rendered Kustomize roots, by [`Scope::root_index`](crate::model::Scope).
+    pub roots: &'a [Arc<KustomizeRoot>],
 }
 
 impl Context<'_> {
@@ -151,6 +156,7 @@ impl Context<'_> {
             kind: meta.kind.clone(),
             name: meta.name.value.clone(),
             ignores: meta.ignores.clone(),
+            root: (meta.scope.root_index()).and_then(|i| self.roots.get(i).cloned()),
         }
     }
 
@@ -181,7 +187,7 @@ impl Context<'_> {
             binding.role_name
         );
         if !grants.is_empty() {
-            let grants: Vec<String> = grants.iter().map(ToString::to_string).collect();
+            let grants: Vec<&str> = grants.iter().copied().map(grant_text).collect();
             note += &format!(", which grants {}", grants.join(", "));
         }
         note
@@ -193,6 +199,28 @@ impl Context<'_> {
             "" => format!("{} {}", meta.kind, meta.name),
             namespace => format!("{} {namespace}/{}", meta.kind, meta.name),
         }
+    }
+
+    /// ``Deployment prod/api, rendered by `deploy/overlays/prod`,``: an object of a
+    /// rendered root as the subject of a message, before its verb (SPEC 3.4).
+    pub fn describe_rendered(&self, meta: &ObjectMeta, root: &KustomizeRoot) -> String {
+        rendered_subject(self.describe(meta), root)
+    }
+}
+
+/// How messages name a grant.
+pub fn grant_text(grant: Grant) -> &'static str {
+    match grant {
+        Grant::Everything => "everything (* on *)",
+        Grant::MintTokens => "create serviceaccounts/token",
+        Grant::ReadSecrets => "read secrets",
+        Grant::CreateWorkloads => "create pods or workloads",
+        Grant::PodsExec => "pods/exec",
+        Grant::PodsAttach => "pods/attach",
+        Grant::NodesProxy => "nodes/proxy",
+        Grant::Impersonate => "impersonate",
+        Grant::Escalate => "escalate",
+        Grant::Bind => "bind",
     }
 }
 
@@ -219,8 +247,9 @@ pub fn check_run(ctx: &Context<'_>, facts: &RunFacts<'_>, workloads: &[Workload]
     let checks: Vec<_> = ALL.iter().filter_map(|rule| rule.check_workload).collect();
     let mut findings = Vec::new();
     for workload in workloads {
+        let facts = WorkloadFacts::new(workload, ctx.index, ctx.config, ctx.default_namespace);
         for check in &checks {
-            check(ctx, workload, &mut findings);
+            check(ctx, &facts, &mut findings);
         }
     }
     for check in ALL.iter().filter_map(|rule| rule.check_facts) {

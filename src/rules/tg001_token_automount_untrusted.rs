@@ -1,9 +1,6 @@
-use super::{Context, Rule, RuleMeta, name_few};
+use super::{Context, Rule, RuleMeta};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::index::BoundGrants;
-use crate::model::Workload;
-use crate::model::rbac::Binding;
-use crate::resolve::{Decision, TokenVerdict, token_verdict};
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -80,123 +77,9 @@ mounted where necessary";
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
-    if let Some(exposure) = exposure(ctx, workload)
-        && exposure.powerful.is_empty()
-    {
-        out.push(exposure.finding(ctx, &RULE.meta, workload));
-    }
-}
-
-/// A workload whose pods get an automounted token for an untrusted service account,
-/// with the RBAC the scan gives that service account (TG001, or TG014 when powerful).
-pub(super) struct Exposure<'m> {
-    verdict: TokenVerdict<'m>,
-    pub(super) powerful: Vec<BoundGrants<'m>>,
-    other_bindings: Vec<&'m Binding>,
-}
-
-pub(super) fn exposure<'m>(ctx: &'m Context<'m>, workload: &'m Workload) -> Option<Exposure<'m>> {
-    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-    if !verdict.decision.automounts() || workload.pod.every_container_mounts_token_dir() {
-        return None;
-    }
-    if ctx
-        .config
-        .trusted_entry(verdict.namespace, verdict.service_account)
-        .is_some()
-    {
-        return None;
-    }
-    let powerful = ctx
-        .index
-        .powerful_grants(verdict.namespace, verdict.service_account);
-    let other_bindings = ctx
-        .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account)
-        .into_iter()
-        .filter(|b| !powerful.iter().any(|p| std::ptr::eq(p.binding, *b)))
-        .collect();
-    Some(Exposure {
-        verdict,
-        powerful,
-        other_bindings,
-    })
-}
-
-impl Exposure<'_> {
-    pub(super) fn finding(
-        &self,
-        ctx: &Context<'_>,
-        rule: &'static RuleMeta,
-        workload: &Workload,
-    ) -> Finding {
-        let verdict = &self.verdict;
-        let pod = &workload.pod;
-        let identity = verdict.identity();
-        let receivers = pod.token_receivers();
-        let containers = if receivers.len() < pod.containers.len() {
-            let names: Vec<&str> = receivers.iter().map(|c| c.name.as_str()).collect();
-            format!(" (containers {})", names.join(", "))
-        } else {
-            String::new()
-        };
-        // The message names the bindings; the notes say what each grants, and where.
-        let rbac = if self.powerful.is_empty() {
-            String::new()
-        } else {
-            let names = self.powerful.iter().map(|p| ctx.describe(&p.binding.meta));
-            format!(" and is bound to powerful RBAC by {}", name_few(names))
-        };
-        let other = if self.other_bindings.is_empty() {
-            String::new()
-        } else {
-            let names = self.other_bindings.iter().map(|b| ctx.describe(&b.meta));
-            format!(" It is also bound by {}.", name_few(names))
-        };
-        let fix = match verdict.decision {
-            Decision::Default | Decision::ServiceAccountConflict | Decision::ServiceAccount(_) => {
-                "Set automountServiceAccountToken: false in the pod spec or on the service account"
-            }
-            Decision::PodSpec(_) => "Set automountServiceAccountToken: false in the pod spec",
-        };
-        let message = format!(
-            "{} mounts an API token{containers} for service account {identity}, which is not trusted{rbac}: {}.{other} {fix}, or trust {identity} in .tokenguard.yaml.",
-            ctx.describe(&workload.meta),
-            verdict.explain(pod),
-        );
-        let at = pod
-            .automount
-            .as_ref()
-            .map(|f| f.at)
-            .or_else(|| pod.service_account_key())
-            .unwrap_or(pod.spec_key);
-        let mut finding = rule
-            .finding(at, message)
-            .object(ctx.object_ref(&workload.meta))
-            .service_account(identity.clone());
-        for sa in verdict.definitions {
-            let setting = match sa.automount.as_ref().and_then(|f| f.kubectl) {
-                Some(v) => format!("sets automountServiceAccountToken: {v}"),
-                None => "does not set automountServiceAccountToken".to_owned(),
-            };
-            let at = sa.automount.as_ref().map_or(sa.meta.name.at, |f| f.at);
-            finding = finding.related(at, format!("ServiceAccount {identity} {setting}"));
-        }
-        for bound in &self.powerful {
-            let binding = bound.binding;
-            finding = finding.related(
-                binding.meta.name.at,
-                ctx.binding_note(binding, &identity, &bound.grants),
-            );
-        }
-        for binding in &self.other_bindings {
-            finding = finding.related(
-                binding.meta.name.at,
-                ctx.binding_note(binding, &identity, &[]),
-            );
-        }
-        finding
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    if facts.exposed() && facts.bindings().powerful.is_empty() {
+        out.push(super::exposure::finding(ctx, &RULE.meta, facts));
     }
 }
 

@@ -1,7 +1,6 @@
 use super::{Context, Rule, RuleMeta, name_few};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::model::Workload;
-use crate::resolve::token_verdict;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -63,22 +62,13 @@ for that object.
 CIS Kubernetes Benchmark 5.1.6.
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
-    if workload.pod.projected_tokens.is_empty() {
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    let workload = facts.workload;
+    if workload.pod.projected_tokens.is_empty() || facts.trusted().is_some() {
         return;
     }
-    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-    if ctx
-        .config
-        .trusted_entry(verdict.namespace, verdict.service_account)
-        .is_some()
-    {
-        return;
-    }
-    let identity = verdict.identity();
-    let bindings = ctx
-        .index
-        .bindings_of_service_account(verdict.namespace, verdict.service_account);
+    let identity = facts.verdict.identity();
+    let bindings = &facts.bindings().all;
     let bound = if bindings.is_empty() {
         String::new()
     } else {
@@ -104,7 +94,7 @@ fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>
             .object(ctx.object_ref(&workload.meta))
             .service_account(identity.clone())
             .detail(&token.volume);
-        for binding in &bindings {
+        for binding in bindings {
             finding = finding.related(
                 binding.meta.name.at,
                 ctx.binding_note(binding, &identity, &[]),

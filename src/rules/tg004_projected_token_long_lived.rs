@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleMeta};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::model::Workload;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -51,7 +51,8 @@ pod template suppresses it for that object.
 [Bound service account tokens](https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#bound-service-account-tokens).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    let workload = facts.workload;
     let max = ctx.config.max_projected_token_seconds();
     for token in &workload.pod.projected_tokens {
         let seconds = token.expiration_seconds();

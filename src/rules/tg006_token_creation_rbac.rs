@@ -1,7 +1,7 @@
 use super::{Context, Rule, RuleMeta, RunFacts, name_few};
 use crate::finding::Finding;
+use crate::k8s::rbac;
 use crate::model::rbac::Subject;
-use crate::rbac;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {

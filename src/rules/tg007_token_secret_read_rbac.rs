@@ -1,7 +1,8 @@
 use super::{Context, Rule, RuleMeta, RunFacts, name_few};
 use crate::finding::Finding;
+use crate::k8s::identity::{self, ServiceAccountGroup};
+use crate::k8s::rbac;
 use crate::model::rbac::Subject;
-use crate::rbac;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -111,18 +112,16 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
 /// How messages name a group that holds service accounts, and the `NS/*` or `*/*`
 /// identity trust patterns are matched against.
 fn service_account_group(group: &str) -> Option<(String, String)> {
-    match group {
-        "system:serviceaccounts" | "system:authenticated" => Some((
+    Some(match identity::service_account_group(group)? {
+        ServiceAccountGroup::Every => (
             format!("every service account (group {group})"),
             "*/*".to_owned(),
-        )),
-        _ => group.strip_prefix("system:serviceaccounts:").map(|ns| {
-            (
-                format!("every service account of namespace {ns} (group {group})"),
-                format!("{ns}/*"),
-            )
-        }),
-    }
+        ),
+        ServiceAccountGroup::Namespace(ns) => (
+            format!("every service account of namespace {ns} (group {group})"),
+            format!("{ns}/*"),
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleMeta, RunFacts};
 use crate::finding::Finding;
-use crate::rbac;
+use crate::k8s::rbac::{self, Lookalike};
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -56,8 +56,15 @@ fn check(ctx: &Context<'_>, facts: &RunFacts<'_>, out: &mut Vec<Finding>) {
     for role in facts.roles {
         for (index, rule) in role.rules.iter().enumerate() {
             for resource in &rule.resources {
-                let Some(why) = rbac::token_lookalike(resource) else {
-                    continue;
+                let why = match rbac::token_lookalike(resource) {
+                    Some(Lookalike::NoSuchResource) => "is not a Kubernetes resource",
+                    Some(Lookalike::Singular) => {
+                        "is not a Kubernetes resource (resource names are plural)"
+                    }
+                    Some(Lookalike::LiteralStar) => {
+                        "is not a wildcard: it matches only a subresource literally named `*`"
+                    }
+                    None => continue,
                 };
                 let message = format!(
                     "{} rule {} names the resource `{resource}`, which {why}, so the rule grants nothing for it. The token API is the subresource serviceaccounts/token.",

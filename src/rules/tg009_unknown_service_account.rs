@@ -1,7 +1,8 @@
 use super::{Context, Rule, RuleMeta};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::model::Workload;
-use crate::resolve::{Decision, token_verdict};
+use crate::k8s::automount::Decision;
+use crate::k8s::identity::DEFAULT_SERVICE_ACCOUNT;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -54,12 +55,12 @@ for that object.
 **References.** [Service Accounts](https://kubernetes.io/docs/concepts/security/service-accounts/).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    let (workload, verdict) = (facts.workload, &facts.verdict);
     let Some(field) = workload.pod.service_account_field() else {
         return;
     };
-    let verdict = token_verdict(workload, ctx.index, ctx.default_namespace);
-    if verdict.service_account == "default" || !verdict.definitions.is_empty() {
+    if verdict.service_account == DEFAULT_SERVICE_ACCOUNT || !verdict.definitions.is_empty() {
         return;
     }
     let consequence = match verdict.decision {

@@ -1,7 +1,7 @@
 use super::{Context, Rule, RuleMeta, RunFacts};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
 use crate::model::ObjectMeta;
-use crate::model::Workload;
 use crate::model::field::{Ambiguity, BoolValue};
 use crate::origin::Located;
 use crate::rule_id::{Level, RuleId};
@@ -55,7 +55,8 @@ suppresses it for that object.
 [Configure Service Accounts for Pods](https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    let workload = facts.workload;
     report(
         ctx,
         &workload.meta,

@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleMeta};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::model::Workload;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -47,7 +47,8 @@ suppresses it for that object.
 **References.** [Pod v1 API: serviceAccount](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    let workload = facts.workload;
     let pod = &workload.pod;
     let Some(deprecated) = &pod.service_account else {
         return;

@@ -1,7 +1,6 @@
-use super::tg001_token_automount_untrusted::exposure;
 use super::{Context, Rule, RuleMeta};
+use crate::analysis::WorkloadFacts;
 use crate::finding::Finding;
-use crate::model::Workload;
 use crate::rule_id::{Level, RuleId};
 
 pub static RULE: Rule = Rule {
@@ -68,11 +67,9 @@ for that object.
 [RBAC good practices](https://kubernetes.io/docs/concepts/security/rbac-good-practices/).
 "#;
 
-fn check_workload(ctx: &Context<'_>, workload: &Workload, out: &mut Vec<Finding>) {
-    if let Some(exposure) = exposure(ctx, workload)
-        && !exposure.powerful.is_empty()
-    {
-        out.push(exposure.finding(ctx, &RULE.meta, workload));
+fn check_workload(ctx: &Context<'_>, facts: &WorkloadFacts<'_>, out: &mut Vec<Finding>) {
+    if facts.exposed() && !facts.bindings().powerful.is_empty() {
+        out.push(super::exposure::finding(ctx, &RULE.meta, facts));
     }
 }
 

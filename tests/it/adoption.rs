@@ -697,7 +697,8 @@ fn config_schema_agrees_with_the_parser() {
             "exemptions": [{"rule": "tg001", "object": "legacy/Deployment/x", "reason": "OPS-1", "expires": "2027-01-31"}],
             "rules": {"TG009": "off", "tg002": "error"},
             "workloadKinds": [{"apiVersion": "apps.kruise.io/*", "kind": "CloneSet", "podSpecPath": "spec.template.spec"}],
-            "projectedTokens": {"maxExpirationSeconds": 86400}
+            "projectedTokens": {"maxExpirationSeconds": 86400},
+            "kustomize": false
         }),
         json!({"trusted": [{"serviceAccount": "a/b", "reason": 2024}]}),
     ];
@@ -718,6 +719,8 @@ fn config_schema_agrees_with_the_parser() {
         json!({"workloadKinds": [{"apiVersion": "v1", "kind": "X", "podSpecPath": "spec..x"}]}),
         json!({"tokenCreators": [{"subject": "Robot:x", "reason": "x"}]}),
         json!({"unknown": 1}),
+        json!({"kustomize": "false"}),
+        json!({"kustomize": 0}),
     ];
     for config in &invalid {
         assert!(!accepted_by_tokenguard(config), "tokenguard: {config}");

@@ -251,6 +251,64 @@ fn the_config_file_may_be_named_tokenguard_yml_too() {
     );
 }
 
+/// `--no-kustomize` is one of the input flags of `scan`, `baseline` and `init`, and the
+/// config's `kustomize:` takes `true` or `false` only (which one wins is a unit test of
+/// `cli`: the engine reads the decision).
+#[test]
+fn no_kustomize_is_an_input_flag_and_kustomize_a_boolean_setting() {
+    let repo = repository(&[
+        ("pods.yaml", &service_account("a", "b")),
+        (".tokenguard.yaml", "kustomize: false\n"),
+    ]);
+    let dir = repo.path().to_str().unwrap();
+    let baseline = repo.path().join("b.json");
+    let config = repo.path().join("init.yaml");
+    for args in [
+        vec!["scan", "--no-kustomize", "--fail-on", "never", dir],
+        vec!["--no-kustomize", "--fail-on", "never", dir],
+        vec![
+            "baseline",
+            "--no-kustomize",
+            "--output",
+            baseline.to_str().unwrap(),
+            dir,
+        ],
+        vec![
+            "init",
+            "--no-kustomize",
+            "--output",
+            config.to_str().unwrap(),
+            dir,
+        ],
+    ] {
+        let out = output(tokenguard().current_dir(dir).args(&args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    }
+    for (value, column) in [("yes", 12), ("'false'", 12), ("[false]", 12), ("", 10)] {
+        std::fs::write(
+            repo.path().join(".tokenguard.yaml"),
+            format!("kustomize: {value}\n"),
+        )
+        .unwrap();
+        let out = scan_text(repo.path(), &[]);
+        assert_eq!(out.code, 2, "{value}");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "tokenguard: error: .tokenguard.yaml:1:{column}: kustomize must be true or false\n"
+            ),
+            "{value}"
+        );
+    }
+    std::fs::write(repo.path().join(".tokenguard.yaml"), "kustomise: false\n").unwrap();
+    let out = scan_text(repo.path(), &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "tokenguard: error: .tokenguard.yaml:1:1: unknown key `kustomise` in the config; did you mean `kustomize`?\n"
+    );
+}
+
 /// A repository in a temporary folder: `files` are (path, text) under it, and a `.git`
 /// folder makes it the git top-level.
 fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {

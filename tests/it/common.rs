@@ -50,6 +50,8 @@ pub const FIXTURE_ROOTS: &[&str] = &[
     "rbac-aggregation",
     // Kustomize render cases: each folder's expected.yaml is `kubectl kustomize` of it.
     "kustomize",
+    // Kustomize roots rendered in a scan: overlays of one base, a fallback, a plain file.
+    "kustomize-scan",
 ];
 
 /// Fixture folders whose `.tokenguard.yaml` is invalid on purpose (exit 2).

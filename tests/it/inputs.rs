@@ -82,15 +82,26 @@ fn unparseable_text_with_template_actions_is_skipped_but_valid_yaml_with_braces_
 #[test]
 fn kustomization_files_are_not_objects() {
     let sarif = sarif_of("inputs/kustomization");
+    // Two roots render the one ServiceAccount: `.` into its namespace `shop`, and
+    // `base` (which no kustomization lists) into the default namespace. Both point at
+    // the key in the base file, and neither kustomization is an object.
     assert_eq!(
         rows(&sarif),
-        expect(&[("TG002", "base/service-account.yaml", 5, 3, 5, 13, "warning")])
+        expect(&[
+            ("TG002", "base/service-account.yaml", 5, 3, 5, 13, "warning"),
+            ("TG002", "base/service-account.yaml", 5, 3, 5, 13, "warning"),
+        ])
     );
-    // Its namespace is not applied: the ServiceAccount is in the default namespace.
     result(&sarif, "TG002", "default/ServiceAccount/cart");
+    result(&sarif, "TG002", "shop/ServiceAccount/cart");
     assert_eq!(notifications(&sarif), Vec::<String>::new());
     assert_eq!(
         summary(&fixture("inputs/kustomization"), &[]),
+        "0 errors, 2 warnings, 0 notes in 4 files (2 objects, 0 workloads, 2 service accounts)"
+    );
+    // File by file, as before rendering: the namespace is not applied.
+    assert_eq!(
+        summary(&fixture("inputs/kustomization"), &["--no-kustomize"]),
         "0 errors, 1 warning, 0 notes in 4 files (1 object, 0 workloads, 1 service account)"
     );
 }

@@ -17,6 +17,7 @@ mod kustomize;
 mod locations;
 mod properties;
 mod rbac;
+mod rendered;
 mod rules;
 mod sarif_schema;
 mod semantics;

@@ -4,9 +4,11 @@
 //! reference where RFC 6902 leaves room: negative list indexes count from the end,
 //! `replace` of a missing mapping key adds it, a missing `value` writes null.
 //!
-//! Kustomize reads an operation's `value` as YAML 1.1 (through JSON), unlike the
-//! object's own values (YAML 1.2): a written `yes` becomes `true`, and a `test` of a
-//! `y` against the object's `y` fails. Both are reproduced.
+//! Kustomize applies the operations to the object turned into JSON: the object's
+//! values read as YAML 1.2, an operation's `value` as YAML 1.1. So a written `yes`
+//! becomes `true`, a `test` of a `y` against the object's `y` fails, and the patched
+//! object's numbers and booleans come back in JSON's spelling (`0755` is `493`,
+//! `True` is `true`). All of this is reproduced.
 //!
 //! Origins: a value `add` or `replace` writes keeps the origins of the operation's
 //! `value`; a value `move` or `copy` writes takes the origin of the operation (the
@@ -32,6 +34,7 @@ pub fn apply(target: &mut Node, ops: &Node) -> Result<(), PatchError> {
     for op in ops {
         Operation::read(op)?.apply(target)?;
     }
+    canonical(target, typed_1_2);
     Ok(())
 }
 
@@ -151,7 +154,7 @@ impl<'a> Operation<'a> {
             .value
             .cloned()
             .unwrap_or_else(|| Node::new(Value::Scalar(Scalar::plain("null")), self.at));
-        canonical(&mut value);
+        canonical(&mut value, typed_1_1);
         value
     }
 
@@ -407,14 +410,16 @@ fn retag(node: &mut Node, at: Origin) {
     }
 }
 
-/// Rewrites the booleans and integers of an operation's value the way its trip
-/// through JSON prints them (`yes` is `true`, `0x1F` is `31`).
-fn canonical(node: &mut Node) {
+/// Rewrites the booleans and integers of a value, read with `typed`, the way its
+/// trip through JSON prints them (`0x1F` is `31`).
+fn canonical(node: &mut Node, typed: fn(&Scalar) -> Typed<'_>) {
     match &mut node.value {
-        Value::Map(entries) => entries.iter_mut().for_each(|e| canonical(&mut e.value)),
-        Value::Seq(items) => items.iter_mut().for_each(canonical),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|e| canonical(&mut e.value, typed)),
+        Value::Seq(items) => items.iter_mut().for_each(|item| canonical(item, typed)),
         Value::Scalar(s) => {
-            let text = match typed_1_1(s) {
+            let text = match typed(s) {
                 Typed::Bool(b) => b.to_string(),
                 Typed::Int(i) => i.to_string(),
                 _ => return,
@@ -524,7 +529,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["first", "side", "last"]);
         assert_eq!(at(containers[0].at), (PATCH, 17, 10));
-        assert_eq!(at(containers[1].at), (BASE, 13, 5));
+        assert_eq!(at(containers[1].at), (BASE, 16, 5));
         assert_eq!(at(containers[2].at), (PATCH, 14, 10));
         // A moved or copied value is where the operation put it.
         let moved = spec.entry("initContainers").expect("moved");
@@ -540,6 +545,12 @@ mod tests {
         assert_eq!(
             (copied.as_str(), at(copied.at)),
             (Some("patched"), (PATCH, 21, 3))
+        );
+        // The object went through JSON: its own values keep their origins.
+        let grace = spec.get("terminationGracePeriodSeconds").expect("kept");
+        assert_eq!(
+            (grace.as_scalar().map(|s| s.text.as_str()), at(grace.at)),
+            (Some("30"), (BASE, 11, 34))
         );
         // `yes` went through JSON as a boolean.
         let links = spec.get("enableServiceLinks").expect("added");

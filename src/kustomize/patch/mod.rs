@@ -5,10 +5,28 @@
 //!
 //! Every value a patch writes keeps the origin of the patch text that wrote it, so a
 //! finding on a patched field points at the patch line.
+//!
+//! For each `patches` entry (and `patchesStrategicMerge`, `patchesJson6902`), the
+//! driver parses the patch text (a file or inline) into documents and:
+//! - [`PatchKind::of`] tells a JSON 6902 list from strategic merge objects;
+//! - with a `target`, [`Selector::read`] it once, then for each object in the
+//!   resource list, [`Selector::matches`] with the object's identity before any
+//!   transformation (names and namespaces match the original or the current one);
+//!   Kustomize allows only one strategic merge document with a target;
+//! - without a target (strategic merge only; JSON 6902 needs one), each document
+//!   patches the one object whose current or a previous [`ResId`] is
+//!   [`ResId::same`] as the document's own (none or several: Kustomize's error);
+//! - [`strategic::merge_with`] (the entry's `options`) or [`json6902::apply`] edits
+//!   the object; [`strategic::Merged::Deleted`] drops it from the list.
+//!
+//! Any [`PatchError`] stops the root's rendering, with the error's origin.
 
 pub mod json6902;
 mod merge_keys;
+pub mod selector;
 pub mod strategic;
+
+pub use selector::{ResId, Selector};
 
 use crate::kustomize::node::{Node, Value};
 use crate::origin::Origin;

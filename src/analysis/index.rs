@@ -3,16 +3,21 @@
 
 use std::collections::HashMap;
 
+use super::workload::ServiceAccountBindings;
+use crate::k8s::identity::{ServiceAccountGroup, service_account_group};
+use crate::k8s::rbac::{self, Grant};
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
-use crate::model::{Model, Runs, ServiceAccount};
-use crate::rbac::{self, Grant};
+use crate::model::{Model, Runs, Scope, ServiceAccount};
 
+/// Every lookup is made from a [`Scope`] and sees only the objects that scope sees: a
+/// rendered root's objects see their own and the plain files', never another root's.
 pub struct Index<'m> {
-    /// namespace -> name -> definitions.
-    service_accounts: HashMap<&'m str, HashMap<&'m str, Vec<&'m ServiceAccount>>>,
-    /// namespace -> name -> Role.
-    roles: HashMap<&'m str, HashMap<&'m str, &'m Role>>,
-    cluster_roles: HashMap<&'m str, &'m Role>,
+    /// (scope, namespace) -> name -> definitions.
+    service_accounts: HashMap<(Scope, &'m str), HashMap<&'m str, Vec<&'m ServiceAccount>>>,
+    /// (scope, namespace) -> name -> Role.
+    roles: HashMap<(Scope, &'m str), HashMap<&'m str, &'m Role>>,
+    /// (scope, name) -> ClusterRole.
+    cluster_roles: HashMap<(Scope, &'m str), &'m Role>,
     bindings: &'m Runs<Binding>,
     default_namespace: &'m str,
     /// Indexes into `bindings`, built once so lookups do not scan every binding.
@@ -23,9 +28,9 @@ pub struct Index<'m> {
     binding_grants: Vec<Vec<Grant>>,
 }
 
-/// A role as the API server identifies it: (cluster-scoped, namespace, name). Copies of
-/// one role in several files share their bindings.
-type RoleKey<'m> = (bool, &'m str, &'m str);
+/// A role as the API server identifies it in a scope: (scope, cluster-scoped,
+/// namespace, name). Copies of one role in several files share their bindings.
+type RoleKey<'m> = (Scope, bool, &'m str, &'m str);
 
 /// Bindings by the service accounts their subjects cover.
 #[derive(Default)]
@@ -54,24 +59,26 @@ pub struct BoundGrants<'m> {
 
 impl<'m> Index<'m> {
     pub fn build(model: &'m Model, default_namespace: &'m str) -> Self {
-        let mut service_accounts: HashMap<&str, HashMap<&str, Vec<&ServiceAccount>>> =
-            HashMap::new();
+        let mut service_accounts: HashMap<_, HashMap<&str, Vec<&ServiceAccount>>> = HashMap::new();
         for sa in &model.service_accounts {
             service_accounts
-                .entry(sa.meta.namespace_or(default_namespace))
+                .entry((sa.meta.scope, sa.meta.namespace_or(default_namespace)))
                 .or_default()
                 .entry(sa.meta.name.as_str())
                 .or_default()
                 .push(sa);
         }
-        let mut roles: HashMap<&str, HashMap<&str, &Role>> = HashMap::new();
+        let mut roles: HashMap<_, HashMap<&str, &Role>> = HashMap::new();
         let mut cluster_roles = HashMap::new();
         for role in &model.roles {
+            let scope = role.meta.scope;
             if role.cluster {
-                cluster_roles.entry(role.meta.name.as_str()).or_insert(role);
+                cluster_roles
+                    .entry((scope, role.meta.name.as_str()))
+                    .or_insert(role);
             } else {
                 roles
-                    .entry(role.meta.namespace_or(default_namespace))
+                    .entry((scope, role.meta.namespace_or(default_namespace)))
                     .or_default()
                     .entry(role.meta.name.as_str())
                     .or_insert(role);
@@ -94,7 +101,7 @@ impl<'m> Index<'m> {
         };
         for (i, binding) in model.bindings.iter().enumerate() {
             for subject in &binding.subjects {
-                index.by_subject.add(subject, i);
+                index.by_subject.add(&subject.value, i);
             }
             let grants = index.grants_of(binding);
             index.binding_grants.push(grants);
@@ -132,22 +139,39 @@ impl<'m> Index<'m> {
         }
     }
 
-    /// Every definition of the service account, in file order.
-    pub fn service_account(&self, namespace: &str, name: &str) -> &[&'m ServiceAccount] {
-        self.service_accounts
-            .get(namespace)
-            .and_then(|names| names.get(name))
-            .map_or(&[], Vec::as_slice)
+    /// Every definition of the service account that `scope` sees, in file order.
+    pub fn service_account(
+        &self,
+        scope: Scope,
+        namespace: &str,
+        name: &str,
+    ) -> Vec<&'m ServiceAccount> {
+        let mut found: Vec<&ServiceAccount> = visible(scope)
+            .filter_map(|s| self.service_accounts.get(&(s, namespace)))
+            .filter_map(|names| names.get(name))
+            .flatten()
+            .copied()
+            .collect();
+        if scope != Scope::PLAIN {
+            found.sort_by_key(|sa| sa.meta.name.at);
+        }
+        found
     }
 
+    /// The role a binding refers to, as the binding's scope sees it: its own scope's
+    /// first, then the plain files'.
     pub fn role_of(&self, binding: &Binding) -> RoleTarget<'m> {
+        let namespace = binding.meta.namespace_or(self.default_namespace);
+        let name = binding.role_name.as_str();
+        let mut scopes = visible(binding.meta.scope);
         let scanned = match binding.role_kind.as_str() {
-            "Role" if !binding.cluster => self
-                .roles
-                .get(binding.meta.namespace_or(self.default_namespace))
-                .and_then(|names| names.get(binding.role_name.as_str()))
-                .copied(),
-            "ClusterRole" => self.cluster_roles.get(binding.role_name.as_str()).copied(),
+            "Role" if !binding.cluster => scopes.find_map(|s| {
+                self.roles
+                    .get(&(s, namespace))
+                    .and_then(|names| names.get(name))
+                    .copied()
+            }),
+            "ClusterRole" => scopes.find_map(|s| self.cluster_roles.get(&(s, name)).copied()),
             _ => None,
         };
         match scanned {
@@ -162,18 +186,21 @@ impl<'m> Index<'m> {
 
     fn key(&self, role: &'m Role) -> RoleKey<'m> {
         (
+            role.meta.scope,
             role.cluster,
             role.meta.namespace_or(self.default_namespace),
             role.meta.name.as_str(),
         )
     }
 
-    /// The ClusterRoles whose rules an aggregated ClusterRole collects.
+    /// The ClusterRoles whose rules an aggregated ClusterRole collects, among those its
+    /// scope sees.
     fn aggregated(&self, role: &'m Role) -> impl Iterator<Item = &'m Role> + '_ {
-        self.cluster_roles
-            .values()
-            .copied()
-            .filter(move |member| !std::ptr::eq(*member, role) && aggregates(role, member))
+        self.cluster_roles.values().copied().filter(move |member| {
+            !std::ptr::eq(*member, role)
+                && role.meta.scope.sees(member.meta.scope)
+                && aggregates(role, member)
+        })
     }
 
     /// A role's rules, with those of the ClusterRoles it aggregates.
@@ -188,12 +215,16 @@ impl<'m> Index<'m> {
     }
 
     /// Bindings that hand out a role's rules: those that reference it, and those that
-    /// reference a ClusterRole aggregating it; in file order.
+    /// reference a ClusterRole aggregating it; in file order. Only those the role's
+    /// scope sees: a plain role is judged with the plain files' bindings.
     pub fn bindings_of(&self, role: &'m Role) -> Vec<&'m Binding> {
         self.by_role
             .get(&self.key(role))
             .map_or_else(Vec::new, |list| {
-                list.iter().map(|&i| &self.bindings[i]).collect()
+                list.iter()
+                    .map(|&i| &self.bindings[i])
+                    .filter(|b| role.meta.scope.sees(b.meta.scope))
+                    .collect()
             })
     }
 
@@ -213,27 +244,30 @@ impl<'m> Index<'m> {
         grants
     }
 
-    /// The bindings that give the service account powerful grants, in file order.
-    pub fn powerful_grants(&self, namespace: &str, name: &str) -> Vec<BoundGrants<'m>> {
-        self.binding_indexes(namespace, name)
-            .into_iter()
-            .filter(|&i| !self.binding_grants[i].is_empty())
-            .map(|i| BoundGrants {
+    /// Every binding `scope` sees with a subject that covers the service account, and
+    /// those of them that give it powerful grants, in file order.
+    pub fn service_account_bindings(
+        &self,
+        scope: Scope,
+        namespace: &str,
+        name: &str,
+    ) -> ServiceAccountBindings<'m> {
+        let found = self.binding_indexes(scope, namespace, name);
+        let powerful = found
+            .iter()
+            .filter(|&&i| !self.binding_grants[i].is_empty())
+            .map(|&i| BoundGrants {
                 binding: &self.bindings[i],
                 grants: self.binding_grants[i].clone(),
             })
-            .collect()
+            .collect();
+        ServiceAccountBindings {
+            all: found.iter().map(|&i| &self.bindings[i]).collect(),
+            powerful,
+        }
     }
 
-    /// Every binding with a subject that covers the service account, in file order.
-    pub fn bindings_of_service_account(&self, namespace: &str, name: &str) -> Vec<&'m Binding> {
-        self.binding_indexes(namespace, name)
-            .into_iter()
-            .map(|i| &self.bindings[i])
-            .collect()
-    }
-
-    fn binding_indexes(&self, namespace: &str, name: &str) -> Vec<usize> {
+    fn binding_indexes(&self, scope: Scope, namespace: &str, name: &str) -> Vec<usize> {
         let subjects = &self.by_subject;
         let mut found: Vec<usize> = subjects
             .service_account
@@ -243,6 +277,7 @@ impl<'m> Index<'m> {
             .flatten()
             .chain(&subjects.everyone)
             .copied()
+            .filter(|&i| scope.sees(self.bindings[i].meta.scope))
             .collect();
         found.sort_unstable();
         found.dedup();
@@ -253,16 +288,13 @@ impl<'m> Index<'m> {
 impl<'m> SubjectBindings<'m> {
     fn add(&mut self, subject: &'m Subject, binding: usize) {
         match subject {
-            Subject::Group(group)
-                if group == "system:serviceaccounts" || group == "system:authenticated" =>
-            {
-                self.everyone.push(binding)
-            }
-            Subject::Group(group) => {
-                if let Some(namespace) = group.strip_prefix("system:serviceaccounts:") {
-                    self.namespace.entry(namespace).or_default().push(binding);
+            Subject::Group(group) => match service_account_group(group) {
+                Some(ServiceAccountGroup::Every) => self.everyone.push(binding),
+                Some(ServiceAccountGroup::Namespace(namespace)) => {
+                    self.namespace.entry(namespace).or_default().push(binding)
                 }
-            }
+                None => {}
+            },
             _ => {
                 if let Some(identity) = subject.as_service_account() {
                     self.service_account
@@ -275,10 +307,13 @@ impl<'m> SubjectBindings<'m> {
     }
 }
 
+/// The scopes `scope` sees: its own, then the plain files'.
+fn visible(scope: Scope) -> impl Iterator<Item = Scope> {
+    std::iter::once(scope).chain((scope != Scope::PLAIN).then_some(Scope::PLAIN))
+}
+
 fn aggregates(aggregator: &Role, member: &Role) -> bool {
     aggregator.cluster
         && member.cluster
-        && aggregator.aggregation.iter().any(|selector| {
-            !selector.is_empty() && selector.iter().all(|pair| member.labels.contains(pair))
-        })
+        && rbac::aggregates(&aggregator.aggregation, &member.labels)
 }

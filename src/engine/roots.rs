@@ -1,0 +1,164 @@
+//! Kustomize roots in the plan (SPEC 3.4): the discovered kustomizations are read into a
+//! graph, every file a root consumes is registered, each root is rendered, and a root
+//! that cannot be rendered as Kustomize would is reported and its files scanned one by
+//! one instead.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::discover::{self, Candidate};
+use crate::files::{FileId, FileStatus, Files, Registration, Source};
+use crate::finding::KustomizeRoot;
+use crate::kustomize::{self, FsReader, Graph, node::Node};
+use crate::rule_id::Level;
+use crate::{Notification, yaml};
+
+/// What the scan renders with.
+pub(crate) struct Rendering<'a> {
+    /// The root paths are shown relative to (`--root`).
+    pub root: &'a Path,
+    /// What a kustomization may read: `--root`, or the directory holding both it and
+    /// the scanned paths when they lie outside it.
+    pub boundary: PathBuf,
+    pub limits: &'a yaml::Limits,
+}
+
+/// A root that rendered: its objects wait here until its unit is loaded.
+#[derive(Debug)]
+pub(crate) struct RenderedRoot {
+    pub root: Arc<KustomizeRoot>,
+    /// Every file it consumed, ascending: its findings can point at any of them.
+    pub inputs: Vec<FileId>,
+    pub objects: Mutex<Option<Vec<Node>>>,
+}
+
+/// The kustomizations among the discovered files, read and resolved.
+pub(crate) struct Planned {
+    graph: Graph,
+    scan_root: PathBuf,
+    /// The files the roots consume that were not discovered, to register.
+    pub extra: Vec<Registration>,
+    /// The path each root input is registered under.
+    shown: HashMap<PathBuf, String>,
+}
+
+/// Reads the kustomizations among `discovered` into a graph, and names every file its
+/// roots consume. `None` when nothing is to be rendered.
+pub(crate) fn read(discovered: &[Candidate], rendering: &Rendering<'_>) -> Option<Planned> {
+    let scan_root = discover::absolute(rendering.root);
+    let dirs: Vec<PathBuf> = discovered
+        .iter()
+        .filter(|c| crate::load::is_kustomization_path(Path::new(&c.display)))
+        .filter_map(|c| Some(scan_root.join(&c.display).parent()?.to_path_buf()))
+        .collect();
+    if dirs.is_empty() {
+        return None;
+    }
+    let reader = reader(rendering.limits);
+    let graph = kustomize::plan(&dirs, &rendering.boundary, &reader, rendering.limits);
+    let known: HashSet<&str> = discovered.iter().map(|c| c.display.as_str()).collect();
+    let mut shown = HashMap::new();
+    let mut extra = Vec::new();
+    for input in graph.roots.iter().flat_map(|r| &r.inputs) {
+        if shown.contains_key(input) {
+            continue;
+        }
+        let path = discover::display_path(input, &scan_root);
+        if !known.contains(path.as_str()) && !extra.iter().any(|r: &Registration| r.path == path) {
+            extra.push(Registration {
+                path: path.clone(),
+                source: Source::Path(input.as_path().into()),
+                status: FileStatus::Input,
+            });
+        }
+        shown.insert(input.clone(), path);
+    }
+    Some(Planned {
+        graph,
+        scan_root,
+        extra,
+        shown,
+    })
+}
+
+/// What rendering the roots decided.
+pub(crate) struct Rendered {
+    pub roots: Vec<RenderedRoot>,
+    /// The discovered files a rendered root consumed: not scanned on their own.
+    pub consumed: HashSet<FileId>,
+    /// The files of roots that could not be rendered: scanned one by one, even when a
+    /// rendered root consumes them too, so that rendering never finds less.
+    pub fallback: HashSet<FileId>,
+    pub notes: Vec<Notification>,
+}
+
+/// Renders every root of `planned`, in parallel, with the ids `files` gives its inputs.
+pub(crate) fn render(planned: &Planned, files: &Files, limits: &yaml::Limits) -> Rendered {
+    let reader = reader(limits);
+    let mut by_path: HashMap<&str, FileId> = HashMap::with_capacity(files.len());
+    for id in (0..files.len() as u32).map(FileId) {
+        // The first file of a path is the one under the root (stdin and the config may
+        // share its name).
+        by_path.entry(files.path(id)).or_insert(id);
+    }
+    let id_of = |path: &Path| {
+        let shown = planned.shown.get(path)?;
+        by_path.get(shown.as_str()).copied()
+    };
+    let results: Vec<_> = planned
+        .graph
+        .roots
+        .par_iter()
+        .map(|root| kustomize::render(&planned.graph, root, &id_of, &reader))
+        .collect();
+
+    let mut rendered = Rendered {
+        roots: Vec::new(),
+        consumed: HashSet::new(),
+        fallback: HashSet::new(),
+        notes: Vec::new(),
+    };
+    for (root, result) in planned.graph.roots.iter().zip(results) {
+        let mut inputs: Vec<FileId> = root.inputs.iter().filter_map(|p| id_of(p)).collect();
+        inputs.sort_unstable();
+        inputs.dedup();
+        let kustomization = root.file.as_deref().and_then(id_of);
+        match (result, kustomization) {
+            (Ok(rendering), Some(kustomization)) => {
+                rendered.consumed.extend(inputs.iter().copied());
+                rendered.roots.push(RenderedRoot {
+                    root: Arc::new(KustomizeRoot::of(kustomization, files)),
+                    inputs,
+                    objects: Mutex::new(Some(rendering.objects)),
+                });
+            }
+            (Ok(_), None) => {}
+            (Err(problem), _) => {
+                rendered.fallback.extend(inputs.iter().copied());
+                let dir = discover::display_path(&root.dir, &planned.scan_root);
+                let pos = (problem.at.start.line > 0).then_some(problem.at.start);
+                rendered.notes.push(Notification {
+                    level: Level::Warning,
+                    path: Some(discover::display_path(&problem.file, &planned.scan_root)),
+                    pos,
+                    message: format!(
+                        "kustomization `{}` is scanned file by file, not rendered: {}",
+                        if dir.is_empty() { "." } else { &dir },
+                        problem.reason
+                    ),
+                });
+            }
+        }
+    }
+    rendered
+}
+
+fn reader(limits: &yaml::Limits) -> FsReader {
+    FsReader {
+        max_file_bytes: limits.max_file_bytes.min(yaml::MAX_FILE_BYTES_CEILING),
+        follow_symlinks: limits.follow_symlinks,
+    }
+}

@@ -1,0 +1,138 @@
+//! Scans that render Kustomize roots (SPEC 3.4): findings about rendered objects, their
+//! roots, the files a root consumes, and the fallback to file-by-file scanning.
+
+use crate::common::{
+    expect, fixture, message, notifications, result, rows, sarif_of, scan_sarif, summary,
+};
+
+#[test]
+fn a_rendered_root_reports_its_objects_as_deployed() {
+    let sarif = sarif_of("kustomize-scan");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            // Two roots each define system/controller-manager: only the first binds it
+            // to cluster-admin, and the second does not see that binding.
+            ("TG009", "apps/one/manager.yaml", 12, 7, 12, 45, "note"),
+            ("TG014", "apps/one/manager.yaml", 12, 7, 12, 45, "error"),
+            ("TG001", "apps/two/manager.yaml", 12, 7, 12, 45, "error"),
+            ("TG009", "apps/two/manager.yaml", 12, 7, 12, 45, "note"),
+            // prod/prod-api: namePrefix wrote the serviceAccountName and the name, so
+            // both findings point at the line that wrote them.
+            (
+                "TG001",
+                "overlays/prod/kustomization.yaml",
+                3,
+                13,
+                3,
+                18,
+                "error"
+            ),
+            (
+                "TG002",
+                "overlays/prod/kustomization.yaml",
+                3,
+                13,
+                3,
+                18,
+                "warning"
+            ),
+            // The root with a remote base is scanned file by file.
+            ("TG001", "overlays/remote/job.yaml", 7, 5, 7, 9, "error"),
+            ("TG001", "plain/pod.yaml", 6, 1, 6, 5, "error"),
+        ])
+    );
+    let api = result(&sarif, "TG001", "prod/Deployment/prod-api");
+    assert_eq!(api["properties"]["kustomization"], "overlays/prod");
+    assert!(
+        message(api).starts_with(
+            "Deployment prod/prod-api, rendered by `overlays/prod`, mounts an API token for service account prod/prod-api, which is not trusted"
+        ),
+        "{}",
+        message(api)
+    );
+    let one = crate::common::results(&sarif)
+        .iter()
+        .find(|r| r["ruleId"] == "TG014")
+        .expect("TG014");
+    assert_eq!(one["properties"]["kustomization"], "apps/one");
+    assert!(message(one).contains("bound to powerful RBAC by ClusterRoleBinding one-admin"));
+    let rendered_by = api["relatedLocations"]
+        .as_array()
+        .and_then(|r| r.last())
+        .expect("a related location");
+    assert_eq!(
+        rendered_by["physicalLocation"]["artifactLocation"]["uri"],
+        "overlays/prod/kustomization.yaml"
+    );
+    assert_eq!(rendered_by["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(
+        rendered_by["message"]["text"],
+        "rendered by this kustomization"
+    );
+    // staging/api is trusted by its rendered identity: nothing about it, nor about the
+    // base, which no one deploys on its own.
+    let objects: Vec<String> = crate::common::results(&sarif)
+        .iter()
+        .map(|r| {
+            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            "system/Deployment/controller-manager",
+            "system/Deployment/controller-manager",
+            "system/Deployment/controller-manager",
+            "system/Deployment/controller-manager",
+            "prod/Deployment/prod-api",
+            "prod/ServiceAccount/prod-api",
+            "default/Job/migrate",
+            "prod/Pod/debug"
+        ]
+    );
+    assert_eq!(
+        notifications(&sarif),
+        [
+            "overlays/remote/kustomization.yaml: kustomization `overlays/remote` is scanned file by file, not rendered: `https://github.com/example/platform//deploy?ref=v1` is a remote resource, which is never fetched"
+        ]
+    );
+    let notification = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    let at = &notification["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (at["startLine"].as_u64(), at["startColumn"].as_u64()),
+        (Some(3), Some(5))
+    );
+}
+
+#[test]
+fn without_rendering_every_file_is_scanned_on_its_own() {
+    let dir = fixture("kustomize-scan");
+    let sarif = scan_sarif(&dir, &["--no-kustomize"]);
+    let found: Vec<(String, String)> = rows(&sarif).into_iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(
+        found,
+        [
+            // Nothing renders staging/api: its trusted entry matches nothing.
+            ("TG013", ".tokenguard.yaml"),
+            ("TG001", "apps/one/manager.yaml"),
+            ("TG009", "apps/one/manager.yaml"),
+            ("TG001", "apps/two/manager.yaml"),
+            ("TG009", "apps/two/manager.yaml"),
+            ("TG001", "base/deployment.yaml"),
+            ("TG002", "base/service-account.yaml"),
+            ("TG001", "overlays/remote/job.yaml"),
+            ("TG001", "plain/pod.yaml"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(notifications(&sarif), Vec::<String>::new());
+    assert_eq!(
+        summary(&dir, &[]),
+        // Every file but the config; each root's objects as it renders them.
+        "5 errors, 1 warning, 2 notes in 13 files (9 objects, 6 workloads, 2 service accounts)"
+    );
+}
