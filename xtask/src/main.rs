@@ -1,5 +1,6 @@
 //! `xtask`: tokenguard's benchmark helpers. Run `cargo run -p xtask --release -- help`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -207,8 +208,14 @@ fn kustomize_roots_command(args: &[String]) -> Result<(), String> {
     };
     let roots = kustomize_roots::roots(std::path::Path::new(dir))
         .map_err(|e| format!("cannot read {dir}: {e}"))?;
+    let mut out = std::io::stdout().lock();
     for root in roots {
-        println!("{}", root.display());
+        match writeln!(out, "{}", root.display()) {
+            // A reader that stops early (`| head`) wants no more.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(format!("cannot write the roots: {e}")),
+            Ok(()) => {}
+        }
     }
     Ok(())
 }
