@@ -155,7 +155,7 @@ pub(crate) fn load(plan: &mut Plan, reader: &UnitReader<'_>, progress: &Progress
                 }
                 Unit::Root { index, .. } => {
                     let root = &roots[index as usize];
-                    let objects = batch.record_root(root, reader.render(root, index));
+                    let objects = batch.record_root(root, root.take_model());
                     progress.file_done(objects as usize);
                 }
                 // Nothing to load: the config was read before the scan, and its checks

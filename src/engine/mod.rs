@@ -50,10 +50,13 @@ pub(crate) fn scan_into(
         let text: Arc<str> = String::from_utf8_lossy(&stdin.bytes).into();
         (stdin.name.as_str(), text)
     });
+    let kinds = WorkloadKinds::with_extra(options.config.workload_kinds.clone());
     let rendering = options.render_kustomize.then(|| roots::Rendering {
         root: &options.root,
         boundary: boundary(&options),
         limits: &options.limits,
+        kinds: &kinds,
+        default_namespace: &default_namespace,
     });
     let mut plan = plan::plan(discovered.files, stdin, &options.config, rendering.as_ref());
 
@@ -61,7 +64,7 @@ pub(crate) fn scan_into(
     let reader = UnitReader {
         root: &options.root,
         limits: &options.limits,
-        kinds: WorkloadKinds::with_extra(options.config.workload_kinds.clone()),
+        kinds: kinds.clone(),
         default_namespace: &default_namespace,
         stdin: options.stdin.as_ref().map(|stdin| stdin.bytes.as_slice()),
     };

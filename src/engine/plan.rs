@@ -75,7 +75,7 @@ pub(crate) fn plan(
     }
     let mut files = Files::register(registered);
     let rendered = match (&kustomizations, rendering) {
-        (Some(planned), Some(rendering)) => Some(roots::render(planned, &files, rendering.limits)),
+        (Some(planned), Some(rendering)) => Some(roots::render(planned, &files, rendering)),
         _ => None,
     };
 

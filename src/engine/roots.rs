@@ -12,7 +12,9 @@ use rayon::prelude::*;
 use crate::discover::{self, Candidate};
 use crate::files::{FileId, FileStatus, Files, Registration, Source};
 use crate::finding::KustomizeRoot;
-use crate::kustomize::{self, FsReader, Graph, node::Node};
+use crate::k8s::kinds::WorkloadKinds;
+use crate::kustomize::{self, FsReader, Graph};
+use crate::model::{FileModel, Scope};
 use crate::rule_id::Level;
 use crate::{Notification, yaml};
 
@@ -24,15 +26,31 @@ pub(crate) struct Rendering<'a> {
     /// the scanned paths when they lie outside it.
     pub boundary: PathBuf,
     pub limits: &'a yaml::Limits,
+    /// What a root's objects are read into facts with, as a plain file's are.
+    pub kinds: &'a WorkloadKinds,
+    pub default_namespace: &'a str,
 }
 
-/// A root that rendered: its objects wait here until its unit is loaded.
+/// A root that rendered. Its objects are read into facts as soon as it is rendered,
+/// so that no rendered tree outlives its rendering, and the facts wait here until the
+/// root's unit is loaded.
 #[derive(Debug)]
 pub(crate) struct RenderedRoot {
     pub root: Arc<KustomizeRoot>,
     /// Every file it consumed, ascending: its findings can point at any of them.
     pub inputs: Vec<FileId>,
-    pub objects: Mutex<Option<Vec<Node>>>,
+    pub model: Mutex<Option<FileModel>>,
+}
+
+impl RenderedRoot {
+    /// Its facts, taken: a root is loaded once.
+    pub fn take_model(&self) -> FileModel {
+        self.model
+            .lock()
+            .map(|mut model| model.take())
+            .unwrap_or_default()
+            .unwrap_or_default()
+    }
 }
 
 /// The kustomizations among the discovered files, read and resolved.
@@ -95,9 +113,10 @@ pub(crate) struct Rendered {
     pub notes: Vec<Notification>,
 }
 
-/// Renders every root of `planned`, in parallel, with the ids `files` gives its inputs.
-pub(crate) fn render(planned: &Planned, files: &Files, limits: &yaml::Limits) -> Rendered {
-    let reader = reader(limits);
+/// Renders every root of `planned`, in parallel, with the ids `files` gives its inputs,
+/// and reads each one's objects into facts in its own scope.
+pub(crate) fn render(planned: &Planned, files: &Files, rendering: &Rendering<'_>) -> Rendered {
+    let reader = reader(rendering.limits);
     let mut by_path: HashMap<&str, FileId> = HashMap::with_capacity(files.len());
     for id in (0..files.len() as u32).map(FileId) {
         // The first file of a path is the one under the root (stdin and the config may
@@ -114,6 +133,7 @@ pub(crate) fn render(planned: &Planned, files: &Files, limits: &yaml::Limits) ->
         .par_iter()
         .map(|root| kustomize::render(&planned.graph, root, &id_of, &reader))
         .collect();
+    let mut index = 0;
 
     let mut rendered = Rendered {
         roots: Vec::new(),
@@ -127,12 +147,18 @@ pub(crate) fn render(planned: &Planned, files: &Files, limits: &yaml::Limits) ->
         inputs.dedup();
         let kustomization = root.file.as_deref().and_then(id_of);
         match (result, kustomization) {
-            (Ok(rendering), Some(kustomization)) => {
+            (Ok(objects), Some(kustomization)) => {
+                let (tree, roots) = kustomize::node::to_tree(&objects.objects, kustomization);
+                drop(objects);
+                let mut model =
+                    FileModel::read(&tree, &roots, rendering.kinds, rendering.default_namespace);
+                model.set_scope(Scope::root(index));
+                index += 1;
                 rendered.consumed.extend(inputs.iter().copied());
                 rendered.roots.push(RenderedRoot {
                     root: Arc::new(KustomizeRoot::of(kustomization, files)),
                     inputs,
-                    objects: Mutex::new(Some(rendering.objects)),
+                    model: Mutex::new(Some(model)),
                 });
             }
             (Ok(_), None) => {}

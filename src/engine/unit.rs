@@ -3,12 +3,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use super::roots::RenderedRoot;
 use crate::files::{FileId, Files};
 use crate::k8s::kinds::WorkloadKinds;
-use crate::kustomize;
 use crate::load::{self, LoadFailure, Loaded, Skip};
-use crate::model::{DuplicateKey, FileModel, Scope};
+use crate::model::{DuplicateKey, FileModel};
 use crate::suppress;
 use crate::yaml;
 
@@ -85,22 +83,6 @@ impl UnitReader<'_> {
             // Only standard input has no path, and its bytes are always given.
             (None, None) => Outcome::Unreadable("no path to read it from".to_owned()),
         }
-    }
-
-    /// The model of a rendered root's objects, all in the root's scope. Its objects are
-    /// taken: a root is loaded once.
-    pub fn render(&self, root: &RenderedRoot, index: u32) -> FileModel {
-        let objects = root
-            .objects
-            .lock()
-            .map(|mut objects| objects.take())
-            .unwrap_or_default()
-            .unwrap_or_default();
-        let (tree, roots) = kustomize::node::to_tree(&objects, root.root.kustomization);
-        drop(objects);
-        let mut model = FileModel::read(&tree, &roots, &self.kinds, self.default_namespace);
-        model.set_scope(Scope::root(index as usize));
-        model
     }
 
     fn load_file(&self, file: FileId, path: &Path) -> Outcome {

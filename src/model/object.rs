@@ -1,4 +1,5 @@
-//! What every Kubernetes object has: type, name, namespace and where they are written.
+//! What every Kubernetes object has: kind, name, namespace and ignore annotations, each
+//! where it is written.
 
 use super::field::key_value_origin;
 use crate::origin::Located;

@@ -1,5 +1,6 @@
-//! Workloads: every object kind that carries a pod spec (SPEC 4.1), and the facts of
-//! that pod spec that decide whether its containers get an API token.
+//! Workloads: objects of a kind that carries a pod spec (which kinds, and where, is
+//! `k8s::kinds`), and the facts of that pod spec that decide whether its containers get
+//! an API token.
 
 use compact_str::CompactString;
 
@@ -42,10 +43,11 @@ pub struct PodSpec {
 /// `automountServiceAccountToken` says.
 #[derive(Clone, Debug)]
 pub struct ProjectedToken {
-    pub volume: CompactString,
+    /// The volume's name, at its `name` key (else at the volume).
+    pub volume: Located<CompactString>,
     /// The `serviceAccountToken` key.
     pub key: Origin,
-    pub audience: Option<CompactString>,
+    pub audience: Option<Located<CompactString>>,
     /// `expirationSeconds`, when set.
     pub expiration: Option<Located<i64>>,
 }
@@ -181,11 +183,13 @@ fn read_container(node: NodeRef<'_>, role: ContainerRole) -> Container {
 fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
     let mut tokens = Vec::new();
     for volume in spec.get("volumes").into_iter().flat_map(|v| v.items()) {
-        let name = volume
-            .get("name")
-            .and_then(|n| n.scalar())
-            .map(|s| s.text)
-            .unwrap_or_default();
+        let name = volume.entry("name").map_or_else(
+            || Located::new(CompactString::default(), volume.origin()),
+            |(k, v)| {
+                let text = v.scalar().map(|s| s.text).unwrap_or_default();
+                Located::new(text.into(), key_value_origin(k, v))
+            },
+        );
         let sources = volume.get("projected").and_then(|p| p.get("sources"));
         for source in sources.into_iter().flat_map(|s| s.items()) {
             let Some((key, token)) = source.entry("serviceAccountToken") else {
@@ -199,16 +203,54 @@ fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
                     _ => None,
                 }
             });
+            let audience = token
+                .entry("audience")
+                .and_then(|(k, v)| Some(Located::new(v.as_str()?.into(), key_value_origin(k, v))));
             tokens.push(ProjectedToken {
-                volume: name.into(),
+                volume: name.clone(),
                 key: key.origin(),
-                audience: token
-                    .get("audience")
-                    .and_then(|a| a.as_str())
-                    .map(CompactString::from),
+                audience,
                 expiration,
             });
         }
     }
     tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::files::FileId;
+    use crate::k8s::kinds::WorkloadKinds;
+    use crate::model::FileModel;
+    use crate::yaml::{self, Limits, Pos};
+
+    #[test]
+    fn each_fact_of_a_projected_token_keeps_where_it_is_written() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: web, image: nginx}]\n  volumes:\n    - name: vault-token\n      projected:\n        sources:\n          - serviceAccountToken:\n              audience: vault\n              expirationSeconds: 600\n";
+        let mut stream = yaml::parse(text, &Limits::default());
+        stream.tree.set_file(FileId(2));
+        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
+        let kinds = WorkloadKinds::with_extra(Vec::new());
+        let model = FileModel::read(&stream.tree, &roots, &kinds, "default");
+        let [token] = &*model.workloads[0].pod.projected_tokens else {
+            panic!("one projected token");
+        };
+        let start = |at: crate::origin::Origin| (at.file, at.span.start);
+        let at = |line, col| (FileId(2), Pos { line, col });
+        assert_eq!(
+            (token.volume.as_str(), start(token.volume.at)),
+            ("vault-token", at(7, 7))
+        );
+        // The name's key and value, not the whole volume that starts at the same place.
+        assert_eq!(token.volume.at.span.end, Pos { line: 7, col: 24 });
+        assert_eq!(start(token.key), at(10, 13));
+        let audience = token.audience.as_ref().expect("audience");
+        assert_eq!(
+            (audience.as_str(), start(audience.at)),
+            ("vault", at(11, 15))
+        );
+        let expiration = token.expiration.expect("expiration");
+        assert_eq!((expiration.value, start(expiration.at)), (600, at(12, 15)));
+        assert_eq!(token.expiration_seconds(), 600);
+    }
 }

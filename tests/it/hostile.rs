@@ -917,3 +917,43 @@ fn every_file_is_read_again_for_its_source_line_wherever_it_came_from() {
         );
     }
 }
+
+/// A Kustomize fan-out bomb: each level lists the one below twice under two prefixes, so
+/// 30 levels would deploy 2^30 Pods. Rendering stops at its bound on kustomizations per
+/// root, says so, and the files are scanned one by one instead.
+#[test]
+fn a_kustomize_fan_out_bomb_stops_at_the_inclusion_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("k0")).unwrap();
+    write(
+        &root.join("k0"),
+        "kustomization.yaml",
+        "resources:\n  - pod.yaml\n",
+    );
+    write(&root.join("k0"), "pod.yaml", POD);
+    for level in 1..=30 {
+        for side in ["a", "b"] {
+            let side_dir = root.join(format!("{side}{level}"));
+            fs::create_dir(&side_dir).unwrap();
+            let text = format!("namePrefix: {side}-\nresources:\n  - ../k{}\n", level - 1);
+            write(&side_dir, "kustomization.yaml", text);
+        }
+        let level_dir = root.join(format!("k{level}"));
+        fs::create_dir(&level_dir).unwrap();
+        let text = format!("resources:\n  - ../a{level}\n  - ../b{level}\n");
+        write(&level_dir, "kustomization.yaml", text);
+    }
+    let report = scan(root);
+    let notes = notes(&report);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].1.starts_with("kustomization `k30` is scanned file by file, not rendered: more than 10000 kustomizations are rendered for one root"),
+        "{notes:?}"
+    );
+    // File by file: the one Pod, once.
+    assert_eq!(
+        located(&report, "TG001"),
+        [("k0/pod.yaml".to_owned(), 5, 1)]
+    );
+}

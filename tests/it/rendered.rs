@@ -1,8 +1,13 @@
 //! Scans that render Kustomize roots (SPEC 3.4): findings about rendered objects, their
 //! roots, the files a root consumes, and the fallback to file-by-file scanning.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
 use crate::common::{
-    expect, fixture, message, notifications, result, rows, sarif_of, scan_sarif, summary,
+    expect, fixture, message, notifications, output, repo, result, rows, sarif_of, scan_sarif,
+    summary, tokenguard,
 };
 
 #[test]
@@ -135,4 +140,108 @@ fn without_rendering_every_file_is_scanned_on_its_own() {
         // Every file but the config; each root's objects as it renders them.
         "5 errors, 1 warning, 2 notes in 13 files (9 objects, 6 workloads, 2 service accounts)"
     );
+}
+
+/// SPEC 3.4 against kubectl: for every corpus root whose rendering agrees with
+/// `kubectl kustomize` (the list `tests/it/kustomize.rs` keeps), the TG001 and TG014
+/// workloads a scan reports as rendered by that root are those a file-by-file scan of
+/// kubectl's output of the root reports.
+#[test]
+fn rendered_token_findings_are_those_of_kubectls_output() {
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("SKIPPED: ../shared/corpus is absent");
+        return;
+    }
+    let kubectl = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output();
+    if !kubectl.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: kubectl is not installed; rendered findings not compared with it");
+        return;
+    }
+    let passing = std::fs::read_to_string(repo().join("tests/data/kustomize-corpus-passing.txt"))
+        .expect("the list of roots that render as kubectl renders them");
+    let roots: Vec<&str> = passing
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+
+    let scan = token_findings(&corpus, &[]);
+    let mut rendered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (root, finding) in scan {
+        if let Some(root) = root {
+            rendered.entry(root).or_default().insert(finding);
+        }
+    }
+
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let differences = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|threads| {
+        for _ in 0..4 {
+            threads.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&root) = roots.get(i) else { break };
+                    let out = Command::new("kubectl")
+                        .arg("kustomize")
+                        .arg(corpus.join(root))
+                        .output()
+                        .expect("kubectl runs");
+                    assert!(out.status.success(), "kubectl kustomize {root} fails");
+                    let dir = work.path().join(i.to_string());
+                    std::fs::create_dir_all(&dir).expect("a directory");
+                    std::fs::write(dir.join("rendered.yaml"), &out.stdout).expect("written");
+                    let expected: BTreeSet<String> = token_findings(&dir, &["--no-kustomize"])
+                        .into_iter()
+                        .map(|(_, finding)| finding)
+                        .collect();
+                    let got = rendered.get(root).cloned().unwrap_or_default();
+                    if got != expected {
+                        differences.lock().expect("not poisoned").push(format!(
+                            "{root}: rendered {got:?}, kubectl's output {expected:?}"
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let differences = differences.into_inner().expect("not poisoned");
+    eprintln!(
+        "rendered TG001/TG014 compared with kubectl's output on {} roots: {} differ",
+        roots.len(),
+        differences.len()
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// The TG001 and TG014 findings of a scan of `dir`, as `RULE NAMESPACE/KIND/NAME`, each
+/// with the root that rendered its object.
+fn token_findings(dir: &Path, extra: &[&str]) -> Vec<(Option<String>, String)> {
+    let mut cmd = tokenguard();
+    cmd.args(["scan", "--format", "json", "--fail-on", "never", "--root"])
+        .arg(dir)
+        .args(extra)
+        .arg(dir);
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "TG001" || f["rule"] == "TG014")
+        .map(|f| {
+            let o = &f["object"];
+            let object = format!(
+                "{} {}/{}/{}",
+                f["rule"].as_str().unwrap_or(""),
+                o["namespace"].as_str().unwrap_or(""),
+                o["kind"].as_str().unwrap_or(""),
+                o["name"].as_str().unwrap_or("")
+            );
+            (f["kustomization"].as_str().map(str::to_owned), object)
+        })
+        .collect()
 }

@@ -19,6 +19,7 @@ use compact_str::CompactString;
 use super::merge_keys::{self, Schema};
 use super::{NodeKind, PatchError};
 use crate::kustomize::node::{Entry, Node, Scalar, Value};
+use crate::yaml::{Style, Tag};
 
 /// What a merge did to the object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,8 +156,21 @@ enum Directive {
     Delete,
 }
 
+/// Whether a node is a null (`~`, `null`, nothing, `!!null`): what `Node::is_null`
+/// says, without typing the scalar as a whole (the merge asks for every node).
+fn is_null(node: &Node) -> bool {
+    node.as_scalar().is_some_and(|s| match s.tag {
+        Tag::Null => true,
+        Tag::None => {
+            s.style == Style::Plain
+                && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+        }
+        _ => false,
+    })
+}
+
 fn missing_or_null(node: Option<&Node>) -> bool {
-    node.is_none_or(Node::is_null)
+    node.is_none_or(is_null)
 }
 
 fn is_empty_map(node: &Node) -> bool {
@@ -182,7 +196,7 @@ fn field<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
 /// The schema of an object from its own `apiVersion` and `kind`, for a value the
 /// schema does not cover (an object embedded in a custom resource).
 fn schema_of(node: Option<&Node>) -> Option<Schema> {
-    let node = node.filter(|n| !n.is_null())?;
+    let node = node.filter(|n| !is_null(n))?;
     let api_version = node.get("apiVersion").map(text)?;
     let kind = node.get("kind").map(text)?;
     if api_version.is_empty() || kind.is_empty() {
@@ -199,8 +213,8 @@ fn walk(dest: Option<Node>, src: Src, schema: Option<Schema>) -> Result<Out, Pat
     let schema = schema
         .or_else(|| schema_of(dest.as_ref()))
         .or_else(|| schema_of(src_node));
-    let dest_kind = dest.as_ref().filter(|d| !d.is_null()).map(NodeKind::of);
-    let src_kind = src_node.filter(|s| !s.is_null()).map(NodeKind::of);
+    let dest_kind = dest.as_ref().filter(|d| !is_null(d)).map(NodeKind::of);
+    let src_kind = src_node.filter(|s| !is_null(s)).map(NodeKind::of);
     if let (Some(expected), Some(found), Some(patch)) = (dest_kind, src_kind, src_node)
         && expected != found
     {
@@ -324,7 +338,7 @@ fn walk_map(dest: Option<Node>, src: Src, schema: Option<Schema>) -> Result<Out,
             return Ok(Out::Clear);
         };
         match src {
-            Src::Node(node) if node.is_null() => return Ok(Out::Clear),
+            Src::Node(node) if is_null(&node) => return Ok(Out::Clear),
             Src::Node(mut node) => match directive(&mut node)? {
                 Directive::Delete => return Ok(Out::Clear),
                 Directive::Replace => (node, Src::Dest, false),
@@ -352,7 +366,7 @@ fn walk_map(dest: Option<Node>, src: Src, schema: Option<Schema>) -> Result<Out,
     keys.sort_unstable();
     keys.dedup();
     for key in keys {
-        let child_dest = field(&dest, &key).cloned();
+        let child_dest = take_field(&mut dest, &key);
         let (child_src, patch_key_at) = match &src {
             Src::Node(patch) => match patch
                 .as_map()
@@ -368,7 +382,7 @@ fn walk_map(dest: Option<Node>, src: Src, schema: Option<Schema>) -> Result<Out,
         match walk(child_dest, child_src, child_schema)? {
             Out::Node {
                 node, keep_null, ..
-            } if keep_null || !node.is_null() => set_field(&mut dest, &key, patch_key_at, node),
+            } if keep_null || !is_null(&node) => set_field(&mut dest, &key, patch_key_at, node),
             _ => {
                 if let Some(entries) = dest.as_map_mut() {
                     entries.retain(|e| e.key != key);
@@ -377,6 +391,14 @@ fn walk_map(dest: Option<Node>, src: Src, schema: Option<Schema>) -> Result<Out,
         }
     }
     Ok(Out::taken(dest, from_dest))
+}
+
+/// Moves the value of `key` (its last entry, the one the merge reads) out of a
+/// mapping, leaving a placeholder that the merge's result then replaces or removes.
+fn take_field(map: &mut Node, key: &str) -> Option<Node> {
+    let entry = map.as_map_mut()?.iter_mut().rev().find(|e| e.key == key)?;
+    let placeholder = Node::new(Value::Seq(Vec::new()), entry.value.at);
+    Some(std::mem::replace(&mut entry.value, placeholder))
 }
 
 /// Sets the last entry of `key` (the one the merge read), or adds it with the patch
@@ -413,7 +435,7 @@ fn walk_merge_list(
             return Ok(Out::Clear);
         };
         match src {
-            Src::Node(node) if node.is_null() => return Ok(Out::Clear),
+            Src::Node(node) if is_null(&node) => return Ok(Out::Clear),
             Src::Node(mut node) => match directive(&mut node)? {
                 Directive::Delete => return Ok(Out::Clear),
                 Directive::Replace => (node, Src::Dest),
@@ -435,6 +457,19 @@ fn walk_merge_list(
     let Some(dest_items) = dest.as_seq_mut() else {
         return Ok(Out::taken(dest, true));
     };
+    if matches!(src, Src::Missing) && distinctly_keyed(dest_items, keys) {
+        // A list the patch does not touch, whose items all have distinct keys: the
+        // merge below would give back the same items in the same order, each merged
+        // with nothing, in quadratic time.
+        for item in dest_items.iter_mut() {
+            let placeholder = Node::new(Value::Seq(Vec::new()), item.at);
+            let taken = std::mem::replace(item, placeholder);
+            if let Out::Node { node, .. } = walk(Some(taken), Src::Missing, item_schema)? {
+                *item = node;
+            }
+        }
+        return Ok(Out::taken(dest, true));
+    }
     let merged = if keys.is_empty() {
         let values = primitive_values(dest_items, patch_items);
         merge_items(dest_items, patch_items, aliased, values, &[""], item_schema)?
@@ -446,6 +481,27 @@ fn walk_merge_list(
         *dest_items = merged;
     }
     Ok(Out::taken(dest, true))
+}
+
+/// Whether every item has its own non-empty key values (a non-null scalar of its
+/// own text, for a list of scalars): the lists the merge's quirks leave alone.
+fn distinctly_keyed(items: &[Node], keys: &[&str]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.iter().all(|item| {
+        let values: Option<Vec<&str>> = if keys.is_empty() {
+            (item.as_scalar().is_some() && !is_null(item)).then(|| vec![text(item)])
+        } else {
+            item.as_map()
+                .is_some_and(|entries| !entries.is_empty())
+                .then_some(())
+                .and_then(|()| {
+                    keys.iter()
+                        .map(|key| field(item, key).filter(|v| !is_nil_or_empty(v)).map(text))
+                        .collect()
+                })
+        };
+        values.is_some_and(|v| v.iter().all(|s| !s.is_empty()) && seen.insert(v))
+    })
 }
 
 /// The merge-key values of every item of the patch, then of the object, each once.
@@ -482,7 +538,7 @@ fn is_nil_or_empty(node: &Node) -> bool {
     match &node.value {
         Value::Map(entries) => entries.is_empty(),
         Value::Seq(items) => items.is_empty(),
-        Value::Scalar(_) => node.is_null(),
+        Value::Scalar(_) => is_null(node),
     }
 }
 
@@ -531,7 +587,7 @@ fn merge_items(
         let (mut node, from_dest) = match out {
             Out::Node {
                 node, from_dest, ..
-            } if !node.is_null() && !is_empty_map(&node) => (node, from_dest),
+            } if !is_null(&node) && !is_empty_map(&node) => (node, from_dest),
             Out::Node {
                 node, from_dest, ..
             } => {
@@ -665,7 +721,7 @@ fn designates(item: &Node, keys: &[&str], values: &[String]) -> Result<bool, Pat
         return Ok(false);
     }
     for (key, value) in keys.iter().zip(values) {
-        if item.is_null() {
+        if is_null(item) {
             return Ok(false);
         }
         let found = if key.is_empty() {
@@ -709,7 +765,7 @@ fn set_element(
     let mut kept = Vec::with_capacity(items.len() + 1);
     let mut found = false;
     for item in items.drain(..) {
-        if item.is_null() || is_empty_map(&item) {
+        if is_null(&item) || is_empty_map(&item) {
             continue;
         }
         if matching_mappings && item.as_map().is_none() {
@@ -729,7 +785,7 @@ fn set_element(
     }
     *items = kept;
     if let (false, Some(element)) = (found, element)
-        && !element.is_null()
+        && !is_null(&element)
     {
         items.push(element);
     }
@@ -745,7 +801,7 @@ fn append_item(added: &mut Vec<Node>, item: Node, keys: &[&str]) -> Result<(), P
     }
     let mut values = Vec::with_capacity(keys.len());
     for key in keys {
-        if item.is_null() {
+        if is_null(&item) {
             added.push(item.clone());
             continue;
         }
@@ -1093,6 +1149,47 @@ spec:
             .get_path(&["metadata", "namespace"])
             .and_then(Node::as_str);
         assert_eq!(namespace, Some("prod"));
+    }
+
+    #[test]
+    fn a_list_the_patch_does_not_touch_is_still_merged_with_nothing() {
+        // As kubectl renders it: the nameless container drops the named one even
+        // though the patch only sets hostNetwork; the keyed volumes stay as they are.
+        let base = doc(
+            "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: a}, {image: x}]
+  volumes: [{name: v, emptyDir: {}}, {name: w, secret: {secretName: s}}]
+",
+            BASE,
+        );
+        let mut object = base.clone();
+        let patch = doc(
+            "kind: Pod\nmetadata: {name: p}\nspec: {hostNetwork: true}\n",
+            PATCH,
+        );
+        assert_eq!(merge(&mut object, &patch), Ok(Merged::Patched));
+        let spec = object.get("spec").expect("spec");
+        let expected = doc(
+            "containers: [{image: x}]\nvolumes: [{name: v, emptyDir: {}}, {name: w, secret: {secretName: s}}]\n",
+            BASE,
+        );
+        for list in ["containers", "volumes"] {
+            assert_eq!(
+                spec.get(list).map(plain),
+                expected.get(list).map(plain),
+                "{list}"
+            );
+        }
+        let volumes = spec.get("volumes").and_then(Node::as_seq).expect("volumes");
+        let before = base
+            .get_path(&["spec", "volumes"])
+            .and_then(Node::as_seq)
+            .expect("volumes");
+        assert_eq!(volumes, before);
     }
 
     #[test]
