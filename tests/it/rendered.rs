@@ -245,3 +245,50 @@ fn token_findings(dir: &Path, extra: &[&str]) -> Vec<(Option<String>, String)> {
         })
         .collect()
 }
+
+/// `init` proposes the identities roots deploy (prod/prod-api, staging/api), not the
+/// base's as written (default/api), and accepting them all makes the scan pass.
+#[test]
+fn init_proposes_rendered_identities() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let repo_copy = dir.path().join("repo");
+    crate::common::copy_tree(&fixture("kustomize-scan"), &repo_copy);
+    std::fs::remove_file(repo_copy.join(".tokenguard.yaml")).expect("the fixture's config");
+    let mut cmd = tokenguard();
+    cmd.arg("init")
+        .arg(&repo_copy)
+        .arg("--root")
+        .arg(&repo_copy);
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let config = std::fs::read_to_string(repo_copy.join(".tokenguard.yaml")).expect("written");
+    let proposed: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("#   - serviceAccount: "))
+        .collect();
+    assert_eq!(
+        proposed,
+        [
+            "\"default/default\"",
+            "\"prod/default\"",
+            "\"prod/prod-api\"",
+            "\"staging/api\"",
+            "\"system/controller-manager\""
+        ]
+    );
+    let accepted: String = config
+        .lines()
+        .map(|l| l.strip_prefix('#').unwrap_or(l))
+        .map(|l| l.replace("reason: \"\"", "reason: \"accepted by the test\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(repo_copy.join(".tokenguard.yaml"), accepted).expect("written");
+    let out = output(
+        tokenguard()
+            .arg("scan")
+            .arg(&repo_copy)
+            .arg("--root")
+            .arg(&repo_copy),
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
