@@ -18,7 +18,9 @@ use crate::Notification;
 use crate::load::file_kind;
 use crate::rule_id::Level;
 
-pub const DEFAULT_INCLUDE: [&str; 3] = ["**/*.yaml", "**/*.yml", "**/*.json"];
+/// Manifests, and Kustomize's extensionless `Kustomization` file (SPEC 3.4), whose
+/// directory is a kustomization like one holding `kustomization.yaml`.
+pub const DEFAULT_INCLUDE: [&str; 4] = ["**/*.yaml", "**/*.yml", "**/*.json", "**/Kustomization"];
 
 /// A file to scan and the path reports show for it.
 #[derive(Clone, Debug)]

@@ -6,7 +6,8 @@ classification (ok / invalid / helm-template / kustomization) and the counting o
 workloads and ServiceAccounts with PyYAML, so that an integration test can compare the
 scanner's counts with it.  Usage: corpus_census.py CORPUS_DIR  ->  one JSON object on stdout.
 
-- Walks recursively *.yaml, *.yml, *.json; skips hidden directories; never follows symlinks.
+- Walks recursively *.yaml, *.yml, *.json and files named Kustomization; skips hidden
+  directories; never follows symlinks.
 - After an optional UTF-8 BOM, a file whose first non-blank character is '{' is JSON (as in
   kubectl), anything else a YAML 1.1 stream read with libyaml's safe loader; timestamps and
   the '=' value tag stay plain strings (kubectl does not build them either).
@@ -54,7 +55,8 @@ def walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # symlinked dirs: not walked
         for name in filenames:
             full = os.path.join(dirpath, name)
-            if name.endswith(EXTENSIONS) and not os.path.islink(full):
+            wanted = name.endswith(EXTENSIONS) or name == "Kustomization"
+            if wanted and not os.path.islink(full):
                 found.append(os.path.relpath(full, root).replace(os.sep, "/"))
     return sorted(found)
 

@@ -59,6 +59,11 @@ pub(crate) fn scan_into(
         default_namespace: &default_namespace,
     });
     let mut plan = plan::plan(discovered.files, stdin, &options.config, rendering.as_ref());
+    if !plan.roots.is_empty() {
+        // Rendering leaves its trees' pages behind, in sizes the load does not use.
+        release_freed_memory();
+    }
+    phase_done("planned");
 
     progress.reading(plan.loaded_files());
     let reader = UnitReader {

@@ -127,13 +127,30 @@ pub(crate) fn render(planned: &Planned, files: &Files, rendering: &Rendering<'_>
         let shown = planned.shown.get(path)?;
         by_path.get(shown.as_str()).copied()
     };
+    // Each root's objects become facts on the thread that rendered them: at most one
+    // rendered tree per thread is alive at a time.
     let results: Vec<_> = planned
         .graph
         .roots
         .par_iter()
-        .map(|root| kustomize::render(&planned.graph, root, &id_of, &reader))
+        .map(|root| {
+            let kustomization = root.file.as_deref().and_then(id_of);
+            let rendering_of = kustomize::render(&planned.graph, root, &id_of, &reader);
+            rendering_of.map(|objects| {
+                kustomization.map(|kustomization| {
+                    let (tree, roots) = kustomize::node::to_tree(&objects.objects, kustomization);
+                    drop(objects);
+                    let model = FileModel::read(
+                        &tree,
+                        &roots,
+                        rendering.kinds,
+                        rendering.default_namespace,
+                    );
+                    (kustomization, model)
+                })
+            })
+        })
         .collect();
-    let mut index = 0;
 
     let mut rendered = Rendered {
         roots: Vec::new(),
@@ -145,15 +162,9 @@ pub(crate) fn render(planned: &Planned, files: &Files, rendering: &Rendering<'_>
         let mut inputs: Vec<FileId> = root.inputs.iter().filter_map(|p| id_of(p)).collect();
         inputs.sort_unstable();
         inputs.dedup();
-        let kustomization = root.file.as_deref().and_then(id_of);
-        match (result, kustomization) {
-            (Ok(objects), Some(kustomization)) => {
-                let (tree, roots) = kustomize::node::to_tree(&objects.objects, kustomization);
-                drop(objects);
-                let mut model =
-                    FileModel::read(&tree, &roots, rendering.kinds, rendering.default_namespace);
-                model.set_scope(Scope::root(index));
-                index += 1;
+        match result {
+            Ok(Some((kustomization, mut model))) => {
+                model.set_scope(Scope::root(rendered.roots.len()));
                 rendered.consumed.extend(inputs.iter().copied());
                 rendered.roots.push(RenderedRoot {
                     root: Arc::new(KustomizeRoot::of(kustomization, files)),
@@ -161,8 +172,8 @@ pub(crate) fn render(planned: &Planned, files: &Files, rendering: &Rendering<'_>
                     model: Mutex::new(Some(model)),
                 });
             }
-            (Ok(_), None) => {}
-            (Err(problem), _) => {
+            Ok(None) => {}
+            Err(problem) => {
                 rendered.fallback.extend(inputs.iter().copied());
                 let dir = discover::display_path(&root.dir, &planned.scan_root);
                 let pos = (problem.at.start.line > 0).then_some(problem.at.start);

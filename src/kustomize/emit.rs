@@ -296,14 +296,28 @@ fn style_of(text: &str, key: bool) -> Quote {
 /// go-yaml v2's key order: runs of digits compare as numbers, letters before other
 /// characters.
 fn key_order(a: &str, b: &str) -> Ordering {
+    if a == b {
+        return Ordering::Equal;
+    }
+    // Keys are nearly always ASCII: compared as bytes, without collecting characters.
+    if a.is_ascii() && b.is_ascii() {
+        return natural(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    natural(&a, &b)
+}
+
+/// [`key_order`] over characters (or ASCII bytes).
+fn natural<T: Copy + Into<char>>(a: &[T], b: &[T]) -> Ordering {
+    let char_at = |s: &[T], i: usize| -> char { s[i].into() };
     for i in 0..a.len().min(b.len()) {
-        if a[i] == b[i] {
+        let (ac, bc) = (char_at(a, i), char_at(b, i));
+        if ac == bc {
             continue;
         }
-        let (a_letter, b_letter) = (a[i].is_alphabetic(), b[i].is_alphabetic());
+        let (a_letter, b_letter) = (ac.is_alphabetic(), bc.is_alphabetic());
         if a_letter && b_letter {
-            return a[i].cmp(&b[i]);
+            return ac.cmp(&bc);
         }
         if a_letter || b_letter {
             return if b_letter {
@@ -315,29 +329,30 @@ fn key_order(a: &str, b: &str) -> Ordering {
         // A zero inside a number (after a non-zero digit) is no leading zero: go-yaml
         // then counts both numbers from 1.
         let start = i64::from(
-            (a[i] == '0' || b[i] == '0')
+            (ac == '0' || bc == '0')
                 && (0..i)
                     .rev()
-                    .take_while(|&j| a[j].is_ascii_digit())
-                    .any(|j| a[j] != '0'),
+                    .take_while(|&j| char_at(a, j).is_ascii_digit())
+                    .any(|j| char_at(a, j) != '0'),
         );
-        let number = |s: &[char]| {
+        let number = |s: &[T]| {
             let end = (i..s.len())
-                .find(|&j| !s[j].is_ascii_digit())
+                .find(|&j| !char_at(s, j).is_ascii_digit())
                 .unwrap_or(s.len());
-            let value = s[i..end].iter().fold(start, |n, c| {
-                n.wrapping_mul(10).wrapping_add(i64::from(*c as u8 - b'0'))
+            let value = (i..end).fold(start, |n, j| {
+                let digit = char_at(s, j).to_digit(10).map_or(0, i64::from);
+                n.wrapping_mul(10).wrapping_add(digit)
             });
             (value, end)
         };
-        let ((an, ae), (bn, be)) = (number(&a), number(&b));
+        let ((an, ae), (bn, be)) = (number(a), number(b));
         if an != bn {
             return an.cmp(&bn);
         }
         if ae != be {
             return ae.cmp(&be);
         }
-        return a[i].cmp(&b[i]);
+        return ac.cmp(&bc);
     }
     a.len().cmp(&b.len())
 }
@@ -581,5 +596,39 @@ impl Printer<'_> {
                 self.put(line);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_in_go_yaml_natural_order_ascii_or_not() {
+        let mut keys = vec![
+            "a10", "B", "a9", "_x", "a02", "a1", "x-1", "x_1", "xY", "é10", "é2",
+        ];
+        keys.sort_by(|a, b| key_order(a, b));
+        assert_eq!(
+            keys,
+            [
+                "_x", "B", "a1", "a02", "a9", "a10", "x-1", "x_1", "xY", "é2", "é10"
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_are_quoted_only_where_yaml_would_read_them_otherwise() {
+        assert!(style_of("yes", false) == Quote::Double);
+        assert!(style_of("1e3", false) == Quote::Double);
+        assert!(style_of("2001-12-14", false) == Quote::Double);
+        assert!(style_of("- x", false) == Quote::Single);
+        assert!(style_of("a\tb", false) == Quote::Double);
+        assert!(style_of("one\ntwo\n", false) == Quote::Literal);
+        assert!(style_of("plain words", false) == Quote::Plain);
+        assert_eq!(float_text(1234567.5), "1.2345675e+06");
+        assert_eq!(float_text(0.000012), "1.2e-05");
+        assert_eq!(float_text(1.5), "1.5");
+        assert_eq!(float_text(3.0), "3");
     }
 }

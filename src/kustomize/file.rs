@@ -3,7 +3,7 @@
 //! renderer uses are typed. Positions are spans of the file; the renderer turns them
 //! into origins once the file has its id.
 
-use crate::yaml::{self, Limits, NodeRef, Pos, Span};
+use crate::yaml::{self, Limits, NodeRef, Pos, Span, Style};
 
 /// The file names Kustomize recognises in a directory, in the order it tries them.
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -76,9 +76,21 @@ pub struct Kustomization {
     /// Files read by fields other than `resources` (patches, generator inputs, ...),
     /// so that a root's inputs are all known even where it is not rendered.
     pub other_files: Vec<Item>,
-    /// Inline patches of `patchesStrategicMerge`, which may also name files: which
-    /// they are depends on whether the file exists.
+    /// `patchesStrategicMerge` entries: each names a file, or is an inline patch when
+    /// no such file exists (as Kustomize decides).
     pub maybe_files: Vec<Item>,
+    /// The same entries, each read as an inline patch in case it is one.
+    pub strategic_merge_inline: Vec<Inline>,
+    /// `patches`, in order.
+    pub patches: Vec<Patch>,
+    /// `patchesJson6902`, in order: each needs a `target`.
+    pub patches_json6902: Vec<Patch>,
+    /// Whether it has `configMapGenerator`, `secretGenerator` or `generatorOptions`.
+    pub generates: bool,
+    /// Whether it has `replacements`.
+    pub replaces: bool,
+    /// Whether it has `vars`.
+    pub has_vars: bool,
     /// Fields present that this renderer does not render, with their key's position.
     pub unrendered: Vec<(Unrendered, Span)>,
 }
@@ -147,10 +159,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Kustomization, FileError> {
             message: "a kustomization file holds one YAML document".to_owned(),
         });
     }
-    read_root(root)
+    read_root(root, text)
 }
 
-fn read_root(root: NodeRef<'_>) -> Result<Kustomization, FileError> {
+fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError> {
     let mut k = Kustomization {
         kind: Kind::Kustomization,
         kind_at: Span::default(),
@@ -164,6 +176,12 @@ fn read_root(root: NodeRef<'_>) -> Result<Kustomization, FileError> {
         common_annotations: Vec::new(),
         other_files: Vec::new(),
         maybe_files: Vec::new(),
+        strategic_merge_inline: Vec::new(),
+        patches: Vec::new(),
+        patches_json6902: Vec::new(),
+        generates: false,
+        replaces: false,
+        has_vars: false,
         unrendered: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -193,32 +211,42 @@ fn read_root(root: NodeRef<'_>) -> Result<Kustomization, FileError> {
             "labels" => k.labels = label_sets(value, &mut k.unrendered)?,
             // Image and replica changes write no field a token depends on.
             "metadata" | "images" | "imageTags" | "replicas" => {}
-            "patches" | "patchesJson6902" => {
-                files_under(value, &["path"], &mut k.other_files)?;
-                k.unrendered
-                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+            "patches" => {
+                k.patches = patches(value, source)?;
+                for patch in &k.patches {
+                    if let PatchSource::File(path) = &patch.source {
+                        k.other_files.push(path.clone());
+                    }
+                }
+            }
+            "patchesJson6902" => {
+                k.patches_json6902 = patches(value, source)?;
+                for patch in &k.patches_json6902 {
+                    if let PatchSource::File(path) = &patch.source {
+                        k.other_files.push(path.clone());
+                    }
+                }
             }
             "patchesStrategicMerge" => {
-                k.maybe_files.extend(strings(value)?);
-                k.unrendered
-                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+                k.maybe_files = strings(value)?;
+                k.strategic_merge_inline = value.items().map(|v| inline(v, source)).collect();
             }
             "configMapGenerator" | "secretGenerator" => {
                 generator_files(value, &mut k.other_files)?;
-                k.unrendered
-                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+                k.generates = true;
             }
+            "generatorOptions" => k.generates = true,
             "replacements" => {
                 files_under(value, &["path"], &mut k.other_files)?;
-                k.unrendered
-                    .push((Unrendered::NotSupportedYet(field(name)), key_at));
+                k.replaces = true;
             }
             "configurations" | "crds" => {
                 k.other_files.extend(strings(value)?);
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }
-            "openapi" | "vars" | "sortOptions" | "generatorOptions" | "buildMetadata" => {
+            "vars" => k.has_vars = true,
+            "openapi" | "sortOptions" | "buildMetadata" => {
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }
@@ -388,6 +416,171 @@ fn label_sets(
     Ok(sets)
 }
 
+/// A patch written in the kustomization file: its text, and where that text's first
+/// character sits in the file (each line of a block scalar starts at the same column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inline {
+    pub text: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatchSource {
+    File(Item),
+    Inline(Inline),
+}
+
+/// A `patches` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patch {
+    pub source: PatchSource,
+    /// Where its `target` is written, if it has one.
+    pub target: Option<Span>,
+    pub allow_name_change: bool,
+    pub allow_kind_change: bool,
+    /// The entry itself.
+    pub at: Span,
+}
+
+fn patches(node: NodeRef<'_>, source: &str) -> Result<Vec<Patch>, FileError> {
+    if is_null(node) {
+        return Ok(Vec::new());
+    }
+    if !node.is_seq() {
+        return Err(error(node, "expected a list of patches"));
+    }
+    let mut out = Vec::new();
+    for item in node.items() {
+        if !item.is_map() {
+            return Err(error(
+                item,
+                "expected a patch (path or patch, target, options)",
+            ));
+        }
+        let (mut path, mut text, mut target) = (None, None, None);
+        let (mut allow_name_change, mut allow_kind_change) = (false, false);
+        for (key, value) in item.entries() {
+            match key.scalar().map_or("", |s| s.text) {
+                "path" => path = Some(string(value)?).filter(|p| !p.text.is_empty()),
+                "patch" => text = Some(inline(value, source)).filter(|p| !p.text.trim().is_empty()),
+                "target" => {
+                    selector(value)?;
+                    target = Some(key.span());
+                }
+                "options" => {
+                    for (option, flag) in value.entries() {
+                        match option.scalar().map_or("", |s| s.text) {
+                            "allowNameChange" => allow_name_change = boolean(flag)?,
+                            "allowKindChange" => allow_kind_change = boolean(flag)?,
+                            other => return Err(unknown(option, other, "patch options")),
+                        }
+                    }
+                }
+                other => return Err(unknown(key, other, "a patch")),
+            }
+        }
+        let source = match (path, text) {
+            (Some(path), None) => PatchSource::File(path),
+            (None, Some(text)) => PatchSource::Inline(text),
+            (None, None) => return Err(error(item, "a patch needs `path` or `patch`")),
+            (Some(_), Some(_)) => {
+                return Err(error(
+                    item,
+                    "a patch has either `path` or `patch`, not both",
+                ));
+            }
+        };
+        out.push(Patch {
+            source,
+            target,
+            allow_name_change,
+            allow_kind_change,
+            at: item.span(),
+        });
+    }
+    Ok(out)
+}
+
+/// Checks a patch `target`'s fields (the selector itself is applied by the driver).
+fn selector(node: NodeRef<'_>) -> Result<(), FileError> {
+    if !node.is_map() {
+        return Err(error(
+            node,
+            "expected a target (group, version, kind, name, ...)",
+        ));
+    }
+    for (key, value) in node.entries() {
+        match key.scalar().map_or("", |s| s.text) {
+            "group" | "version" | "kind" | "name" | "namespace" | "labelSelector"
+            | "annotationSelector" => {
+                string(value)?;
+            }
+            other => return Err(unknown(key, other, "a patch target")),
+        }
+    }
+    Ok(())
+}
+
+fn unknown(key: NodeRef<'_>, name: &str, within: &str) -> FileError {
+    FileError {
+        at: key.span().start,
+        message: format!(
+            "unknown field `{}` in {within}: Kustomize v5 rejects it",
+            name.escape_debug()
+        ),
+    }
+}
+
+/// A scalar holding a patch, with where its text starts in `source`: a block
+/// scalar's text starts on the next line, at the block's indentation; a quoted one a
+/// column after its quote.
+fn inline(node: NodeRef<'_>, source: &str) -> Inline {
+    let start = node.span().start;
+    let Some(scalar) = node.scalar() else {
+        return Inline {
+            text: String::new(),
+            line: start.line,
+            col: start.col,
+        };
+    };
+    let (line, col) = match scalar.style {
+        Style::Literal | Style::Folded => {
+            // The first line of the text, found in the file from the scalar on: a
+            // folded line is the start of its text line.
+            let blank = scalar
+                .text
+                .lines()
+                .take_while(|l| l.trim().is_empty())
+                .count();
+            let first_text = scalar.text.lines().nth(blank).unwrap_or("");
+            let found = source
+                .lines()
+                .enumerate()
+                .skip(start.line.saturating_sub(1) as usize)
+                .find(|(_, l)| {
+                    let content = l.trim_start_matches(' ');
+                    !content.trim().is_empty() && first_text.starts_with(content.trim_end())
+                });
+            match found {
+                Some((index, l)) => {
+                    let indent = l.len() - l.trim_start_matches(' ').len();
+                    let line = (index + 1).saturating_sub(blank);
+                    (line as u32, indent as u32 + 1)
+                }
+                None => (start.line, start.col),
+            }
+        }
+        Style::SingleQuoted | Style::DoubleQuoted => (start.line, start.col + 1),
+        Style::Plain => (start.line, start.col),
+    };
+    Inline {
+        text: scalar.text.to_owned(),
+        line,
+        col,
+    }
+}
+
 /// The files named by `keys` in each entry of a list of maps (`patches[].path`).
 fn files_under(node: NodeRef<'_>, keys: &[&str], out: &mut Vec<Item>) -> Result<(), FileError> {
     if is_null(node) {
@@ -491,12 +684,48 @@ mod tests {
         assert_eq!(
             reasons,
             [
-                (Unrendered::NotSupportedYet("patches"), 1),
-                (Unrendered::NotSupportedYet("configMapGenerator"), 4),
                 (Unrendered::HelmCharts, 9),
                 (Unrendered::Plugin("transformers"), 10),
             ]
         );
+    }
+
+    #[test]
+    fn patches_are_read_with_where_an_inline_patch_sits_in_the_file() {
+        let k = parse(
+            "patches:\n- path: p.yaml\n- target:\n    kind: Deployment\n  patch: |-\n    - op: remove\n      path: /spec\n- patch: '{\"kind\": \"A\"}'\n  options: {allowNameChange: true}\npatchesStrategicMerge:\n- |\n  kind: B\n",
+        )
+        .expect("valid");
+        assert_eq!(k.patches.len(), 3);
+        assert_eq!(
+            k.patches[0].source,
+            PatchSource::File(Item {
+                text: "p.yaml".into(),
+                at: k.other_files[0].at
+            })
+        );
+        assert_eq!(k.patches[1].target.map(|t| t.start.line), Some(3));
+        let PatchSource::Inline(block) = &k.patches[1].source else {
+            panic!("inline")
+        };
+        assert_eq!((block.line, block.col), (6, 5));
+        assert_eq!(block.text, "- op: remove\n  path: /spec");
+        let PatchSource::Inline(quoted) = &k.patches[2].source else {
+            panic!("inline")
+        };
+        assert_eq!((quoted.line, quoted.col), (8, 11));
+        assert!(k.patches[2].allow_name_change);
+        assert_eq!(
+            (
+                k.strategic_merge_inline[0].line,
+                k.strategic_merge_inline[0].col
+            ),
+            (12, 3)
+        );
+        let e = parse("patches:\n- path: a\n  patch: b\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 2, col: 3 });
+        let e = parse("patches:\n- path: a\n  target: {kinds: X}\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 3, col: 12 });
     }
 
     #[test]

@@ -56,6 +56,14 @@ pub enum Reason {
     TooManyInclusions(usize),
     #[error("{0}")]
     AmbiguousReference(String),
+    #[error("{0}")]
+    Patch(String),
+    #[error("{0}")]
+    Generator(String),
+    #[error("{0}")]
+    Replacement(String),
+    #[error("{0}")]
+    Var(String),
     #[error("kustomizations are nested more than {0} deep")]
     TooDeep(usize),
     #[error("`{0}` is a Component, listed under resources instead of components")]
@@ -367,17 +375,25 @@ impl Planner<'_> {
         node.kustomization = Some(k);
     }
 
-    /// A Component listed as a resource, or a Kustomization as a component, is
-    /// Kustomize's error: the entry is not rendered.
+    /// A directory without one kustomization file, a Component listed as a resource, or
+    /// a Kustomization as a component, is Kustomize's error: the entry is not rendered.
     fn check_kinds(&mut self) {
         for (index, next, item, component) in std::mem::take(&mut self.kind_checks) {
-            let reason = match (
-                self.nodes[next].kustomization.as_ref().map(|k| k.kind),
-                component,
-            ) {
-                (Some(Kind::Component), false) => Reason::ComponentAsResource(item.text.clone()),
-                (Some(Kind::Kustomization), true) => Reason::NotAComponent(item.text.clone()),
-                _ => continue,
+            let listed = &self.nodes[next];
+            let reason = if listed.file.is_none() {
+                // A directory with no kustomization file, or several: told at the entry.
+                match listed.problems.first() {
+                    Some(problem) => problem.reason.clone(),
+                    None => continue,
+                }
+            } else {
+                match (listed.kustomization.as_ref().map(|k| k.kind), component) {
+                    (Some(Kind::Component), false) => {
+                        Reason::ComponentAsResource(item.text.clone())
+                    }
+                    (Some(Kind::Kustomization), true) => Reason::NotAComponent(item.text.clone()),
+                    _ => continue,
+                }
             };
             self.problem(index, item.at, reason);
             let node = &mut self.nodes[index];
@@ -537,42 +553,15 @@ fn shown(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    /// Files in memory: a path's text, directories implied by the files under them.
-    pub(crate) struct Memory(pub BTreeMap<PathBuf, String>);
-
-    impl Reader for Memory {
-        fn kind(&self, path: &Path) -> PathKind {
-            if self.0.contains_key(path) {
-                PathKind::File
-            } else if self.0.keys().any(|p| p.starts_with(path)) {
-                PathKind::Dir
-            } else {
-                PathKind::Missing
-            }
-        }
-
-        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-            self.0
-                .get(path)
-                .map(|text| text.clone().into_bytes())
-                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-        }
-    }
-
-    fn memory(files: &[(&str, &str)]) -> Memory {
-        Memory(
-            files
-                .iter()
-                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
-                .collect(),
-        )
-    }
+    use crate::kustomize::testing::memory;
 
     fn planned(files: &[(&str, &str)], dirs: &[&str]) -> Graph {
         let dirs: Vec<PathBuf> = dirs.iter().map(PathBuf::from).collect();
-        plan(&dirs, Path::new("r"), &memory(files), &Limits::default())
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+            .collect();
+        plan(&dirs, Path::new("r"), &memory(&files), &Limits::default())
     }
 
     #[test]
@@ -672,6 +661,34 @@ mod tests {
             assert_eq!(root.problems[0].at.start, Pos { line: 2, col: 1 });
             assert!(matches!(root.problems[0].reason, Reason::Invalid(_)));
         }
+    }
+
+    #[test]
+    fn a_listed_directory_without_one_kustomization_file_is_told_at_the_entry() {
+        let graph = planned(
+            &[
+                (
+                    "r/a/kustomization.yaml",
+                    "resources:\n- ../plain\n- ../two\n",
+                ),
+                ("r/plain/x.yaml", ""),
+                ("r/two/kustomization.yaml", "resources: []\n"),
+                ("r/two/kustomization.yml", "resources: []\n"),
+            ],
+            &["r/a"],
+        );
+        let problems: Vec<_> = graph.roots[0]
+            .problems
+            .iter()
+            .map(|p| (p.at.start.line, p.reason.clone()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (2, Reason::NoKustomization("r/plain".into())),
+                (3, Reason::SeveralKustomizations("r/two".into())),
+            ]
+        );
     }
 
     #[test]

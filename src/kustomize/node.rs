@@ -122,6 +122,29 @@ impl Node {
         }
     }
 
+    /// Moves every origin in the tree `lines` down and `cols` right: a tree parsed
+    /// from text written inside another file (an inline patch in a kustomization)
+    /// then points at its lines in that file.
+    pub fn shift(&mut self, lines: u32, cols: u32) {
+        let move_span = |span: &mut crate::yaml::Span| {
+            for pos in [&mut span.start, &mut span.end] {
+                pos.line += lines;
+                pos.col += cols;
+            }
+        };
+        move_span(&mut self.at.span);
+        match &mut self.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => items.iter_mut().for_each(|item| item.shift(lines, cols)),
+            Value::Map(entries) => {
+                for entry in entries {
+                    move_span(&mut entry.key_at.span);
+                    entry.value.shift(lines, cols);
+                }
+            }
+        }
+    }
+
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),

@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::graph::{Graph, Problem, Reason, Root, Target};
+use super::file::{Inline, Patch, PatchSource};
+use super::graph::{self, Graph, MAX_DEPTH, Problem, Reason, Root, Target};
 use super::node::Node;
+use super::patch::strategic::{self, Merged};
+use super::patch::{PatchError, PatchKind, ResId, Selector, json6902};
 use super::transform;
+use super::{generate, replacements, vars};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
 use crate::origin::Origin;
@@ -40,6 +44,10 @@ pub(crate) struct Resource {
     pub previous: Vec<(CompactString, CompactString)>,
     pub prefixes: Vec<CompactString>,
     pub suffixes: Vec<CompactString>,
+    /// A generated object whose name gets its content hash at the end of the root.
+    pub hashed: bool,
+    /// The `vars` bound to this object where they were declared.
+    pub vars: Vec<vars::Var>,
 }
 
 impl Resource {
@@ -124,14 +132,54 @@ pub fn render(
         reader,
         inclusions: 0,
         inputs: Vec::new(),
+        unbound_vars: Vec::new(),
     };
-    let mut resources = renderer.kustomization(root.node, Vec::new())?;
+    let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
     let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
+    // Generated names get their hash once the whole root is transformed, then every
+    // reference follows them as it follows a prefix.
+    for resource in resources.iter_mut().filter(|r| r.hashed) {
+        let Some(hash) = generate::name_hash(&resource.node) else {
+            continue;
+        };
+        resource.store_previous();
+        if let Some(name) = resource
+            .node
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("name"))
+        {
+            let hashed = format!("{}-{hash}", name.as_str().unwrap_or_default());
+            name.value = super::node::Value::Scalar(super::node::Scalar::string(hashed));
+        }
+    }
     transform::names::fix_references(&mut resources).map_err(|message| Problem {
         file: root_file.clone(),
         at: Span::default(),
         reason: Reason::AmbiguousReference(message),
     })?;
+    // Vars resolve once names are final, before objects only used to build are dropped.
+    let bound: Vec<(vars::Var, Option<usize>)> = resources
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            std::mem::take(&mut r.vars)
+                .into_iter()
+                .map(move |v| (v, Some(i)))
+        })
+        .chain(renderer.unbound_vars.drain(..).map(|v| (v, None)))
+        .collect();
+    if !bound.is_empty() {
+        let mut nodes = take_nodes(&mut resources);
+        let resolved = vars::resolve(&mut nodes, &bound);
+        put_nodes(&mut resources, nodes);
+        resolved.map_err(|e| Problem {
+            file: renderer
+                .path_of(e.at.file)
+                .unwrap_or_else(|| root_file.clone()),
+            at: e.at.span,
+            reason: Reason::Var(e.to_string()),
+        })?;
+    }
     resources.retain(|r| {
         r.node
             .get_path(&[
@@ -142,6 +190,17 @@ pub fn render(
             .and_then(Node::as_str)
             != Some("true")
     });
+    // Kustomize removes its build annotations at the end, and with them an
+    // `annotations` map left empty (or written empty).
+    for resource in &mut resources {
+        if let Some(metadata) = resource.node.get_mut("metadata")
+            && metadata
+                .get("annotations")
+                .is_some_and(|a| a.is_null() || a.as_map().is_some_and(<[_]>::is_empty))
+        {
+            metadata.remove("annotations");
+        }
+    }
     let mut keyed: Vec<(OrderKey, Node)> = resources
         .into_iter()
         .map(|r| (OrderKey::of(&r), r.node))
@@ -162,6 +221,8 @@ struct Renderer<'a> {
     reader: &'a dyn Reader,
     inclusions: usize,
     inputs: Vec<PathBuf>,
+    /// Vars whose object was not among the objects where they were declared.
+    unbound_vars: Vec<vars::Var>,
 }
 
 impl Renderer<'_> {
@@ -171,6 +232,7 @@ impl Renderer<'_> {
         &mut self,
         index: usize,
         mut resources: Vec<Resource>,
+        depth: usize,
     ) -> Result<Vec<Resource>, Problem> {
         let graph = self.graph;
         let node = &graph.nodes[index];
@@ -187,6 +249,11 @@ impl Renderer<'_> {
                 Reason::TooManyInclusions(MAX_INCLUSIONS),
             ));
         }
+        // The graph bounds the depth it walks; a longer path through kustomizations it
+        // reached by a shorter one is bounded here, before it can exhaust the stack.
+        if depth > MAX_DEPTH {
+            return Err(problem(Span::default(), Reason::TooDeep(MAX_DEPTH)));
+        }
         let Some(k) = node.kustomization.as_ref() else {
             return Err(node.problems.first().cloned().unwrap_or_else(|| {
                 problem(Span::default(), Reason::NoKustomization(shown(&node.dir)))
@@ -195,22 +262,56 @@ impl Renderer<'_> {
         let kid = self.file_id(&kfile)?;
         self.inputs.push(kfile.clone());
         for entry in &node.resources {
-            let added =
-                match &entry.target {
-                    Target::File(path) => self.resource_file(path)?,
-                    Target::Kustomization(next) => self.kustomization(*next, Vec::new())?,
-                    Target::Unusable => {
-                        return Err(node.problems.first().cloned().unwrap_or_else(|| {
-                            problem(entry.at, Reason::Missing(shown(&node.dir)))
-                        }));
-                    }
-                };
+            let added = match &entry.target {
+                Target::File(path) => self.resource_file(path)?,
+                Target::Kustomization(next) => self.kustomization(*next, Vec::new(), depth + 1)?,
+                Target::Unusable => {
+                    return Err(node
+                        .problems
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| problem(entry.at, Reason::Missing(shown(&node.dir)))));
+                }
+            };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
+        }
+        if k.generates {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            let mut read_paths = Vec::new();
+            let mut read = |rel: &str, at: Origin| {
+                let path = graph::normalize(&node.dir.join(rel));
+                let unreadable = |reason: String| generate::GenError {
+                    at,
+                    kind: generate::GenErrorKind::Unreadable {
+                        path: rel.to_owned(),
+                        reason,
+                    },
+                };
+                // The graph checked each input against the load restrictor.
+                if !node.other_files.contains(&path) {
+                    return Err(unreadable(
+                        "not a file under the kustomization's directory".to_owned(),
+                    ));
+                }
+                let bytes = self
+                    .reader
+                    .read(&path)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                read_paths.push(path);
+                Ok(bytes)
+            };
+            let generated = generate::generate(&knode, &mut read)
+                .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
+            self.inputs.extend(read_paths);
+            for object in generated {
+                absorb(&mut resources, object)
+                    .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
+            }
         }
         for entry in &node.components {
             match &entry.target {
                 Target::Kustomization(next) => {
-                    resources = self.kustomization(*next, resources)?;
+                    resources = self.kustomization(*next, resources, depth + 1)?;
                 }
                 _ => {
                     return Err(node
@@ -222,6 +323,32 @@ impl Renderer<'_> {
             }
         }
         let at = |span: Span| Origin::new(kid, span);
+        for (item, inline) in k.maybe_files.iter().zip(&k.strategic_merge_inline) {
+            let path = graph::normalize(&node.dir.join(&item.text));
+            let (documents, file) = if node.other_files.contains(&path) {
+                (self.patch_file(&path)?, path)
+            } else {
+                (parse_inline(inline, kid, &kfile)?, kfile.clone())
+            };
+            let failed = |e: String| problem(item.at, Reason::Patch(e));
+            for patch in documents.iter().filter(|d| !d.is_null()) {
+                patch_by_id(&mut resources, patch, strategic::Options::default(), &file)
+                    .map_err(failed)?;
+            }
+        }
+        // The kustomization as a tree, read once if a patch target needs it.
+        let mut tree: Option<Node> = None;
+        for (i, patch) in k.patches.iter().enumerate() {
+            self.patch(
+                &mut resources,
+                patch,
+                ("patches", i),
+                &mut tree,
+                node,
+                kid,
+                false,
+            )?;
+        }
         if let Some(namespace) = &k.namespace {
             transform::namespace::apply(&mut resources, namespace, at)
                 .map_err(|id| problem(namespace.key.at, Reason::Collision(id)))?;
@@ -247,7 +374,53 @@ impl Renderer<'_> {
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
         }
+        for (i, patch) in k.patches_json6902.iter().enumerate() {
+            self.patch(
+                &mut resources,
+                patch,
+                ("patchesJson6902", i),
+                &mut tree,
+                node,
+                kid,
+                true,
+            )?;
+        }
+        if k.replaces {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            self.replacements(&mut resources, &knode, &kfile, &node.other_files)
+                .map_err(|(file, e)| Problem {
+                    file,
+                    at: e.at.span,
+                    reason: Reason::Replacement(e.to_string()),
+                })?;
+        }
+        if k.has_vars {
+            let knode = self.kustomization_node(&kfile, kid)?;
+            let var_problem = |e: vars::VarError| problem(e.at.span, Reason::Var(e.to_string()));
+            let declared = vars::read(&knode).map_err(var_problem)?;
+            let previous = previous_ids(&resources);
+            let nodes = take_nodes(&mut resources);
+            let bound: Result<Vec<_>, _> = declared
+                .into_iter()
+                .map(|var| vars::bind(&var, &nodes, &previous).map(|index| (var, index)))
+                .collect();
+            put_nodes(&mut resources, nodes);
+            for (var, index) in bound.map_err(var_problem)? {
+                match index.and_then(|i| resources.get_mut(i)) {
+                    Some(resource) => resource.vars.push(var),
+                    None => self.unbound_vars.push(var),
+                }
+            }
+        }
         Ok(resources)
+    }
+
+    /// The path of an input the rendering read, by its id.
+    fn path_of(&self, id: FileId) -> Option<PathBuf> {
+        self.inputs
+            .iter()
+            .find(|path| (self.files)(path) == Some(id))
+            .cloned()
     }
 
     fn file_id(&self, path: &Path) -> Result<FileId, Problem> {
@@ -255,6 +428,213 @@ impl Renderer<'_> {
             file: path.to_path_buf(),
             at: Span::default(),
             reason: Reason::Unregistered(shown(path)),
+        })
+    }
+
+    /// Applies one `patches` (or, with `json_only`, `patchesJson6902`) entry: its
+    /// documents from its file or inline text, to the objects its `target` selects, or
+    /// a strategic merge patch to the object it names.
+    #[allow(clippy::too_many_arguments)]
+    fn patch(
+        &mut self,
+        resources: &mut Vec<Resource>,
+        patch: &Patch,
+        (field, index): (&str, usize),
+        tree: &mut Option<Node>,
+        node: &graph::Node,
+        kid: FileId,
+        json_only: bool,
+    ) -> Result<(), Problem> {
+        let kfile = node.file.clone().unwrap_or_else(|| node.dir.clone());
+        let failed = |e: String| Problem {
+            file: kfile.clone(),
+            at: patch.at,
+            reason: Reason::Patch(e),
+        };
+        let (documents, file) = match &patch.source {
+            PatchSource::File(item) => {
+                let path = graph::normalize(&node.dir.join(&item.text));
+                (self.patch_file(&path)?, path)
+            }
+            PatchSource::Inline(inline) => (parse_inline(inline, kid, &kfile)?, kfile.clone()),
+        };
+        let selector = match patch.target {
+            None => None,
+            Some(_) => {
+                if tree.is_none() {
+                    *tree = Some(self.kustomization_node(&kfile, kid)?);
+                }
+                let target = tree
+                    .as_ref()
+                    .and_then(|t| t.get(field))
+                    .and_then(Node::as_seq)
+                    .and_then(|entries| entries.get(index))
+                    .and_then(|entry| entry.get("target"));
+                let Some(target) = target else {
+                    return Err(failed("the patch's target cannot be read".to_owned()));
+                };
+                Some(Selector::read(target).map_err(|e| failed(located(&e, &kfile)))?)
+            }
+        };
+        let options = strategic::Options {
+            allow_name_change: patch.allow_name_change,
+            allow_kind_change: patch.allow_kind_change,
+        };
+        let present: Vec<&Node> = documents.iter().filter(|d| !d.is_null()).collect();
+        let kind = PatchKind::of(&documents).map_err(|e| failed(located(&e, &file)))?;
+        match (kind, selector) {
+            (PatchKind::Strategic, _) if json_only => Err(failed(
+                "a patchesJson6902 entry must hold a list of operations".to_owned(),
+            )),
+            (PatchKind::Strategic, None) => {
+                for document in present {
+                    patch_by_id(resources, document, options, &file).map_err(failed)?;
+                }
+                Ok(())
+            }
+            (PatchKind::Strategic, Some(selector)) => {
+                let [document] = present.as_slice() else {
+                    return Err(failed(
+                        "a patch with a target holds one strategic merge patch".to_owned(),
+                    ));
+                };
+                let mut i = 0;
+                while i < resources.len() {
+                    if selector.matches(&resources[i].node, &original_id(&resources[i])) {
+                        let merged =
+                            strategic::merge_with(&mut resources[i].node, document, options)
+                                .map_err(|e| failed(located(&e, &file)))?;
+                        if merged == Merged::Deleted {
+                            resources.remove(i);
+                            continue;
+                        }
+                    }
+                    i += 1;
+                }
+                Ok(())
+            }
+            (PatchKind::Json6902, None) => {
+                Err(failed("a JSON 6902 patch needs a `target`".to_owned()))
+            }
+            (PatchKind::Json6902, Some(selector)) => {
+                let Some(operations) = present.first() else {
+                    return Ok(());
+                };
+                for resource in resources.iter_mut() {
+                    if selector.matches(&resource.node, &original_id(resource)) {
+                        resource.store_previous();
+                        // Kustomize's objects always carry its build annotations while it
+                        // patches them, so `add /metadata/annotations/x` finds the map;
+                        // one left empty is removed at the end of the root.
+                        if let Some(metadata) = resource.node.get_mut("metadata")
+                            && metadata.get("annotations").is_none_or(Node::is_null)
+                        {
+                            let at = metadata.at;
+                            metadata.set(
+                                "annotations",
+                                at,
+                                Node::new(super::node::Value::Map(Vec::new()), at),
+                            );
+                        }
+                        json6902::apply(&mut resource.node, operations)
+                            .map_err(|e| failed(located(&e, &file)))?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The kustomization file as a tree, for the generators and replacements that read
+    /// it directly.
+    fn kustomization_node(&self, file: &Path, id: FileId) -> Result<Node, Problem> {
+        let bytes = self.reader.read(file).map_err(|e| Problem {
+            file: file.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::Unreadable(shown(file), e.to_string()),
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let stream = crate::yaml::parse(&text, &self.graph.limits);
+        match stream.documents.first() {
+            Some(doc) => Ok(Node::from_tree(stream.tree.node(doc.root), id)),
+            None => Err(Problem {
+                file: file.to_path_buf(),
+                at: Span::default(),
+                reason: Reason::NoKustomization(shown(file)),
+            }),
+        }
+    }
+
+    /// Runs a kustomization's `replacements` over the objects, which keep their
+    /// earlier ids for the selectors. An error names the file at fault.
+    fn replacements(
+        &mut self,
+        resources: &mut [Resource],
+        kustomization: &Node,
+        kfile: &Path,
+        files: &[PathBuf],
+    ) -> Result<(), (PathBuf, replacements::ReplacementError)> {
+        let dir = kfile.parent().unwrap_or(Path::new(""));
+        let previous = previous_ids(resources);
+        let mut nodes = take_nodes(resources);
+        let mut failed_in = kfile.to_path_buf();
+        let mut read = |rel: &str, at: Origin| {
+            let path = graph::normalize(&dir.join(rel));
+            let error = |reason: String| replacements::ReplacementError {
+                at,
+                kind: replacements::ReplacementErrorKind::Unreadable {
+                    path: rel.to_owned(),
+                    reason,
+                },
+            };
+            if !files.contains(&path) {
+                return Err(error(
+                    "not a file under the kustomization's directory".to_owned(),
+                ));
+            }
+            let id = (self.files)(&path).ok_or_else(|| error("not registered".to_owned()))?;
+            let bytes = self.reader.read(&path).map_err(|e| error(e.to_string()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            let mut documents = parse_patch(&text, id, (0, 0)).map_err(|(_, m)| error(m))?;
+            self.inputs.push(path.clone());
+            failed_in = path;
+            match documents.len() {
+                1 => Ok(documents.remove(0)),
+                _ => Err(error(
+                    "a replacement file holds one YAML document".to_owned(),
+                )),
+            }
+        };
+        let result = replacements::apply(&mut nodes, &previous, kustomization, &mut read);
+        put_nodes(resources, nodes);
+        result.map_err(|e| {
+            let file = if e.at.file == kustomization.at.file {
+                kfile.to_path_buf()
+            } else {
+                failed_in
+            };
+            (file, e)
+        })
+    }
+
+    /// The documents of a patch file, each node at its line in the file.
+    fn patch_file(&mut self, path: &Path) -> Result<Vec<Node>, Problem> {
+        let id = self.file_id(path)?;
+        self.inputs.push(path.to_path_buf());
+        let bytes = self.reader.read(path).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::Unreadable(shown(path), e.to_string()),
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::InvalidResource(shown(path), format!("not valid UTF-8 ({e})")),
+        })?;
+        parse_patch(text, id, (0, 0)).map_err(|(at, message)| Problem {
+            file: path.to_path_buf(),
+            at: Span { start: at, end: at },
+            reason: Reason::InvalidResource(shown(path), message),
         })
     }
 
@@ -296,6 +676,8 @@ impl Renderer<'_> {
                         previous: Vec::new(),
                         prefixes: Vec::new(),
                         suffixes: Vec::new(),
+                        hashed: false,
+                        vars: Vec::new(),
                     })
                     .collect())
             }
@@ -306,6 +688,198 @@ impl Renderer<'_> {
             Loaded::Failed(failure) => Err(invalid(failure.pos, failure.reason)),
         }
     }
+}
+
+/// The documents of a patch's text; `shift` (lines, columns) places a patch written
+/// inside the kustomization file at its lines there.
+fn parse_patch(
+    text: &str,
+    file: FileId,
+    shift: (u32, u32),
+) -> Result<Vec<Node>, (crate::yaml::Pos, String)> {
+    let limits = crate::yaml::Limits::default();
+    let stream = if text.trim_start().starts_with('{') {
+        crate::yaml::parse_json(text, &limits)
+    } else {
+        crate::yaml::parse(text, &limits)
+    };
+    if let Some(e) = stream.error {
+        let at = crate::yaml::Pos {
+            line: e.pos.line + shift.0,
+            col: e.pos.col + shift.1,
+        };
+        return Err((at, format!("invalid patch: {}", e.kind)));
+    }
+    Ok(stream
+        .documents
+        .iter()
+        .map(|doc| {
+            let mut node = Node::from_tree(stream.tree.node(doc.root), file);
+            if shift != (0, 0) {
+                node.shift(shift.0, shift.1);
+            }
+            node
+        })
+        .collect())
+}
+
+/// An inline patch of kustomization file `file` (id `id`), each node at its line there.
+fn parse_inline(inline: &Inline, id: FileId, file: &Path) -> Result<Vec<Node>, Problem> {
+    let shift = (inline.line.saturating_sub(1), inline.col.saturating_sub(1));
+    parse_patch(&inline.text, id, shift).map_err(|(at, message)| Problem {
+        file: file.to_path_buf(),
+        at: Span { start: at, end: at },
+        reason: Reason::InvalidResource(shown(file), message),
+    })
+}
+
+/// A patch error with the line of the patch text at fault (in `file`).
+fn located(e: &PatchError, file: &Path) -> String {
+    let at = e.at().span.start;
+    format!("{}:{}:{}: {e}", shown(file), at.line, at.col)
+}
+
+/// Applies a strategic merge patch to the one object its own kind, name and namespace
+/// name (now or before a rename), as Kustomize does for a patch without a `target`.
+fn patch_by_id(
+    resources: &mut Vec<Resource>,
+    patch: &Node,
+    options: strategic::Options,
+    file: &Path,
+) -> Result<(), String> {
+    let text = |path: &[&str]| patch.get_path(path).and_then(Node::as_str).unwrap_or("");
+    let (api_version, kind) = (text(&["apiVersion"]), text(&["kind"]));
+    let name = text(&["metadata", "name"]);
+    let namespace = effective_namespace(text(&["metadata", "namespace"]));
+    let matches: Vec<usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.api_version() == api_version
+                && r.kind() == kind
+                && ((r.name() == name && effective_namespace(r.namespace()) == namespace)
+                    || r.previous
+                        .iter()
+                        .any(|(ns, n)| n == name && ns == namespace))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let shown_id = if namespace == "default" {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    };
+    let &[index] = matches.as_slice() else {
+        return Err(if matches.is_empty() {
+            format!("no object matches the strategic merge patch of {shown_id}")
+        } else {
+            format!("several objects match the strategic merge patch of {shown_id}")
+        });
+    };
+    match strategic::merge_with(&mut resources[index].node, patch, options) {
+        Ok(Merged::Patched) => Ok(()),
+        Ok(Merged::Deleted) => {
+            resources.remove(index);
+            Ok(())
+        }
+        Err(e) => Err(located(&e, file)),
+    }
+}
+
+/// The id an object was read with, for patch targets (which match it or the current).
+fn original_id(resource: &Resource) -> ResId {
+    let mut id = ResId::of(&resource.node);
+    if let Some((namespace, name)) = resource.previous.first() {
+        id.name = name.to_string();
+        id.namespace = namespace.to_string();
+    }
+    id
+}
+
+/// Each object's earlier ids, for the selectors of replacements and vars.
+fn previous_ids(resources: &[Resource]) -> Vec<Vec<replacements::ResId>> {
+    resources
+        .iter()
+        .map(|r| {
+            let current = replacements::ResId::of(&r.node);
+            r.previous
+                .iter()
+                .map(|(namespace, name)| replacements::ResId {
+                    name: name.to_string(),
+                    namespace: namespace.to_string(),
+                    ..current.clone()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The objects' trees, moved out (each leaving an empty placeholder) for the
+/// transformers that work on a slice of trees; [`put_nodes`] moves them back.
+fn take_nodes(resources: &mut [Resource]) -> Vec<Node> {
+    resources
+        .iter_mut()
+        .map(|r| {
+            let empty = Node::new(super::node::Value::Seq(Vec::new()), r.node.at);
+            std::mem::replace(&mut r.node, empty)
+        })
+        .collect()
+}
+
+fn put_nodes(resources: &mut [Resource], nodes: Vec<Node>) {
+    for (resource, node) in resources.iter_mut().zip(nodes) {
+        resource.node = node;
+    }
+}
+
+/// Adds a generated object to the objects so far, as its `behavior` says: it takes
+/// the place of the one object whose current or original kind, name and namespace
+/// are its own, or is appended.
+fn absorb(
+    resources: &mut Vec<Resource>,
+    object: generate::Generated,
+) -> Result<(), generate::GenError> {
+    let text = |node: &Node, path: &[&str]| {
+        node.get_path(path)
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let kind = text(&object.node, &["kind"]);
+    let name = text(&object.node, &["metadata", "name"]);
+    let namespace = text(&object.node, &["metadata", "namespace"]);
+    let namespace = effective_namespace(&namespace);
+    let matches: Vec<usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            let (original_namespace, original_name) = r.original();
+            r.kind() == kind
+                && ((r.name() == name && effective_namespace(r.namespace()) == namespace)
+                    || (original_name == name && original_namespace == namespace))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let pairs: Vec<(&Node, bool)> = matches
+        .iter()
+        .map(|&i| (&resources[i].node, resources[i].hashed))
+        .collect();
+    let (node, hashed) = object.absorb(&pairs)?;
+    match matches.as_slice() {
+        [one] => {
+            resources[*one].node = node;
+            resources[*one].hashed = hashed;
+        }
+        _ => resources.push(Resource {
+            node,
+            previous: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+            hashed,
+            vars: Vec::new(),
+        }),
+    }
+    Ok(())
 }
 
 /// Appends `added`, refusing an object whose id is already there (Kustomize's "may
@@ -403,5 +977,131 @@ impl OrderKey {
                 or(resource.name(), "~N")
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::graph::plan;
+    use crate::kustomize::testing::memory;
+    use crate::yaml::Limits;
+
+    /// Plans and renders the root in `r/root`, every input numbered in path order.
+    fn render_root(files: &[(String, String)]) -> Result<Rendering, Problem> {
+        let dirs: Vec<PathBuf> = files
+            .iter()
+            .filter(|(path, _)| path.ends_with("/kustomization.yaml"))
+            .filter_map(|(path, _)| Path::new(path).parent().map(Path::to_path_buf))
+            .collect();
+        let reader = memory(files);
+        let graph = plan(&dirs, Path::new("r"), &reader, &Limits::default());
+        let root = graph
+            .roots
+            .iter()
+            .find(|r| r.dir == Path::new("r/root"))
+            .expect("r/root is a root");
+        let id = |path: &Path| {
+            root.inputs
+                .iter()
+                .position(|p| p == path)
+                .map(|i| FileId(i as u32))
+        };
+        render(&graph, root, &id, &reader)
+    }
+
+    fn file(path: &str, text: &str) -> (String, String) {
+        (path.to_owned(), text.to_owned())
+    }
+
+    #[test]
+    fn a_deep_chain_of_bases_is_bounded() {
+        let mut files = vec![file("r/root/kustomization.yaml", "resources:\n- ../k0\n")];
+        for i in 0..150 {
+            let next = format!("resources:\n- ../k{}\n", i + 1);
+            files.push((format!("r/k{i}/kustomization.yaml"), next));
+        }
+        files.push(file("r/k150/kustomization.yaml", "resources: []\n"));
+        let problem = render_root(&files).expect_err("too deep");
+        assert_eq!(problem.reason, Reason::TooDeep(MAX_DEPTH));
+        assert_eq!(problem.at.start.line, 2);
+    }
+
+    #[test]
+    fn a_base_included_over_and_over_is_bounded() {
+        // Four levels of ten, each listing all ten of the next: 11,111 inclusions.
+        let level = |n: usize| -> String {
+            (0..10).fold(String::from("resources:\n"), |text, i| {
+                text + &format!("- ../l{n}x{i}\n")
+            })
+        };
+        let mut files = vec![file("r/root/kustomization.yaml", &level(1))];
+        for n in 1..=4 {
+            for i in 0..10 {
+                let text = if n < 4 {
+                    level(n + 1)
+                } else {
+                    "resources: []\n".to_owned()
+                };
+                files.push((format!("r/l{n}x{i}/kustomization.yaml"), text));
+            }
+        }
+        let problem = render_root(&files).expect_err("too many inclusions");
+        assert_eq!(problem.reason, Reason::TooManyInclusions(MAX_INCLUSIONS));
+    }
+
+    #[test]
+    fn an_object_added_twice_is_a_collision_at_the_second_entry() {
+        let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n";
+        let files = [
+            file(
+                "r/root/kustomization.yaml",
+                "resources:\n- a.yaml\n- ../base\n",
+            ),
+            file("r/root/a.yaml", sa),
+            file("r/base/kustomization.yaml", "resources:\n- a.yaml\n"),
+            file("r/base/a.yaml", sa),
+        ];
+        let problem = render_root(&files).expect_err("a collision");
+        assert_eq!(
+            problem.reason,
+            Reason::Collision("ServiceAccount a".to_owned())
+        );
+        assert_eq!(problem.file, Path::new("r/root/kustomization.yaml"));
+        assert_eq!(problem.at.start.line, 3);
+    }
+
+    #[test]
+    fn objects_come_out_in_kustomizes_legacy_order() {
+        let objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n---\n\
+            apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: w}\n---\n\
+            apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n---\n\
+            apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: z}\n---\n\
+            apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a-b}\n---\n\
+            apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n";
+        let files = [
+            file("r/root/kustomization.yaml", "resources:\n- o.yaml\n"),
+            file("r/root/o.yaml", objects),
+        ];
+        let rendering = render_root(&files).expect("renders");
+        let names: Vec<_> = rendering
+            .objects
+            .iter()
+            .map(|o| {
+                o.get_path(&["metadata", "name"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+            })
+            .collect();
+        // Namespace first, Deployments (by namespace, `~X` for none, then name), then
+        // kinds not ranked, webhooks last.
+        assert_eq!(names, ["ns", "a", "a-b", "b", "x", "w"]);
+        assert_eq!(
+            rendering.inputs,
+            [
+                Path::new("r/root/kustomization.yaml"),
+                Path::new("r/root/o.yaml")
+            ]
+        );
     }
 }

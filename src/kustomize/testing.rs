@@ -104,3 +104,36 @@ pub fn assert_renders_as_expected(case: &str, objects: &[Node]) {
 pub fn at(node_at: crate::origin::Origin) -> (FileId, Pos) {
     (node_at.file, node_at.span.start)
 }
+
+/// Files in memory, for the graph's and driver's tests: a path's text, directories
+/// implied by the files under them.
+pub(crate) struct Memory(std::collections::BTreeMap<PathBuf, String>);
+
+impl crate::kustomize::Reader for Memory {
+    fn kind(&self, path: &Path) -> crate::kustomize::PathKind {
+        use crate::kustomize::PathKind;
+        if self.0.contains_key(path) {
+            PathKind::File
+        } else if self.0.keys().any(|p| p.starts_with(path)) {
+            PathKind::Dir
+        } else {
+            PathKind::Missing
+        }
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.0
+            .get(path)
+            .map(|text| text.clone().into_bytes())
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    }
+}
+
+pub(crate) fn memory(files: &[(String, String)]) -> Memory {
+    Memory(
+        files
+            .iter()
+            .map(|(path, text)| (PathBuf::from(path), text.clone()))
+            .collect(),
+    )
+}

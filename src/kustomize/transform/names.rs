@@ -433,7 +433,10 @@ fn select(
             this.name()
         ));
     }
-    if first.name() == old_name && (subject_namespace.is_none() || first.namespace().is_empty()) {
+    // A name is left alone when it is already right; a subject also needs the
+    // referral's namespace, if it has one.
+    let is_subject = matches!(node.value, Value::Map(_));
+    if first.name() == old_name && (!is_subject || first.namespace().is_empty()) {
         return Ok(None);
     }
     let name_at = first
