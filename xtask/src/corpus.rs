@@ -1325,7 +1325,7 @@ pub fn generate(out: &Path, seed: u64, size: Size) -> io::Result<Summary> {
     Ok(summary)
 }
 
-fn write_file(root: &Path, file: &File) -> io::Result<()> {
+pub fn write_file(root: &Path, file: &File) -> io::Result<()> {
     let path: PathBuf = root.join(&file.path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

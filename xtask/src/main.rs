@@ -1,10 +1,11 @@
 //! `xtask`: tokenguard's benchmark helpers. Run `cargo run -p xtask --release -- help`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use xtask::{bench, ceiling, corpus, measure};
+use xtask::{bench, ceiling, corpus, kustomize_corpus, kustomize_roots, measure};
 
 // The allocator tokenguard uses, so that the parse-only ceiling allocates alike.
 #[global_allocator]
@@ -17,11 +18,20 @@ USAGE:
   xtask gen-corpus --out DIR [--files N | --objects N] [--seed S]
       Write a deterministic corpus of realistic manifests (default 2000 files, seed 1)
       and a .tokenguard.yaml trust config at its root.
+  xtask gen-kustomize --out DIR --overlays N [--bases B] [--seed S]
+      Write a deterministic Kustomize repository: B application bases (default N/10,
+      rounded up), shared components, N overlays (each over one base) and a
+      .tokenguard.yaml trust config at its root.
+  xtask kustomize-roots DIR
+      Print the Kustomize roots under DIR (kustomization directories that no other
+      kustomization there lists under resources, bases or components), relative to DIR,
+      one per line, sorted.
   xtask parse-ceiling [--threads N] PATH...
       Read every *.yaml, *.yml and *.json file and drain saphyr-parser's events, nothing
       else: the speed no scan of the same files can beat.
-  xtask measure [--runs N] [--timeout SECS] [--sample-group] -- COMMAND [ARG...]
-      Run a command N times; print wall and CPU seconds and peak RSS.
+  xtask measure [--runs N] [--timeout SECS] [--sample-group] [--quiet] -- COMMAND [ARG...]
+      Run a command N times; print wall and CPU seconds, peak RSS and how many runs
+      failed (exited non-zero or by a signal). --quiet discards the command's output.
   xtask bench --tokenguard BIN --corpus NAME=DIR... [--runs N] [--threads 1,2]
               [--linear SMALL,LARGE] [--checkov BIN --checkov-corpus NAME]
               [--checkov-timeout SECS] [--checkov-note TEXT] [--command TEXT]
@@ -37,6 +47,8 @@ fn main() -> ExitCode {
     };
     let result = match command.as_str() {
         "gen-corpus" => gen_corpus(rest),
+        "gen-kustomize" => gen_kustomize(rest),
+        "kustomize-roots" => kustomize_roots_command(rest),
         "parse-ceiling" => parse_ceiling(rest),
         "measure" => measure_command(rest),
         "bench" => bench_command(rest),
@@ -155,6 +167,59 @@ fn gen_corpus(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn gen_kustomize(args: &[String]) -> Result<(), String> {
+    let p = Parsed::new(args, &[])?;
+    p.check(&["out", "overlays", "bases", "seed", "threads"])?;
+    let out = PathBuf::from(p.get("out").ok_or("gen-kustomize needs --out DIR")?);
+    if p.get("overlays").is_none() {
+        return Err("gen-kustomize needs --overlays N".into());
+    }
+    let overlays = p.number("overlays", 0)?;
+    let bases = p.number(
+        "bases",
+        overlays
+            .div_ceil(kustomize_corpus::OVERLAYS_PER_BASE)
+            .max(1),
+    )?;
+    if bases == 0 {
+        return Err("--bases must be at least 1".into());
+    }
+    let seed = p.number("seed", 1)?;
+    let started = Instant::now();
+    let summary = pool(p.number("threads", 0)?)?
+        .install(|| kustomize_corpus::generate(&out, seed, overlays, bases))
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "wrote {overlays} overlays over {bases} bases: {} files, {} objects, {:.1} MB to {} (seed {seed}) in {:.1} s",
+        summary.files,
+        summary.objects,
+        summary.bytes as f64 / 1e6,
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn kustomize_roots_command(args: &[String]) -> Result<(), String> {
+    let p = Parsed::new(args, &[])?;
+    p.check(&[])?;
+    let [dir] = p.positional.as_slice() else {
+        return Err("kustomize-roots needs one DIR".into());
+    };
+    let roots = kustomize_roots::roots(std::path::Path::new(dir))
+        .map_err(|e| format!("cannot read {dir}: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    for root in roots {
+        match writeln!(out, "{}", root.display()) {
+            // A reader that stops early (`| head`) wants no more.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(format!("cannot write the roots: {e}")),
+            Ok(()) => {}
+        }
+    }
+    Ok(())
+}
+
 fn parse_ceiling(args: &[String]) -> Result<(), String> {
     let p = Parsed::new(args, &[])?;
     p.check(&["threads"])?;
@@ -180,7 +245,7 @@ fn parse_ceiling(args: &[String]) -> Result<(), String> {
 }
 
 fn measure_command(args: &[String]) -> Result<(), String> {
-    let p = Parsed::new(args, &["--sample-group"])?;
+    let p = Parsed::new(args, &["--sample-group", "--quiet"])?;
     p.check(&["runs", "timeout"])?;
     if p.trailing.is_empty() {
         return Err("measure needs -- COMMAND".into());
@@ -190,12 +255,13 @@ fn measure_command(args: &[String]) -> Result<(), String> {
         .map(|_| p.number("timeout", 0))
         .transpose()?;
     let sample = p.flags.iter().any(|f| f == "--sample-group");
+    let quiet = p.flags.iter().any(|f| f == "--quiet");
     let mut runs = Vec::new();
     for _ in 0..p.number("runs", 1)?.max(1) {
         let options = measure::Options {
             timeout: timeout.map(Duration::from_secs),
             sample_group: sample,
-            quiet: false,
+            quiet,
         };
         let run = measure::run(&p.trailing, options).map_err(|e| e.to_string())?;
         eprintln!(
@@ -210,7 +276,7 @@ fn measure_command(args: &[String]) -> Result<(), String> {
         runs.push(run);
     }
     println!(
-        "runs={} wall_median={:.3} wall_min={:.3} cpu_median={:.3} peak_rss_kib={}",
+        "runs={} wall_median={:.4} wall_min={:.4} cpu_median={:.4} peak_rss_kib={} failed={}",
         runs.len(),
         measure::median(runs.iter().map(|r| r.wall).collect()).as_secs_f64(),
         runs.iter()
@@ -219,7 +285,8 @@ fn measure_command(args: &[String]) -> Result<(), String> {
             .unwrap_or_default()
             .as_secs_f64(),
         measure::median(runs.iter().map(|r| r.user + r.sys).collect()).as_secs_f64(),
-        runs.iter().map(|r| r.max_rss_kib).max().unwrap_or(0)
+        runs.iter().map(|r| r.max_rss_kib).max().unwrap_or(0),
+        runs.iter().filter(|r| r.code != Some(0)).count()
     );
     Ok(())
 }
