@@ -8,7 +8,7 @@
 //! A replaced value keeps the origin of the source field; a field created by
 //! `options.create` points at the `fieldPaths` entry that created it.
 
-use regex::Regex;
+use regex_automata::meta::{BuildError, Regex};
 
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::label_selector::LabelSelector;
@@ -639,6 +639,18 @@ fn split_index(part: &str) -> Result<(&str, &str), String> {
         .ok_or_else(|| format!("`{part}` must be [field=value]"))
 }
 
+/// Why a `[field=value]` pattern does not compile: the syntax error as the parser prints
+/// it (caret under the place), else the size limit it passed, else the builder's reason.
+fn regex_error(err: &BuildError) -> String {
+    if let Some(limit) = err.size_limit() {
+        format!("Compiled regex exceeds size limit of {limit} bytes.")
+    } else if let Some(syntax) = err.syntax_error() {
+        syntax.to_string()
+    } else {
+        err.to_string()
+    }
+}
+
 /// A list index as Go's `strconv.Atoi` reads one.
 fn index_number(part: &str) -> Option<i64> {
     let digits = part.strip_prefix(['+', '-']).unwrap_or(part);
@@ -752,7 +764,7 @@ fn match_path<'n>(
     }
     if is_list_index(part) {
         let (field, pattern) = split_index(part)?;
-        let regex = Regex::new(pattern).map_err(|e| e.to_string())?;
+        let regex = Regex::new(pattern).map_err(|e| regex_error(&e))?;
         let Value::Seq(items) = &mut node.value else {
             return Err(format!("`{part}` selects in a field that is not a list"));
         };
