@@ -13,56 +13,10 @@ use regex_automata::meta::{BuildError, Regex};
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::label_selector::LabelSelector;
 use crate::kustomize::node::{Entry, Node, Scalar, Value};
+use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
 use crate::yaml::Style;
 use crate::yaml::scalar::{self, Value as Typed};
-
-/// What identifies an object for a selector: its group, version and kind (from
-/// `apiVersion` and `kind`), name and namespace.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResId {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: String,
-}
-
-impl ResId {
-    /// The current id of an object.
-    pub fn of(object: &Node) -> ResId {
-        let text = |path: &[&str]| {
-            object
-                .get_path(path)
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let api_version = text(&["apiVersion"]);
-        let (group, version) = match api_version.split_once('/') {
-            Some((group, version)) => (group.to_owned(), version.to_owned()),
-            None => (String::new(), api_version),
-        };
-        ResId {
-            group,
-            version,
-            kind: text(&["kind"]),
-            name: text(&["metadata", "name"]),
-            namespace: text(&["metadata", "namespace"]),
-        }
-    }
-
-    /// Whether every field the selector sets is equal (an empty namespace and
-    /// `default` being the same).
-    fn is_selected_by(&self, selector: &ResId) -> bool {
-        let ns = |n: &str| if n.is_empty() { "default" } else { n }.to_owned();
-        (selector.name.is_empty() || selector.name == self.name)
-            && (selector.namespace.is_empty() || ns(&selector.namespace) == ns(&self.namespace))
-            && (selector.group.is_empty() || selector.group == self.group)
-            && (selector.version.is_empty() || selector.version == self.version)
-            && (selector.kind.is_empty() || selector.kind == self.kind)
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]

@@ -14,8 +14,8 @@
 //!   transformation (names and namespaces match the original or the current one);
 //!   Kustomize allows only one strategic merge document with a target;
 //! - without a target (strategic merge only; JSON 6902 needs one), each document
-//!   patches the one object whose current or a previous [`ResId`] is
-//!   [`ResId::same`] as the document's own (none or several: Kustomize's error);
+//!   patches the one object whose current or a previous [`ResId`](crate::kustomize::resid::ResId) is
+//!   [`ResId::same`](crate::kustomize::resid::ResId::same) as the document's own (none or several: Kustomize's error);
 //! - [`strategic::merge_with`] (the entry's `options`) or [`json6902::apply`] edits
 //!   the object; [`strategic::Merged::Deleted`] drops it from the list.
 //!
@@ -26,7 +26,7 @@ mod merge_keys;
 pub mod selector;
 pub mod strategic;
 
-pub use selector::{ResId, Selector};
+pub use selector::Selector;
 
 use crate::kustomize::node::{Node, Value};
 use crate::origin::Origin;

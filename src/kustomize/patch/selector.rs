@@ -4,12 +4,14 @@
 //! syntax (`a=b`, `a==b`, `a!=b`, `a in (b,c)`, `a notin (b)`, `a`, `!a`). Names and
 //! namespaces match the object's current or original ones, and a missing namespace
 //! is `default`, as in Kustomize. A strategic merge patch without a target applies to
-//! the object its own apiVersion, kind, name and namespace identify ([`ResId`]).
+//! the object its own apiVersion, kind, name and namespace identify
+//! ([`ResId`](crate::kustomize::resid::ResId)).
 
 use regex_automata::meta::Regex;
 
 use super::PatchError;
 use crate::kustomize::node::Node;
+use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
 
 /// A parsed `target`.
@@ -23,129 +25,6 @@ pub struct Selector {
     labels: Requirements,
     annotations: Requirements,
 }
-
-/// An object's identity as Kustomize compares them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResId {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    pub name: String,
-    /// As written: empty when the object sets none.
-    pub namespace: String,
-}
-
-/// What Kustomize puts in place of a cluster-scoped object's namespace.
-const NOT_NAMESPACED: &str = "_non_namespaceable_";
-
-impl ResId {
-    /// The identity an object (or a strategic merge patch) names.
-    pub fn of(object: &Node) -> ResId {
-        let text = |path: &[&str]| {
-            object
-                .get_path(path)
-                .and_then(Node::as_scalar)
-                .map_or_else(String::new, |s| s.text.to_string())
-        };
-        let api_version = text(&["apiVersion"]);
-        let (group, version) = match api_version.split_once('/') {
-            Some((group, version)) => (group.to_owned(), version.to_owned()),
-            None => (String::new(), api_version),
-        };
-        ResId {
-            group,
-            version,
-            kind: text(&["kind"]),
-            name: text(&["metadata", "name"]),
-            namespace: text(&["metadata", "namespace"]),
-        }
-    }
-
-    /// The namespace Kustomize compares: `default` for none, a fixed marker for a
-    /// kind that has no namespace.
-    pub fn effective_namespace(&self) -> &str {
-        if is_cluster_scoped(&self.group, &self.version, &self.kind) {
-            NOT_NAMESPACED
-        } else if self.namespace.is_empty() {
-            "default"
-        } else {
-            &self.namespace
-        }
-    }
-
-    /// Whether two identities name the same object: the same group, version, kind
-    /// and name, and the same effective namespace. A strategic merge patch without a
-    /// target applies to the one object whose current or a previous identity is the
-    /// patch's (none or several is an error in Kustomize).
-    pub fn same(&self, other: &ResId) -> bool {
-        self.group == other.group
-            && self.version == other.version
-            && self.kind == other.kind
-            && self.name == other.name
-            && self.effective_namespace() == other.effective_namespace()
-    }
-}
-
-/// The kinds without a namespace that Kustomize knows (its precomputed table of the
-/// Kubernetes API): everything else, custom resources included, is namespaced.
-pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
-    CLUSTER_SCOPED
-        .iter()
-        .any(|(g, versions, k)| *g == group && *k == kind && versions.contains(&version))
-}
-
-const CLUSTER_SCOPED: &[(&str, &[&str], &str)] = &[
-    ("", &["v1"], "ComponentStatus"),
-    ("", &["v1"], "Namespace"),
-    ("", &["v1"], "Node"),
-    ("", &["v1"], "NodeProxyOptions"),
-    ("", &["v1"], "PersistentVolume"),
-    (
-        "admissionregistration.k8s.io",
-        &["v1", "v1beta1"],
-        "MutatingWebhookConfiguration",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        &["v1", "v1beta1"],
-        "ValidatingWebhookConfiguration",
-    ),
-    (
-        "apiextensions.k8s.io",
-        &["v1", "v1beta1"],
-        "CustomResourceDefinition",
-    ),
-    ("apiregistration.k8s.io", &["v1", "v1beta1"], "APIService"),
-    (
-        "certificates.k8s.io",
-        &["v1", "v1beta1"],
-        "CertificateSigningRequest",
-    ),
-    ("flowcontrol.apiserver.k8s.io", &["v1beta1"], "FlowSchema"),
-    (
-        "flowcontrol.apiserver.k8s.io",
-        &["v1beta1"],
-        "PriorityLevelConfiguration",
-    ),
-    ("networking.k8s.io", &["v1", "v1beta1"], "IngressClass"),
-    ("node.k8s.io", &["v1", "v1beta1"], "RuntimeClass"),
-    ("policy", &["v1beta1"], "PodSecurityPolicy"),
-    (
-        "rbac.authorization.k8s.io",
-        &["v1", "v1beta1"],
-        "ClusterRole",
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        &["v1", "v1beta1"],
-        "ClusterRoleBinding",
-    ),
-    ("scheduling.k8s.io", &["v1", "v1beta1"], "PriorityClass"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "CSIDriver"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "CSINode"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "StorageClass"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "VolumeAttachment"),
-];
 
 impl Selector {
     /// Reads a `target` mapping. Unknown fields, values that are not strings, bad
