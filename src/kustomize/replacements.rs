@@ -425,7 +425,15 @@ impl Selector {
         let selector = |key: &str| -> Result<Option<LabelSelector>, ReplacementError> {
             match fields::string_entry(node, key)? {
                 Some((text, entry)) if !text.is_empty() => {
-                    LabelSelector::parse(text).map(Some).map_err(|reason| {
+                    LabelSelector::parse(text).map(Some).map_err(|err| {
+                        let reason = if err.requirement.is_empty() {
+                            format!("empty requirement in label selector `{text}`")
+                        } else {
+                            format!(
+                                "`{}` is not a requirement of a label selector",
+                                err.requirement
+                            )
+                        };
                         error(entry.value.at, ReplacementErrorKind::BadSelector(reason))
                     })
                 }
@@ -446,10 +454,9 @@ impl Selector {
     /// Whether the object's labels and annotations satisfy the selector's.
     fn matches_meta(&self, object: &Node) -> bool {
         let meta = |field: &str, selector: &Option<LabelSelector>| {
-            selector.as_ref().is_none_or(|s| {
-                let map = object.get_path(&["metadata", field]);
-                s.matches(|key| map.and_then(|m| m.get(key)).and_then(Node::as_str))
-            })
+            selector
+                .as_ref()
+                .is_none_or(|s| s.matches_map(object.get_path(&["metadata", field])))
         };
         meta("labels", &self.labels) && meta("annotations", &self.annotations)
     }

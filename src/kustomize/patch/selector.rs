@@ -10,6 +10,7 @@
 use regex_automata::meta::Regex;
 
 use super::PatchError;
+use crate::kustomize::label_selector::LabelSelector;
 use crate::kustomize::node::Node;
 use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
@@ -116,214 +117,20 @@ fn pattern(text: &str, at: Origin) -> Result<Option<Regex>, PatchError> {
         .map_err(|err| bad(at, format!("`{text}` is not a regular expression: {err}")))
 }
 
-/// A label (or annotation) selector: every requirement must hold.
+/// A target's label (or annotation) selector; its errors point at the target's field.
 #[derive(Debug, Default)]
-struct Requirements(Vec<Requirement>);
-
-#[derive(Debug)]
-struct Requirement {
-    key: String,
-    op: Op,
-    values: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Exists,
-    DoesNotExist,
-    In,
-    NotIn,
-}
-
-/// The selector syntax's tokens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
-    Word(String),
-    Not,
-    Equals,
-    NotEquals,
-    Open,
-    Close,
-    Comma,
-}
-
-fn tokens(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        match c {
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '(' | ')' | ',' => {
-                chars.next();
-                out.push(match c {
-                    '(' => Token::Open,
-                    ')' => Token::Close,
-                    _ => Token::Comma,
-                });
-            }
-            '=' => {
-                chars.next();
-                chars.next_if_eq(&'=');
-                out.push(Token::Equals);
-            }
-            '!' => {
-                chars.next();
-                if chars.next_if_eq(&'=').is_some() {
-                    out.push(Token::NotEquals);
-                } else {
-                    out.push(Token::Not);
-                }
-            }
-            _ => {
-                let mut word = String::new();
-                while let Some(c) = chars.next_if(|c| !c.is_whitespace() && !"()!=,".contains(*c)) {
-                    word.push(c);
-                }
-                out.push(Token::Word(word));
-            }
-        }
-    }
-    out
-}
+struct Requirements(LabelSelector);
 
 impl Requirements {
     fn parse(text: &str, at: Origin) -> Result<Requirements, PatchError> {
-        let fail = |reason: String| bad(at, format!("selector `{text}`: {reason}"));
-        let tokens = tokens(text);
-        let mut rest = tokens.as_slice();
-        let mut requirements = Vec::new();
-        while !rest.is_empty() {
-            let (requirement, after) = Requirement::parse(rest).map_err(&fail)?;
-            requirement.validate().map_err(&fail)?;
-            requirements.push(requirement);
-            rest = match after {
-                [] => after,
-                [Token::Comma, more @ ..] if !more.is_empty() => more,
-                _ => return Err(fail("expected `,` between requirements".into())),
-            };
-        }
-        Ok(Requirements(requirements))
+        LabelSelector::parse(text)
+            .map(Requirements)
+            .map_err(|err| bad(at, err.to_string()))
     }
 
     fn matches(&self, map: Option<&Node>) -> bool {
-        let value = |key: &str| {
-            map.and_then(|m| m.get(key))
-                .map(|v| v.as_scalar().map_or("", |s| s.text.as_str()))
-        };
-        self.0.iter().all(|r| {
-            let found = value(&r.key);
-            match r.op {
-                Op::Exists => found.is_some(),
-                Op::DoesNotExist => found.is_none(),
-                Op::In => found.is_some_and(|v| r.values.iter().any(|w| w == v)),
-                Op::NotIn => found.is_none_or(|v| r.values.iter().all(|w| w != v)),
-            }
-        })
+        self.0.matches_map(map)
     }
-}
-
-impl Requirement {
-    fn parse(tokens: &[Token]) -> Result<(Requirement, &[Token]), String> {
-        let word = |t: &Token| match t {
-            Token::Word(w) => Some(w.clone()),
-            _ => None,
-        };
-        let requirement =
-            |key: String, op: Op, values: Vec<String>| Requirement { key, op, values };
-        match tokens {
-            [Token::Not, Token::Word(key), rest @ ..] => {
-                Ok((requirement(key.clone(), Op::DoesNotExist, Vec::new()), rest))
-            }
-            [Token::Word(key), Token::Equals | Token::NotEquals, rest @ ..] => {
-                let op = if tokens[1] == Token::Equals { Op::In } else { Op::NotIn };
-                // `key=` selects an empty value.
-                let (value, rest) = match rest.split_first() {
-                    Some((t, more)) if word(t).is_some() => (word(t).unwrap_or_default(), more),
-                    _ => (String::new(), rest),
-                };
-                Ok((requirement(key.clone(), op, vec![value]), rest))
-            }
-            [Token::Word(key), Token::Word(op), Token::Open, rest @ ..] if op == "in" || op == "notin" => {
-                let op = if op == "in" { Op::In } else { Op::NotIn };
-                let (values, rest) = value_list(rest)?;
-                if values.is_empty() {
-                    return Err("`in` and `notin` need at least one value".into());
-                }
-                Ok((requirement(key.clone(), op, values), rest))
-            }
-            [Token::Word(key), rest @ ..] if matches!(rest.first(), None | Some(Token::Comma)) => {
-                Ok((requirement(key.clone(), Op::Exists, Vec::new()), rest))
-            }
-            _ => Err("expected `key`, `!key`, `key=value`, `key!=value`, `key in (...)` or `key notin (...)`".into()),
-        }
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        if !is_qualified_name(&self.key) {
-            return Err(format!("`{}` is not a valid label key", self.key));
-        }
-        match self.values.iter().find(|v| !is_label_value(v)) {
-            Some(value) => Err(format!("`{value}` is not a valid label value")),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The values of `(a, b, c)`, after the opening parenthesis.
-fn value_list(mut tokens: &[Token]) -> Result<(Vec<String>, &[Token]), String> {
-    let mut values = Vec::new();
-    let mut expect_value = true;
-    loop {
-        match tokens {
-            [Token::Close, rest @ ..] => return Ok((values, rest)),
-            [Token::Word(w), rest @ ..] if expect_value => {
-                values.push(w.clone());
-                expect_value = false;
-                tokens = rest;
-            }
-            [Token::Comma, rest @ ..] if !expect_value => {
-                expect_value = true;
-                tokens = rest;
-            }
-            _ => return Err("expected `value, ...)`".into()),
-        }
-    }
-}
-
-/// A Kubernetes label value: empty, or at most 63 letters, digits, `-`, `_`, `.`,
-/// starting and ending with a letter or digit.
-fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric()))
-}
-
-/// A Kubernetes qualified name: an optional DNS subdomain prefix and `/`, then a
-/// non-empty name like a label value.
-fn is_qualified_name(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            })
-    });
-    prefix_ok && !name.is_empty() && is_label_value(name)
 }
 
 #[cfg(test)]
