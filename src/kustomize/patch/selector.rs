@@ -136,11 +136,12 @@ impl Requirements {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, doc, docs, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
     use crate::kustomize::patch::{PatchKind, json6902, strategic};
+    use crate::kustomize::testing::{parse, parse_all};
 
     fn selector(text: &str) -> Selector {
-        Selector::read(&doc(text, PATCH)).expect("a valid target")
+        Selector::read(&parse(text, PATCH)).expect("a valid target")
     }
 
     fn chosen(target: &str, objects: &[Node]) -> Vec<String> {
@@ -175,7 +176,7 @@ metadata: {name: api}
 
     #[test]
     fn names_kinds_and_groups_are_whole_value_regexes() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         assert_eq!(
             chosen("name: api", &objects),
             ["Deployment/api", "ServiceAccount/api", "ClusterRole/api"]
@@ -199,7 +200,7 @@ metadata: {name: api}
 
     #[test]
     fn a_missing_namespace_is_default_and_a_cluster_scoped_kind_has_none() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         assert_eq!(
             chosen("namespace: default", &objects),
             ["Deployment/api", "ServiceAccount/api"]
@@ -211,17 +212,17 @@ metadata: {name: api}
         let role = ResId::of(&objects[3]);
         assert_eq!(role.effective_namespace(), "_non_namespaceable_");
         let sa = ResId::of(&objects[2]);
-        let patch = ResId::of(&doc(
+        let patch = ResId::of(&parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api}\n",
             PATCH,
         ));
         assert!(patch.same(&sa));
-        let elsewhere = ResId::of(&doc(
+        let elsewhere = ResId::of(&parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: x}\n",
             PATCH,
         ));
         assert!(!elsewhere.same(&sa));
-        let other_version = ResId::of(&doc(
+        let other_version = ResId::of(&parse(
             "apiVersion: v2\nkind: ServiceAccount\nmetadata: {name: api}\n",
             PATCH,
         ));
@@ -230,7 +231,7 @@ metadata: {name: api}
 
     #[test]
     fn names_and_namespaces_match_the_original_or_the_current_ones() {
-        let renamed = doc(
+        let renamed = parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: prod-api, namespace: prod}\n",
             BASE,
         );
@@ -253,7 +254,7 @@ metadata: {name: api}
 
     #[test]
     fn label_and_annotation_selectors_use_the_kubernetes_syntax() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         let labels = |s: &str| chosen(&format!("labelSelector: '{s}'"), &objects);
         assert_eq!(
             labels("app=api,tier in (web, worker),!legacy"),
@@ -278,7 +279,7 @@ metadata: {name: api}
 
     #[test]
     fn a_bad_target_is_an_error_at_its_position() {
-        let err = |text: &str| Selector::read(&doc(text, PATCH)).expect_err("invalid");
+        let err = |text: &str| Selector::read(&parse(text, PATCH)).expect_err("invalid");
         let e = err("kind: Pod\nname: 'api('\n");
         assert_eq!(at(e.at()), (PATCH, 2, 7));
         assert!(
@@ -308,16 +309,16 @@ metadata: {name: api}
         }
         let e = err("name: [api]\n");
         assert_eq!(e.to_string(), "patch target: `name` must be a string");
-        assert!(Selector::read(&doc("- kind: Pod\n", PATCH)).is_err());
+        assert!(Selector::read(&parse("- kind: Pod\n", PATCH)).is_err());
     }
 
     #[test]
     fn targets_choose_the_objects_kubectl_patches() {
-        let mut objects = docs(
+        let mut objects = parse_all(
             include_str!("../../../fixtures/kustomize/patch-selectors/base.yaml"),
             BASE,
         );
-        let kustomization = doc(
+        let kustomization = parse(
             include_str!("../../../fixtures/kustomize/patch-selectors/kustomization.yaml"),
             PATCH,
         );
@@ -331,7 +332,7 @@ metadata: {name: api}
                 .get("patch")
                 .and_then(Node::as_str)
                 .expect("an inline patch");
-            let patch = docs(text, PATCH);
+            let patch = parse_all(text, PATCH);
             let kind = PatchKind::of(&patch).expect("a patch");
             for object in &mut objects {
                 if !selector.matches(object, &ResId::of(object)) {
@@ -345,7 +346,7 @@ metadata: {name: api}
                 }
             }
         }
-        let expected = docs(
+        let expected = parse_all(
             include_str!("../../../fixtures/kustomize/patch-selectors/expected.yaml"),
             BASE,
         );

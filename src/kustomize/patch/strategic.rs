@@ -826,7 +826,8 @@ fn append_item(added: &mut Vec<Node>, item: Node, keys: &[&str]) -> Result<(), P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, doc, docs, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
+    use crate::kustomize::testing::{parse, parse_all};
 
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -870,9 +871,9 @@ spec:
     }
 
     fn check_fixture(base: &str, patch: &str, expected: &str, by_kind: bool) {
-        let rendered = apply(docs(base, BASE), &docs(patch, PATCH), by_kind);
+        let rendered = apply(parse_all(base, BASE), &parse_all(patch, PATCH), by_kind);
         let rendered: Vec<_> = rendered.iter().map(plain).collect();
-        let expected: Vec<_> = docs(expected, BASE).iter().map(plain).collect();
+        let expected: Vec<_> = parse_all(expected, BASE).iter().map(plain).collect();
         assert_eq!(rendered, expected);
     }
 
@@ -924,8 +925,8 @@ spec:
 
     #[test]
     fn values_the_patch_writes_point_at_the_patch_and_the_rest_at_the_base() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 apiVersion: apps/v1
 kind: Deployment
@@ -987,8 +988,8 @@ spec:
 
     #[test]
     fn a_key_the_patch_adds_inside_a_new_value_points_at_the_patch() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1016,7 +1017,7 @@ spec:
 
     #[test]
     fn null_and_delete_remove_keys_and_replace_takes_the_patch_value() {
-        let mut object = doc(
+        let mut object = parse(
             "\
 kind: Pod
 metadata: {name: p}
@@ -1027,7 +1028,7 @@ spec:
 ",
             BASE,
         );
-        let patch = doc(
+        let patch = parse(
             "\
 kind: Pod
 metadata: {name: p}
@@ -1055,8 +1056,8 @@ spec:
 
     #[test]
     fn a_list_delete_or_replace_item_acts_on_the_whole_list() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1076,7 +1077,7 @@ spec:
             .expect("list");
         assert_eq!(containers.len(), 1);
         assert_eq!(at(containers[0].at), (PATCH, 7, 9));
-        let delete = doc(
+        let delete = parse(
             "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - $patch: delete\n",
             PATCH,
         );
@@ -1086,8 +1087,8 @@ spec:
 
     #[test]
     fn the_api_server_directives_are_copied_as_kustomize_copies_them() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1115,11 +1116,11 @@ spec:
     #[test]
     fn the_object_keeps_its_kind_name_and_namespace_unless_the_options_allow() {
         let base = "kind: ServiceAccount\nmetadata:\n  name: a\n  namespace: prod\n";
-        let patch = doc(
+        let patch = parse(
             "kind: Secret\nmetadata:\n  name: b\n  namespace: dev\n",
             PATCH,
         );
-        let mut object = doc(base, BASE);
+        let mut object = parse(base, BASE);
         assert_eq!(merge(&mut object, &patch), Ok(Merged::Patched));
         assert_eq!(
             object.get("kind").and_then(Node::as_str),
@@ -1133,7 +1134,7 @@ spec:
             .and_then(Node::as_str);
         assert_eq!(namespace, Some("prod"));
 
-        let mut renamed = doc(base, BASE);
+        let mut renamed = parse(base, BASE);
         let options = Options {
             allow_name_change: true,
             allow_kind_change: true,
@@ -1155,7 +1156,7 @@ spec:
     fn a_list_the_patch_does_not_touch_is_still_merged_with_nothing() {
         // As kubectl renders it: the nameless container drops the named one even
         // though the patch only sets hostNetwork; the keyed volumes stay as they are.
-        let base = doc(
+        let base = parse(
             "\
 apiVersion: v1
 kind: Pod
@@ -1167,13 +1168,13 @@ spec:
             BASE,
         );
         let mut object = base.clone();
-        let patch = doc(
+        let patch = parse(
             "kind: Pod\nmetadata: {name: p}\nspec: {hostNetwork: true}\n",
             PATCH,
         );
         assert_eq!(merge(&mut object, &patch), Ok(Merged::Patched));
         let spec = object.get("spec").expect("spec");
-        let expected = doc(
+        let expected = parse(
             "containers: [{image: x}]\nvolumes: [{name: v, emptyDir: {}}, {name: w, secret: {secretName: s}}]\n",
             BASE,
         );
@@ -1194,9 +1195,9 @@ spec:
 
     #[test]
     fn a_whole_object_delete_deletes_the_object() {
-        let mut object = doc(DEPLOYMENT, BASE);
+        let mut object = parse(DEPLOYMENT, BASE);
         let before = object.clone();
-        let patch = doc(
+        let patch = parse(
             "kind: Deployment\nmetadata: {name: api}\n$patch: delete\n",
             PATCH,
         );
@@ -1206,11 +1207,11 @@ spec:
 
     #[test]
     fn a_custom_resource_list_is_replaced_whole() {
-        let mut object = doc(
+        let mut object = parse(
             "kind: Rollout\nspec:\n  containers: [{name: a}, {name: b}]\n",
             BASE,
         );
-        let patch = doc(
+        let patch = parse(
             "kind: Rollout\nspec:\n  containers: [{name: b, image: x}]\n",
             PATCH,
         );
@@ -1222,8 +1223,8 @@ spec:
 
     #[test]
     fn a_bad_directive_or_a_kind_clash_is_an_error_at_the_patch() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let bad = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let bad = parse(
             "kind: Deployment\nspec:\n  template:\n    $patch: remove\n",
             PATCH,
         );
@@ -1231,7 +1232,7 @@ spec:
         assert_eq!(at(err.at()), (PATCH, 4, 13));
         assert!(err.to_string().contains("`remove`"), "{err}");
 
-        let clash = doc("kind: Deployment\nspec:\n  template: [a]\n", PATCH);
+        let clash = parse("kind: Deployment\nspec:\n  template: [a]\n", PATCH);
         let err = merge(&mut object, &clash).expect_err("a list for a mapping");
         assert_eq!(at(err.at()), (PATCH, 3, 13));
         assert_eq!(
@@ -1239,7 +1240,7 @@ spec:
             "the patch writes a list where the object has a mapping"
         );
 
-        let scalar = doc("just text\n", PATCH);
+        let scalar = parse("just text\n", PATCH);
         assert!(matches!(
             merge(&mut object, &scalar),
             Err(PatchError::NotAPatch { .. })
