@@ -827,7 +827,7 @@ fn append_item(added: &mut Vec<Node>, item: Node, keys: &[&str]) -> Result<(), P
 mod tests {
     use super::*;
     use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
-    use crate::kustomize::testing::{parse, parse_all};
+    use crate::kustomize::testing::{fixture, parse, parse_all, read_text};
 
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -870,57 +870,41 @@ spec:
         objects
     }
 
-    fn check_fixture(base: &str, patch: &str, expected: &str, by_kind: bool) {
-        let rendered = apply(parse_all(base, BASE), &parse_all(patch, PATCH), by_kind);
+    /// Patches a fixture case's base.yaml with its patch.yaml and compares the result
+    /// with kubectl's expected.yaml.
+    fn check_fixture(case: &str, by_kind: bool) {
+        let text = |file: &str| read_text(&fixture(case).join(file));
+        let rendered = apply(
+            parse_all(&text("base.yaml"), BASE),
+            &parse_all(&text("patch.yaml"), PATCH),
+            by_kind,
+        );
         let rendered: Vec<_> = rendered.iter().map(plain).collect();
-        let expected: Vec<_> = parse_all(expected, BASE).iter().map(plain).collect();
+        let expected: Vec<_> = parse_all(&text("expected.yaml"), BASE)
+            .iter()
+            .map(plain)
+            .collect();
         assert_eq!(rendered, expected);
-    }
-
-    macro_rules! fixture {
-        ($case:literal, $file:literal) => {
-            include_str!(concat!("../../../fixtures/kustomize/", $case, "/", $file))
-        };
     }
 
     #[test]
     fn merged_lists_merge_by_key_new_items_first_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-merge-keys", "base.yaml"),
-            fixture!("patch-strategic-merge-keys", "patch.yaml"),
-            fixture!("patch-strategic-merge-keys", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-merge-keys", false);
     }
 
     #[test]
     fn directives_nulls_and_unmerged_lists_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-directives", "base.yaml"),
-            fixture!("patch-strategic-directives", "patch.yaml"),
-            fixture!("patch-strategic-directives", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-directives", false);
     }
 
     #[test]
     fn kustomize_quirks_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-kustomize-quirks", "base.yaml"),
-            fixture!("patch-strategic-kustomize-quirks", "patch.yaml"),
-            fixture!("patch-strategic-kustomize-quirks", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-kustomize-quirks", false);
     }
 
     #[test]
     fn new_values_carry_out_their_directives_and_the_identity_stays_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-new-values", "base.yaml"),
-            fixture!("patch-strategic-new-values", "patch.yaml"),
-            fixture!("patch-strategic-new-values", "expected.yaml"),
-            true,
-        );
+        check_fixture("patch-strategic-new-values", true);
     }
 
     #[test]
