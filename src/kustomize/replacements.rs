@@ -16,7 +16,7 @@ use crate::kustomize::node::{Entry, Node, Scalar, Value};
 use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
 use crate::yaml::Style;
-use crate::yaml::scalar::{self, Value as Typed};
+use crate::yaml::scalar::Value as Typed;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]
@@ -400,13 +400,7 @@ impl Options {
 }
 
 fn integer(node: &Node) -> Result<i64, ReplacementError> {
-    let typed = node.as_scalar().map(|s| {
-        scalar::resolve(crate::yaml::Scalar {
-            text: &s.text,
-            style: s.style,
-            tag: s.tag,
-        })
-    });
+    let typed = node.as_scalar().map(Scalar::typed);
     match typed {
         Some(Typed::Int(i)) => Ok(i),
         _ => Err(FieldError {
@@ -838,14 +832,7 @@ fn set_value(
 }
 
 fn target_is_string(s: &Scalar) -> bool {
-    matches!(
-        scalar::resolve(crate::yaml::Scalar {
-            text: &s.text,
-            style: s.style,
-            tag: s.tag,
-        }),
-        Typed::Str(_)
-    )
+    matches!(s.typed(), Typed::Str(_))
 }
 
 #[cfg(test)]

@@ -286,11 +286,7 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
 
 /// A scalar typed as Kustomize's YAML 1.2 reads it (`yes` and `on` are strings).
 fn resolve_1_2(s: &Scalar) -> Typed<'_> {
-    match scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    }) {
+    match s.typed() {
         Typed::Bool(_) if s.tag != Tag::Bool && !scalar::is_canonical_bool(&s.text) => {
             Typed::Str(&s.text)
         }

@@ -460,11 +460,7 @@ fn same(found: &Node, tested: &Node) -> bool {
 }
 
 fn typed_1_1(s: &Scalar) -> Typed<'_> {
-    scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    })
+    s.typed()
 }
 
 /// YAML 1.2 reads only `true`/`false` (in three cases) as booleans.
