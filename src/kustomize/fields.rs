@@ -2,9 +2,9 @@
 //! typing, then strict JSON into Go types): a number or a boolean where a string is
 //! expected is an error, a null is the field left out.
 
-use crate::kustomize::node::{Entry, Node};
+use crate::kustomize::node::{Entry, Node, Scalar};
 use crate::origin::Origin;
-use crate::yaml::scalar::{self, Value as Typed};
+use crate::yaml::scalar::Value as Typed;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{field}` must be {expected}")]
@@ -15,12 +15,7 @@ pub struct FieldError {
 }
 
 fn typed(node: &Node) -> Option<Typed<'_>> {
-    let s = node.as_scalar()?;
-    Some(scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    }))
+    node.as_scalar().map(Scalar::typed)
 }
 
 fn wrong(node: &Node, field: &str, expected: &'static str) -> FieldError {

@@ -851,11 +851,7 @@ fn go_json_value(node: &Node, out: &mut String) {
 }
 
 fn go_json_scalar(s: &Scalar, out: &mut String) {
-    let typed = scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    });
+    let typed = s.typed();
     match typed {
         Typed::Null => out.push_str("null"),
         // Kustomize's YAML 1.2 reads `yes` or `on` as strings.

@@ -1,68 +1,280 @@
-//! Kubernetes label selectors (`app=web,tier!=db,env in (a,b),!legacy`), as Kustomize
-//! matches them against an object's labels or annotations in `labelSelector` and
-//! `annotationSelector`.
+//! Kubernetes label selectors (`app=web,tier!=db,env in (a,b),!legacy,replicas>2`), as
+//! Kustomize matches them against an object's labels or annotations: the
+//! `labelSelector` and `annotationSelector` of patch targets, replacements and vars.
+//! Keys and values are checked as Kubernetes checks them.
+
+use crate::kustomize::node::Node;
 
 /// A parsed selector: every requirement must hold. Empty selects everything.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSelector {
     requirements: Vec<Requirement>,
+}
+
+/// Why a selector does not parse: the requirement at fault (its text between commas,
+/// empty for a missing one) and the reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("selector `{selector}`: {reason}")]
+pub struct SelectorError {
+    pub selector: String,
+    pub requirement: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Requirement {
     key: String,
     op: Op,
+    values: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Exists,
     DoesNotExist,
-    In(Vec<String>),
-    NotIn(Vec<String>),
+    In,
+    NotIn,
     Greater(i64),
     Less(i64),
 }
 
 impl LabelSelector {
-    /// Parses a selector; the error says what is wrong with it.
-    pub fn parse(text: &str) -> Result<LabelSelector, String> {
+    /// Parses a selector.
+    pub fn parse(text: &str) -> Result<LabelSelector, SelectorError> {
+        let fail = |index: usize, reason: String| SelectorError {
+            selector: text.to_owned(),
+            requirement: split_requirements(text)
+                .get(index)
+                .map_or("", |part| part.trim())
+                .to_owned(),
+            reason,
+        };
+        let tokens = tokens(text);
+        let mut rest = tokens.as_slice();
         let mut requirements = Vec::new();
-        for part in split_requirements(text) {
-            let part = part.trim();
-            if part.is_empty() {
-                if text.trim().is_empty() {
-                    continue;
+        while !rest.is_empty() {
+            let index = requirements.len();
+            let (requirement, after) = Requirement::parse(rest).map_err(|r| fail(index, r))?;
+            requirement.validate().map_err(|r| fail(index, r))?;
+            requirements.push(requirement);
+            rest = match after {
+                [] => after,
+                [Token::Comma, more @ ..] if !more.is_empty() => more,
+                // A comma with nothing after it: the requirement after it is missing.
+                [Token::Comma] => {
+                    return Err(fail(index + 1, "expected `,` between requirements".into()));
                 }
-                return Err(format!("empty requirement in label selector `{text}`"));
-            }
-            requirements.push(
-                requirement(part)
-                    .ok_or_else(|| format!("`{part}` is not a requirement of a label selector"))?,
-            );
+                _ => return Err(fail(index, "expected `,` between requirements".into())),
+            };
         }
         Ok(LabelSelector { requirements })
     }
 
-    /// Whether labels (or annotations) given as key-value pairs satisfy it.
+    /// Whether labels (or annotations) looked up by key satisfy it.
     pub fn matches<'a>(&self, labels: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.requirements.iter().all(|r| {
-            let value = labels(&r.key);
-            match &r.op {
-                Op::Exists => value.is_some(),
-                Op::DoesNotExist => value.is_none(),
-                Op::In(values) => value.is_some_and(|v| values.iter().any(|x| x == v)),
+            let found = labels(&r.key);
+            match r.op {
+                Op::Exists => found.is_some(),
+                Op::DoesNotExist => found.is_none(),
+                Op::In => found.is_some_and(|v| r.values.iter().any(|w| w == v)),
                 // Kubernetes: a missing key satisfies `!=` and `notin`.
-                Op::NotIn(values) => value.is_none_or(|v| values.iter().all(|x| x != v)),
-                Op::Greater(n) => value
+                Op::NotIn => found.is_none_or(|v| r.values.iter().all(|w| w != v)),
+                Op::Greater(n) => found
                     .and_then(|v| v.parse::<i64>().ok())
-                    .is_some_and(|v| v > *n),
-                Op::Less(n) => value
+                    .is_some_and(|v| v > n),
+                Op::Less(n) => found
                     .and_then(|v| v.parse::<i64>().ok())
-                    .is_some_and(|v| v < *n),
+                    .is_some_and(|v| v < n),
             }
         })
     }
+
+    /// Whether a `labels` or `annotations` mapping (none when the object has none)
+    /// satisfies it; a value that is not a scalar counts as empty.
+    pub fn matches_map(&self, map: Option<&Node>) -> bool {
+        self.matches(|key| {
+            map.and_then(|m| m.get(key))
+                .map(|v| v.as_scalar().map_or("", |s| s.text.as_str()))
+        })
+    }
+}
+
+/// The selector syntax's tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    Not,
+    Equals,
+    NotEquals,
+    Greater,
+    Less,
+    Open,
+    Close,
+    Comma,
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' | ')' | ',' => {
+                chars.next();
+                out.push(match c {
+                    '(' => Token::Open,
+                    ')' => Token::Close,
+                    _ => Token::Comma,
+                });
+            }
+            '=' => {
+                chars.next();
+                chars.next_if_eq(&'=');
+                out.push(Token::Equals);
+            }
+            '>' | '<' => {
+                chars.next();
+                out.push(if c == '>' {
+                    Token::Greater
+                } else {
+                    Token::Less
+                });
+            }
+            '!' => {
+                chars.next();
+                if chars.next_if_eq(&'=').is_some() {
+                    out.push(Token::NotEquals);
+                } else {
+                    out.push(Token::Not);
+                }
+            }
+            _ => {
+                let mut word = String::new();
+                while let Some(c) = chars.next_if(|c| !c.is_whitespace() && !"()!=,<>".contains(*c))
+                {
+                    word.push(c);
+                }
+                out.push(Token::Word(word));
+            }
+        }
+    }
+    out
+}
+
+impl Requirement {
+    fn parse(tokens: &[Token]) -> Result<(Requirement, &[Token]), String> {
+        let word = |t: &Token| match t {
+            Token::Word(w) => Some(w.clone()),
+            _ => None,
+        };
+        let requirement =
+            |key: String, op: Op, values: Vec<String>| Requirement { key, op, values };
+        match tokens {
+            [Token::Not, Token::Word(key), rest @ ..] => {
+                Ok((requirement(key.clone(), Op::DoesNotExist, Vec::new()), rest))
+            }
+            [Token::Word(key), Token::Equals | Token::NotEquals, rest @ ..] => {
+                let op = if tokens[1] == Token::Equals { Op::In } else { Op::NotIn };
+                // `key=` selects an empty value.
+                let (value, rest) = match rest.split_first() {
+                    Some((t, more)) if word(t).is_some() => (word(t).unwrap_or_default(), more),
+                    _ => (String::new(), rest),
+                };
+                Ok((requirement(key.clone(), op, vec![value]), rest))
+            }
+            [Token::Word(key), Token::Greater | Token::Less, Token::Word(number), rest @ ..] => {
+                let number = number
+                    .parse::<i64>()
+                    .map_err(|_| format!("`{number}` is not an integer"))?;
+                let op = if tokens[1] == Token::Greater {
+                    Op::Greater(number)
+                } else {
+                    Op::Less(number)
+                };
+                Ok((requirement(key.clone(), op, Vec::new()), rest))
+            }
+            [Token::Word(key), Token::Word(op), Token::Open, rest @ ..] if op == "in" || op == "notin" => {
+                let op = if op == "in" { Op::In } else { Op::NotIn };
+                let (values, rest) = value_list(rest)?;
+                if values.is_empty() {
+                    return Err("`in` and `notin` need at least one value".into());
+                }
+                Ok((requirement(key.clone(), op, values), rest))
+            }
+            [Token::Word(key), rest @ ..] if matches!(rest.first(), None | Some(Token::Comma)) => {
+                Ok((requirement(key.clone(), Op::Exists, Vec::new()), rest))
+            }
+            _ => Err("expected `key`, `!key`, `key=value`, `key!=value`, `key in (...)`, `key notin (...)`, `key>n` or `key<n`".into()),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !is_qualified_name(&self.key) {
+            return Err(format!("`{}` is not a valid label key", self.key));
+        }
+        match self.values.iter().find(|v| !is_label_value(v)) {
+            Some(value) => Err(format!("`{value}` is not a valid label value")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The values of `(a, b, c)`, after the opening parenthesis.
+fn value_list(mut tokens: &[Token]) -> Result<(Vec<String>, &[Token]), String> {
+    let mut values = Vec::new();
+    let mut expect_value = true;
+    loop {
+        match tokens {
+            [Token::Close, rest @ ..] => return Ok((values, rest)),
+            [Token::Word(w), rest @ ..] if expect_value => {
+                values.push(w.clone());
+                expect_value = false;
+                tokens = rest;
+            }
+            [Token::Comma, rest @ ..] if !expect_value => {
+                expect_value = true;
+                tokens = rest;
+            }
+            _ => return Err("expected `value, ...)`".into()),
+        }
+    }
+}
+
+/// A Kubernetes label value: empty, or at most 63 letters, digits, `-`, `_`, `.`,
+/// starting and ending with a letter or digit.
+fn is_label_value(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && value.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+/// A Kubernetes qualified name: an optional DNS subdomain prefix and `/`, then a
+/// non-empty name like a label value.
+fn is_qualified_name(key: &str) -> bool {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !part.starts_with('-')
+                    && !part.ends_with('-')
+            })
+    });
+    prefix_ok && !name.is_empty() && is_label_value(name)
 }
 
 /// Splits at the commas outside parentheses.
@@ -83,88 +295,6 @@ fn split_requirements(text: &str) -> Vec<&str> {
     }
     parts.push(&text[start..]);
     parts
-}
-
-fn is_key(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-}
-
-fn is_value(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn requirement(part: &str) -> Option<Requirement> {
-    if let Some(key) = part.strip_prefix('!') {
-        let key = key.trim();
-        return is_key(key).then(|| Requirement {
-            key: key.to_owned(),
-            op: Op::DoesNotExist,
-        });
-    }
-    for (token, negated) in [("!=", true), ("==", false), ("=", false)] {
-        if let Some((key, value)) = part.split_once(token) {
-            let (key, value) = (key.trim(), value.trim());
-            if !is_key(key) || !is_value(value) {
-                return None;
-            }
-            let values = vec![value.to_owned()];
-            let op = if negated {
-                Op::NotIn(values)
-            } else {
-                Op::In(values)
-            };
-            return Some(Requirement {
-                key: key.to_owned(),
-                op,
-            });
-        }
-    }
-    for (token, greater) in [(">", true), ("<", false)] {
-        if let Some((key, value)) = part.split_once(token) {
-            let (key, value) = (key.trim(), value.trim().parse::<i64>().ok()?);
-            let op = if greater {
-                Op::Greater(value)
-            } else {
-                Op::Less(value)
-            };
-            return is_key(key).then(|| Requirement {
-                key: key.to_owned(),
-                op,
-            });
-        }
-    }
-    let mut words = part.splitn(2, char::is_whitespace);
-    let key = words.next()?.trim();
-    let rest = words.next().map(str::trim).unwrap_or_default();
-    if rest.is_empty() {
-        return is_key(key).then(|| Requirement {
-            key: key.to_owned(),
-            op: Op::Exists,
-        });
-    }
-    let (negated, list) = if let Some(list) = rest.strip_prefix("notin") {
-        (true, list)
-    } else {
-        (false, rest.strip_prefix("in")?)
-    };
-    let list = list.trim().strip_prefix('(')?.strip_suffix(')')?;
-    let values: Vec<String> = list.split(',').map(|v| v.trim().to_owned()).collect();
-    if !is_key(key) || values.iter().any(|v| !is_value(v)) {
-        return None;
-    }
-    let op = if negated {
-        Op::NotIn(values)
-    } else {
-        Op::In(values)
-    };
-    Some(Requirement {
-        key: key.to_owned(),
-        op,
-    })
 }
 
 #[cfg(test)]
@@ -197,5 +327,28 @@ mod tests {
         for bad in ["app=web,", "a b c", "app in web", "=x", "a=b=c"] {
             assert!(LabelSelector::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_error_names_the_requirement_at_fault() {
+        let err = |text: &str| LabelSelector::parse(text).expect_err("invalid");
+        let e = err("app=web, n>x");
+        assert_eq!(
+            (e.requirement.as_str(), e.reason.as_str()),
+            ("n>x", "`x` is not an integer")
+        );
+        let e = err("app=web,a/b/c");
+        assert_eq!(e.requirement, "a/b/c");
+        assert_eq!(
+            e.to_string(),
+            "selector `app=web,a/b/c`: `a/b/c` is not a valid label key"
+        );
+        let e = err("app=web,");
+        assert_eq!(
+            (e.requirement.as_str(), e.reason.as_str()),
+            ("", "expected `,` between requirements")
+        );
+        let e = err("app=web x,tier");
+        assert_eq!(e.requirement, "app=web x");
     }
 }

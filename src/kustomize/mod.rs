@@ -21,6 +21,7 @@ pub mod node;
 pub mod patch;
 mod render;
 pub mod replacements;
+pub mod resid;
 mod transform;
 pub mod vars;
 

@@ -42,6 +42,15 @@ pub struct Entry {
 }
 
 impl Scalar {
+    /// Its value as kubectl's YAML 1.1 types it.
+    pub fn typed(&self) -> crate::yaml::scalar::Value<'_> {
+        crate::yaml::scalar::resolve(crate::yaml::Scalar {
+            text: &self.text,
+            style: self.style,
+            tag: self.tag,
+        })
+    }
+
     /// A string value that no YAML schema reads as anything else.
     pub fn string(text: impl Into<CompactString>) -> Scalar {
         Scalar {
@@ -182,13 +191,7 @@ impl Node {
 
     /// The text of a scalar that YAML types as a string (as kubectl reads it).
     pub fn as_str(&self) -> Option<&str> {
-        let s = self.as_scalar()?;
-        let scalar = crate::yaml::Scalar {
-            text: &s.text,
-            style: s.style,
-            tag: s.tag,
-        };
-        match crate::yaml::scalar::resolve(scalar) {
+        match self.as_scalar()?.typed() {
             crate::yaml::scalar::Value::Str(text) => Some(text),
             _ => None,
         }
@@ -196,17 +199,8 @@ impl Node {
 
     /// Whether this is a null: an empty plain scalar, `~`, `null` or a `!!null`.
     pub fn is_null(&self) -> bool {
-        self.as_scalar().is_some_and(|s| {
-            let scalar = crate::yaml::Scalar {
-                text: &s.text,
-                style: s.style,
-                tag: s.tag,
-            };
-            matches!(
-                crate::yaml::scalar::resolve(scalar),
-                crate::yaml::scalar::Value::Null
-            )
-        })
+        self.as_scalar()
+            .is_some_and(|s| matches!(s.typed(), crate::yaml::scalar::Value::Null))
     }
 
     /// The entry of `key` in a mapping.

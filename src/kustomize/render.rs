@@ -14,7 +14,8 @@ use super::file::{Inline, Patch, PatchSource};
 use super::graph::{self, Graph, MAX_DEPTH, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::patch::strategic::{self, Merged};
-use super::patch::{PatchError, PatchKind, ResId, Selector, json6902};
+use super::patch::{PatchError, PatchKind, Selector, json6902};
+use super::resid::{ResId, effective_namespace};
 use super::transform;
 use super::{generate, replacements, vars};
 use crate::files::FileId;
@@ -101,15 +102,6 @@ impl Resource {
             effective_namespace(self.namespace()).to_owned(),
             self.name().to_owned(),
         )
-    }
-}
-
-/// Kustomize compares namespaces with an unset one standing for `default`.
-pub(crate) fn effective_namespace(namespace: &str) -> &str {
-    if namespace.is_empty() {
-        "default"
-    } else {
-        namespace
     }
 }
 
@@ -747,27 +739,30 @@ fn patch_by_id(
     options: strategic::Options,
     file: &Path,
 ) -> Result<(), String> {
-    let text = |path: &[&str]| patch.get_path(path).and_then(Node::as_str).unwrap_or("");
-    let (api_version, kind) = (text(&["apiVersion"]), text(&["kind"]));
-    let name = text(&["metadata", "name"]);
-    let namespace = effective_namespace(text(&["metadata", "namespace"]));
+    let id = ResId::of(patch);
     let matches: Vec<usize> = resources
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            r.api_version() == api_version
-                && r.kind() == kind
-                && ((r.name() == name && effective_namespace(r.namespace()) == namespace)
-                    || r.previous
-                        .iter()
-                        .any(|(ns, n)| n == name && ns == namespace))
+            r.kind() == id.kind && {
+                let current = ResId::of(&r.node);
+                current.same(&id)
+                    || r.previous.iter().any(|(namespace, name)| {
+                        let earlier = ResId {
+                            namespace: namespace.to_string(),
+                            name: name.to_string(),
+                            ..current.clone()
+                        };
+                        earlier.same(&id)
+                    })
+            }
         })
         .map(|(i, _)| i)
         .collect();
-    let shown_id = if namespace == "default" {
-        format!("{kind} {name}")
-    } else {
-        format!("{kind} {namespace}/{name}")
+    let (kind, name) = (&id.kind, &id.name);
+    let shown_id = match effective_namespace(&id.namespace) {
+        "default" => format!("{kind} {name}"),
+        namespace => format!("{kind} {namespace}/{name}"),
     };
     let &[index] = matches.as_slice() else {
         return Err(if matches.is_empty() {
@@ -797,14 +792,14 @@ fn original_id(resource: &Resource) -> ResId {
 }
 
 /// Each object's earlier ids, for the selectors of replacements and vars.
-fn previous_ids(resources: &[Resource]) -> Vec<Vec<replacements::ResId>> {
+fn previous_ids(resources: &[Resource]) -> Vec<Vec<ResId>> {
     resources
         .iter()
         .map(|r| {
-            let current = replacements::ResId::of(&r.node);
+            let current = ResId::of(&r.node);
             r.previous
                 .iter()
-                .map(|(namespace, name)| replacements::ResId {
+                .map(|(namespace, name)| ResId {
                     name: name.to_string(),
                     namespace: namespace.to_string(),
                     ..current.clone()

@@ -8,61 +8,15 @@
 //! A replaced value keeps the origin of the source field; a field created by
 //! `options.create` points at the `fieldPaths` entry that created it.
 
-use regex::Regex;
+use regex_automata::meta::{BuildError, Regex};
 
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::label_selector::LabelSelector;
 use crate::kustomize::node::{Entry, Node, Scalar, Value};
+use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
 use crate::yaml::Style;
-use crate::yaml::scalar::{self, Value as Typed};
-
-/// What identifies an object for a selector: its group, version and kind (from
-/// `apiVersion` and `kind`), name and namespace.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResId {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: String,
-}
-
-impl ResId {
-    /// The current id of an object.
-    pub fn of(object: &Node) -> ResId {
-        let text = |path: &[&str]| {
-            object
-                .get_path(path)
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let api_version = text(&["apiVersion"]);
-        let (group, version) = match api_version.split_once('/') {
-            Some((group, version)) => (group.to_owned(), version.to_owned()),
-            None => (String::new(), api_version),
-        };
-        ResId {
-            group,
-            version,
-            kind: text(&["kind"]),
-            name: text(&["metadata", "name"]),
-            namespace: text(&["metadata", "namespace"]),
-        }
-    }
-
-    /// Whether every field the selector sets is equal (an empty namespace and
-    /// `default` being the same).
-    fn is_selected_by(&self, selector: &ResId) -> bool {
-        let ns = |n: &str| if n.is_empty() { "default" } else { n }.to_owned();
-        (selector.name.is_empty() || selector.name == self.name)
-            && (selector.namespace.is_empty() || ns(&selector.namespace) == ns(&self.namespace))
-            && (selector.group.is_empty() || selector.group == self.group)
-            && (selector.version.is_empty() || selector.version == self.version)
-            && (selector.kind.is_empty() || selector.kind == self.kind)
-    }
-}
+use crate::yaml::scalar::Value as Typed;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]
@@ -446,13 +400,7 @@ impl Options {
 }
 
 fn integer(node: &Node) -> Result<i64, ReplacementError> {
-    let typed = node.as_scalar().map(|s| {
-        scalar::resolve(crate::yaml::Scalar {
-            text: &s.text,
-            style: s.style,
-            tag: s.tag,
-        })
-    });
+    let typed = node.as_scalar().map(Scalar::typed);
     match typed {
         Some(Typed::Int(i)) => Ok(i),
         _ => Err(FieldError {
@@ -471,7 +419,15 @@ impl Selector {
         let selector = |key: &str| -> Result<Option<LabelSelector>, ReplacementError> {
             match fields::string_entry(node, key)? {
                 Some((text, entry)) if !text.is_empty() => {
-                    LabelSelector::parse(text).map(Some).map_err(|reason| {
+                    LabelSelector::parse(text).map(Some).map_err(|err| {
+                        let reason = if err.requirement.is_empty() {
+                            format!("empty requirement in label selector `{text}`")
+                        } else {
+                            format!(
+                                "`{}` is not a requirement of a label selector",
+                                err.requirement
+                            )
+                        };
                         error(entry.value.at, ReplacementErrorKind::BadSelector(reason))
                     })
                 }
@@ -492,10 +448,9 @@ impl Selector {
     /// Whether the object's labels and annotations satisfy the selector's.
     fn matches_meta(&self, object: &Node) -> bool {
         let meta = |field: &str, selector: &Option<LabelSelector>| {
-            selector.as_ref().is_none_or(|s| {
-                let map = object.get_path(&["metadata", field]);
-                s.matches(|key| map.and_then(|m| m.get(key)).and_then(Node::as_str))
-            })
+            selector
+                .as_ref()
+                .is_none_or(|s| s.matches_map(object.get_path(&["metadata", field])))
         };
         meta("labels", &self.labels) && meta("annotations", &self.annotations)
     }
@@ -639,6 +594,18 @@ fn split_index(part: &str) -> Result<(&str, &str), String> {
         .ok_or_else(|| format!("`{part}` must be [field=value]"))
 }
 
+/// Why a `[field=value]` pattern does not compile: the syntax error as the parser prints
+/// it (caret under the place), else the size limit it passed, else the builder's reason.
+fn regex_error(err: &BuildError) -> String {
+    if let Some(limit) = err.size_limit() {
+        format!("Compiled regex exceeds size limit of {limit} bytes.")
+    } else if let Some(syntax) = err.syntax_error() {
+        syntax.to_string()
+    } else {
+        err.to_string()
+    }
+}
+
 /// A list index as Go's `strconv.Atoi` reads one.
 fn index_number(part: &str) -> Option<i64> {
     let digits = part.strip_prefix(['+', '-']).unwrap_or(part);
@@ -752,7 +719,7 @@ fn match_path<'n>(
     }
     if is_list_index(part) {
         let (field, pattern) = split_index(part)?;
-        let regex = Regex::new(pattern).map_err(|e| e.to_string())?;
+        let regex = Regex::new(pattern).map_err(|e| regex_error(&e))?;
         let Value::Seq(items) = &mut node.value else {
             return Err(format!("`{part}` selects in a field that is not a list"));
         };
@@ -865,14 +832,7 @@ fn set_value(
 }
 
 fn target_is_string(s: &Scalar) -> bool {
-    matches!(
-        scalar::resolve(crate::yaml::Scalar {
-            text: &s.text,
-            style: s.style,
-            tag: s.tag,
-        }),
-        Typed::Str(_)
-    )
+    matches!(s.typed(), Typed::Str(_))
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::node::{Entry, Node, Scalar, Value};
-use crate::kustomize::replacements::{self, ResId};
+use crate::kustomize::replacements;
+use crate::kustomize::resid::{ResId, effective_namespace};
 use crate::origin::Origin;
 use crate::yaml::scalar::{self, Value as Typed};
 use crate::yaml::{Style, Tag};
@@ -169,13 +170,13 @@ pub fn bind(
     previous: &[Vec<ResId>],
 ) -> Result<Option<usize>, VarError> {
     let wanted = &var.object;
-    let ns = |n: &str| if n.is_empty() { "default" } else { n }.to_owned();
     let same = |id: &ResId| {
         id.group == wanted.group
             && id.version == wanted.version
             && id.kind == wanted.kind
             && id.name == wanted.name
-            && (wanted.namespace.is_empty() || ns(&id.namespace) == ns(&wanted.namespace))
+            && (wanted.namespace.is_empty()
+                || effective_namespace(&id.namespace) == effective_namespace(&wanted.namespace))
     };
     let matches: Vec<usize> = objects
         .iter()
@@ -285,11 +286,7 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
 
 /// A scalar typed as Kustomize's YAML 1.2 reads it (`yes` and `on` are strings).
 fn resolve_1_2(s: &Scalar) -> Typed<'_> {
-    match scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    }) {
+    match s.typed() {
         Typed::Bool(_) if s.tag != Tag::Bool && !scalar::is_canonical_bool(&s.text) => {
             Typed::Str(&s.text)
         }

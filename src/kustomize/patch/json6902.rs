@@ -460,11 +460,7 @@ fn same(found: &Node, tested: &Node) -> bool {
 }
 
 fn typed_1_1(s: &Scalar) -> Typed<'_> {
-    scalar::resolve(crate::yaml::Scalar {
-        text: &s.text,
-        style: s.style,
-        tag: s.tag,
-    })
+    s.typed()
 }
 
 /// YAML 1.2 reads only `true`/`false` (in three cases) as booleans.
@@ -480,7 +476,8 @@ fn typed_1_2(s: &Scalar) -> Typed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, doc, docs, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
+    use crate::kustomize::testing::{parse, parse_all};
 
     const CASE_BASE: &str = include_str!("../../../fixtures/kustomize/patch-json6902/base.yaml");
     const CASE_OPS: &str = include_str!("../../../fixtures/kustomize/patch-json6902/ops.yaml");
@@ -489,8 +486,8 @@ mod tests {
         include_str!("../../../fixtures/kustomize/patch-json6902/expected.yaml");
 
     fn patched() -> Node {
-        let mut object = doc(CASE_BASE, BASE);
-        apply(&mut object, &doc(CASE_OPS, PATCH)).expect("the YAML operations apply");
+        let mut object = parse(CASE_BASE, BASE);
+        apply(&mut object, &parse(CASE_OPS, PATCH)).expect("the YAML operations apply");
         object
     }
 
@@ -502,7 +499,7 @@ mod tests {
         let root = json.documents.first().expect("one document").root;
         let ops = Node::from_tree(json.tree.node(root), crate::files::FileId(3));
         apply(&mut object, &ops).expect("the JSON operations apply");
-        assert_eq!(plain(&object), plain(&docs(CASE_EXPECTED, BASE)[0]));
+        assert_eq!(plain(&object), plain(&parse_all(CASE_EXPECTED, BASE)[0]));
     }
 
     #[test]
@@ -570,8 +567,8 @@ mod tests {
     }
 
     fn fails(object: &str, ops: &str) -> PatchError {
-        let mut object = doc(object, BASE);
-        apply(&mut object, &doc(ops, PATCH)).expect_err("the operation fails")
+        let mut object = parse(object, BASE);
+        apply(&mut object, &parse(ops, PATCH)).expect_err("the operation fails")
     }
 
     const POD: &str =
@@ -637,9 +634,9 @@ mod tests {
             }
         );
         assert_eq!(at(err.at()), (PATCH, 1, 3));
-        let mut object = doc(POD, BASE);
+        let mut object = parse(POD, BASE);
         let ok = "- op: test\n  path: /metadata/labels/a\n  value: 'y'\n- op: test\n  path: /spec/x\n- op: test\n  path: /spec/containers/-1\n  value: {name: a}\n";
-        assert_eq!(apply(&mut object, &doc(ok, PATCH)), Ok(()));
+        assert_eq!(apply(&mut object, &parse(ok, PATCH)), Ok(()));
     }
 
     #[test]
@@ -668,9 +665,9 @@ mod tests {
 
     #[test]
     fn negative_indexes_count_from_the_end_and_replace_adds_a_missing_key() {
-        let mut object = doc(POD, BASE);
+        let mut object = parse(POD, BASE);
         let ops = "- op: add\n  path: /spec/containers/-2\n  value: {name: b}\n- op: replace\n  path: /spec/hostNetwork\n  value: true\n- op: remove\n  path: /spec/containers/-1\n";
-        assert_eq!(apply(&mut object, &doc(ops, PATCH)), Ok(()));
+        assert_eq!(apply(&mut object, &parse(ops, PATCH)), Ok(()));
         let names: Vec<_> = object
             .get_path(&["spec", "containers"])
             .and_then(Node::as_seq)

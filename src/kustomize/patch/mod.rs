@@ -14,8 +14,8 @@
 //!   transformation (names and namespaces match the original or the current one);
 //!   Kustomize allows only one strategic merge document with a target;
 //! - without a target (strategic merge only; JSON 6902 needs one), each document
-//!   patches the one object whose current or a previous [`ResId`] is
-//!   [`ResId::same`] as the document's own (none or several: Kustomize's error);
+//!   patches the one object whose current or a previous [`ResId`](crate::kustomize::resid::ResId) is
+//!   [`ResId::same`](crate::kustomize::resid::ResId::same) as the document's own (none or several: Kustomize's error);
 //! - [`strategic::merge_with`] (the entry's `options`) or [`json6902::apply`] edits
 //!   the object; [`strategic::Merged::Deleted`] drops it from the list.
 //!
@@ -26,7 +26,7 @@ mod merge_keys;
 pub mod selector;
 pub mod strategic;
 
-pub use selector::{ResId, Selector};
+pub use selector::Selector;
 
 use crate::kustomize::node::{Node, Value};
 use crate::origin::Origin;
@@ -140,35 +140,19 @@ fn empty_origin() -> Origin {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Parsing helpers shared by the patch tests: every node of a parsed text keeps
-    //! its file and position, so tests can assert exact origins.
+    //! Helpers shared by the patch tests (parsing is the renderer's
+    //! [`testing`](crate::kustomize::testing)): origins as `file:line:col`, and values
+    //! compared without origins.
 
     use std::collections::BTreeMap;
 
     use crate::files::FileId;
     use crate::kustomize::node::{Node, Value};
     use crate::origin::Origin;
-    use crate::yaml::{self, Limits, Pos};
+    use crate::yaml::Pos;
 
     pub const BASE: FileId = FileId(1);
     pub const PATCH: FileId = FileId(2);
-
-    /// The documents of `text`, read as file `file`.
-    pub fn docs(text: &str, file: FileId) -> Vec<Node> {
-        let stream = yaml::parse(text, &Limits::default());
-        assert!(stream.error.is_none(), "valid YAML: {:?}", stream.error);
-        stream
-            .documents
-            .iter()
-            .map(|doc| Node::from_tree(stream.tree.node(doc.root), file))
-            .collect()
-    }
-
-    pub fn doc(text: &str, file: FileId) -> Node {
-        let mut all = docs(text, file);
-        assert_eq!(all.len(), 1, "one document");
-        all.remove(0)
-    }
 
     /// `file:line:col` of an origin, for assertions that read like the reports.
     pub fn at(origin: Origin) -> (FileId, u32, u32) {
@@ -201,25 +185,26 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{PATCH, doc, docs};
+    use super::test_support::PATCH;
     use super::*;
+    use crate::kustomize::testing::{parse, parse_all};
 
     #[test]
     fn a_list_is_json_6902_and_mappings_are_strategic() {
-        let ops = docs("- op: remove\n  path: /spec\n", PATCH);
+        let ops = parse_all("- op: remove\n  path: /spec\n", PATCH);
         assert_eq!(PatchKind::of(&ops), Ok(PatchKind::Json6902));
-        let json = docs("[{\"op\": \"remove\", \"path\": \"/spec\"}]\n", PATCH);
+        let json = parse_all("[{\"op\": \"remove\", \"path\": \"/spec\"}]\n", PATCH);
         assert_eq!(PatchKind::of(&json), Ok(PatchKind::Json6902));
-        let objects = docs("kind: A\n---\nkind: B\n", PATCH);
+        let objects = parse_all("kind: A\n---\nkind: B\n", PATCH);
         assert_eq!(PatchKind::of(&objects), Ok(PatchKind::Strategic));
     }
 
     #[test]
     fn a_scalar_or_a_mix_is_neither() {
-        let scalar = doc("just text\n", PATCH);
+        let scalar = parse("just text\n", PATCH);
         let err = PatchKind::of(std::slice::from_ref(&scalar)).expect_err("not a patch");
         assert_eq!(err.at(), scalar.at);
-        let mixed = docs("kind: A\n---\n- op: remove\n", PATCH);
+        let mixed = parse_all("kind: A\n---\n- op: remove\n", PATCH);
         let err = PatchKind::of(&mixed).expect_err("not a patch");
         assert_eq!(err.at().span.start.line, 3);
         assert!(PatchKind::of(&[]).is_err());

@@ -4,12 +4,15 @@
 //! syntax (`a=b`, `a==b`, `a!=b`, `a in (b,c)`, `a notin (b)`, `a`, `!a`). Names and
 //! namespaces match the object's current or original ones, and a missing namespace
 //! is `default`, as in Kustomize. A strategic merge patch without a target applies to
-//! the object its own apiVersion, kind, name and namespace identify ([`ResId`]).
+//! the object its own apiVersion, kind, name and namespace identify
+//! ([`ResId`](crate::kustomize::resid::ResId)).
 
 use regex_automata::meta::Regex;
 
 use super::PatchError;
+use crate::kustomize::label_selector::LabelSelector;
 use crate::kustomize::node::Node;
+use crate::kustomize::resid::ResId;
 use crate::origin::Origin;
 
 /// A parsed `target`.
@@ -23,129 +26,6 @@ pub struct Selector {
     labels: Requirements,
     annotations: Requirements,
 }
-
-/// An object's identity as Kustomize compares them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResId {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    pub name: String,
-    /// As written: empty when the object sets none.
-    pub namespace: String,
-}
-
-/// What Kustomize puts in place of a cluster-scoped object's namespace.
-const NOT_NAMESPACED: &str = "_non_namespaceable_";
-
-impl ResId {
-    /// The identity an object (or a strategic merge patch) names.
-    pub fn of(object: &Node) -> ResId {
-        let text = |path: &[&str]| {
-            object
-                .get_path(path)
-                .and_then(Node::as_scalar)
-                .map_or_else(String::new, |s| s.text.to_string())
-        };
-        let api_version = text(&["apiVersion"]);
-        let (group, version) = match api_version.split_once('/') {
-            Some((group, version)) => (group.to_owned(), version.to_owned()),
-            None => (String::new(), api_version),
-        };
-        ResId {
-            group,
-            version,
-            kind: text(&["kind"]),
-            name: text(&["metadata", "name"]),
-            namespace: text(&["metadata", "namespace"]),
-        }
-    }
-
-    /// The namespace Kustomize compares: `default` for none, a fixed marker for a
-    /// kind that has no namespace.
-    pub fn effective_namespace(&self) -> &str {
-        if is_cluster_scoped(&self.group, &self.version, &self.kind) {
-            NOT_NAMESPACED
-        } else if self.namespace.is_empty() {
-            "default"
-        } else {
-            &self.namespace
-        }
-    }
-
-    /// Whether two identities name the same object: the same group, version, kind
-    /// and name, and the same effective namespace. A strategic merge patch without a
-    /// target applies to the one object whose current or a previous identity is the
-    /// patch's (none or several is an error in Kustomize).
-    pub fn same(&self, other: &ResId) -> bool {
-        self.group == other.group
-            && self.version == other.version
-            && self.kind == other.kind
-            && self.name == other.name
-            && self.effective_namespace() == other.effective_namespace()
-    }
-}
-
-/// The kinds without a namespace that Kustomize knows (its precomputed table of the
-/// Kubernetes API): everything else, custom resources included, is namespaced.
-pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
-    CLUSTER_SCOPED
-        .iter()
-        .any(|(g, versions, k)| *g == group && *k == kind && versions.contains(&version))
-}
-
-const CLUSTER_SCOPED: &[(&str, &[&str], &str)] = &[
-    ("", &["v1"], "ComponentStatus"),
-    ("", &["v1"], "Namespace"),
-    ("", &["v1"], "Node"),
-    ("", &["v1"], "NodeProxyOptions"),
-    ("", &["v1"], "PersistentVolume"),
-    (
-        "admissionregistration.k8s.io",
-        &["v1", "v1beta1"],
-        "MutatingWebhookConfiguration",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        &["v1", "v1beta1"],
-        "ValidatingWebhookConfiguration",
-    ),
-    (
-        "apiextensions.k8s.io",
-        &["v1", "v1beta1"],
-        "CustomResourceDefinition",
-    ),
-    ("apiregistration.k8s.io", &["v1", "v1beta1"], "APIService"),
-    (
-        "certificates.k8s.io",
-        &["v1", "v1beta1"],
-        "CertificateSigningRequest",
-    ),
-    ("flowcontrol.apiserver.k8s.io", &["v1beta1"], "FlowSchema"),
-    (
-        "flowcontrol.apiserver.k8s.io",
-        &["v1beta1"],
-        "PriorityLevelConfiguration",
-    ),
-    ("networking.k8s.io", &["v1", "v1beta1"], "IngressClass"),
-    ("node.k8s.io", &["v1", "v1beta1"], "RuntimeClass"),
-    ("policy", &["v1beta1"], "PodSecurityPolicy"),
-    (
-        "rbac.authorization.k8s.io",
-        &["v1", "v1beta1"],
-        "ClusterRole",
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        &["v1", "v1beta1"],
-        "ClusterRoleBinding",
-    ),
-    ("scheduling.k8s.io", &["v1", "v1beta1"], "PriorityClass"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "CSIDriver"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "CSINode"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "StorageClass"),
-    ("storage.k8s.io", &["v1", "v1beta1"], "VolumeAttachment"),
-];
 
 impl Selector {
     /// Reads a `target` mapping. Unknown fields, values that are not strings, bad
@@ -237,224 +117,31 @@ fn pattern(text: &str, at: Origin) -> Result<Option<Regex>, PatchError> {
         .map_err(|err| bad(at, format!("`{text}` is not a regular expression: {err}")))
 }
 
-/// A label (or annotation) selector: every requirement must hold.
+/// A target's label (or annotation) selector; its errors point at the target's field.
 #[derive(Debug, Default)]
-struct Requirements(Vec<Requirement>);
-
-#[derive(Debug)]
-struct Requirement {
-    key: String,
-    op: Op,
-    values: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Exists,
-    DoesNotExist,
-    In,
-    NotIn,
-}
-
-/// The selector syntax's tokens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
-    Word(String),
-    Not,
-    Equals,
-    NotEquals,
-    Open,
-    Close,
-    Comma,
-}
-
-fn tokens(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        match c {
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '(' | ')' | ',' => {
-                chars.next();
-                out.push(match c {
-                    '(' => Token::Open,
-                    ')' => Token::Close,
-                    _ => Token::Comma,
-                });
-            }
-            '=' => {
-                chars.next();
-                chars.next_if_eq(&'=');
-                out.push(Token::Equals);
-            }
-            '!' => {
-                chars.next();
-                if chars.next_if_eq(&'=').is_some() {
-                    out.push(Token::NotEquals);
-                } else {
-                    out.push(Token::Not);
-                }
-            }
-            _ => {
-                let mut word = String::new();
-                while let Some(c) = chars.next_if(|c| !c.is_whitespace() && !"()!=,".contains(*c)) {
-                    word.push(c);
-                }
-                out.push(Token::Word(word));
-            }
-        }
-    }
-    out
-}
+struct Requirements(LabelSelector);
 
 impl Requirements {
     fn parse(text: &str, at: Origin) -> Result<Requirements, PatchError> {
-        let fail = |reason: String| bad(at, format!("selector `{text}`: {reason}"));
-        let tokens = tokens(text);
-        let mut rest = tokens.as_slice();
-        let mut requirements = Vec::new();
-        while !rest.is_empty() {
-            let (requirement, after) = Requirement::parse(rest).map_err(&fail)?;
-            requirement.validate().map_err(&fail)?;
-            requirements.push(requirement);
-            rest = match after {
-                [] => after,
-                [Token::Comma, more @ ..] if !more.is_empty() => more,
-                _ => return Err(fail("expected `,` between requirements".into())),
-            };
-        }
-        Ok(Requirements(requirements))
+        LabelSelector::parse(text)
+            .map(Requirements)
+            .map_err(|err| bad(at, err.to_string()))
     }
 
     fn matches(&self, map: Option<&Node>) -> bool {
-        let value = |key: &str| {
-            map.and_then(|m| m.get(key))
-                .map(|v| v.as_scalar().map_or("", |s| s.text.as_str()))
-        };
-        self.0.iter().all(|r| {
-            let found = value(&r.key);
-            match r.op {
-                Op::Exists => found.is_some(),
-                Op::DoesNotExist => found.is_none(),
-                Op::In => found.is_some_and(|v| r.values.iter().any(|w| w == v)),
-                Op::NotIn => found.is_none_or(|v| r.values.iter().all(|w| w != v)),
-            }
-        })
+        self.0.matches_map(map)
     }
-}
-
-impl Requirement {
-    fn parse(tokens: &[Token]) -> Result<(Requirement, &[Token]), String> {
-        let word = |t: &Token| match t {
-            Token::Word(w) => Some(w.clone()),
-            _ => None,
-        };
-        let requirement =
-            |key: String, op: Op, values: Vec<String>| Requirement { key, op, values };
-        match tokens {
-            [Token::Not, Token::Word(key), rest @ ..] => {
-                Ok((requirement(key.clone(), Op::DoesNotExist, Vec::new()), rest))
-            }
-            [Token::Word(key), Token::Equals | Token::NotEquals, rest @ ..] => {
-                let op = if tokens[1] == Token::Equals { Op::In } else { Op::NotIn };
-                // `key=` selects an empty value.
-                let (value, rest) = match rest.split_first() {
-                    Some((t, more)) if word(t).is_some() => (word(t).unwrap_or_default(), more),
-                    _ => (String::new(), rest),
-                };
-                Ok((requirement(key.clone(), op, vec![value]), rest))
-            }
-            [Token::Word(key), Token::Word(op), Token::Open, rest @ ..] if op == "in" || op == "notin" => {
-                let op = if op == "in" { Op::In } else { Op::NotIn };
-                let (values, rest) = value_list(rest)?;
-                if values.is_empty() {
-                    return Err("`in` and `notin` need at least one value".into());
-                }
-                Ok((requirement(key.clone(), op, values), rest))
-            }
-            [Token::Word(key), rest @ ..] if matches!(rest.first(), None | Some(Token::Comma)) => {
-                Ok((requirement(key.clone(), Op::Exists, Vec::new()), rest))
-            }
-            _ => Err("expected `key`, `!key`, `key=value`, `key!=value`, `key in (...)` or `key notin (...)`".into()),
-        }
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        if !is_qualified_name(&self.key) {
-            return Err(format!("`{}` is not a valid label key", self.key));
-        }
-        match self.values.iter().find(|v| !is_label_value(v)) {
-            Some(value) => Err(format!("`{value}` is not a valid label value")),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The values of `(a, b, c)`, after the opening parenthesis.
-fn value_list(mut tokens: &[Token]) -> Result<(Vec<String>, &[Token]), String> {
-    let mut values = Vec::new();
-    let mut expect_value = true;
-    loop {
-        match tokens {
-            [Token::Close, rest @ ..] => return Ok((values, rest)),
-            [Token::Word(w), rest @ ..] if expect_value => {
-                values.push(w.clone());
-                expect_value = false;
-                tokens = rest;
-            }
-            [Token::Comma, rest @ ..] if !expect_value => {
-                expect_value = true;
-                tokens = rest;
-            }
-            _ => return Err("expected `value, ...)`".into()),
-        }
-    }
-}
-
-/// A Kubernetes label value: empty, or at most 63 letters, digits, `-`, `_`, `.`,
-/// starting and ending with a letter or digit.
-fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric()))
-}
-
-/// A Kubernetes qualified name: an optional DNS subdomain prefix and `/`, then a
-/// non-empty name like a label value.
-fn is_qualified_name(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            })
-    });
-    prefix_ok && !name.is_empty() && is_label_value(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, doc, docs, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
     use crate::kustomize::patch::{PatchKind, json6902, strategic};
+    use crate::kustomize::testing::{parse, parse_all};
 
     fn selector(text: &str) -> Selector {
-        Selector::read(&doc(text, PATCH)).expect("a valid target")
+        Selector::read(&parse(text, PATCH)).expect("a valid target")
     }
 
     fn chosen(target: &str, objects: &[Node]) -> Vec<String> {
@@ -489,7 +176,7 @@ metadata: {name: api}
 
     #[test]
     fn names_kinds_and_groups_are_whole_value_regexes() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         assert_eq!(
             chosen("name: api", &objects),
             ["Deployment/api", "ServiceAccount/api", "ClusterRole/api"]
@@ -513,7 +200,7 @@ metadata: {name: api}
 
     #[test]
     fn a_missing_namespace_is_default_and_a_cluster_scoped_kind_has_none() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         assert_eq!(
             chosen("namespace: default", &objects),
             ["Deployment/api", "ServiceAccount/api"]
@@ -525,17 +212,17 @@ metadata: {name: api}
         let role = ResId::of(&objects[3]);
         assert_eq!(role.effective_namespace(), "_non_namespaceable_");
         let sa = ResId::of(&objects[2]);
-        let patch = ResId::of(&doc(
+        let patch = ResId::of(&parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api}\n",
             PATCH,
         ));
         assert!(patch.same(&sa));
-        let elsewhere = ResId::of(&doc(
+        let elsewhere = ResId::of(&parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: x}\n",
             PATCH,
         ));
         assert!(!elsewhere.same(&sa));
-        let other_version = ResId::of(&doc(
+        let other_version = ResId::of(&parse(
             "apiVersion: v2\nkind: ServiceAccount\nmetadata: {name: api}\n",
             PATCH,
         ));
@@ -544,7 +231,7 @@ metadata: {name: api}
 
     #[test]
     fn names_and_namespaces_match_the_original_or_the_current_ones() {
-        let renamed = doc(
+        let renamed = parse(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: prod-api, namespace: prod}\n",
             BASE,
         );
@@ -567,7 +254,7 @@ metadata: {name: api}
 
     #[test]
     fn label_and_annotation_selectors_use_the_kubernetes_syntax() {
-        let objects = docs(OBJECTS, BASE);
+        let objects = parse_all(OBJECTS, BASE);
         let labels = |s: &str| chosen(&format!("labelSelector: '{s}'"), &objects);
         assert_eq!(
             labels("app=api,tier in (web, worker),!legacy"),
@@ -592,7 +279,7 @@ metadata: {name: api}
 
     #[test]
     fn a_bad_target_is_an_error_at_its_position() {
-        let err = |text: &str| Selector::read(&doc(text, PATCH)).expect_err("invalid");
+        let err = |text: &str| Selector::read(&parse(text, PATCH)).expect_err("invalid");
         let e = err("kind: Pod\nname: 'api('\n");
         assert_eq!(at(e.at()), (PATCH, 2, 7));
         assert!(
@@ -622,16 +309,16 @@ metadata: {name: api}
         }
         let e = err("name: [api]\n");
         assert_eq!(e.to_string(), "patch target: `name` must be a string");
-        assert!(Selector::read(&doc("- kind: Pod\n", PATCH)).is_err());
+        assert!(Selector::read(&parse("- kind: Pod\n", PATCH)).is_err());
     }
 
     #[test]
     fn targets_choose_the_objects_kubectl_patches() {
-        let mut objects = docs(
+        let mut objects = parse_all(
             include_str!("../../../fixtures/kustomize/patch-selectors/base.yaml"),
             BASE,
         );
-        let kustomization = doc(
+        let kustomization = parse(
             include_str!("../../../fixtures/kustomize/patch-selectors/kustomization.yaml"),
             PATCH,
         );
@@ -645,7 +332,7 @@ metadata: {name: api}
                 .get("patch")
                 .and_then(Node::as_str)
                 .expect("an inline patch");
-            let patch = docs(text, PATCH);
+            let patch = parse_all(text, PATCH);
             let kind = PatchKind::of(&patch).expect("a patch");
             for object in &mut objects {
                 if !selector.matches(object, &ResId::of(object)) {
@@ -659,7 +346,7 @@ metadata: {name: api}
                 }
             }
         }
-        let expected = docs(
+        let expected = parse_all(
             include_str!("../../../fixtures/kustomize/patch-selectors/expected.yaml"),
             BASE,
         );

@@ -826,7 +826,8 @@ fn append_item(added: &mut Vec<Node>, item: Node, keys: &[&str]) -> Result<(), P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, doc, docs, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
+    use crate::kustomize::testing::{fixture, parse, parse_all, read_text};
 
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -869,63 +870,47 @@ spec:
         objects
     }
 
-    fn check_fixture(base: &str, patch: &str, expected: &str, by_kind: bool) {
-        let rendered = apply(docs(base, BASE), &docs(patch, PATCH), by_kind);
+    /// Patches a fixture case's base.yaml with its patch.yaml and compares the result
+    /// with kubectl's expected.yaml.
+    fn check_fixture(case: &str, by_kind: bool) {
+        let text = |file: &str| read_text(&fixture(case).join(file));
+        let rendered = apply(
+            parse_all(&text("base.yaml"), BASE),
+            &parse_all(&text("patch.yaml"), PATCH),
+            by_kind,
+        );
         let rendered: Vec<_> = rendered.iter().map(plain).collect();
-        let expected: Vec<_> = docs(expected, BASE).iter().map(plain).collect();
+        let expected: Vec<_> = parse_all(&text("expected.yaml"), BASE)
+            .iter()
+            .map(plain)
+            .collect();
         assert_eq!(rendered, expected);
-    }
-
-    macro_rules! fixture {
-        ($case:literal, $file:literal) => {
-            include_str!(concat!("../../../fixtures/kustomize/", $case, "/", $file))
-        };
     }
 
     #[test]
     fn merged_lists_merge_by_key_new_items_first_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-merge-keys", "base.yaml"),
-            fixture!("patch-strategic-merge-keys", "patch.yaml"),
-            fixture!("patch-strategic-merge-keys", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-merge-keys", false);
     }
 
     #[test]
     fn directives_nulls_and_unmerged_lists_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-directives", "base.yaml"),
-            fixture!("patch-strategic-directives", "patch.yaml"),
-            fixture!("patch-strategic-directives", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-directives", false);
     }
 
     #[test]
     fn kustomize_quirks_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-kustomize-quirks", "base.yaml"),
-            fixture!("patch-strategic-kustomize-quirks", "patch.yaml"),
-            fixture!("patch-strategic-kustomize-quirks", "expected.yaml"),
-            false,
-        );
+        check_fixture("patch-strategic-kustomize-quirks", false);
     }
 
     #[test]
     fn new_values_carry_out_their_directives_and_the_identity_stays_as_kubectl_renders() {
-        check_fixture(
-            fixture!("patch-strategic-new-values", "base.yaml"),
-            fixture!("patch-strategic-new-values", "patch.yaml"),
-            fixture!("patch-strategic-new-values", "expected.yaml"),
-            true,
-        );
+        check_fixture("patch-strategic-new-values", true);
     }
 
     #[test]
     fn values_the_patch_writes_point_at_the_patch_and_the_rest_at_the_base() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 apiVersion: apps/v1
 kind: Deployment
@@ -987,8 +972,8 @@ spec:
 
     #[test]
     fn a_key_the_patch_adds_inside_a_new_value_points_at_the_patch() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1016,7 +1001,7 @@ spec:
 
     #[test]
     fn null_and_delete_remove_keys_and_replace_takes_the_patch_value() {
-        let mut object = doc(
+        let mut object = parse(
             "\
 kind: Pod
 metadata: {name: p}
@@ -1027,7 +1012,7 @@ spec:
 ",
             BASE,
         );
-        let patch = doc(
+        let patch = parse(
             "\
 kind: Pod
 metadata: {name: p}
@@ -1055,8 +1040,8 @@ spec:
 
     #[test]
     fn a_list_delete_or_replace_item_acts_on_the_whole_list() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1076,7 +1061,7 @@ spec:
             .expect("list");
         assert_eq!(containers.len(), 1);
         assert_eq!(at(containers[0].at), (PATCH, 7, 9));
-        let delete = doc(
+        let delete = parse(
             "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - $patch: delete\n",
             PATCH,
         );
@@ -1086,8 +1071,8 @@ spec:
 
     #[test]
     fn the_api_server_directives_are_copied_as_kustomize_copies_them() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let patch = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let patch = parse(
             "\
 kind: Deployment
 spec:
@@ -1115,11 +1100,11 @@ spec:
     #[test]
     fn the_object_keeps_its_kind_name_and_namespace_unless_the_options_allow() {
         let base = "kind: ServiceAccount\nmetadata:\n  name: a\n  namespace: prod\n";
-        let patch = doc(
+        let patch = parse(
             "kind: Secret\nmetadata:\n  name: b\n  namespace: dev\n",
             PATCH,
         );
-        let mut object = doc(base, BASE);
+        let mut object = parse(base, BASE);
         assert_eq!(merge(&mut object, &patch), Ok(Merged::Patched));
         assert_eq!(
             object.get("kind").and_then(Node::as_str),
@@ -1133,7 +1118,7 @@ spec:
             .and_then(Node::as_str);
         assert_eq!(namespace, Some("prod"));
 
-        let mut renamed = doc(base, BASE);
+        let mut renamed = parse(base, BASE);
         let options = Options {
             allow_name_change: true,
             allow_kind_change: true,
@@ -1155,7 +1140,7 @@ spec:
     fn a_list_the_patch_does_not_touch_is_still_merged_with_nothing() {
         // As kubectl renders it: the nameless container drops the named one even
         // though the patch only sets hostNetwork; the keyed volumes stay as they are.
-        let base = doc(
+        let base = parse(
             "\
 apiVersion: v1
 kind: Pod
@@ -1167,13 +1152,13 @@ spec:
             BASE,
         );
         let mut object = base.clone();
-        let patch = doc(
+        let patch = parse(
             "kind: Pod\nmetadata: {name: p}\nspec: {hostNetwork: true}\n",
             PATCH,
         );
         assert_eq!(merge(&mut object, &patch), Ok(Merged::Patched));
         let spec = object.get("spec").expect("spec");
-        let expected = doc(
+        let expected = parse(
             "containers: [{image: x}]\nvolumes: [{name: v, emptyDir: {}}, {name: w, secret: {secretName: s}}]\n",
             BASE,
         );
@@ -1194,9 +1179,9 @@ spec:
 
     #[test]
     fn a_whole_object_delete_deletes_the_object() {
-        let mut object = doc(DEPLOYMENT, BASE);
+        let mut object = parse(DEPLOYMENT, BASE);
         let before = object.clone();
-        let patch = doc(
+        let patch = parse(
             "kind: Deployment\nmetadata: {name: api}\n$patch: delete\n",
             PATCH,
         );
@@ -1206,11 +1191,11 @@ spec:
 
     #[test]
     fn a_custom_resource_list_is_replaced_whole() {
-        let mut object = doc(
+        let mut object = parse(
             "kind: Rollout\nspec:\n  containers: [{name: a}, {name: b}]\n",
             BASE,
         );
-        let patch = doc(
+        let patch = parse(
             "kind: Rollout\nspec:\n  containers: [{name: b, image: x}]\n",
             PATCH,
         );
@@ -1222,8 +1207,8 @@ spec:
 
     #[test]
     fn a_bad_directive_or_a_kind_clash_is_an_error_at_the_patch() {
-        let mut object = doc(DEPLOYMENT, BASE);
-        let bad = doc(
+        let mut object = parse(DEPLOYMENT, BASE);
+        let bad = parse(
             "kind: Deployment\nspec:\n  template:\n    $patch: remove\n",
             PATCH,
         );
@@ -1231,7 +1216,7 @@ spec:
         assert_eq!(at(err.at()), (PATCH, 4, 13));
         assert!(err.to_string().contains("`remove`"), "{err}");
 
-        let clash = doc("kind: Deployment\nspec:\n  template: [a]\n", PATCH);
+        let clash = parse("kind: Deployment\nspec:\n  template: [a]\n", PATCH);
         let err = merge(&mut object, &clash).expect_err("a list for a mapping");
         assert_eq!(at(err.at()), (PATCH, 3, 13));
         assert_eq!(
@@ -1239,7 +1224,7 @@ spec:
             "the patch writes a list where the object has a mapping"
         );
 
-        let scalar = doc("just text\n", PATCH);
+        let scalar = parse("just text\n", PATCH);
         assert!(matches!(
             merge(&mut object, &scalar),
             Err(PatchError::NotAPatch { .. })

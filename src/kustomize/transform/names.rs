@@ -6,7 +6,8 @@
 use super::{FieldSpec, group_version, is_cluster_scoped, keys, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
-use crate::kustomize::render::{Resource, effective_namespace};
+use crate::kustomize::render::Resource;
+use crate::kustomize::resid::effective_namespace;
 use crate::origin::Origin;
 use crate::yaml::Span;
 

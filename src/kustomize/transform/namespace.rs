@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use super::{FieldSpec, is_cluster_scoped, keys, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
-use crate::kustomize::render::{Resource, describe, effective_namespace};
+use crate::kustomize::render::{Resource, describe};
+use crate::kustomize::resid::effective_namespace;
 use crate::origin::Origin;
 use crate::yaml::Span;
 
