@@ -130,6 +130,43 @@ pub struct Graph {
     pub(crate) nodes: Vec<Node>,
     pub roots: Vec<Root>,
     pub(crate) limits: Limits,
+    /// Resource files as parsed, shared by the roots rendered from this graph: a base
+    /// that many overlays list is parsed once. Each root edits its own copy.
+    pub(crate) parsed: ParsedFiles,
+}
+
+/// A resource file's objects, or where and why it could not be read as objects.
+pub(crate) type Parsed = Result<Vec<super::node::Node>, ParseFailure>;
+
+/// Why a resource file yields no objects: its position (if one) and the reason.
+#[derive(Clone, Debug)]
+pub(crate) enum ParseFailure {
+    Unreadable(String),
+    Invalid(Pos, String),
+}
+
+/// The resource files parsed so far, by path.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedFiles(std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<Parsed>>>);
+
+impl ParsedFiles {
+    /// The parse of `path`, made by `parse` the first time it is asked for. Two roots
+    /// rendered at once may both parse a file once; either result is the same.
+    pub(crate) fn get_or_parse(
+        &self,
+        path: &Path,
+        parse: impl FnOnce() -> Parsed,
+    ) -> std::sync::Arc<Parsed> {
+        let cached = self.0.lock().ok().and_then(|map| map.get(path).cloned());
+        if let Some(parsed) = cached {
+            return parsed;
+        }
+        let parsed = std::sync::Arc::new(parse());
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(path.to_path_buf(), parsed.clone());
+        }
+        parsed
+    }
 }
 
 /// Reads the kustomizations in `dirs` (and those they list, anywhere under
@@ -166,6 +203,7 @@ pub fn plan(dirs: &[PathBuf], scan_root: &Path, reader: &dyn Reader, limits: &Li
         nodes: planner.nodes,
         roots: Vec::new(),
         limits: limits.clone(),
+        parsed: ParsedFiles::default(),
     };
     let mut reached = vec![false; graph.nodes.len()];
     for &index in scanned.iter().filter(|&&i| !listed[i]) {

@@ -11,7 +11,7 @@ use compact_str::CompactString;
 
 use super::Reader;
 use super::file::{Inline, Patch, PatchSource};
-use super::graph::{self, Graph, MAX_DEPTH, Problem, Reason, Root, Target};
+use super::graph::{self, Graph, MAX_DEPTH, ParseFailure, Parsed, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::patch::strategic::{self, Merged};
 use super::patch::{PatchError, PatchKind, Selector, json6902};
@@ -634,51 +634,78 @@ impl Renderer<'_> {
     fn resource_file(&mut self, path: &Path) -> Result<Vec<Resource>, Problem> {
         let id = self.file_id(path)?;
         self.inputs.push(path.to_path_buf());
-        let invalid = |at: crate::yaml::Pos, message: String| Problem {
-            file: path.to_path_buf(),
-            at: Span { start: at, end: at },
-            reason: Reason::InvalidResource(shown(path), message),
-        };
-        let bytes = self.reader.read(path).map_err(|e| Problem {
-            file: path.to_path_buf(),
-            at: Span::default(),
-            reason: Reason::Unreadable(shown(path), e.to_string()),
-        })?;
-        match load::load(&bytes, &self.graph.limits) {
-            Loaded::Manifests {
-                stream,
-                objects,
-                ignored_documents,
-                failure,
-            } => {
-                if let Some(failure) = failure {
-                    return Err(invalid(failure.pos, failure.reason));
-                }
-                if ignored_documents > 0 {
-                    return Err(invalid(
-                        crate::yaml::Pos::START,
-                        "a document that is not a Kubernetes object (no apiVersion or kind)"
-                            .to_owned(),
-                    ));
-                }
-                Ok(objects
-                    .iter()
-                    .map(|&object| Resource {
-                        node: Node::from_tree(stream.tree.node(object), id),
-                        previous: Vec::new(),
-                        prefixes: Vec::new(),
-                        suffixes: Vec::new(),
-                        hashed: false,
-                        vars: Vec::new(),
-                    })
-                    .collect())
-            }
-            Loaded::Skipped(_) => Err(invalid(
-                crate::yaml::Pos::START,
-                "a Helm template, not a manifest".to_owned(),
-            )),
-            Loaded::Failed(failure) => Err(invalid(failure.pos, failure.reason)),
+        let reader = self.reader;
+        let limits = &self.graph.limits;
+        let parsed = self
+            .graph
+            .parsed
+            .get_or_parse(path, || parse_resource_file(reader, limits, path, id));
+        match &*parsed {
+            Ok(objects) => Ok(objects
+                .iter()
+                .map(|node| Resource {
+                    node: node.clone(),
+                    previous: Vec::new(),
+                    prefixes: Vec::new(),
+                    suffixes: Vec::new(),
+                    hashed: false,
+                    vars: Vec::new(),
+                })
+                .collect()),
+            Err(ParseFailure::Unreadable(message)) => Err(Problem {
+                file: path.to_path_buf(),
+                at: Span::default(),
+                reason: Reason::Unreadable(shown(path), message.clone()),
+            }),
+            Err(ParseFailure::Invalid(at, message)) => Err(Problem {
+                file: path.to_path_buf(),
+                at: Span {
+                    start: *at,
+                    end: *at,
+                },
+                reason: Reason::InvalidResource(shown(path), message.clone()),
+            }),
         }
+    }
+}
+
+/// The objects of resource file `path` (file `id`), as the renderer reads them.
+fn parse_resource_file(
+    reader: &dyn Reader,
+    limits: &crate::yaml::Limits,
+    path: &Path,
+    id: FileId,
+) -> Parsed {
+    let bytes = reader
+        .read(path)
+        .map_err(|e| ParseFailure::Unreadable(e.to_string()))?;
+    let invalid = |at: crate::yaml::Pos, message: String| ParseFailure::Invalid(at, message);
+    match load::load(&bytes, limits) {
+        Loaded::Manifests {
+            stream,
+            objects,
+            ignored_documents,
+            failure,
+        } => {
+            if let Some(failure) = failure {
+                return Err(invalid(failure.pos, failure.reason));
+            }
+            if ignored_documents > 0 {
+                return Err(invalid(
+                    crate::yaml::Pos::START,
+                    "a document that is not a Kubernetes object (no apiVersion or kind)".to_owned(),
+                ));
+            }
+            Ok(objects
+                .iter()
+                .map(|&object| Node::from_tree(stream.tree.node(object), id))
+                .collect())
+        }
+        Loaded::Skipped(_) => Err(invalid(
+            crate::yaml::Pos::START,
+            "a Helm template, not a manifest".to_owned(),
+        )),
+        Loaded::Failed(failure) => Err(invalid(failure.pos, failure.reason)),
     }
 }
 
