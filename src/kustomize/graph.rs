@@ -131,7 +131,8 @@ pub struct Graph {
     pub roots: Vec<Root>,
     pub(crate) limits: Limits,
     /// Resource files as parsed, shared by the roots rendered from this graph: a base
-    /// that many overlays list is parsed once. Each root edits its own copy.
+    /// that many overlays list is parsed once, and kept only until its last root has
+    /// read it. Each root edits its own copy.
     pub(crate) parsed: ParsedFiles,
 }
 
@@ -145,25 +146,68 @@ pub(crate) enum ParseFailure {
     Invalid(Pos, String),
 }
 
-/// The resource files parsed so far, by path.
+/// The resource files that more than one root of the graph consumes, with how many
+/// roots have yet to read each and its parse once made. A file is kept only until the
+/// last of its roots has read it; files of one root are never kept.
 #[derive(Debug, Default)]
-pub(crate) struct ParsedFiles(std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<Parsed>>>);
+pub(crate) struct ParsedFiles(std::sync::Mutex<HashMap<PathBuf, Shared>>);
+
+#[derive(Debug)]
+struct Shared {
+    readers_left: usize,
+    parsed: Option<std::sync::Arc<Parsed>>,
+}
 
 impl ParsedFiles {
-    /// The parse of `path`, made by `parse` the first time it is asked for. Two roots
-    /// rendered at once may both parse a file once; either result is the same.
+    /// Counts the roots that consume each file.
+    fn of(roots: &[Root]) -> ParsedFiles {
+        let mut readers: HashMap<PathBuf, usize> = HashMap::new();
+        for input in roots.iter().flat_map(|r| &r.inputs) {
+            *readers.entry(input.clone()).or_default() += 1;
+        }
+        let shared = readers
+            .into_iter()
+            .filter(|&(_, n)| n > 1)
+            .map(|(path, n)| {
+                let entry = Shared {
+                    readers_left: n,
+                    parsed: None,
+                };
+                (path, entry)
+            })
+            .collect();
+        ParsedFiles(std::sync::Mutex::new(shared))
+    }
+
+    /// The parse of `path`, made by `parse` unless another root already made it. Two
+    /// roots rendered at once may both parse a file; either result is the same.
     pub(crate) fn get_or_parse(
         &self,
         path: &Path,
         parse: impl FnOnce() -> Parsed,
     ) -> std::sync::Arc<Parsed> {
-        let cached = self.0.lock().ok().and_then(|map| map.get(path).cloned());
+        let cached = self.0.lock().ok().and_then(|mut map| {
+            let entry = map.get_mut(path)?;
+            let parsed = entry.parsed.clone()?;
+            entry.readers_left = entry.readers_left.saturating_sub(1);
+            if entry.readers_left == 0 {
+                map.remove(path);
+            }
+            Some(parsed)
+        });
         if let Some(parsed) = cached {
             return parsed;
         }
         let parsed = std::sync::Arc::new(parse());
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(path.to_path_buf(), parsed.clone());
+        if let Ok(mut map) = self.0.lock()
+            && let Some(entry) = map.get_mut(path)
+        {
+            entry.readers_left = entry.readers_left.saturating_sub(1);
+            if entry.readers_left == 0 {
+                map.remove(path);
+            } else {
+                entry.parsed = Some(parsed.clone());
+            }
         }
         parsed
     }
@@ -217,6 +261,7 @@ pub fn plan(dirs: &[PathBuf], scan_root: &Path, reader: &dyn Reader, limits: &Li
         }
     }
     graph.roots.sort_by(|a, b| a.dir.cmp(&b.dir));
+    graph.parsed = ParsedFiles::of(&graph.roots);
     graph
 }
 
