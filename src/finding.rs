@@ -175,9 +175,6 @@ pub struct Finding {
     /// The binding subjects the finding is about that a `tokenCreators` entry can name
     /// (`ServiceAccount:NS/NAME`, `User:NAME`, `Group:NAME`): what `init` offers to accept.
     pub subjects: Box<[CompactString]>,
-    /// The root a finding about a rendered object was rendered by; `None` for a plain
-    /// file's. Shared, so that it costs a finding one pointer.
-    pub rendered_by: Option<Arc<KustomizeRoot>>,
     /// Set once, as the finding is written (see [`Fingerprinter`]).
     pub fingerprint: Fingerprint,
     /// Set as the finding is written when a scan has a baseline; `None` without one.
@@ -203,7 +200,6 @@ impl Finding {
             detail: CompactString::default(),
             suppression: None,
             subjects: Box::default(),
-            rendered_by: None,
             fingerprint: Fingerprint::default(),
             baseline: None,
         }
@@ -214,22 +210,39 @@ impl Finding {
         self
     }
 
-    /// The object the finding is about. For a rendered object, the message (which
-    /// names its object first, SPEC 6) names the root after the object, and the finding
-    /// carries the root.
+    /// The object the finding is about. A rendered object's root is named in the
+    /// message, once, for every output: after the object where the message names it
+    /// first (as rules write messages, SPEC 6), else at the end.
     pub fn object(mut self, object: ObjectRef) -> Self {
         if let Some(root) = &object.root {
-            let subject = object.describe();
-            if let Some(rest) = self.message.strip_prefix(subject.as_str()) {
-                self.message = exact(&format!(
-                    "{}{rest}",
-                    rendered_subject(subject.clone(), root)
-                ));
+            let named = root.rendered_by();
+            if !self.message.contains(&named) {
+                let subject = object.describe();
+                let message = match self.message.strip_prefix(subject.as_str()) {
+                    Some(rest) => format!("{}{rest}", rendered_subject(subject.clone(), root)),
+                    None => format!("{} ({named})", self.message),
+                };
+                self.message = exact(&message);
             }
-            self.rendered_by = Some(root.clone());
         }
         self.object = Some(object);
         self
+    }
+
+    /// The same finding about its object as `root` rendered it (tests build findings
+    /// of rendered objects from plain ones).
+    #[cfg(test)]
+    pub(crate) fn rendered_by(mut self, root: Arc<KustomizeRoot>) -> Self {
+        let object = self.object.take().expect("a finding about an object");
+        self.object(ObjectRef {
+            root: Some(root),
+            ..object
+        })
+    }
+
+    /// The Kustomize root that rendered the finding's object; `None` for a plain file's.
+    pub fn root(&self) -> Option<&Arc<KustomizeRoot>> {
+        self.object.as_ref()?.root.as_ref()
     }
 
     pub fn service_account(mut self, identity: impl Into<CompactString>) -> Self {
@@ -259,17 +272,12 @@ impl Finding {
         self
     }
 
-    pub fn rendered_by(mut self, root: Arc<KustomizeRoot>) -> Self {
-        self.rendered_by = Some(root);
-        self
-    }
-
     /// What the finding's fingerprint and baseline entry name as its place: the root's
     /// directory for a rendered object (one base deployed by two overlays is two
     /// findings, and a key moving from the base to a patch stays the same finding), else
     /// its file's path.
     pub fn unit_path<'a>(&'a self, files: &'a Files) -> &'a str {
-        match &self.rendered_by {
+        match self.root() {
             Some(root) => &root.dir,
             None => files.path(self.location.file),
         }
@@ -283,11 +291,7 @@ impl Finding {
         hash.write(&[0xff]);
         hash.write(unit_path.as_bytes());
         // Neither byte occurs in UTF-8: a root never hashes as a file of the same name.
-        hash.write(&[if self.rendered_by.is_some() {
-            0xfe
-        } else {
-            0xff
-        }]);
+        hash.write(&[if self.root().is_some() { 0xfe } else { 0xff }]);
         // The object as `NAMESPACE/KIND/NAME`, hashed a part at a time rather than
         // formatted: the same bytes, without an allocation per finding.
         if let Some(object) = &self.object {
@@ -380,7 +384,7 @@ impl Fingerprinter {
     /// `files`.
     pub fn assign(&mut self, finding: &mut Finding, files: &Files) {
         let hash = finding.fingerprint_hash(finding.unit_path(files));
-        let seen = if finding.rendered_by.is_some() {
+        let seen = if finding.root().is_some() {
             &mut self.rendered
         } else {
             if self.file != Some(finding.location.file) {

@@ -113,7 +113,7 @@ fn command(scanned: &Scanned, finding: &Finding) -> String {
         start.line,
         end.line.max(start.line),
         property(&format!("{} {}", finding.rule.code(), finding.rule.name())),
-        data(&super::message(finding)),
+        data(&finding.message),
     )
 }
 

@@ -90,7 +90,7 @@ impl Sink for Writer<'_> {
                     "{} {}: {}",
                     finding.rule.code(),
                     finding.rule.name(),
-                    super::message(finding)
+                    finding.message.as_ref()
                 ),
                 categories: ["Security"],
                 severity: severity(finding),

@@ -3,7 +3,6 @@
 //! within a version, never renamed or removed. The findings are written as the scan
 //! finds them, so `notifications` and `stats` (which counts them) follow them.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -47,7 +46,7 @@ struct JsonFinding<'a> {
     rule: &'static str,
     name: &'static str,
     level: &'static str,
-    message: Cow<'a, str>,
+    message: &'a str,
     #[serde(flatten)]
     location: JsonLocation<'a>,
     object: Option<Object<'a>>,
@@ -223,7 +222,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
         rule: f.rule.code(),
         name: f.rule.name(),
         level: f.level.as_str(),
-        message: super::message(f),
+        message: &f.message,
         location: location(scanned, f.location),
         object: f.object.as_ref().map(|o| Object {
             namespace: &o.namespace,
@@ -231,7 +230,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
             name: &o.name,
         }),
         service_account: f.service_account.as_deref(),
-        kustomization: f.rendered_by.as_ref().map(|root| root.dir.as_str()),
+        kustomization: f.root().map(|root| root.dir.as_str()),
         fingerprint: f.fingerprint.to_string(),
         suppression: f.suppression.as_ref().map(|s| Suppression {
             kind: match s.kind {
@@ -248,7 +247,7 @@ fn finding<'a>(scanned: &'a Scanned, f: &'a Finding) -> JsonFinding<'a> {
                 location: location(scanned, r.location),
                 message: &r.message,
             })
-            .chain(f.rendered_by.as_deref().map(|root| Related {
+            .chain(f.root().map(|root| Related {
                 location: location(scanned, super::kustomization_location(root)),
                 message: super::RENDERED_BY_NOTE,
             }))

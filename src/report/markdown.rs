@@ -158,7 +158,7 @@ fn render(
             "| {} | {} | {location} | {} |",
             f.level,
             f.rule.code(),
-            escape(&super::message(f))
+            escape(&f.message)
         );
     }
     if shown < active {

@@ -9,7 +9,6 @@ mod pretty;
 pub mod sarif;
 pub mod text;
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -96,18 +95,6 @@ pub fn write(
     sink.start(&report.scanned)?;
     sink.findings(&report.scanned, &report.findings)?;
     sink.finish(&report.scanned)
-}
-
-/// A finding's message as every output prints it. A finding about a rendered object names
-/// its Kustomize root: in the message, where its rule names the object
-/// ([`crate::finding::ObjectRef::describe_rendered`]), else after it.
-pub fn message(finding: &Finding) -> Cow<'_, str> {
-    match &finding.rendered_by {
-        Some(root) if !finding.message.contains(&root.rendered_by()) => {
-            Cow::Owned(format!("{} ({})", finding.message, root.rendered_by()))
-        }
-        _ => Cow::Borrowed(&finding.message),
-    }
 }
 
 /// The related location outputs add to a finding about a rendered object: the start of
@@ -338,24 +325,45 @@ pub(crate) mod tests {
     }
 
     /// Every output that prints messages names the root of a rendered object's finding:
-    /// in the message where the rule wrote it there, else after it.
+    /// in the message where the rule wrote the object first, else after it.
     #[test]
     fn every_format_names_the_root_of_a_rendered_objects_finding() {
         let dir = tempfile::tempdir().unwrap();
         let mut report = rendered_report(dir.path());
         let said = report.findings[5].message.clone();
         let prod = report.findings[4].clone();
-        assert_eq!(super::message(&prod), prod.message.as_ref());
-        let plain = &report.findings[6];
-        assert!(matches!(
-            super::message(plain),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        // A rule that did not name the root: the outputs add it.
-        report.findings[5].message = "Deployment staging/api mounts an API token.".into();
+        assert!(
+            prod.message
+                .starts_with("Deployment prod/api, rendered by `overlays/prod`, mounts"),
+            "{}",
+            prod.message
+        );
+        // A rule's message that opens with its object but does not name the root: the
+        // root follows the object.
+        let staging = report.findings[5].clone();
+        let object = staging.object.clone().expect("an object");
+        let opens_with_it = Finding::new(
+            staging.rule,
+            staging.level,
+            staging.location,
+            "Deployment staging/api mounts an API token.".to_owned(),
+        )
+        .object(object.clone());
         assert_eq!(
-            super::message(&report.findings[5]),
-            "Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+            opens_with_it.message.as_ref(),
+            "Deployment staging/api, rendered by `overlays/staging`, mounts an API token."
+        );
+        // One that does not open with it: the root follows the message.
+        report.findings[5] = Finding::new(
+            staging.rule,
+            staging.level,
+            staging.location,
+            "It mounts an API token.".to_owned(),
+        )
+        .object(object);
+        assert_eq!(
+            report.findings[5].message.as_ref(),
+            "It mounts an API token. (rendered by `overlays/staging`)"
         );
         let gitlab: serde_json::Value =
             serde_json::from_str(&render(&report, Format::Gitlab)).unwrap();
@@ -365,14 +373,14 @@ pub(crate) mod tests {
         );
         assert_eq!(
             gitlab[5]["description"],
-            "TG001 token-automount-untrusted: Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+            "TG001 token-automount-untrusted: It mounts an API token. (rendered by `overlays/staging`)"
         );
         assert_eq!(gitlab[5]["location"]["path"], "base/deployment.yaml");
         let github = render(&report, Format::Github);
         let lines: Vec<&str> = github.lines().collect();
         assert_eq!(
             lines[5],
-            "::error file=base/deployment.yaml,line=11,endLine=11,col=5,endColumn=8,title=TG001 token-automount-untrusted::Deployment staging/api mounts an API token. (rendered by `overlays/staging`)"
+            "::error file=base/deployment.yaml,line=11,endLine=11,col=5,endColumn=8,title=TG001 token-automount-untrusted::It mounts an API token. (rendered by `overlays/staging`)"
         );
         assert!(
             lines[4].ends_with(&format!("::{}", github::data(&prod.message))),
@@ -381,7 +389,7 @@ pub(crate) mod tests {
         let markdown = render(&report, Format::Markdown);
         assert!(
             markdown.contains(
-                "| error | TG001 | base/deployment.yaml:11 | Deployment staging/api mounts an API token. \\(rendered by \\`overlays/staging\\`\\) |"
+                "| error | TG001 | base/deployment.yaml:11 | It mounts an API token. \\(rendered by \\`overlays/staging\\`\\) |"
             ),
             "{markdown}"
         );

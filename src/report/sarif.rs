@@ -408,7 +408,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
             },
         })
         .collect();
-    if let Some(root) = &finding.rendered_by {
+    if let Some(root) = finding.root() {
         properties.insert("kustomization", root.dir.to_string());
         let location = super::kustomization_location(root);
         related_locations.push(RelatedLocation {
@@ -433,7 +433,7 @@ fn result(scanned: &Scanned, finding: &Finding) -> SarifResult {
         rule_index: finding.rule.index(),
         level: finding.level.as_str(),
         message: Text {
-            text: escape::sarif_message(&super::message(finding)),
+            text: escape::sarif_message(&finding.message),
         },
         locations: [ResultLocation {
             physical_location: physical(scanned, finding.location),

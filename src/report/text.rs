@@ -76,7 +76,7 @@ const ROOTS_NAMED: usize = 3;
 /// The message a finding about a rendered object shows, without the words that name its
 /// root: what the same finding from another root has in common with it.
 fn without_root(finding: &Finding, root: &KustomizeRoot) -> String {
-    super::message(finding).replacen(&root.rendered_by(), "", 1)
+    finding.message.replacen(&root.rendered_by(), "", 1)
 }
 
 impl Fold {
@@ -92,7 +92,7 @@ impl Fold {
     /// rule, level, place, notes and state, and the same message apart from the root.
     fn take(&mut self, finding: &Finding) -> bool {
         let first = &self.finding;
-        let Some(root) = &finding.rendered_by else {
+        let Some(root) = finding.root() else {
             return false;
         };
         let same = finding.rule == first.rule
@@ -110,9 +110,9 @@ impl Fold {
 
     /// The entry's message: the first finding's, naming every root.
     fn message(&self) -> String {
-        let message = super::message(&self.finding);
+        let message = &self.finding.message;
         let [first, _, ..] = self.roots.as_slice() else {
-            return message.into_owned();
+            return message.to_string();
         };
         let mut names: Vec<String> = self
             .roots
@@ -213,7 +213,7 @@ impl Sink for Writer<'_> {
                 continue;
             }
             self.write_fold(scanned)?;
-            match &finding.rendered_by {
+            match finding.root() {
                 Some(root) => self.fold = Some(Fold::new(finding, root)),
                 None => self.entry(scanned, finding, &finding.message, None)?,
             }
@@ -912,7 +912,7 @@ mod rendered_tests {
     /// The entry of the first `n` clusters' findings.
     fn folded(report: &Report, n: usize) -> Fold {
         let first = &report.findings[0];
-        let mut fold = Fold::new(first, first.rendered_by.as_ref().unwrap());
+        let mut fold = Fold::new(first, first.root().unwrap());
         for finding in &report.findings[1..n] {
             assert!(fold.take(finding));
         }

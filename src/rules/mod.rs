@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::analysis::{Index, WorkloadFacts};
 use crate::config::Config;
-use crate::finding::{Finding, KustomizeRoot, ObjectRef, rendered_subject};
+use crate::finding::{Finding, KustomizeRoot, ObjectRef};
 use crate::k8s::rbac::Grant;
 use crate::load::LoadFailure;
 use crate::model::rbac::{Binding, Role};
@@ -199,12 +199,6 @@ impl Context<'_> {
             "" => format!("{} {}", meta.kind, meta.name),
             namespace => format!("{} {namespace}/{}", meta.kind, meta.name),
         }
-    }
-
-    /// ``Deployment prod/api, rendered by `deploy/overlays/prod`,``: an object of a
-    /// rendered root as the subject of a message, before its verb (SPEC 3.4).
-    pub fn describe_rendered(&self, meta: &ObjectMeta, root: &KustomizeRoot) -> String {
-        rendered_subject(self.describe(meta), root)
     }
 }
 
