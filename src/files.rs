@@ -178,6 +178,23 @@ impl Files {
         self.names.path(id)
     }
 
+    /// The first file registered under `path`, found by binary search (ids follow
+    /// paths). The plan registers discovered files before standard input and the
+    /// config, so for a name they share this is the file under the root.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        let len = u32::try_from(self.len()).unwrap_or(u32::MAX);
+        let (mut low, mut high) = (0, len);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.path(FileId(middle)) < path {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        (low < len && self.path(FileId(low)) == path).then_some(FileId(low))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = SourceFile<'_>> {
         (0..self.len()).map(|i| self.get(FileId(i as u32)))
     }
@@ -239,5 +256,22 @@ mod tests {
             files.get(c).fs_path(root).unwrap(),
             Path::new("/elsewhere/c")
         );
+    }
+
+    #[test]
+    fn find_gives_the_first_file_of_a_path() {
+        let files = Files::register(vec![
+            registration("m.yaml", Source::Stdin("x".into()), FileStatus::Scanned),
+            registration("z.yaml", Source::UnderRoot, FileStatus::Scanned),
+            registration("m.yaml", Source::UnderRoot, FileStatus::Config),
+            registration("a.yaml", Source::UnderRoot, FileStatus::Scanned),
+        ]);
+        assert_eq!(files.find("a.yaml"), Some(FileId(0)));
+        assert_eq!(files.find("m.yaml"), Some(FileId(1)));
+        assert!(matches!(files.get(FileId(1)).source, Source::Stdin(_)));
+        assert_eq!(files.find("z.yaml"), Some(FileId(3)));
+        assert_eq!(files.find("b.yaml"), None);
+        assert_eq!(files.find("zz.yaml"), None);
+        assert_eq!(Files::default().find("a.yaml"), None);
     }
 }

@@ -85,7 +85,9 @@ pub(crate) fn read(discovered: &[Candidate], rendering: &Rendering<'_>) -> Optio
             continue;
         }
         let path = discover::display_path(input, &scan_root);
-        if !known.contains(path.as_str()) && !extra.iter().any(|r: &Registration| r.path == path) {
+        // Inputs are normalised paths, so a path not seen before is a file not seen
+        // before.
+        if !known.contains(path.as_str()) {
             extra.push(Registration {
                 path: path.clone(),
                 source: Source::Path(input.as_path().into()),
@@ -117,16 +119,7 @@ pub(crate) struct Rendered {
 /// and reads each one's objects into facts in its own scope.
 pub(crate) fn render(planned: &Planned, files: &Files, rendering: &Rendering<'_>) -> Rendered {
     let reader = reader(rendering.limits);
-    let mut by_path: HashMap<&str, FileId> = HashMap::with_capacity(files.len());
-    for id in (0..files.len() as u32).map(FileId) {
-        // The first file of a path is the one under the root (stdin and the config may
-        // share its name).
-        by_path.entry(files.path(id)).or_insert(id);
-    }
-    let id_of = |path: &Path| {
-        let shown = planned.shown.get(path)?;
-        by_path.get(shown.as_str()).copied()
-    };
+    let id_of = |path: &Path| files.find(planned.shown.get(path)?);
     // Each root's objects become facts on the thread that rendered them: at most one
     // rendered tree per thread is alive at a time.
     let results: Vec<_> = planned
