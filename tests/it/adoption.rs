@@ -3,32 +3,16 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-fn tokenguard() -> Command {
-    Command::cargo_bin("tokenguard").unwrap()
-}
+use crate::common::{copy_tree, fixture, tokenguard};
 
 /// A copy of the demo repository without its config.
 fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("fixtures/demo"), dir.path());
+    copy_tree(&fixture("demo"), dir.path());
     std::fs::remove_file(dir.path().join(".tokenguard.yaml")).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

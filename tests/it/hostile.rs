@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tokenguard::load::{self, Loaded};
 use tokenguard::yaml::{self, Limits, ParseErrorKind};
 use tokenguard::{FileStatus, Report, ScanOptions};
+
+use crate::common::tokenguard;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
@@ -573,10 +574,6 @@ fn an_unreadable_file_is_tg000_and_a_notification() {
     )));
     assert_eq!(report.scanned.stats.unreadable_files, 1);
     assert_eq!(located(&report, "TG001"), [("good.yaml".to_owned(), 5, 1)]);
-}
-
-fn tokenguard() -> Command {
-    Command::cargo_bin("tokenguard").unwrap()
 }
 
 #[test]
