@@ -9,11 +9,11 @@
 //! origin of the var's field; text around a `$(NAME)` keeps the field's own origin.
 
 use crate::kustomize::fields::{self, FieldError};
-use crate::kustomize::node::{Entry, Node, Scalar, Value};
+use crate::kustomize::node::{Entry, Node, Value};
 use crate::kustomize::replacements;
 use crate::kustomize::resid::{ResId, effective_namespace};
 use crate::origin::Origin;
-use crate::yaml::scalar::{self, Value as Typed};
+use crate::yaml::scalar::Value as Typed;
 use crate::yaml::{Style, Tag};
 
 /// One entry of `vars`.
@@ -230,7 +230,7 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
         })?;
         let resolved = field.as_scalar().map(|s| Resolved {
             text: s.text.to_string(),
-            typed: match resolve_1_2(s) {
+            typed: match s.typed_1_2() {
                 Typed::Int(_) => Some(Tag::Int),
                 Typed::Float(_) => Some(Tag::Float),
                 Typed::Bool(_) => Some(Tag::Bool),
@@ -284,19 +284,9 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
     Ok(())
 }
 
-/// A scalar typed as Kustomize's YAML 1.2 reads it (`yes` and `on` are strings).
-fn resolve_1_2(s: &Scalar) -> Typed<'_> {
-    match s.typed() {
-        Typed::Bool(_) if s.tag != Tag::Bool && !scalar::is_canonical_bool(&s.text) => {
-            Typed::Str(&s.text)
-        }
-        typed => typed,
-    }
-}
-
 fn is_string(node: &Node) -> bool {
     node.as_scalar()
-        .is_some_and(|s| matches!(resolve_1_2(s), Typed::Str(_)))
+        .is_some_and(|s| matches!(s.typed_1_2(), Typed::Str(_)))
 }
 
 /// The field of a var at a dotted path, as Kustomize looks it up: a replacement's
