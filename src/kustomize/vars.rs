@@ -616,14 +616,9 @@ mod tests {
     use crate::kustomize::testing::{
         assert_renders_as_expected, at, fixture, parse, parse_all, read_text,
     };
-    use crate::yaml::Pos;
 
     const K: FileId = FileId(1);
     const R: FileId = FileId(2);
-
-    fn pos(line: u32, col: u32) -> Pos {
-        Pos { line, col }
-    }
 
     fn resolve_inline(resources: &str, kustomization: &str) -> Result<Vec<Node>, VarError> {
         let mut objects = parse_all(resources, R);
@@ -679,12 +674,9 @@ spec:
             .and_then(Node::as_seq)
             .expect("env");
         let a = env[0].get("value").expect("A");
-        assert_eq!((a.as_str(), at(a.at)), (Some("builder"), (R, pos(4, 12))));
+        assert_eq!((a.as_str(), at(a.at)), (Some("builder"), (R, 4, 12)));
         let b = env[1].get("value").expect("B");
-        assert_eq!(
-            (b.as_str(), at(b.at)),
-            (Some("as-builder"), (R, pos(14, 24)))
-        );
+        assert_eq!((b.as_str(), at(b.at)), (Some("as-builder"), (R, 14, 24)));
     }
 
     #[test]
@@ -719,7 +711,7 @@ spec:
             let err = resolve_inline(RESOURCES, kustomization).expect_err(message);
             assert_eq!(
                 (at(err.at), err.to_string()),
-                ((*file, pos(*line, *col)), (*message).to_owned()),
+                ((*file, *line, *col), (*message).to_owned()),
                 "{kustomization}"
             );
         }
@@ -740,7 +732,7 @@ spec:
         .expect_err("not a string");
         assert_eq!(
             (at(err.at), err.to_string()),
-            ((R, pos(6, 11)), "Pod p: an item of `spec/containers/args` is not a string, so its vars cannot be replaced".to_owned())
+            ((R, 6, 11), "Pod p: an item of `spec/containers/args` is not a string, so its vars cannot be replaced".to_owned())
         );
     }
 

@@ -461,8 +461,8 @@ fn same(found: &Node, tested: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
-    use crate::kustomize::testing::{parse, parse_all};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, plain};
+    use crate::kustomize::testing::{at, parse, parse_all};
 
     const CASE_BASE: &str = include_str!("../../../fixtures/kustomize/patch-json6902/base.yaml");
     const CASE_OPS: &str = include_str!("../../../fixtures/kustomize/patch-json6902/ops.yaml");
