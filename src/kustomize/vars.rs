@@ -259,9 +259,8 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
             if spec_kind.is_some_and(|k| k != kind) {
                 continue;
             }
-            let parts: Vec<&str> = path.split('/').collect();
             let mut bad_item = None;
-            visit(object, &parts, &mut |node| {
+            visit(object, path, &mut |node| {
                 if !substitute_field(node, &lookup_var) {
                     bad_item = bad_item.or(Some(node.at));
                 }
@@ -314,19 +313,18 @@ fn lookup<'n>(object: &'n Node, path: &str) -> Option<&'n Node> {
 
 /// Calls `f` on the nodes at a slash-separated path, going through every item of a
 /// list on the way as Kustomize's field specs do.
-fn visit(node: &mut Node, path: &[&str], f: &mut dyn FnMut(&mut Node)) {
-    if let Value::Seq(items) = &mut node.value
-        && !path.is_empty()
-    {
+fn visit(node: &mut Node, path: &str, f: &mut dyn FnMut(&mut Node)) {
+    if path.is_empty() {
+        f(node);
+        return;
+    }
+    if let Value::Seq(items) = &mut node.value {
         for item in items {
             visit(item, path, f);
         }
         return;
     }
-    let Some((first, rest)) = path.split_first() else {
-        f(node);
-        return;
-    };
+    let (first, rest) = path.split_once('/').unwrap_or((path, ""));
     if let Some(child) = node.get_mut(first) {
         visit(child, rest, f);
     }
