@@ -914,13 +914,8 @@ mod tests {
     use crate::kustomize::testing::{
         assert_renders_as_expected, at, fixture, parse, parse_all, read_text,
     };
-    use crate::yaml::Pos;
 
     const K: FileId = FileId(1);
-
-    fn pos(line: u32, col: u32) -> Pos {
-        Pos { line, col }
-    }
 
     fn id(node: &Node) -> [Option<&str>; 3] {
         [
@@ -1025,10 +1020,11 @@ mod tests {
         generate(&kustomization, &mut read)
     }
 
-    fn generate_error(text: &str, files: &[(&str, &[u8])]) -> (Pos, String) {
+    fn generate_error(text: &str, files: &[(&str, &[u8])]) -> ((u32, u32), String) {
         let err = generate_inline(text, files).expect_err("an error");
-        assert_eq!(err.at.file, K);
-        (err.at.span.start, err.to_string())
+        let (file, line, col) = at(err.at);
+        assert_eq!(file, K);
+        ((line, col), err.to_string())
     }
 
     #[test]
@@ -1044,28 +1040,25 @@ mod tests {
             panic!("one object: {generated:?}");
         };
         let node = &secret.node;
-        assert_eq!(at(node.at), (K, pos(6, 3)));
+        assert_eq!(at(node.at), (K, 6, 3));
         let meta = node.get("metadata").expect("metadata");
         let name = meta.entry("name").expect("name");
-        assert_eq!(at(name.key_at), (K, pos(6, 3)));
-        assert_eq!(at(name.value.at), (K, pos(6, 9)));
+        assert_eq!(at(name.key_at), (K, 6, 3));
+        assert_eq!(at(name.value.at), (K, 6, 9));
         let ty = node.entry("type").expect("type");
         assert_eq!(
             ty.value.as_str(),
             Some("kubernetes.io/service-account-token")
         );
-        assert_eq!(at(ty.key_at), (K, pos(7, 3)));
-        assert_eq!(at(ty.value.at), (K, pos(7, 9)));
+        assert_eq!(at(ty.key_at), (K, 7, 3));
+        assert_eq!(at(ty.value.at), (K, 7, 9));
         let data = node.get("data").expect("data");
         let a = data.entry("a").expect("a");
-        assert_eq!(
-            (a.value.as_str(), at(a.key_at)),
-            (Some("Yg=="), (K, pos(9, 5)))
-        );
+        assert_eq!((a.value.as_str(), at(a.key_at)), (Some("Yg=="), (K, 9, 5)));
         let c = data.entry("C").expect("C");
         assert_eq!(
             (c.value.as_str(), at(c.key_at)),
-            (Some("ZA=="), (K, pos(10, 10)))
+            (Some("ZA=="), (K, 10, 10))
         );
         let team = meta
             .get("labels")
@@ -1073,10 +1066,10 @@ mod tests {
             .expect("team");
         assert_eq!(
             (at(team.key_at), at(team.value.at)),
-            ((K, pos(3, 5)), (K, pos(3, 11)))
+            ((K, 3, 5), (K, 3, 11))
         );
         let immutable = node.entry("immutable").expect("immutable");
-        assert_eq!(at(immutable.key_at), (K, pos(4, 3)));
+        assert_eq!(at(immutable.key_at), (K, 4, 3));
         assert!(secret.hashed);
         assert_eq!(secret.behavior, Behavior::Create);
     }
@@ -1111,7 +1104,7 @@ mod tests {
             generate_inline("secretGenerator:\n- name: s\n  type: ''\n", &[]).expect("generates");
         let ty = generated[0].node.entry("type").expect("type");
         assert_eq!(ty.value.as_str(), Some("Opaque"));
-        assert_eq!(at(ty.key_at), (K, pos(2, 3)));
+        assert_eq!(at(ty.key_at), (K, 2, 3));
         assert_eq!(
             generated[0].node.get("data").and_then(Node::as_map),
             Some(&[][..])
@@ -1206,7 +1199,7 @@ mod tests {
         for (text, (line, col), message) in cases {
             assert_eq!(
                 generate_error(text, files),
-                (pos(*line, *col), (*message).to_owned()),
+                ((*line, *col), (*message).to_owned()),
                 "{text}"
             );
         }
@@ -1218,7 +1211,7 @@ mod tests {
         long.extend(std::iter::repeat_n(b'x', 64 * 1024));
         let text = "configMapGenerator:\n- name: c\n  envs: [long.env]\n";
         let (at, message) = generate_error(text, &[("long.env", &[b"B=1\n", &long[..]].concat())]);
-        assert_eq!(at, pos(3, 10));
+        assert_eq!(at, (3, 10));
         assert!(
             message.starts_with("line 2 of `long.env` is 64 KiB or longer"),
             "{message}"
@@ -1271,7 +1264,7 @@ mod tests {
             let err = generated(behavior).absorb(matches).expect_err(message);
             assert_eq!(
                 (at(err.at), err.to_string()),
-                ((K, pos(3, 13)), message.to_owned())
+                ((K, 3, 13), message.to_owned())
             );
         }
         // An unknown behavior is Kustomize's unspecified one: it creates.
@@ -1300,14 +1293,11 @@ mod tests {
         let b = data.entry("b").expect("b");
         assert_eq!(
             (a.value.as_str(), at(a.value.at)),
-            (Some("1"), (FileId(2), pos(3, 11)))
+            (Some("1"), (FileId(2), 3, 11))
         );
-        assert_eq!(
-            (b.value.as_str(), at(b.value.at)),
-            (Some("3"), (K, pos(4, 14)))
-        );
+        assert_eq!((b.value.as_str(), at(b.value.at)), (Some("3"), (K, 4, 14)));
         let name = merged.get_path(&["metadata", "name"]).expect("name");
-        assert_eq!(at(name.at), (FileId(2), pos(2, 18)));
+        assert_eq!(at(name.at), (FileId(2), 2, 18));
     }
 
     #[test]

@@ -51,6 +51,19 @@ impl Scalar {
         })
     }
 
+    /// Its value as Kustomize's own YAML 1.2 types it (a JSON 6902 patch's result, a
+    /// var's value): only `true`/`false` in three cases are untagged booleans, so `yes`
+    /// and `on` are strings. A `!!bool` tag still reads `yes` as YAML 1.1 does.
+    pub fn typed_1_2(&self) -> crate::yaml::scalar::Value<'_> {
+        use crate::yaml::scalar::{Value as Typed, is_canonical_bool};
+        match self.typed() {
+            Typed::Bool(_) if self.tag == Tag::None && !is_canonical_bool(&self.text) => {
+                Typed::Str(&self.text)
+            }
+            typed => typed,
+        }
+    }
+
     /// A string value that no YAML schema reads as anything else.
     pub fn string(text: impl Into<CompactString>) -> Scalar {
         Scalar {
@@ -269,6 +282,25 @@ mod tests {
         assert!(stream.error.is_none(), "valid YAML");
         let doc = stream.documents.first().expect("one document");
         Node::from_tree(stream.tree.node(doc.root), FileId(3))
+    }
+
+    #[test]
+    fn yaml_1_2_reads_only_canonical_untagged_booleans_and_keeps_a_bool_tag() {
+        use crate::yaml::scalar::Value as Typed;
+        let node = parse(
+            "a: yes\nb: True\nc: !!bool yes\nd: 'yes'\ne: !custom yes\nf: !!str true\ng: 0x1F\n",
+        );
+        let read = |key: &str| {
+            let s = node.get(key).and_then(Node::as_scalar).expect("a scalar");
+            (s.typed(), s.typed_1_2())
+        };
+        assert_eq!(read("a"), (Typed::Bool(true), Typed::Str("yes")));
+        assert_eq!(read("b"), (Typed::Bool(true), Typed::Bool(true)));
+        assert_eq!(read("c"), (Typed::Bool(true), Typed::Bool(true)));
+        assert_eq!(read("d"), (Typed::Str("yes"), Typed::Str("yes")));
+        assert_eq!(read("e"), (Typed::Str("yes"), Typed::Str("yes")));
+        assert_eq!(read("f"), (Typed::Str("true"), Typed::Str("true")));
+        assert_eq!(read("g"), (Typed::Int(31), Typed::Int(31)));
     }
 
     #[test]

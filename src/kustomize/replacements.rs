@@ -842,14 +842,9 @@ mod tests {
     use crate::kustomize::testing::{
         assert_renders_as_expected, at, fixture, parse, parse_all, read_text,
     };
-    use crate::yaml::Pos;
 
     const K: FileId = FileId(1);
     const R: FileId = FileId(2);
-
-    fn pos(line: u32, col: u32) -> Pos {
-        Pos { line, col }
-    }
 
     /// A kustomization's resources (files) with its replacements applied; replacement
     /// files get ids from 10 on.
@@ -922,22 +917,22 @@ spec:
             .entry("serviceAccountName")
             .expect("serviceAccountName");
         assert_eq!(sa.value.as_str(), Some("builder"));
-        assert_eq!(at(sa.key_at), (R, pos(8, 3)));
-        assert_eq!(at(sa.value.at), (R, pos(3, 12)));
+        assert_eq!(at(sa.key_at), (R, 8, 3));
+        assert_eq!(at(sa.value.at), (R, 3, 12));
         let container = &spec
             .get("containers")
             .and_then(Node::as_seq)
             .expect("containers")[0];
         let env = container.entry("env").expect("env");
-        assert_eq!(at(env.key_at), (K, pos(7, 7)));
+        assert_eq!(at(env.key_at), (K, 7, 7));
         let item = &env.value.as_seq().expect("items")[0];
         assert_eq!(item.get("name").and_then(Node::as_str), Some("SA"));
         let value = item.entry("value").expect("value");
         assert_eq!(
             (value.value.as_str(), at(value.key_at)),
-            (Some("builder"), (K, pos(7, 7)))
+            (Some("builder"), (K, 7, 7))
         );
-        assert_eq!(at(value.value.at), (R, pos(3, 12)));
+        assert_eq!(at(value.value.at), (R, 3, 12));
     }
 
     #[test]
@@ -1036,7 +1031,7 @@ spec:
             vec!["a"; 257].join(".")
         );
         let err = apply_inline(RESOURCES, &deep).expect_err("too deep");
-        assert_eq!(at(err.at), (K, pos(5, 18)));
+        assert_eq!(at(err.at), (K, 5, 18));
         assert!(
             err.to_string()
                 .ends_with(": more than 256 elements, deeper than a manifest can nest")
@@ -1045,7 +1040,7 @@ spec:
             let err = apply_inline(RESOURCES, kustomization).expect_err(message);
             assert_eq!(
                 (at(err.at), err.to_string()),
-                ((*file, pos(*line, *col)), (*message).to_owned()),
+                ((*file, *line, *col), (*message).to_owned()),
                 "{kustomization}"
             );
         }

@@ -100,9 +100,10 @@ pub fn assert_renders_as_expected(case: &str, objects: &[Node]) {
     );
 }
 
-/// The line and column an origin starts at.
-pub fn at(node_at: crate::origin::Origin) -> (FileId, Pos) {
-    (node_at.file, node_at.span.start)
+/// `file:line:col` of an origin, for assertions that read like the reports.
+pub fn at(origin: crate::origin::Origin) -> (FileId, u32, u32) {
+    let Pos { line, col } = origin.span.start;
+    (origin.file, line, col)
 }
 
 /// Files in memory, for the graph's and driver's tests: a path's text, directories

@@ -9,11 +9,11 @@
 //! origin of the var's field; text around a `$(NAME)` keeps the field's own origin.
 
 use crate::kustomize::fields::{self, FieldError};
-use crate::kustomize::node::{Entry, Node, Scalar, Value};
+use crate::kustomize::node::{Entry, Node, Value};
 use crate::kustomize::replacements;
 use crate::kustomize::resid::{ResId, effective_namespace};
 use crate::origin::Origin;
-use crate::yaml::scalar::{self, Value as Typed};
+use crate::yaml::scalar::Value as Typed;
 use crate::yaml::{Style, Tag};
 
 /// One entry of `vars`.
@@ -230,7 +230,7 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
         })?;
         let resolved = field.as_scalar().map(|s| Resolved {
             text: s.text.to_string(),
-            typed: match resolve_1_2(s) {
+            typed: match s.typed_1_2() {
                 Typed::Int(_) => Some(Tag::Int),
                 Typed::Float(_) => Some(Tag::Float),
                 Typed::Bool(_) => Some(Tag::Bool),
@@ -259,9 +259,8 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
             if spec_kind.is_some_and(|k| k != kind) {
                 continue;
             }
-            let parts: Vec<&str> = path.split('/').collect();
             let mut bad_item = None;
-            visit(object, &parts, &mut |node| {
+            visit(object, path, &mut |node| {
                 if !substitute_field(node, &lookup_var) {
                     bad_item = bad_item.or(Some(node.at));
                 }
@@ -284,19 +283,9 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
     Ok(())
 }
 
-/// A scalar typed as Kustomize's YAML 1.2 reads it (`yes` and `on` are strings).
-fn resolve_1_2(s: &Scalar) -> Typed<'_> {
-    match s.typed() {
-        Typed::Bool(_) if s.tag != Tag::Bool && !scalar::is_canonical_bool(&s.text) => {
-            Typed::Str(&s.text)
-        }
-        typed => typed,
-    }
-}
-
 fn is_string(node: &Node) -> bool {
     node.as_scalar()
-        .is_some_and(|s| matches!(resolve_1_2(s), Typed::Str(_)))
+        .is_some_and(|s| matches!(s.typed_1_2(), Typed::Str(_)))
 }
 
 /// The field of a var at a dotted path, as Kustomize looks it up: a replacement's
@@ -324,19 +313,18 @@ fn lookup<'n>(object: &'n Node, path: &str) -> Option<&'n Node> {
 
 /// Calls `f` on the nodes at a slash-separated path, going through every item of a
 /// list on the way as Kustomize's field specs do.
-fn visit(node: &mut Node, path: &[&str], f: &mut dyn FnMut(&mut Node)) {
-    if let Value::Seq(items) = &mut node.value
-        && !path.is_empty()
-    {
+fn visit(node: &mut Node, path: &str, f: &mut dyn FnMut(&mut Node)) {
+    if path.is_empty() {
+        f(node);
+        return;
+    }
+    if let Value::Seq(items) = &mut node.value {
         for item in items {
             visit(item, path, f);
         }
         return;
     }
-    let Some((first, rest)) = path.split_first() else {
-        f(node);
-        return;
-    };
+    let (first, rest) = path.split_once('/').unwrap_or((path, ""));
     if let Some(child) = node.get_mut(first) {
         visit(child, rest, f);
     }
@@ -626,14 +614,9 @@ mod tests {
     use crate::kustomize::testing::{
         assert_renders_as_expected, at, fixture, parse, parse_all, read_text,
     };
-    use crate::yaml::Pos;
 
     const K: FileId = FileId(1);
     const R: FileId = FileId(2);
-
-    fn pos(line: u32, col: u32) -> Pos {
-        Pos { line, col }
-    }
 
     fn resolve_inline(resources: &str, kustomization: &str) -> Result<Vec<Node>, VarError> {
         let mut objects = parse_all(resources, R);
@@ -689,12 +672,9 @@ spec:
             .and_then(Node::as_seq)
             .expect("env");
         let a = env[0].get("value").expect("A");
-        assert_eq!((a.as_str(), at(a.at)), (Some("builder"), (R, pos(4, 12))));
+        assert_eq!((a.as_str(), at(a.at)), (Some("builder"), (R, 4, 12)));
         let b = env[1].get("value").expect("B");
-        assert_eq!(
-            (b.as_str(), at(b.at)),
-            (Some("as-builder"), (R, pos(14, 24)))
-        );
+        assert_eq!((b.as_str(), at(b.at)), (Some("as-builder"), (R, 14, 24)));
     }
 
     #[test]
@@ -729,7 +709,7 @@ spec:
             let err = resolve_inline(RESOURCES, kustomization).expect_err(message);
             assert_eq!(
                 (at(err.at), err.to_string()),
-                ((*file, pos(*line, *col)), (*message).to_owned()),
+                ((*file, *line, *col), (*message).to_owned()),
                 "{kustomization}"
             );
         }
@@ -750,7 +730,7 @@ spec:
         .expect_err("not a string");
         assert_eq!(
             (at(err.at), err.to_string()),
-            ((R, pos(6, 11)), "Pod p: an item of `spec/containers/args` is not a string, so its vars cannot be replaced".to_owned())
+            ((R, 6, 11), "Pod p: an item of `spec/containers/args` is not a string, so its vars cannot be replaced".to_owned())
         );
     }
 

@@ -18,8 +18,7 @@
 use super::PatchError;
 use crate::kustomize::node::{Entry, Node, Scalar, Value};
 use crate::origin::Origin;
-use crate::yaml::Tag;
-use crate::yaml::scalar::{self, Value as Typed};
+use crate::yaml::scalar::Value as Typed;
 
 /// Applies a list of operations (parsed from YAML or JSON) to `target`, in order. On
 /// error `target` may hold the operations before the failing one; Kustomize stops the
@@ -34,7 +33,7 @@ pub fn apply(target: &mut Node, ops: &Node) -> Result<(), PatchError> {
     for op in ops {
         Operation::read(op)?.apply(target)?;
     }
-    canonical(target, typed_1_2);
+    canonical(target, Scalar::typed_1_2);
     Ok(())
 }
 
@@ -154,7 +153,7 @@ impl<'a> Operation<'a> {
             .value
             .cloned()
             .unwrap_or_else(|| Node::new(Value::Scalar(Scalar::plain("null")), self.at));
-        canonical(&mut value, typed_1_1);
+        canonical(&mut value, Scalar::typed);
         value
     }
 
@@ -446,7 +445,7 @@ fn same(found: &Node, tested: &Node) -> bool {
         (Value::Seq(x), Value::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
         }
-        (Value::Scalar(x), Value::Scalar(y)) => match (typed_1_2(x), typed_1_1(y)) {
+        (Value::Scalar(x), Value::Scalar(y)) => match (x.typed_1_2(), y.typed()) {
             (Typed::Null, Typed::Null) => true,
             (Typed::Bool(p), Typed::Bool(q)) => p == q,
             (Typed::Str(p), Typed::Str(q)) => p == q,
@@ -459,25 +458,11 @@ fn same(found: &Node, tested: &Node) -> bool {
     }
 }
 
-fn typed_1_1(s: &Scalar) -> Typed<'_> {
-    s.typed()
-}
-
-/// YAML 1.2 reads only `true`/`false` (in three cases) as booleans.
-fn typed_1_2(s: &Scalar) -> Typed<'_> {
-    match typed_1_1(s) {
-        Typed::Bool(_) if s.tag == Tag::None && !scalar::is_canonical_bool(&s.text) => {
-            Typed::Str(&s.text)
-        }
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
-    use crate::kustomize::testing::{parse, parse_all};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, plain};
+    use crate::kustomize::testing::{at, parse, parse_all};
 
     const CASE_BASE: &str = include_str!("../../../fixtures/kustomize/patch-json6902/base.yaml");
     const CASE_OPS: &str = include_str!("../../../fixtures/kustomize/patch-json6902/ops.yaml");

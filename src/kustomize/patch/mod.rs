@@ -140,25 +140,17 @@ fn empty_origin() -> Origin {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Helpers shared by the patch tests (parsing is the renderer's
-    //! [`testing`](crate::kustomize::testing)): origins as `file:line:col`, and values
-    //! compared without origins.
+    //! Helpers shared by the patch tests (parsing and origins as `file:line:col` are
+    //! the renderer's [`testing`](crate::kustomize::testing)): their two files, and
+    //! values compared without origins.
 
     use std::collections::BTreeMap;
 
     use crate::files::FileId;
     use crate::kustomize::node::{Node, Value};
-    use crate::origin::Origin;
-    use crate::yaml::Pos;
 
     pub const BASE: FileId = FileId(1);
     pub const PATCH: FileId = FileId(2);
-
-    /// `file:line:col` of an origin, for assertions that read like the reports.
-    pub fn at(origin: Origin) -> (FileId, u32, u32) {
-        let Pos { line, col } = origin.span.start;
-        (origin.file, line, col)
-    }
 
     /// A node's value without origins, styles or key order (`kubectl kustomize`
     /// sorts keys), to compare a patched object with kubectl's output.

@@ -136,9 +136,9 @@ impl Requirements {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, plain};
     use crate::kustomize::patch::{PatchKind, json6902, strategic};
-    use crate::kustomize::testing::{parse, parse_all};
+    use crate::kustomize::testing::{at, parse, parse_all};
 
     fn selector(text: &str) -> Selector {
         Selector::read(&parse(text, PATCH)).expect("a valid target")

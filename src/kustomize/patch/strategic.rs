@@ -826,8 +826,8 @@ fn append_item(added: &mut Vec<Node>, item: Node, keys: &[&str]) -> Result<(), P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kustomize::patch::test_support::{BASE, PATCH, at, plain};
-    use crate::kustomize::testing::{fixture, parse, parse_all, read_text};
+    use crate::kustomize::patch::test_support::{BASE, PATCH, plain};
+    use crate::kustomize::testing::{at, fixture, parse, parse_all, read_text};
 
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1

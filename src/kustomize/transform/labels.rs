@@ -2,7 +2,7 @@
 //! AnnotationsTransformers): each pair is written into metadata, and, as the field
 //! specs say, into pod templates and selectors.
 
-use super::{FieldSpec, keys, walk};
+use super::{FieldSpec, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
 use crate::kustomize::render::Resource;
@@ -231,10 +231,9 @@ fn write(
         let api_version = resource.api_version().to_owned();
         let kind = resource.kind().to_owned();
         for spec in specs.iter().filter(|s| s.selects(&api_version, &kind)) {
-            let path = keys(spec.path);
             walk(
                 &mut resource.node,
-                &path,
+                spec.path,
                 spec.create.then_some(created),
                 &mut |parent, key| {
                     let missing = parent.get(key).is_none_or(Node::is_null);

@@ -42,12 +42,14 @@ impl FieldSpec {
     }
 }
 
-/// Calls `leaf(parent, key)` for every mapping that holds the last key of `path`
-/// under `node`, entering every item of a sequence on the way. Missing (or null) maps
-/// on the way are created with origin `created` if given, else the walk stops there.
+/// Calls `leaf(parent, key)` for every mapping that holds the last key of `path` (a
+/// field spec path, `a/b[]/c`) under `node`, entering every item of a sequence on the
+/// way. Missing (or null) maps on the way are created with origin `created` if given,
+/// else the walk stops there. The path is split as it is walked: transformers walk
+/// every object, and a split per object would allocate for each.
 pub(crate) fn walk(
     node: &mut Node,
-    path: &[&str],
+    path: &str,
     created: Option<Origin>,
     leaf: &mut dyn FnMut(&mut Node, &str),
 ) {
@@ -57,16 +59,18 @@ pub(crate) fn walk(
         }
         return;
     }
-    let Some((first, rest)) = path.split_first() else {
-        return;
-    };
     if node.as_map().is_none() {
         return;
     }
-    if rest.is_empty() {
+    let (first, rest) = match path.split_once('/') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (path, None),
+    };
+    let first = first.trim_end_matches("[]");
+    let Some(rest) = rest else {
         leaf(node, first);
         return;
-    }
+    };
     let missing = node.get(first).is_none_or(Node::is_null);
     if missing {
         let Some(at) = created else { return };

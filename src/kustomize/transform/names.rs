@@ -47,7 +47,7 @@ fn rename(resources: &mut [Resource], pair: &Pair, at: impl Fn(Span) -> Origin, 
         };
         walk(
             &mut resource.node,
-            &["metadata", "name"],
+            "metadata/name",
             Some(key_at),
             &mut |parent, key| {
                 parent.set(

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{FieldSpec, is_cluster_scoped, keys, walk};
+use super::{FieldSpec, is_cluster_scoped, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
 use crate::kustomize::render::{Resource, describe};
@@ -57,7 +57,7 @@ pub(crate) fn apply(
         if !is_cluster_scoped(&api_version, &kind) {
             walk(
                 &mut resource.node,
-                &["metadata", "namespace"],
+                "metadata/namespace",
                 Some(key_at),
                 &mut |parent, key| {
                     parent.set(key, key_at, value());
@@ -76,10 +76,9 @@ pub(crate) fn apply(
             }
         }
         for spec in FIELDS.iter().filter(|s| s.selects(&api_version, &kind)) {
-            let path = keys(spec.path);
             walk(
                 &mut resource.node,
-                &path,
+                spec.path,
                 spec.create.then_some(key_at),
                 &mut |parent, key| {
                     if spec.create || parent.get(key).is_some() {
