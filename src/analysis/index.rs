@@ -1,6 +1,7 @@
 //! Cross-object facts, built once after every file is loaded: service accounts by
 //! namespace and name, and which RBAC bindings give which service account what.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::workload::ServiceAccountBindings;
@@ -139,23 +140,38 @@ impl<'m> Index<'m> {
         }
     }
 
-    /// Every definition of the service account that `scope` sees, in file order.
-    pub fn service_account(
-        &self,
+    /// Every definition of the service account that `scope` sees, in file order. The
+    /// plain scope's (most lookups) is borrowed: its list is stored in file order.
+    pub fn service_account<'a>(
+        &'a self,
         scope: Scope,
-        namespace: &str,
+        namespace: &'a str,
         name: &str,
-    ) -> Vec<&'m ServiceAccount> {
+    ) -> Cow<'a, [&'m ServiceAccount]> {
+        if scope == Scope::PLAIN {
+            return Cow::Borrowed(self.defined_in(scope, namespace, name));
+        }
+        // A rendered root's objects are in render order; merged with the plain files'.
         let mut found: Vec<&ServiceAccount> = visible(scope)
-            .filter_map(|s| self.service_accounts.get(&(s, namespace)))
-            .filter_map(|names| names.get(name))
-            .flatten()
+            .flat_map(|s| self.defined_in(s, namespace, name))
             .copied()
             .collect();
-        if scope != Scope::PLAIN {
-            found.sort_by_key(|sa| sa.meta.name.at);
-        }
-        found
+        found.sort_by_key(|sa| sa.meta.name.at);
+        Cow::Owned(found)
+    }
+
+    /// The definitions of the service account in one scope, in model order. The key's
+    /// namespace must outlive the answer: a map is looked up with a key of its own type.
+    fn defined_in<'a>(
+        &'a self,
+        scope: Scope,
+        namespace: &'a str,
+        name: &str,
+    ) -> &'a [&'m ServiceAccount] {
+        self.service_accounts
+            .get(&(scope, namespace))
+            .and_then(|names| names.get(name))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The role a binding refers to, as the binding's scope sees it: its own scope's
