@@ -333,3 +333,64 @@ fn aggregates(aggregator: &Role, member: &Role) -> bool {
         && member.cluster
         && rbac::aggregates(&aggregator.aggregation, &member.labels)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::Index;
+    use crate::k8s::kinds::WorkloadKinds;
+    use crate::model::{FileModel, Model, Scope, ServiceAccount};
+    use crate::yaml::{self, Limits};
+
+    const MANIFESTS: &str = "
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: api, namespace: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: api, namespace: shop}
+";
+
+    /// The first document is a plain file's, the second a rendered root's: the root sees
+    /// both in file order (its own is looked up first), another root only the plain one.
+    #[test]
+    fn a_lookup_sees_its_own_scope_and_the_plain_files_in_file_order() {
+        let stream = yaml::parse(MANIFESTS, &Limits::default());
+        let kinds = WorkloadKinds::with_extra(Vec::new());
+        let read = |document: usize| {
+            let root = [stream.documents[document].root];
+            FileModel::read(&stream.tree, &root, &kinds, "default")
+        };
+        let mut model = Model::default();
+        model.push(read(0));
+        let mut rendered = read(1);
+        rendered.set_scope(Scope::root(0));
+        model.push(rendered);
+        let index = Index::build(&model, "default");
+        let lines = |found: &[&ServiceAccount]| -> Vec<u32> {
+            found
+                .iter()
+                .map(|sa| sa.meta.name.at.span.start.line)
+                .collect()
+        };
+
+        let plain = index.service_account(Scope::PLAIN, "shop", "api");
+        assert!(matches!(plain, Cow::Borrowed(_)), "the plain scope copies");
+        assert_eq!(lines(&plain), [4]);
+        assert_eq!(
+            lines(&index.service_account(Scope::root(0), "shop", "api")),
+            [4, 8]
+        );
+        assert_eq!(
+            lines(&index.service_account(Scope::root(1), "shop", "api")),
+            [4]
+        );
+        assert!(
+            index
+                .service_account(Scope::root(0), "shop", "web")
+                .is_empty()
+        );
+    }
+}
