@@ -223,11 +223,11 @@ else
 fi
 
 # (c) Linearity on generated Kustomize repositories. A corpus is generated again only
-# when the generator's source or the seed changed.
+# when the generator's source or the seed changed (corpus.rs holds its random numbers).
 generate() {
 	local overlays=$1 dir=$work/kustomize-$1-seed$seed
 	local stamp
-	stamp=$(cat xtask/src/kustomize_corpus.rs xtask/src/value.rs | sha256sum | cut -c1-16)
+	stamp=$(cat xtask/src/kustomize_corpus.rs xtask/src/corpus.rs xtask/src/value.rs | sha256sum | cut -c1-16)
 	if [ "$(cat "$dir/.generator" 2>/dev/null)" != "$stamp" ]; then
 		rm -rf "$dir"
 		"$xtask" gen-kustomize --out "$dir" --overlays "$overlays" --seed "$seed" >&2

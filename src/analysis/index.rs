@@ -1,6 +1,7 @@
 //! Cross-object facts, built once after every file is loaded: service accounts by
 //! namespace and name, and which RBAC bindings give which service account what.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::workload::ServiceAccountBindings;
@@ -139,23 +140,38 @@ impl<'m> Index<'m> {
         }
     }
 
-    /// Every definition of the service account that `scope` sees, in file order.
-    pub fn service_account(
-        &self,
+    /// Every definition of the service account that `scope` sees, in file order. The
+    /// plain scope's (most lookups) is borrowed: its list is stored in file order.
+    pub fn service_account<'a>(
+        &'a self,
         scope: Scope,
-        namespace: &str,
+        namespace: &'a str,
         name: &str,
-    ) -> Vec<&'m ServiceAccount> {
+    ) -> Cow<'a, [&'m ServiceAccount]> {
+        if scope == Scope::PLAIN {
+            return Cow::Borrowed(self.defined_in(scope, namespace, name));
+        }
+        // A rendered root's objects are in render order; merged with the plain files'.
         let mut found: Vec<&ServiceAccount> = visible(scope)
-            .filter_map(|s| self.service_accounts.get(&(s, namespace)))
-            .filter_map(|names| names.get(name))
-            .flatten()
+            .flat_map(|s| self.defined_in(s, namespace, name))
             .copied()
             .collect();
-        if scope != Scope::PLAIN {
-            found.sort_by_key(|sa| sa.meta.name.at);
-        }
-        found
+        found.sort_by_key(|sa| sa.meta.name.at);
+        Cow::Owned(found)
+    }
+
+    /// The definitions of the service account in one scope, in model order. The key's
+    /// namespace must outlive the answer: a map is looked up with a key of its own type.
+    fn defined_in<'a>(
+        &'a self,
+        scope: Scope,
+        namespace: &'a str,
+        name: &str,
+    ) -> &'a [&'m ServiceAccount] {
+        self.service_accounts
+            .get(&(scope, namespace))
+            .and_then(|names| names.get(name))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The role a binding refers to, as the binding's scope sees it: its own scope's
@@ -316,4 +332,65 @@ fn aggregates(aggregator: &Role, member: &Role) -> bool {
     aggregator.cluster
         && member.cluster
         && rbac::aggregates(&aggregator.aggregation, &member.labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::Index;
+    use crate::k8s::kinds::WorkloadKinds;
+    use crate::model::{FileModel, Model, Scope, ServiceAccount};
+    use crate::yaml::{self, Limits};
+
+    const MANIFESTS: &str = "
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: api, namespace: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: api, namespace: shop}
+";
+
+    /// The first document is a plain file's, the second a rendered root's: the root sees
+    /// both in file order (its own is looked up first), another root only the plain one.
+    #[test]
+    fn a_lookup_sees_its_own_scope_and_the_plain_files_in_file_order() {
+        let stream = yaml::parse(MANIFESTS, &Limits::default());
+        let kinds = WorkloadKinds::with_extra(Vec::new());
+        let read = |document: usize| {
+            let root = [stream.documents[document].root];
+            FileModel::read(&stream.tree, &root, &kinds, "default")
+        };
+        let mut model = Model::default();
+        model.push(read(0));
+        let mut rendered = read(1);
+        rendered.set_scope(Scope::root(0));
+        model.push(rendered);
+        let index = Index::build(&model, "default");
+        let lines = |found: &[&ServiceAccount]| -> Vec<u32> {
+            found
+                .iter()
+                .map(|sa| sa.meta.name.at.span.start.line)
+                .collect()
+        };
+
+        let plain = index.service_account(Scope::PLAIN, "shop", "api");
+        assert!(matches!(plain, Cow::Borrowed(_)), "the plain scope copies");
+        assert_eq!(lines(&plain), [4]);
+        assert_eq!(
+            lines(&index.service_account(Scope::root(0), "shop", "api")),
+            [4, 8]
+        );
+        assert_eq!(
+            lines(&index.service_account(Scope::root(1), "shop", "api")),
+            [4]
+        );
+        assert!(
+            index
+                .service_account(Scope::root(0), "shop", "web")
+                .is_empty()
+        );
+    }
 }

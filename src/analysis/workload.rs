@@ -3,6 +3,7 @@
 //! and which bindings give it what. Each is computed at most once per workload, and only
 //! when a rule asks for it.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use super::index::{BoundGrants, Index};
@@ -16,7 +17,7 @@ pub struct TokenVerdict<'m> {
     pub namespace: &'m str,
     pub service_account: &'m str,
     /// The ServiceAccount objects found for it (several if defined more than once).
-    pub definitions: Vec<&'m ServiceAccount>,
+    pub definitions: Cow<'m, [&'m ServiceAccount]>,
     pub decision: Decision,
 }
 

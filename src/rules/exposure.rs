@@ -63,7 +63,7 @@ pub(super) fn finding(
         .finding(at, message)
         .object(ctx.object_ref(&workload.meta))
         .service_account(identity.clone());
-    for sa in &verdict.definitions {
+    for sa in verdict.definitions.iter() {
         let setting = match sa.automount.as_ref().and_then(|f| f.kubectl) {
             Some(v) => format!("sets automountServiceAccountToken: {v}"),
             None => "does not set automountServiceAccountToken".to_owned(),
