@@ -2,6 +2,8 @@
 //! cluster-scoped, and which are the service accounts, RBAC objects and Secrets the scan
 //! reads.
 
+use std::sync::PoisonError;
+
 use globset::{Glob, GlobMatcher};
 
 /// `apiVersion` and `kind`, which decide how an object is read.
@@ -47,6 +49,121 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
         kind,
         "ClusterRole" | "ClusterRoleBinding" | "Namespace" | "Node" | "PersistentVolume"
     )
+}
+
+/// The kind of an object the model keeps, as a number. Every object of a large scan is
+/// kept to its end and names its kind: as a string that would cost 24 bytes each.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Kind(u32);
+
+/// The kinds numbered without a lock, by their place here: the built-in workload kinds,
+/// the objects the index resolves, and the cluster-scoped kinds.
+const KNOWN: &[&str] = &[
+    "ServiceAccount",
+    "Secret",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Pod",
+    "PodTemplate",
+    "ReplicationController",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Rollout",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+];
+
+/// Kinds outside [`KNOWN`], numbered after it as they are first met. The model keeps
+/// objects of a configured workload kind and the objects a duplicate key is found in,
+/// so a scan meets a handful; each name is kept for the life of the process.
+static OTHER_KINDS: std::sync::RwLock<OtherKinds> = std::sync::RwLock::new(OtherKinds {
+    names: Vec::new(),
+    ids: None,
+});
+
+struct OtherKinds {
+    names: Vec<&'static str>,
+    ids: Option<std::collections::HashMap<&'static str, u32>>,
+}
+
+impl Kind {
+    pub const SERVICE_ACCOUNT: Kind = Kind(0);
+    pub const SECRET: Kind = Kind(1);
+    pub const ROLE: Kind = Kind(2);
+    pub const CLUSTER_ROLE: Kind = Kind(3);
+    pub const ROLE_BINDING: Kind = Kind(4);
+    pub const CLUSTER_ROLE_BINDING: Kind = Kind(5);
+
+    /// The kind named `name`.
+    pub fn of(name: &str) -> Kind {
+        if let Some(known) = KNOWN.iter().position(|k| *k == name) {
+            return Kind(known as u32);
+        }
+        let lookup = |others: &OtherKinds| {
+            let id = *others.ids.as_ref()?.get(name)?;
+            Some(Kind(KNOWN.len() as u32 + id))
+        };
+        let others = OTHER_KINDS.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kind) = lookup(&others) {
+            return kind;
+        }
+        drop(others);
+        let mut others = OTHER_KINDS.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kind) = lookup(&others) {
+            return kind;
+        }
+        let name: &'static str = Box::leak(name.into());
+        let id = others.names.len() as u32;
+        others.names.push(name);
+        others.ids.get_or_insert_default().insert(name, id);
+        Kind(KNOWN.len() as u32 + id)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        let index = self.0 as usize;
+        match KNOWN.get(index) {
+            Some(known) => known,
+            None => {
+                let others = OTHER_KINDS.read().unwrap_or_else(PoisonError::into_inner);
+                // Every `Kind` was numbered by `of`, so its name is there.
+                others.names.get(index - KNOWN.len()).copied().unwrap_or("")
+            }
+        }
+    }
+
+    /// Whether objects of this kind have no namespace.
+    pub fn is_cluster_scoped(self) -> bool {
+        KNOWN
+            .get(self.0 as usize)
+            .is_some_and(|known| is_cluster_scoped(known))
+    }
+}
+
+impl std::ops::Deref for Kind {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
 }
 
 /// One row of the workload table: which objects carry a pod spec, and where.
@@ -171,5 +288,23 @@ mod tests {
         assert!(type_meta("v1", "Secret").is_secret());
         assert!(is_cluster_scoped("ClusterRole"));
         assert!(!is_cluster_scoped("Role"));
+    }
+
+    #[test]
+    fn a_kind_is_numbered_once_and_keeps_its_name() {
+        for name in KNOWN {
+            assert_eq!(Kind::of(name).as_str(), *name);
+        }
+        assert_eq!(Kind::of("ClusterRoleBinding"), Kind::CLUSTER_ROLE_BINDING);
+        assert_eq!(Kind::of("Secret"), Kind::SECRET);
+        let runner = Kind::of("RunnerOfTheKindsTest");
+        assert_eq!(runner, Kind::of("RunnerOfTheKindsTest"));
+        assert_ne!(runner, Kind::of("OtherRunnerOfTheKindsTest"));
+        assert_eq!(runner.as_str(), "RunnerOfTheKindsTest");
+        assert_eq!(runner.to_string(), "RunnerOfTheKindsTest");
+        assert!(Kind::CLUSTER_ROLE.is_cluster_scoped());
+        assert!(Kind::of("Node").is_cluster_scoped());
+        assert!(!Kind::ROLE.is_cluster_scoped());
+        assert!(!runner.is_cluster_scoped());
     }
 }

@@ -1,6 +1,7 @@
 //! Keys written twice in one mapping of an object (TG015): kubectl keeps the last value.
 
 use super::object::ObjectMeta;
+use crate::k8s::kinds::Kind;
 use crate::origin::Origin;
 use crate::yaml::{self, NodeId, Tree};
 
@@ -37,7 +38,7 @@ impl DuplicateKey {
                     .filter(|root| d.at.start < root.span().end)
                     .and_then(|root| {
                         let (_, kind) = crate::load::type_meta(root)?;
-                        Some(ObjectMeta::read(root, kind))
+                        Some(ObjectMeta::read(root, Kind::of(kind)))
                     });
                 DuplicateKey {
                     key: d.key.clone(),

@@ -16,7 +16,7 @@ pub use secret::TokenSecret;
 pub use service_account::ServiceAccount;
 pub use workload::Workload;
 
-use crate::k8s::kinds::{TypeMeta, WorkloadKinds};
+use crate::k8s::kinds::{Kind, TypeMeta, WorkloadKinds};
 use crate::yaml::{NodeId, Tree};
 
 /// The facts one file contributes to the scan.
@@ -51,24 +51,29 @@ impl FileModel {
             };
             model.objects += 1;
             let type_meta = TypeMeta { api_version, kind };
-            let meta = ObjectMeta::read(node, kind);
+            // Only the objects kept get their metadata read (and their kind numbered).
+            let meta = || ObjectMeta::read(node, Kind::of(kind));
             if type_meta.is_service_account() {
                 model
                     .service_accounts
-                    .push(ServiceAccount::read(meta, node));
+                    .push(ServiceAccount::read(meta(), node));
             } else if type_meta.is_rbac() {
-                if let Some(role) = rbac::Role::read(&meta, node) {
-                    model.roles.push(role);
-                } else if let Some(binding) = rbac::Binding::read(&meta, node, default_namespace) {
-                    model.bindings.push(binding);
+                match kind {
+                    "Role" | "ClusterRole" => model.roles.extend(rbac::Role::read(meta(), node)),
+                    "RoleBinding" | "ClusterRoleBinding" => model
+                        .bindings
+                        .extend(rbac::Binding::read(meta(), node, default_namespace)),
+                    _ => {}
                 }
-            } else if let Some(secret) = TokenSecret::read(&type_meta, &meta, node) {
+            } else if type_meta.is_secret()
+                && let Some(secret) = TokenSecret::read(node, meta)
+            {
                 model.token_secrets.push(secret);
             } else if let Some(pod_spec_path) = kinds.pod_spec_path(&type_meta) {
                 model.workload_objects += 1;
                 model
                     .workloads
-                    .extend(Workload::read(&meta, node, pod_spec_path));
+                    .extend(Workload::read(meta(), node, pod_spec_path));
             }
         }
         model

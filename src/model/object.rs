@@ -2,13 +2,14 @@
 //! where it is written.
 
 use super::field::key_value_origin;
+use crate::k8s::kinds::Kind;
 use crate::origin::Located;
 use crate::yaml::{NodeRef, scalar};
 use compact_str::CompactString;
 
 #[derive(Clone, Debug)]
 pub struct ObjectMeta {
-    pub kind: CompactString,
+    pub kind: Kind,
     /// `metadata.name`, at its key (with its value), else at the `kind` key: where a
     /// finding about the object as a whole points.
     pub name: Located<CompactString>,
@@ -100,7 +101,7 @@ pub fn read_ignores(metadata: Option<NodeRef<'_>>) -> Vec<Located<Ignore>> {
 }
 
 impl ObjectMeta {
-    pub fn read(root: NodeRef<'_>, kind: &str) -> ObjectMeta {
+    pub fn read(root: NodeRef<'_>, kind: Kind) -> ObjectMeta {
         let metadata = root.get("metadata");
         let name_entry = metadata.and_then(|m| m.entry("name"));
         let name_at = name_entry
@@ -112,7 +113,7 @@ impl ObjectMeta {
             .and_then(|(k, v)| Some(Located::new(text(v)?, key_value_origin(k, v))))
             .filter(|ns| !ns.is_empty());
         ObjectMeta {
-            kind: kind.into(),
+            kind,
             name: Located::new(name, name_at),
             namespace,
             ignores: Ignores::from(read_ignores(metadata)),
@@ -133,7 +134,7 @@ impl ObjectMeta {
 
     /// Kinds without a namespace (those tokenguard reports on or resolves).
     pub fn is_cluster_scoped(&self) -> bool {
-        crate::k8s::kinds::is_cluster_scoped(&self.kind)
+        self.kind.is_cluster_scoped()
     }
 }
 

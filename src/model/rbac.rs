@@ -4,6 +4,7 @@
 use super::field::key_value_origin;
 use super::names::Names;
 use super::object::ObjectMeta;
+use crate::k8s::kinds::Kind;
 use crate::k8s::{identity, rbac::PolicyRuleLists};
 use crate::origin::{Located, Origin};
 use crate::yaml::NodeRef;
@@ -132,10 +133,10 @@ fn labels(node: Option<NodeRef<'_>>) -> Labels {
 }
 
 impl Role {
-    pub fn read(meta: &ObjectMeta, root: NodeRef<'_>) -> Option<Role> {
-        let cluster = match meta.kind.as_str() {
-            "Role" => false,
-            "ClusterRole" => true,
+    pub fn read(meta: ObjectMeta, root: NodeRef<'_>) -> Option<Role> {
+        let cluster = match meta.kind {
+            Kind::ROLE => false,
+            Kind::CLUSTER_ROLE => true,
             _ => return None,
         };
         let rule_nodes = root.get("rules").map(NodeRef::items);
@@ -162,7 +163,7 @@ impl Role {
             .map(|selector| labels(selector.get("matchLabels")))
             .collect();
         Some(Role {
-            meta: meta.clone(),
+            meta,
             cluster,
             rules: rules.into_boxed_slice(),
             // Only ClusterRoles are aggregated (by their labels).
@@ -176,10 +177,10 @@ impl Role {
 }
 
 impl Binding {
-    pub fn read(meta: &ObjectMeta, root: NodeRef<'_>, default_namespace: &str) -> Option<Binding> {
-        let cluster = match meta.kind.as_str() {
-            "RoleBinding" => false,
-            "ClusterRoleBinding" => true,
+    pub fn read(meta: ObjectMeta, root: NodeRef<'_>, default_namespace: &str) -> Option<Binding> {
+        let cluster = match meta.kind {
+            Kind::ROLE_BINDING => false,
+            Kind::CLUSTER_ROLE_BINDING => true,
             _ => return None,
         };
         let role_ref = root.get("roleRef")?;
@@ -210,7 +211,7 @@ impl Binding {
             })
             .collect();
         Some(Binding {
-            meta: meta.clone(),
+            meta,
             cluster,
             role_kind: text(role_ref, "kind")?,
             role_name: text(role_ref, "name")?,

@@ -2,7 +2,6 @@
 
 use super::field::key_value_origin;
 use super::object::ObjectMeta;
-use crate::k8s::kinds::TypeMeta;
 use crate::k8s::tokens::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE};
 use crate::origin::{Located, Origin};
 use crate::yaml::NodeRef;
@@ -19,14 +18,8 @@ pub struct TokenSecret {
 }
 
 impl TokenSecret {
-    pub fn read(
-        type_meta: &TypeMeta<'_>,
-        meta: &ObjectMeta,
-        root: NodeRef<'_>,
-    ) -> Option<TokenSecret> {
-        if !type_meta.is_secret() {
-            return None;
-        }
+    /// The Secret at `root` if it is a token Secret; `meta` reads its metadata.
+    pub fn read(root: NodeRef<'_>, meta: impl FnOnce() -> ObjectMeta) -> Option<TokenSecret> {
         let (type_key, type_value) = root.entry("type")?;
         if type_value.as_str()? != SERVICE_ACCOUNT_TOKEN_TYPE {
             return None;
@@ -40,7 +33,7 @@ impl TokenSecret {
                 Some(Located::new(name.into(), key_value_origin(k, v)))
             });
         Some(TokenSecret {
-            meta: meta.clone(),
+            meta: meta(),
             type_at: key_value_origin(type_key, type_value),
             service_account,
         })

@@ -114,7 +114,7 @@ pub struct Workload {
 impl Workload {
     /// The workload view of an object of a workload kind, if its pod spec is there.
     pub fn read(
-        meta: &ObjectMeta,
+        mut meta: ObjectMeta,
         root: NodeRef<'_>,
         pod_spec_path: &[String],
     ) -> Option<Workload> {
@@ -140,7 +140,6 @@ impl Workload {
                 containers.push(read_container(c, role));
             }
         }
-        let mut meta = meta.clone();
         if !parents.is_empty() {
             // The pod template's own annotations (Helm charts often expose only these).
             let template = super::object::read_ignores(node.get("metadata"));

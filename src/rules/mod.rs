@@ -153,7 +153,7 @@ impl Context<'_> {
     pub fn object_ref(&self, meta: &ObjectMeta) -> ObjectRef {
         ObjectRef {
             namespace: meta.namespace_or(self.default_namespace).into(),
-            kind: meta.kind.clone(),
+            kind: meta.kind.as_str().into(),
             name: meta.name.value.clone(),
             ignores: meta.ignores.clone(),
             root: (meta.scope.root_index()).and_then(|i| self.roots.get(i).cloned()),
