@@ -8,25 +8,29 @@ use super::workload::ServiceAccountBindings;
 use crate::k8s::identity::{ServiceAccountGroup, service_account_group};
 use crate::k8s::rbac::{self, Grant};
 use crate::model::rbac::{Binding, PolicyRule, Role, Subject};
-use crate::model::{Model, Runs, Scope, ServiceAccount};
+use crate::model::{Model, ObjectMeta, Runs, Scope, ServiceAccount};
 
 /// Every lookup is made from a [`Scope`] and sees only the objects that scope sees: a
 /// rendered root's objects see their own and the plain files', never another root's.
+///
+/// The tables are vectors sorted by the key they are looked up by, searched by bisection:
+/// a large scan's index holds an entry per object, and a hash map of vectors would take
+/// three to five times the bytes.
 pub struct Index<'m> {
-    /// (scope, namespace) -> name -> definitions.
-    service_accounts: HashMap<(Scope, &'m str), HashMap<&'m str, Vec<&'m ServiceAccount>>>,
-    /// (scope, namespace) -> name -> Role.
-    roles: HashMap<(Scope, &'m str), HashMap<&'m str, &'m Role>>,
-    /// (scope, name) -> ClusterRole.
-    cluster_roles: HashMap<(Scope, &'m str), &'m Role>,
+    /// Every ServiceAccount by (scope, namespace, name); one name's in file order.
+    service_accounts: Vec<&'m ServiceAccount>,
+    /// Every Role by (scope, namespace, name); one name's in file order.
+    roles: Vec<&'m Role>,
+    /// Every ClusterRole by (scope, name); one name's in file order.
+    cluster_roles: Vec<&'m Role>,
     bindings: &'m Runs<Binding>,
     default_namespace: &'m str,
-    /// Indexes into `bindings`, built once so lookups do not scan every binding.
     by_subject: SubjectBindings<'m>,
-    /// Role identity -> bindings that hand out its rules, directly or by aggregation.
-    by_role: HashMap<RoleKey<'m>, Vec<usize>>,
+    /// (role, binding) for each binding that hands out the role's rules, directly or by
+    /// aggregation, by the role's [`RoleKey`], then binding.
+    by_role: Vec<(&'m Role, u32)>,
     /// Per binding: the powerful grants of its role, sorted.
-    binding_grants: Vec<Vec<Grant>>,
+    binding_grants: Vec<Box<[Grant]>>,
 }
 
 /// A role as the API server identifies it in a scope: (scope, cluster-scoped,
@@ -36,12 +40,13 @@ type RoleKey<'m> = (Scope, bool, &'m str, &'m str);
 /// Bindings by the service accounts their subjects cover.
 #[derive(Default)]
 struct SubjectBindings<'m> {
-    /// (namespace, name) of a ServiceAccount subject (or `system:serviceaccount:` user).
-    service_account: HashMap<(&'m str, &'m str), Vec<usize>>,
+    /// (namespace, name, binding) per ServiceAccount subject (or `system:serviceaccount:`
+    /// user), sorted.
+    service_account: Vec<(&'m str, &'m str, u32)>,
     /// `system:serviceaccounts:NS`.
-    namespace: HashMap<&'m str, Vec<usize>>,
+    namespace: HashMap<&'m str, Vec<u32>>,
     /// `system:serviceaccounts` and `system:authenticated`.
-    everyone: Vec<usize>,
+    everyone: Vec<u32>,
 }
 
 /// What a binding's `roleRef` points at.
@@ -60,88 +65,55 @@ pub struct BoundGrants<'m> {
 
 impl<'m> Index<'m> {
     pub fn build(model: &'m Model, default_namespace: &'m str) -> Self {
-        let mut service_accounts: HashMap<_, HashMap<&str, Vec<&ServiceAccount>>> = HashMap::new();
-        for sa in &model.service_accounts {
-            service_accounts
-                .entry((sa.meta.scope, sa.meta.namespace_or(default_namespace)))
-                .or_default()
-                .entry(sa.meta.name.as_str())
-                .or_default()
-                .push(sa);
-        }
-        let mut roles: HashMap<_, HashMap<&str, &Role>> = HashMap::new();
-        let mut cluster_roles = HashMap::new();
-        for role in &model.roles {
-            let scope = role.meta.scope;
-            if role.cluster {
-                cluster_roles
-                    .entry((scope, role.meta.name.as_str()))
-                    .or_insert(role);
-            } else {
-                roles
-                    .entry((scope, role.meta.namespace_or(default_namespace)))
-                    .or_default()
-                    .entry(role.meta.name.as_str())
-                    .or_insert(role);
-            }
-        }
+        // Stable sorts: the definitions of one name stay in file order.
+        let mut service_accounts: Vec<&ServiceAccount> = model.service_accounts.iter().collect();
+        service_accounts.sort_by(|a, b| {
+            object_key(&a.meta, default_namespace).cmp(&object_key(&b.meta, default_namespace))
+        });
+        let (mut cluster_roles, mut roles): (Vec<&Role>, Vec<&Role>) =
+            model.roles.iter().partition(|role| role.cluster);
+        roles.sort_by(|a, b| {
+            object_key(&a.meta, default_namespace).cmp(&object_key(&b.meta, default_namespace))
+        });
+        cluster_roles.sort_by(|a, b| cluster_role_key(a).cmp(&cluster_role_key(b)));
         let mut index = Index {
             service_accounts,
             roles,
             cluster_roles,
             bindings: &model.bindings,
             default_namespace,
-            // Sized up front: a table that doubles as it fills holds both copies for a
-            // moment, the peak of a large scan's index.
-            by_subject: SubjectBindings {
-                service_account: HashMap::with_capacity(model.bindings.len()),
-                ..SubjectBindings::default()
-            },
-            by_role: HashMap::with_capacity(model.bindings.len()),
+            by_subject: SubjectBindings::default(),
+            by_role: Vec::with_capacity(model.bindings.len()),
             binding_grants: Vec::with_capacity(model.bindings.len()),
         };
         for (i, binding) in model.bindings.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
             for subject in &binding.subjects {
                 index.by_subject.add(&subject.value, i);
             }
             let grants = index.grants_of(binding);
-            index.binding_grants.push(grants);
+            index.binding_grants.push(grants.into_boxed_slice());
             if let RoleTarget::Scanned(role) = index.role_of(binding) {
-                let mut targets = vec![index.key(role)];
-                targets.extend(index.aggregated(role).map(|member| index.key(member)));
-                for target in targets {
-                    let list = index.by_role.entry(target).or_default();
-                    if list.last() != Some(&i) {
-                        list.push(i);
-                    }
-                }
+                index.by_role.push((role, i));
+                let members = index.aggregated(role).map(|member| (member, i));
+                index.by_role.extend(members.collect::<Vec<_>>());
             }
         }
-        index.shrink();
+        let key = |role: &&'m Role| identity(role, default_namespace);
+        index
+            .by_role
+            .sort_by(|(a, i), (b, j)| (key(a), i).cmp(&(key(b), j)));
+        index
+            .by_role
+            .dedup_by(|(a, i), (b, j)| i == j && key(a) == key(b));
+        index.by_role.shrink_to_fit();
+        index.by_subject.service_account.sort_unstable();
+        index.by_subject.service_account.shrink_to_fit();
         index
     }
 
-    /// Lists here mostly hold one item, and a vector grows room for four: the index
-    /// lives as long as the checks.
-    fn shrink(&mut self) {
-        let subjects = &mut self.by_subject;
-        let lists = (subjects.service_account.values_mut())
-            .chain(subjects.namespace.values_mut())
-            .chain(self.by_role.values_mut());
-        for list in lists {
-            list.shrink_to_fit();
-        }
-        for definitions in self
-            .service_accounts
-            .values_mut()
-            .flat_map(|n| n.values_mut())
-        {
-            definitions.shrink_to_fit();
-        }
-    }
-
     /// Every definition of the service account that `scope` sees, in file order. The
-    /// plain scope's (most lookups) is borrowed: its list is stored in file order.
+    /// plain scope's (most lookups) is borrowed: its definitions are stored in file order.
     pub fn service_account<'a>(
         &'a self,
         scope: Scope,
@@ -160,18 +132,11 @@ impl<'m> Index<'m> {
         Cow::Owned(found)
     }
 
-    /// The definitions of the service account in one scope, in model order. The key's
-    /// namespace must outlive the answer: a map is looked up with a key of its own type.
-    fn defined_in<'a>(
-        &'a self,
-        scope: Scope,
-        namespace: &'a str,
-        name: &str,
-    ) -> &'a [&'m ServiceAccount] {
-        self.service_accounts
-            .get(&(scope, namespace))
-            .and_then(|names| names.get(name))
-            .map_or(&[], Vec::as_slice)
+    /// The definitions of the service account in one scope, in model order.
+    fn defined_in(&self, scope: Scope, namespace: &str, name: &str) -> &[&'m ServiceAccount] {
+        equal_range(&self.service_accounts, (scope, namespace, name), |sa| {
+            object_key(&sa.meta, self.default_namespace)
+        })
     }
 
     /// The role a binding refers to, as the binding's scope sees it: its own scope's
@@ -182,12 +147,17 @@ impl<'m> Index<'m> {
         let mut scopes = visible(binding.meta.scope);
         let scanned = match binding.role_kind.as_str() {
             "Role" if !binding.cluster => scopes.find_map(|s| {
-                self.roles
-                    .get(&(s, namespace))
-                    .and_then(|names| names.get(name))
-                    .copied()
+                let found = equal_range(&self.roles, (s, namespace, name), |role| {
+                    object_key(&role.meta, self.default_namespace)
+                });
+                found.first().copied()
             }),
-            "ClusterRole" => scopes.find_map(|s| self.cluster_roles.get(&(s, name)).copied()),
+            "ClusterRole" => scopes.find_map(|s| {
+                let found = equal_range(&self.cluster_roles, (s, name), |role| {
+                    cluster_role_key(role)
+                });
+                found.first().copied()
+            }),
             _ => None,
         };
         match scanned {
@@ -201,18 +171,18 @@ impl<'m> Index<'m> {
     }
 
     fn key(&self, role: &'m Role) -> RoleKey<'m> {
-        (
-            role.meta.scope,
-            role.cluster,
-            role.meta.namespace_or(self.default_namespace),
-            role.meta.name.as_str(),
-        )
+        identity(role, self.default_namespace)
     }
 
     /// The ClusterRoles whose rules an aggregated ClusterRole collects, among those its
-    /// scope sees.
+    /// scope sees (of a name defined twice, the first definition).
     fn aggregated(&self, role: &'m Role) -> impl Iterator<Item = &'m Role> + '_ {
-        self.cluster_roles.values().copied().filter(move |member| {
+        let first_definitions = (self.cluster_roles.iter().enumerate())
+            .filter(|&(i, member)| {
+                i == 0 || cluster_role_key(self.cluster_roles[i - 1]) != cluster_role_key(member)
+            })
+            .map(|(_, member)| *member);
+        first_definitions.filter(move |member| {
             !std::ptr::eq(*member, role)
                 && role.meta.scope.sees(member.meta.scope)
                 && aggregates(role, member)
@@ -234,14 +204,13 @@ impl<'m> Index<'m> {
     /// reference a ClusterRole aggregating it; in file order. Only those the role's
     /// scope sees: a plain role is judged with the plain files' bindings.
     pub fn bindings_of(&self, role: &'m Role) -> Vec<&'m Binding> {
-        self.by_role
-            .get(&self.key(role))
-            .map_or_else(Vec::new, |list| {
-                list.iter()
-                    .map(|&i| &self.bindings[i])
-                    .filter(|b| role.meta.scope.sees(b.meta.scope))
-                    .collect()
-            })
+        equal_range(&self.by_role, self.key(role), |(target, _)| {
+            self.key(target)
+        })
+        .iter()
+        .map(|&(_, i)| &self.bindings[i as usize])
+        .filter(|b| role.meta.scope.sees(b.meta.scope))
+        .collect()
     }
 
     /// What a binding's role grants that makes a token powerful.
@@ -274,7 +243,7 @@ impl<'m> Index<'m> {
             .filter(|&&i| !self.binding_grants[i].is_empty())
             .map(|&i| BoundGrants {
                 binding: &self.bindings[i],
-                grants: self.binding_grants[i].clone(),
+                grants: self.binding_grants[i].to_vec(),
             })
             .collect();
         ServiceAccountBindings {
@@ -285,14 +254,22 @@ impl<'m> Index<'m> {
 
     fn binding_indexes(&self, scope: Scope, namespace: &str, name: &str) -> Vec<usize> {
         let subjects = &self.by_subject;
-        let mut found: Vec<usize> = subjects
-            .service_account
-            .get(&(namespace, name))
-            .into_iter()
-            .chain(subjects.namespace.get(namespace))
-            .flatten()
-            .chain(&subjects.everyone)
-            .copied()
+        let named = equal_range(
+            &subjects.service_account,
+            (namespace, name),
+            |&(ns, n, _)| (ns, n),
+        );
+        let mut found: Vec<usize> = (named.iter().map(|&(_, _, i)| i))
+            .chain(
+                subjects
+                    .namespace
+                    .get(namespace)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
+            .chain(subjects.everyone.iter().copied())
+            .map(|i| i as usize)
             .filter(|&i| scope.sees(self.bindings[i].meta.scope))
             .collect();
         found.sort_unstable();
@@ -302,7 +279,7 @@ impl<'m> Index<'m> {
 }
 
 impl<'m> SubjectBindings<'m> {
-    fn add(&mut self, subject: &'m Subject, binding: usize) {
+    fn add(&mut self, subject: &'m Subject, binding: u32) {
         match subject {
             Subject::Group(group) => match service_account_group(group) {
                 Some(ServiceAccountGroup::Every) => self.everyone.push(binding),
@@ -312,15 +289,42 @@ impl<'m> SubjectBindings<'m> {
                 None => {}
             },
             _ => {
-                if let Some(identity) = subject.as_service_account() {
-                    self.service_account
-                        .entry(identity)
-                        .or_default()
-                        .push(binding);
+                if let Some((namespace, name)) = subject.as_service_account() {
+                    self.service_account.push((namespace, name, binding));
                 }
             }
         }
     }
+}
+
+/// The items of `sorted`, sorted by `key_of`, whose key is `key`.
+fn equal_range<T, K: Ord>(sorted: &[T], key: K, key_of: impl Fn(&T) -> K) -> &[T] {
+    let start = sorted.partition_point(|item| key_of(item) < key);
+    let len = sorted[start..].partition_point(|item| key_of(item) == key);
+    &sorted[start..start + len]
+}
+
+/// What a namespaced object is looked up by: (scope, namespace, name).
+fn object_key<'a>(meta: &'a ObjectMeta, default_namespace: &'a str) -> (Scope, &'a str, &'a str) {
+    (
+        meta.scope,
+        meta.namespace_or(default_namespace),
+        meta.name.as_str(),
+    )
+}
+
+fn identity<'a>(role: &'a Role, default_namespace: &'a str) -> RoleKey<'a> {
+    let meta = &role.meta;
+    (
+        meta.scope,
+        role.cluster,
+        meta.namespace_or(default_namespace),
+        meta.name.as_str(),
+    )
+}
+
+fn cluster_role_key(role: &Role) -> (Scope, &str) {
+    (role.meta.scope, role.meta.name.as_str())
 }
 
 /// The scopes `scope` sees: its own, then the plain files'.
@@ -392,5 +396,68 @@ metadata: {name: api, namespace: shop}
                 .service_account(Scope::root(0), "shop", "web")
                 .is_empty()
         );
+    }
+
+    const AGGREGATION: &str = "
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: aggregate}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {aggregate: 'yes'}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: member, labels: {aggregate: 'yes'}}
+rules: [{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: member, labels: {aggregate: 'yes'}}
+rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: to-aggregate}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: aggregate}
+subjects: [{kind: ServiceAccount, name: api, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: to-member}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: member}
+subjects: [{kind: ServiceAccount, name: api, namespace: shop}, {kind: Group, name: 'system:serviceaccounts:shop'}]
+";
+
+    /// Of a ClusterRole defined twice, the first definition is the one bound and
+    /// aggregated; a binding is listed once per role however it reaches it.
+    #[test]
+    fn the_first_definition_of_a_role_is_bound_and_aggregated() {
+        let stream = yaml::parse(AGGREGATION, &Limits::default());
+        let kinds = WorkloadKinds::with_extra(Vec::new());
+        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
+        let mut model = Model::default();
+        model.push(FileModel::read(&stream.tree, &roots, &kinds, "default"));
+        let index = Index::build(&model, "default");
+        let aggregate = &model.roles[0];
+        let member = &model.roles[1];
+        let verbs: Vec<String> = index
+            .effective_rules(aggregate)
+            .iter()
+            .map(|rule| rule.verbs.join(","))
+            .collect();
+        assert_eq!(verbs, ["create"], "only the first `member` is aggregated");
+        let names = |bindings: Vec<&crate::model::rbac::Binding>| -> Vec<String> {
+            bindings.iter().map(|b| b.meta.name.to_string()).collect()
+        };
+        assert_eq!(
+            names(index.bindings_of(member)),
+            ["to-aggregate", "to-member"]
+        );
+        assert_eq!(names(index.bindings_of(aggregate)), ["to-aggregate"]);
+        let bound = index.service_account_bindings(Scope::PLAIN, "shop", "api");
+        assert_eq!(names(bound.all), ["to-aggregate", "to-member"]);
+        assert_eq!(bound.powerful.len(), 2);
+        let other = index.service_account_bindings(Scope::PLAIN, "shop", "web");
+        assert_eq!(names(other.all), ["to-member"], "by the namespace's group");
     }
 }
