@@ -369,7 +369,7 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
 
 /// The stream `tokenguard render` prints: the rendering of the kustomization in
 /// `args.dir`, or why it cannot be rendered (file:line:col and the reason).
-fn render(args: &RenderArgs) -> Result<String, CliError> {
+pub fn render(args: &RenderArgs) -> Result<String, CliError> {
     use crate::kustomize;
     let dir = crate::discover::absolute(&args.dir);
     if !dir.is_dir() {
