@@ -521,8 +521,8 @@ impl Printer<'_> {
         self.styled(text, style_of(text, key), indent, !key);
     }
 
-    /// `text` in `style`; a literal block is printed double-quoted (keys and sequence
-    /// items take no block).
+    /// `text` in `style`, folded past the width if `folds`. Literal blocks are
+    /// [`Printer::literal`]'s (keys, which never get one, would be double-quoted).
     fn styled(&mut self, text: &str, style: Quote, indent: usize, folds: bool) {
         match style {
             Quote::Plain => self.folded(text, indent, folds, None),
