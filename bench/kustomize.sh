@@ -30,8 +30,8 @@
 #   OVERLAYS_SMALL   overlays of the small generated corpus (default 100)
 #   OVERLAYS_LARGE   overlays of the large generated corpus (default 1000)
 #   THREADS          tokenguard's --threads for the scans (default 2)
-#   REAL_CORPUS      real projects' manifests (default ../shared/corpus; (a) and (b) skipped if missing)
-#   KUBECTL          the kubectl to compare with (default: kubectl on PATH; (a) skipped if missing)
+#   REAL_CORPUS      real projects' manifests (default ../shared/corpus; (a), (a2) and (b) skipped if missing)
+#   KUBECTL          the kubectl to compare with (default: kubectl on PATH; (a) and (a2) skipped if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
