@@ -5,6 +5,11 @@
 #      renders, rendered once by `kubectl kustomize` and once by `tokenguard render`, one
 #      process per root, interleaved root by root: total wall time of each and the ratio
 #      (target: tokenguard at least 50x faster);
+#  (a2) the same roots rendered in one process (`xtask render-roots`: tokenguard's own
+#      `render` command through the library, the stream printed to memory, RUNS passes):
+#      the median total wall and CPU time against kubectl's total of (a), and the slowest
+#      roots; the renderer's own speed, without a process start-up per root. Both (a)
+#      and (a2) are reported; neither replaces the other;
 #  (b) `tokenguard scan` of the real corpus with rendering against `--no-kustomize`,
 #      interleaved (target: at most 1.5x);
 #  (c) linearity: `tokenguard scan` of two generated Kustomize repositories (`xtask
@@ -19,13 +24,14 @@
 #
 # Environment:
 #   BENCH_DIR        work directory: generated corpora, root lists, results (default target/bench)
-#   RUNS             timed runs per scan in (b) and (c) (default 5); (a) renders each root once
+#   RUNS             timed runs per scan in (b) and (c) and passes of (a2) (default 5); (a)
+#                    renders each root once
 #   SEED             generator seed (default 1)
 #   OVERLAYS_SMALL   overlays of the small generated corpus (default 100)
 #   OVERLAYS_LARGE   overlays of the large generated corpus (default 1000)
 #   THREADS          tokenguard's --threads for the scans (default 2)
-#   REAL_CORPUS      real projects' manifests (default ../shared/corpus; (a) and (b) skipped if missing)
-#   KUBECTL          the kubectl to compare with (default: kubectl on PATH; (a) skipped if missing)
+#   REAL_CORPUS      real projects' manifests (default ../shared/corpus; (a), (a2) and (b) skipped if missing)
+#   KUBECTL          the kubectl to compare with (default: kubectl on PATH; (a) and (a2) skipped if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -184,6 +190,34 @@ else
 			echo "- tokenguard render: $(lacks 'render command')"
 		fi
 	} >>"$results"
+
+	# (a2) The roots kubectl rendered in (a), in one process.
+	step "(a2) the same roots in one process ($runs passes)"
+	{
+		echo
+		echo "### (a2) The same roots in one process: \`xtask render-roots\` against kubectl's total of (a)"
+		echo
+	} >>"$results"
+	if [ "$has_render" = 1 ]; then
+		cut -d' ' -f6- "$renders" >"$work/kustomize-rendered-roots.txt"
+		in_process=$("$xtask" render-roots --runs "$runs" --slowest 5 "$real" "$work/kustomize-rendered-roots.txt")
+		summary=$(head -n 1 <<<"$in_process")
+		wall=$(field wall_median "$summary")
+		speedup=$(ratio "$(total 1 1)" "$wall")
+		{
+			echo "| program | roots | failed | wall s (total, median of $runs) | CPU s (total, median) | wall ms per root (mean) |"
+			echo "|---|---:|---:|---:|---:|---:|"
+			echo "| kubectl kustomize, from (a) | $(totals 1 1) |"
+			echo "| tokenguard's render, one process | $rendered | $(field failed "$summary") | $wall |" \
+				"$(field cpu_median "$summary") | $(awk -v w="$wall" -v n="$rendered" 'BEGIN { printf "%.2f", n ? w * 1000 / n : 0 }') |"
+			echo
+			echo "- in one process tokenguard's render is ${speedup}x faster than kubectl kustomize's processes" \
+				"over the same $rendered roots; target at least 50x: $(verdict "$speedup" '>=' 50)"
+			echo "- slowest roots (median of the passes):$(tail -n +2 <<<"$in_process" | awk '{ printf " %s %s ms;", $2, $1 }' | sed 's/;$//')"
+		} >>"$results"
+	else
+		lacks 'render command' >>"$results"
+	fi
 fi
 
 # (b) A scan of the real corpus with and without rendering.

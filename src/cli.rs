@@ -50,6 +50,24 @@ pub enum Command {
     Render(RenderArgs),
 }
 
+/// `tokenguard render ...` alone: the same subcommand, parsed without building the
+/// whole command tree (scan's many flags), most of a small render's start-up. Its help,
+/// errors and exit codes are those of the render subcommand of [`Cli`] (a unit test
+/// compares them).
+#[derive(Debug, Parser)]
+#[command(name = "tokenguard", version)]
+struct RenderOnly {
+    #[command(subcommand)]
+    command: RenderCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RenderCommand {
+    /// Print the objects a kustomization renders, as `kubectl kustomize DIR` prints
+    /// them.
+    Render(RenderArgs),
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The kustomization directory.
@@ -328,6 +346,20 @@ pub enum CliError {
     },
 }
 
+/// Parses the process's arguments and runs the command, as [`run`] does.
+pub fn parse_and_run() -> Result<bool, CliError> {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|first| first == "render")
+    {
+        let RenderOnly {
+            command: RenderCommand::Render(args),
+        } = RenderOnly::parse();
+        return render_command(&args);
+    }
+    run(Cli::parse())
+}
+
 /// Runs the command; `Ok(true)` means the exit code is 1 (findings at --fail-on).
 pub fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
@@ -350,10 +382,7 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Some(Command::Init(args)) => init(args),
         Some(Command::Baseline(args)) => write_baseline(args),
-        Some(Command::Render(args)) => {
-            print_out(&render(&args)?)?;
-            Ok(false)
-        }
+        Some(Command::Render(args)) => render_command(&args),
         Some(Command::ConfigSchema) => {
             let schema = config::schema::json_schema(|id| {
                 let meta = rules::meta(id);
@@ -367,9 +396,14 @@ pub fn run(cli: Cli) -> Result<bool, CliError> {
     }
 }
 
+fn render_command(args: &RenderArgs) -> Result<bool, CliError> {
+    print_out(&render(args)?)?;
+    Ok(false)
+}
+
 /// The stream `tokenguard render` prints: the rendering of the kustomization in
 /// `args.dir`, or why it cannot be rendered (file:line:col and the reason).
-fn render(args: &RenderArgs) -> Result<String, CliError> {
+pub fn render(args: &RenderArgs) -> Result<String, CliError> {
     use crate::kustomize;
     let dir = crate::discover::absolute(&args.dir);
     if !dir.is_dir() {
@@ -1148,6 +1182,59 @@ fn print_out(text: &str) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::{ColorArg, Command, colour};
+
+    /// What clap makes of `argv`: the render arguments, or the error with its text.
+    fn parsed<P: clap::Parser>(
+        argv: &[&str],
+        render: impl Fn(P) -> Option<super::RenderArgs>,
+    ) -> Result<String, (clap::error::ErrorKind, i32, String)> {
+        P::try_parse_from(argv)
+            .map(|parsed| format!("{:?}", render(parsed)))
+            .map_err(|e| (e.kind(), e.exit_code(), e.render().to_string()))
+    }
+
+    #[test]
+    fn render_alone_parses_as_the_render_subcommand_of_the_whole_cli() {
+        let argvs: [&[&str]; 12] = [
+            &["tokenguard", "render", "dir"],
+            &["tokenguard", "render", "--origins", "--root", "r", "dir"],
+            &["tokenguard", "render", "--max-file-size", "2KiB", "dir"],
+            &["tokenguard", "render", "--help"],
+            &["tokenguard", "render", "-h"],
+            &["tokenguard", "render"],
+            &["tokenguard", "render", "a", "b"],
+            &["tokenguard", "render", "--orgins", "dir"],
+            &["tokenguard", "render", "--max-file-size", "lots", "dir"],
+            &["tokenguard", "render", "--version"],
+            &["tokenguard", "render", "--format", "sarif", "dir"],
+            &["tokenguard", "render", "--root"],
+        ];
+        for argv in argvs {
+            let whole = parsed(argv, |cli: super::Cli| match cli.command {
+                Some(Command::Render(args)) => Some(args),
+                _ => None,
+            });
+            let alone = parsed(argv, |only: super::RenderOnly| match only.command {
+                super::RenderCommand::Render(args) => Some(args),
+            });
+            assert_eq!(whole, alone, "{argv:?}");
+        }
+        let help = parsed(
+            &["tokenguard", "render", "--help"],
+            |_: super::RenderOnly| None,
+        );
+        let Err((_, 0, help)) = help else {
+            panic!("--help is not help: {help:?}")
+        };
+        assert!(
+            help.starts_with("Print the objects a kustomization renders"),
+            "{help}"
+        );
+        assert!(
+            help.contains("Usage: tokenguard render [OPTIONS] <DIR>"),
+            "{help}"
+        );
+    }
 
     /// `render_kustomize` as `flags` and the config text `config` decide it, for each
     /// command with the input flags.

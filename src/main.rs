@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use tokenguard::cli::{Cli, run};
+use tokenguard::cli::parse_and_run;
 
 #[cfg(not(feature = "heap-stats"))]
 #[global_allocator]
@@ -12,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 static ALLOCATOR: tokenguard::heap_stats::Counting = tokenguard::heap_stats::Counting;
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match parse_and_run() {
         Ok(false) => ExitCode::SUCCESS,
         Ok(true) => ExitCode::from(1),
         Err(e) => {

@@ -48,11 +48,17 @@ enum Typed<'a> {
 
 fn typed(s: &Scalar) -> Typed<'_> {
     let text = s.text.as_str();
-    let as_1_1 = yaml::scalar::resolve(yaml::Scalar {
+    let scalar = yaml::Scalar {
         text,
         style: s.style,
         tag: s.tag,
-    });
+    };
+    // Most scalars are names and words: a look at the first character settles them
+    // (the 1.2 numbers below start with a digit, a sign or a point too).
+    if !yaml::scalar::may_be_typed(scalar) {
+        return Typed::Str(text);
+    }
+    let as_1_1 = yaml::scalar::resolve(scalar);
     match as_1_1 {
         yaml::scalar::Value::Null => Typed::Null,
         yaml::scalar::Value::Bool(b)
@@ -108,6 +114,10 @@ fn reads_as_other(text: &str) -> bool {
         style: Style::Plain,
         tag: Tag::None,
     };
+    // Every form below starts with a digit, a sign or a point, which this lets through.
+    if !yaml::scalar::may_be_typed(plain) {
+        return false;
+    }
     if !matches!(yaml::scalar::resolve(plain), yaml::scalar::Value::Str(_)) {
         return true;
     }
@@ -193,7 +203,6 @@ fn is_break(c: char) -> bool {
 }
 
 fn analyze(text: &str) -> Analysis {
-    let chars: Vec<char> = text.chars().collect();
     let mut block_indicators = text.starts_with("---") || text.starts_with("...");
     let (mut special, mut line_breaks) = (false, false);
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
@@ -201,12 +210,13 @@ fn analyze(text: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_whitespace = true;
-    let last = chars.len().saturating_sub(1);
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = chars
-            .get(i + 1)
-            .is_none_or(|&n| n == ' ' || n == '\t' || is_break(n));
-        if i == 0 {
+    let mut chars = text.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_by_whitespace = next.is_none_or(|n| n == ' ' || n == '\t' || is_break(n));
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
@@ -227,14 +237,14 @@ fn analyze(text: &str) -> Analysis {
             line_breaks = true;
         }
         if c == ' ' {
-            leading_space |= i == 0;
-            trailing_space |= i == last;
+            leading_space |= first;
+            trailing_space |= last;
             break_space |= previous_break;
             previous_space = true;
             previous_break = false;
         } else if is_break(c) {
-            leading_break |= i == 0;
-            trailing_break |= i == last;
+            leading_break |= first;
+            trailing_break |= last;
             space_break |= previous_space;
             previous_break = true;
             previous_space = false;
@@ -243,6 +253,7 @@ fn analyze(text: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = c == ' ' || c == '\t' || is_break(c);
+        first = false;
     }
     let mut plain = !(leading_space || leading_break || trailing_space || trailing_break);
     let mut single = true;
@@ -275,8 +286,34 @@ enum Quote {
     Literal,
 }
 
+/// Whether `text` is one ASCII word of letters, digits and `-_./:` that [`analyze`]
+/// finds plain (not `---`, `...`, `-` or ending in `:`): names, labels, images, paths.
+fn is_plain_word(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':'))
+        && !text.starts_with("---")
+        && !text.starts_with("...")
+        && text != "-"
+        && !text.ends_with(':')
+}
+
 /// The style go-yaml v2 prints a string in; `key` for a mapping key.
 fn style_of(text: &str, key: bool) -> Quote {
+    // Most strings: no character to look at one by one.
+    if is_plain_word(text) {
+        return if reads_as_other(text) {
+            Quote::Double
+        } else {
+            Quote::Plain
+        };
+    }
+    analyzed_style(text, key)
+}
+
+/// [`style_of`] from go-yaml's analysis of each character.
+fn analyzed_style(text: &str, key: bool) -> Quote {
     let analysis = analyze(text);
     let wanted = if reads_as_other(text) {
         Quote::Double
@@ -468,21 +505,26 @@ impl Printer<'_> {
                 Typed::Bool(b) => self.put(if b { "true" } else { "false" }),
                 Typed::Int(i) => self.put(&i.to_string()),
                 Typed::Float(f) => self.put(&float_text(f)),
-                Typed::Str(text) => {
-                    if style_of(text, false) == Quote::Literal {
+                Typed::Str(text) => match style_of(text, false) {
+                    Quote::Literal => {
                         self.literal(text, indent, node);
                         return;
                     }
-                    self.string(text, indent, false);
-                }
+                    style => self.styled(text, style, indent, true),
+                },
             },
         }
         self.comment(node);
     }
 
     fn string(&mut self, text: &str, indent: usize, key: bool) {
-        let folds = !key;
-        match style_of(text, key) {
+        self.styled(text, style_of(text, key), indent, !key);
+    }
+
+    /// `text` in `style`, folded past the width if `folds`. Literal blocks are
+    /// [`Printer::literal`]'s (keys, which never get one, would be double-quoted).
+    fn styled(&mut self, text: &str, style: Quote, indent: usize, folds: bool) {
+        match style {
             Quote::Plain => self.folded(text, indent, folds, None),
             Quote::Single => {
                 self.put_char('\'');
@@ -495,12 +537,19 @@ impl Printer<'_> {
 
     /// Plain or single-quoted text, a space past the width becoming a line break.
     fn folded(&mut self, text: &str, indent: usize, folds: bool, quote: Option<char>) {
-        let chars: Vec<char> = text.chars().collect();
+        // Most strings are one word: nothing to fold or to double.
+        if !text.contains(' ') && quote.is_none_or(|q| !text.contains(q)) {
+            self.put(text);
+            return;
+        }
         let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut chars = text.chars().peekable();
+        let mut first = true;
+        while let Some(c) = chars.next() {
             if c == ' ' {
-                let next_is_space = chars.get(i + 1) == Some(&' ');
-                let inside = quote.is_none() || (i != 0 && i + 1 != chars.len());
+                let next = chars.peek().copied();
+                let next_is_space = next == Some(' ');
+                let inside = quote.is_none() || (!first && next.is_some());
                 if folds && !spaces && self.column > WIDTH && inside && !next_is_space {
                     self.indent(indent);
                 } else {
@@ -514,6 +563,7 @@ impl Printer<'_> {
                 self.put_char(c);
                 spaces = false;
             }
+            first = false;
         }
     }
 
@@ -626,9 +676,55 @@ mod tests {
         assert!(style_of("a\tb", false) == Quote::Double);
         assert!(style_of("one\ntwo\n", false) == Quote::Literal);
         assert!(style_of("plain words", false) == Quote::Plain);
+        assert!(style_of("quay.io/argoproj/argocd:v2.14", false) == Quote::Plain);
+        assert!(style_of("a:", true) == Quote::Single);
         assert_eq!(float_text(1234567.5), "1.2345675e+06");
         assert_eq!(float_text(0.000012), "1.2e-05");
         assert_eq!(float_text(1.5), "1.5");
         assert_eq!(float_text(3.0), "3");
+    }
+
+    #[test]
+    fn a_plain_word_is_styled_as_the_analysis_would() {
+        let words = [
+            "name",
+            "app.kubernetes.io/name",
+            "quay.io/argoproj/argocd:v2.14",
+            "a:b",
+            ":a",
+            "_x",
+            "x-",
+            "10",
+            "1e3",
+            "0o17",
+            "1:20",
+            "2001-12-14",
+            "yes",
+            "No",
+            "null",
+            "true",
+            ".5",
+            ".inf",
+            "-1",
+            "0x1F",
+            "1_000",
+            "1.2.3",
+            "v1",
+            "a/b/c",
+        ];
+        for word in words {
+            assert!(is_plain_word(word), "{word}");
+            for key in [false, true] {
+                assert!(
+                    style_of(word, key) == analyzed_style(word, key),
+                    "{word} (key: {key})"
+                );
+            }
+        }
+        for not_a_plain_word in [
+            "", "-", "---", "...x", "a:", "+1", "a b", "a#b", "é", "a\tb",
+        ] {
+            assert!(!is_plain_word(not_a_plain_word), "{not_a_plain_word}");
+        }
     }
 }

@@ -44,11 +44,17 @@ pub struct Entry {
 impl Scalar {
     /// Its value as kubectl's YAML 1.1 types it.
     pub fn typed(&self) -> crate::yaml::scalar::Value<'_> {
-        crate::yaml::scalar::resolve(crate::yaml::Scalar {
+        let scalar = crate::yaml::Scalar {
             text: &self.text,
             style: self.style,
             tag: self.tag,
-        })
+        };
+        // Kinds, apiVersions and names, asked for over and over while rendering, are
+        // told strings by their first character.
+        if !crate::yaml::scalar::may_be_typed(scalar) {
+            return crate::yaml::scalar::Value::Str(&self.text);
+        }
+        crate::yaml::scalar::resolve(scalar)
     }
 
     /// Its value as Kustomize's own YAML 1.2 types it (a JSON 6902 patch's result, a

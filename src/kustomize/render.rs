@@ -640,11 +640,12 @@ impl Renderer<'_> {
             .graph
             .parsed
             .get_or_parse(path, || parse_resource_file(reader, limits, path, id));
-        match &*parsed {
+        // The only (or last) root to read a file takes its objects; the others copy them.
+        match std::sync::Arc::unwrap_or_clone(parsed) {
             Ok(objects) => Ok(objects
-                .iter()
+                .into_iter()
                 .map(|node| Resource {
-                    node: node.clone(),
+                    node,
                     previous: Vec::new(),
                     prefixes: Vec::new(),
                     suffixes: Vec::new(),
@@ -655,15 +656,12 @@ impl Renderer<'_> {
             Err(ParseFailure::Unreadable(message)) => Err(Problem {
                 file: path.to_path_buf(),
                 at: Span::default(),
-                reason: Reason::Unreadable(shown(path), message.clone()),
+                reason: Reason::Unreadable(shown(path), message),
             }),
             Err(ParseFailure::Invalid(at, message)) => Err(Problem {
                 file: path.to_path_buf(),
-                at: Span {
-                    start: *at,
-                    end: *at,
-                },
-                reason: Reason::InvalidResource(shown(path), message.clone()),
+                at: Span { start: at, end: at },
+                reason: Reason::InvalidResource(shown(path), message),
             }),
         }
     }

@@ -5,6 +5,7 @@
 //! - [`kustomize_roots`]: the Kustomize roots of a tree, which `bench/kustomize.sh` renders;
 //! - [`ceiling`]: the parse-only ceiling (read files, drain saphyr-parser events);
 //! - [`measure`]: whole-process timing with peak memory and a time cap;
+//! - [`render_roots`]: Kustomize roots rendered through tokenguard's `render`, in one process;
 //! - [`bench`]: the comparison table that `bench/compare.sh` prints.
 
 pub mod bench;
@@ -13,4 +14,5 @@ pub mod corpus;
 pub mod kustomize_corpus;
 pub mod kustomize_roots;
 pub mod measure;
+pub mod render_roots;
 pub mod value;

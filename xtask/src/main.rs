@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use xtask::{bench, ceiling, corpus, kustomize_corpus, kustomize_roots, measure};
+use xtask::{bench, ceiling, corpus, kustomize_corpus, kustomize_roots, measure, render_roots};
 
 // The allocator tokenguard uses, so that the parse-only ceiling allocates alike.
 #[global_allocator]
@@ -26,6 +26,11 @@ USAGE:
       Print the Kustomize roots under DIR (kustomization directories that no other
       kustomization there lists under resources, bases or components), relative to DIR,
       one per line, sorted.
+  xtask render-roots [--runs N] [--slowest K] DIR ROOTS
+      Render each root listed in the file ROOTS (relative to DIR, one per line) as
+      `tokenguard render DIR/ROOT` does, through tokenguard's own render command, in
+      this one process, N times (default 5); print the median total wall and CPU
+      seconds and the K slowest roots (default 5; median milliseconds, then the root).
   xtask parse-ceiling [--threads N] PATH...
       Read every *.yaml, *.yml and *.json file and drain saphyr-parser's events, nothing
       else: the speed no scan of the same files can beat.
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         "gen-corpus" => gen_corpus(rest),
         "gen-kustomize" => gen_kustomize(rest),
         "kustomize-roots" => kustomize_roots_command(rest),
+        "render-roots" => render_roots_command(rest),
         "parse-ceiling" => parse_ceiling(rest),
         "measure" => measure_command(rest),
         "bench" => bench_command(rest),
@@ -216,6 +222,59 @@ fn kustomize_roots_command(args: &[String]) -> Result<(), String> {
             Err(e) => return Err(format!("cannot write the roots: {e}")),
             Ok(()) => {}
         }
+    }
+    Ok(())
+}
+
+fn render_roots_command(args: &[String]) -> Result<(), String> {
+    let p = Parsed::new(args, &[])?;
+    p.check(&["runs", "slowest"])?;
+    let [dir, list] = p.positional.as_slice() else {
+        return Err("render-roots needs DIR and a ROOTS file".into());
+    };
+    let roots: Vec<String> = std::fs::read_to_string(list)
+        .map_err(|e| format!("cannot read {list}: {e}"))?
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let arguments = render_roots::arguments(std::path::Path::new(dir), &roots)?;
+    let passes: Vec<render_roots::Pass> = (0..p.number("runs", 5)?.max(1))
+        .map(|_| render_roots::pass(&roots, &arguments))
+        .collect();
+    let failed: Vec<&render_roots::Rendered> = passes
+        .first()
+        .map(|pass| pass.roots.iter().filter(|r| r.outcome.is_err()).collect())
+        .unwrap_or_default();
+    for rendered in &failed {
+        if let Err(why) = &rendered.outcome {
+            eprintln!("not rendered: {}: {why}", rendered.root);
+        }
+    }
+    println!(
+        "roots={} runs={} wall_median={:.4} wall_min={:.4} cpu_median={:.4} failed={} bytes={}",
+        roots.len(),
+        passes.len(),
+        measure::median(passes.iter().map(|p| p.wall).collect()).as_secs_f64(),
+        passes
+            .iter()
+            .map(|p| p.wall)
+            .min()
+            .unwrap_or_default()
+            .as_secs_f64(),
+        measure::median(passes.iter().map(|p| p.cpu).collect()).as_secs_f64(),
+        failed.len(),
+        passes.first().map_or(0, |pass| pass
+            .roots
+            .iter()
+            .filter_map(|r| r.outcome.as_ref().ok())
+            .sum::<usize>())
+    );
+    for (root, wall) in render_roots::slowest(&passes)
+        .into_iter()
+        .take(p.number("slowest", 5)? as usize)
+    {
+        println!("{:.2} {root}", wall.as_secs_f64() * 1000.0);
     }
     Ok(())
 }

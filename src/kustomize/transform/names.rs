@@ -242,16 +242,18 @@ pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), String> {
     if resources.iter().all(|r| r.previous.is_empty()) {
         return Ok(());
     }
+    // References change names and namespaces only: each object's kind is looked up once.
+    let kinds: Vec<(String, String)> = resources
+        .iter()
+        .map(|r| (r.api_version().to_owned(), r.kind().to_owned()))
+        .collect();
     for (reference, path) in references() {
         let path = keys(&path);
-        for index in 0..resources.len() {
-            let referrer = &resources[index];
-            if !reference
-                .referrer
-                .selects(referrer.api_version(), referrer.kind())
-            {
+        for (index, (api_version, kind)) in kinds.iter().enumerate() {
+            if !reference.referrer.selects(api_version, kind) {
                 continue;
             }
+            let referrer = &resources[index];
             let mut updates: Vec<(Vec<usize>, Referral)> = Vec::new();
             let mut error = None;
             let mut position = Vec::new();
