@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 16, "the fixture cases are found");
+    assert_eq!(cases.len(), 17, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
