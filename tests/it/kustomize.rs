@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 17, "the fixture cases are found");
+    assert_eq!(cases.len(), 18, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -126,6 +126,35 @@ fn origins_point_at_the_base_line_or_the_transformer_line_that_wrote_each_value(
         monitored.iter().all(|l| l
             == "monitored: \"true\" # fixtures/kustomize/components/monitoring/kustomization.yaml:6:14"),
         "{monitored:?}"
+    );
+}
+
+#[test]
+fn labels_in_volume_claim_templates_point_at_the_pair_that_set_them() {
+    let case = "fixtures/kustomize/labels-volume-claim-templates";
+    // Metadata, selector and template of three StatefulSets, and the two claims of the
+    // one that has a list: none is created where the list is missing.
+    let tier = origins(case, "tier: db");
+    assert_eq!(tier.len(), 11, "{tier:?}");
+    assert!(
+        tier.iter()
+            .all(|l| l == &format!("tier: db # {case}/kustomization.yaml:4:9")),
+        "{tier:?}"
+    );
+    let team = origins(case, "team: accounts");
+    assert_eq!(team.len(), 11, "{team:?}");
+    assert!(
+        team.iter()
+            .all(|l| l == &format!("team: accounts # {case}/kustomization.yaml:7:11")),
+        "{team:?}"
+    );
+    // A null list is emptied where it was written.
+    assert_eq!(
+        origins(case, "volumeClaimTemplates"),
+        [
+            "volumeClaimTemplates:".to_owned(),
+            format!("volumeClaimTemplates: [] # {case}/statefulsets.yaml:21:23")
+        ]
     );
 }
 

@@ -128,7 +128,7 @@ const SELECTORS: &[FieldSpec] = &[
         "apps",
         "",
         "StatefulSet",
-        "spec/volumeClaimTemplates/metadata/labels",
+        "spec/volumeClaimTemplates[]/metadata/labels",
         true,
     ),
 ];

@@ -45,8 +45,10 @@ impl FieldSpec {
 /// Calls `leaf(parent, key)` for every mapping that holds the last key of `path` (a
 /// field spec path, `a/b[]/c`) under `node`, entering every item of a sequence on the
 /// way. Missing (or null) maps on the way are created with origin `created` if given,
-/// else the walk stops there. The path is split as it is walked: transformers walk
-/// every object, and a split per object would allocate for each.
+/// else the walk stops there. A key marked `[]` names a list, which is never created:
+/// the walk stops where it is missing, and a null there becomes an empty list, as
+/// Kustomize's field spec filter leaves them. The path is split as it is walked:
+/// transformers walk every object, and a split per object would allocate for each.
 pub(crate) fn walk(
     node: &mut Node,
     path: &str,
@@ -66,11 +68,24 @@ pub(crate) fn walk(
         Some((first, rest)) => (first, Some(rest)),
         None => (path, None),
     };
-    let first = first.trim_end_matches("[]");
+    let (first, is_list) = match first.strip_suffix("[]") {
+        Some(list) => (list, true),
+        None => (first, false),
+    };
     let Some(rest) = rest else {
         leaf(node, first);
         return;
     };
+    if is_list {
+        let Some(list) = node.get_mut(first) else {
+            return;
+        };
+        if list.is_null() {
+            list.value = Value::Seq(Vec::new());
+        }
+        walk(list, rest, created, leaf);
+        return;
+    }
     let missing = node.get(first).is_none_or(Node::is_null);
     if missing {
         let Some(at) = created else { return };
