@@ -91,6 +91,10 @@ pub struct Kustomization {
     pub replaces: bool,
     /// Whether it has `vars`.
     pub has_vars: bool,
+    /// Whether it has `images` or `imageTags`.
+    pub has_images: bool,
+    /// Whether it has `replicas`.
+    pub has_replicas: bool,
     /// Fields present that this renderer does not render, with their key's position.
     pub unrendered: Vec<(Unrendered, Span)>,
 }
@@ -182,6 +186,8 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         generates: false,
         replaces: false,
         has_vars: false,
+        has_images: false,
+        has_replicas: false,
         unrendered: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -209,8 +215,9 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
             "commonLabels" => k.common_labels = string_map(value)?,
             "commonAnnotations" => k.common_annotations = string_map(value)?,
             "labels" => k.labels = label_sets(value, &mut k.unrendered)?,
-            // Image and replica changes write no field a token depends on.
-            "metadata" | "images" | "imageTags" | "replicas" => {}
+            "metadata" => {}
+            "images" | "imageTags" => k.has_images = true,
+            "replicas" => k.has_replicas = true,
             "patches" => {
                 k.patches = patches(value, source)?;
                 for patch in &k.patches {

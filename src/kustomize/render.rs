@@ -377,6 +377,31 @@ impl Renderer<'_> {
                 true,
             )?;
         }
+        if k.has_replicas || k.has_images {
+            if tree.is_none() {
+                tree = Some(self.kustomization_node(&kfile, kid)?);
+            }
+            if let Some(knode) = &tree {
+                // An image that is not a string is an error in the file that has it.
+                let failed = |at: Origin, reason: Reason| Problem {
+                    file: self.path_of(at.file).unwrap_or_else(|| kfile.clone()),
+                    at: at.span,
+                    reason,
+                };
+                let replica_failed = |e: transform::replicas::ReplicaError| {
+                    failed(e.at(), Reason::Replicas(e.to_string()))
+                };
+                for replica in transform::replicas::read(knode).map_err(replica_failed)? {
+                    transform::replicas::apply(&mut resources, &replica).map_err(replica_failed)?;
+                }
+                let image_failed = |e: transform::images::ImageError| {
+                    failed(e.at(), Reason::Images(e.to_string()))
+                };
+                for image in transform::images::read(knode).map_err(image_failed)? {
+                    transform::images::apply(&mut resources, &image).map_err(image_failed)?;
+                }
+            }
+        }
         if k.replaces {
             let knode = self.kustomization_node(&kfile, kid)?;
             self.replacements(&mut resources, &knode, &kfile, &node.other_files)

@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 18, "the fixture cases are found");
+    assert_eq!(cases.len(), 20, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -155,6 +155,98 @@ fn labels_in_volume_claim_templates_point_at_the_pair_that_set_them() {
             "volumeClaimTemplates:".to_owned(),
             format!("volumeClaimTemplates: [] # {case}/statefulsets.yaml:21:23")
         ]
+    );
+}
+
+#[test]
+fn images_and_replicas_point_at_the_entry_that_set_them() {
+    let images = "fixtures/kustomize/images";
+    let entry = |line: u32| format!("{images}/kustomization.yaml:{line}:3");
+    let image = |needle: &str| origins(images, needle);
+    assert_eq!(
+        image("image: busybox@"),
+        [format!(
+            "- image: busybox@sha256:4be429a5fbb2e71ae7958bfa558bc637cf3a61baf40a708cb8fff532b39e52d0 # {}",
+            entry(8)
+        )]
+    );
+    // Both passes wrote the Deployment's suffix; the first only, the CronJob's.
+    assert_eq!(
+        image("image: nginx:"),
+        [
+            format!("- image: nginx:1.27-hardened-hardened # {}", entry(10)),
+            format!("- image: nginx:-hardened # {}", entry(10)),
+        ]
+    );
+    // `imageTags` entries come after `images`.
+    assert_eq!(
+        image("image: postgres"),
+        [format!("- image: postgres:16.4 # {}", entry(17))]
+    );
+    // A name that only starts like an entry's is left as written.
+    assert_eq!(
+        image("image: nginx-exporter"),
+        [format!(
+            "- image: nginx-exporter:1.0 # {images}/workloads.yaml:25:16"
+        )]
+    );
+    let overlay = "fixtures/kustomize/replicas/overlay";
+    assert_eq!(
+        origins(overlay, "replicas:"),
+        [
+            format!("replicas: 3 # {overlay}/kustomization.yaml:7:10"),
+            format!("replicas: 2 # {overlay}/kustomization.yaml:10:10"),
+        ]
+    );
+}
+
+#[test]
+fn replicas_and_images_kustomize_refuses_are_errors_at_their_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: {tag: 1}\n";
+    write("nothing/d.yaml", deployment);
+    write(
+        "nothing/kustomization.yaml",
+        "resources:\n- d.yaml\nreplicas:\n- name: web\n  count: 2\n",
+    );
+    write("mapping/d.yaml", deployment);
+    write(
+        "mapping/kustomization.yaml",
+        "resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: '2'\n",
+    );
+    write(
+        "unknown/kustomization.yaml",
+        "images:\n- name: nginx\n  tag: '2'\n",
+    );
+    let render = |rel: &str| {
+        let out = crate::common::output(
+            crate::common::tokenguard()
+                .current_dir(dir.path())
+                .args(["render", rel]),
+        );
+        assert_eq!(out.code, 2, "{rel}: {}", out.stdout);
+        out.stderr
+    };
+    let stderr = render("nothing");
+    assert!(
+        stderr.contains("nothing/kustomization.yaml:5:3: cannot render nothing: no Deployment, ReplicationController, ReplicaSet or StatefulSet is named `web`, which Kustomize refuses"),
+        "{stderr}"
+    );
+    let stderr = render("mapping");
+    assert!(
+        stderr.contains("mapping/d.yaml:10:16: cannot render mapping: an image that is not a string, which Kustomize refuses to change"),
+        "{stderr}"
+    );
+    let stderr = render("unknown");
+    assert!(
+        stderr.contains("unknown/kustomization.yaml:3:3: cannot render unknown: unknown field `tag` in an image: Kustomize v5 rejects it"),
+        "{stderr}"
     );
 }
 

@@ -1,9 +1,11 @@
 //! Kustomize's builtin transformers over rendered objects, and what they share: the
 //! field specs that say which kinds a transformer writes where.
 
+pub(crate) mod images;
 pub(crate) mod labels;
 pub(crate) mod names;
 pub(crate) mod namespace;
+pub(crate) mod replicas;
 
 use super::node::{Node, Value};
 use super::resid;
