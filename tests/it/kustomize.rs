@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokenguard::FileId;
@@ -390,41 +390,73 @@ fn two_objects_with_one_id_are_kustomizes_error() {
 /// Pass list of the corpus comparison: roots whose rendering agrees with kubectl's.
 const PASSING: &str = "tests/data/kustomize-corpus-passing.txt";
 
-#[test]
-fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
+/// Roots whose `tokenguard render` output is byte-identical with kubectl's.
+const IDENTICAL: &str = "tests/data/kustomize-corpus-identical.txt";
+
+/// Roots whose `tokenguard render` output may differ from kubectl's byte for byte,
+/// each with the reason; every other root kubectl renders must be identical.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// `kubectl kustomize` of every root of ../shared/corpus, run once for all the tests
+/// that compare with it.
+struct Oracle {
+    corpus: PathBuf,
+    /// Each root's directory and kubectl's output (`None` where kubectl refuses it).
+    outputs: Vec<(PathBuf, Option<String>)>,
+    kubectl_time: Duration,
+}
+
+impl Oracle {
+    fn output(&self, dir: &Path) -> Option<&str> {
+        self.outputs
+            .iter()
+            .find(|(d, _)| d == dir)
+            .and_then(|(_, out)| out.as_deref())
+    }
+}
+
+static ORACLE: OnceLock<Result<Oracle, &'static str>> = OnceLock::new();
+
+/// The oracle, or why there is none (printed as SKIPPED by each test).
+fn oracle() -> Result<&'static Oracle, &'static str> {
+    ORACLE.get_or_init(run_kubectl).as_ref().map_err(|why| *why)
+}
+
+/// The corpus's kustomizations planned as a scan plans them, and the reader to render them.
+fn corpus_graph(corpus: &Path) -> (kustomize::Graph, FsReader) {
+    let limits = Limits::default();
+    let reader = FsReader {
+        max_file_bytes: limits.max_file_bytes,
+        follow_symlinks: false,
+    };
+    let graph = kustomize::plan(&kustomization_dirs(corpus), corpus, &reader, &limits);
+    assert_eq!(graph.roots.len(), 206, "the corpus roots are found");
+    (graph, reader)
+}
+
+fn run_kubectl() -> Result<Oracle, &'static str> {
     let corpus = repo().join("../shared/corpus");
     if !corpus.is_dir() {
-        eprintln!("SKIPPED: ../shared/corpus is absent: no roots to compare");
-        return;
+        return Err("../shared/corpus is absent: no roots to compare");
     }
     let kubectl_works = Command::new("kubectl")
         .args(["version", "--client"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !kubectl_works {
-        eprintln!(
-            "SKIPPED: kubectl is not installed: the corpus is not compared with kubectl kustomize"
-        );
-        return;
+        return Err("kubectl is not installed: the corpus is not compared with kubectl kustomize");
     }
     let corpus = tokenguard::discover::absolute(&corpus);
-    let dirs = kustomization_dirs(&corpus);
-    let limits = Limits::default();
-    let reader = FsReader {
-        max_file_bytes: limits.max_file_bytes,
-        follow_symlinks: false,
-    };
-    let graph = kustomize::plan(&dirs, &corpus, &reader, &limits);
+    let (graph, _) = corpus_graph(&corpus);
     let roots: Vec<&kustomize::Root> = graph.roots.iter().collect();
-    assert_eq!(roots.len(), 206, "the corpus roots are found");
 
     // kubectl in parallel: it takes 50-570 ms a root.
     // More threads than cores: much of kubectl's time is its start.
     let threads = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
     let kubectl_time = Mutex::new(Duration::ZERO);
-    let mut our_time = Duration::ZERO;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut expected: Vec<Option<String>> = vec![None; roots.len()];
+    let mut outputs: Vec<(PathBuf, Option<String>)> =
+        roots.iter().map(|root| (root.dir.clone(), None)).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -451,22 +483,43 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
             .collect();
         for worker in workers {
             for (i, text) in worker.join().expect("a kubectl worker") {
-                expected[i] = text;
+                outputs[i].1 = text;
             }
         }
     });
+    Ok(Oracle {
+        corpus,
+        outputs,
+        kubectl_time: kubectl_time.into_inner().expect("the clock"),
+    })
+}
 
-    let passing_file = repo().join(PASSING);
-    let listed: BTreeSet<String> = std::fs::read_to_string(&passing_file)
-        .expect("the pass list")
+/// The roots a list file names, comments and blank lines left out.
+fn listed_roots(list: &str) -> BTreeSet<String> {
+    std::fs::read_to_string(repo().join(list))
+        .unwrap_or_else(|e| panic!("{list}: {e}"))
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(str::to_owned)
-        .collect();
+        .collect()
+}
+
+#[test]
+fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
+    let oracle = match oracle() {
+        Ok(oracle) => oracle,
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let (graph, reader) = corpus_graph(&oracle.corpus);
+    let listed = listed_roots(PASSING);
+    let mut our_time = Duration::ZERO;
     let (mut refused, mut passed, mut table) = (0, BTreeSet::new(), String::new());
-    for (root, expected) in roots.iter().zip(&expected) {
-        let name = tokenguard::discover::display_path(&root.dir, &corpus);
-        let Some(expected) = expected else {
+    for root in &graph.roots {
+        let name = tokenguard::discover::display_path(&root.dir, &oracle.corpus);
+        let Some(expected) = oracle.output(&root.dir) else {
             refused += 1;
             table += &format!("  skip  {name} (kubectl refuses it)\n");
             continue;
@@ -486,16 +539,15 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
             Err(reason) => table += &format!("  FAIL  {name}: {reason}\n"),
         }
     }
-    let compared = roots.len() - refused;
+    let compared = graph.roots.len() - refused;
     eprintln!(
         "kustomize corpus: {} of {compared} roots kubectl renders agree ({refused} kubectl refuses)\n{table}",
         passed.len()
     );
     // For information only (this build is not optimised; bench/ measures speed).
     eprintln!(
-        "kubectl kustomize took {:?} over the roots, tokenguard's renderer {:?}",
-        kubectl_time.lock().expect("the clock"),
-        our_time
+        "kubectl kustomize took {:?} over the roots, tokenguard's renderer {our_time:?}",
+        oracle.kubectl_time
     );
     let regressed: Vec<_> = listed.difference(&passed).collect();
     assert!(
@@ -505,6 +557,62 @@ fn corpus_roots_render_the_objects_and_token_fields_kubectl_renders() {
     let new: Vec<_> = passed.difference(&listed).collect();
     if !new.is_empty() {
         eprintln!("roots that now agree, to add to {PASSING}: {new:?}");
+    }
+}
+
+#[test]
+fn corpus_roots_render_byte_for_byte_as_kubectl_prints_them() {
+    let oracle = match oracle() {
+        Ok(oracle) => oracle,
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let (graph, reader) = corpus_graph(&oracle.corpus);
+    let listed = listed_roots(IDENTICAL);
+    let known = |name: &str| KNOWN_DIFFERENCES.iter().any(|(root, _)| *root == name);
+    let (mut compared, mut identical, mut failures) = (0, BTreeSet::new(), Vec::new());
+    for root in &graph.roots {
+        let Some(expected) = oracle.output(&root.dir) else {
+            continue;
+        };
+        compared += 1;
+        let name = tokenguard::discover::display_path(&root.dir, &oracle.corpus);
+        let difference = match render_root(&graph, root, &reader) {
+            Ok(rendered) if rendered == expected => None,
+            Ok(rendered) => Some(first_difference(&rendered, expected)),
+            Err(reason) => Some(format!("not rendered: {reason}")),
+        };
+        match difference {
+            None if known(&name) => failures.push(format!(
+                "{name} is identical now: move it from KNOWN_DIFFERENCES to {IDENTICAL}"
+            )),
+            None => {
+                identical.insert(name);
+            }
+            Some(_) if known(&name) => {}
+            Some(difference) => failures.push(format!("{name}: {difference}")),
+        }
+    }
+    eprintln!(
+        "kustomize corpus: {} of {compared} roots kubectl renders are byte-identical",
+        identical.len()
+    );
+    assert_eq!(compared, 173, "the roots kubectl renders are compared");
+    assert!(
+        failures.is_empty(),
+        "roots whose render differs from kubectl kustomize's output (fix them, or list them with the reason in KNOWN_DIFFERENCES):\n{}",
+        failures.join("\n")
+    );
+    let regressed: Vec<_> = listed.difference(&identical).collect();
+    assert!(
+        regressed.is_empty(),
+        "roots in {IDENTICAL} no longer render byte for byte as kubectl does: {regressed:?}"
+    );
+    let new: Vec<_> = identical.difference(&listed).collect();
+    if !new.is_empty() {
+        eprintln!("roots now byte-identical, to add to {IDENTICAL}: {new:?}");
     }
 }
 
