@@ -66,6 +66,10 @@ pub enum Reason {
     Var(String),
     #[error("{0}")]
     Replicas(String),
+    #[error(
+        "a `fields` entry sets `create` unlike Kustomize's own field spec for `{0}`, which Kustomize refuses (conflicting fieldspecs)"
+    )]
+    ConflictingFieldSpec(String),
     #[error("{0}")]
     Images(String),
     #[error("kustomizations are nested more than {0} deep")]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::file::{Inline, Patch, PatchSource};
+use super::file::{Inline, Patch, PatchSource, SortOrder};
 use super::graph::{self, Graph, MAX_DEPTH, ParseFailure, Parsed, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::patch::strategic::{self, Merged};
@@ -193,18 +193,20 @@ pub fn render(
             metadata.remove("annotations");
         }
     }
-    let mut keyed: Vec<(OrderKey, Node)> = resources
-        .into_iter()
-        .map(|r| (OrderKey::of(&r), r.node))
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    // Only the root's `sortOptions` count, as in Kustomize.
+    let sort_order = graph.nodes[root.node]
+        .kustomization
+        .as_ref()
+        .and_then(|k| k.sort_order.as_ref());
+    let objects = match sort_order {
+        Some(SortOrder::Fifo) => resources.into_iter().map(|r| r.node).collect(),
+        Some(SortOrder::Legacy(Some(kinds))) => sorted(resources, &kinds.first, &kinds.last),
+        Some(SortOrder::Legacy(None)) | None => sorted(resources, &ORDER_FIRST, &ORDER_LAST),
+    };
     let mut inputs = renderer.inputs;
     inputs.sort();
     inputs.dedup();
-    Ok(Rendering {
-        objects: keyed.into_iter().map(|(_, node)| node).collect(),
-        inputs,
-    })
+    Ok(Rendering { objects, inputs })
 }
 
 struct Renderer<'a> {
@@ -352,16 +354,17 @@ impl Renderer<'_> {
             transform::names::suffix(&mut resources, suffix, at);
         }
         for set in &k.labels {
-            transform::labels::labels(
-                &mut resources,
-                &set.pairs,
-                set.include_selectors,
-                set.include_templates,
-                at,
-            );
+            let fields: Vec<_> = set.fields.iter().map(transform::FieldSpec::of).collect();
+            let include = (set.include_selectors, set.include_templates);
+            transform::labels::labels(&mut resources, &set.pairs, include, &fields, at).map_err(
+                |i| {
+                    let field = &set.fields[i];
+                    problem(field.at, Reason::ConflictingFieldSpec(field.path.clone()))
+                },
+            )?;
         }
         if !k.common_labels.is_empty() {
-            transform::labels::labels(&mut resources, &k.common_labels, true, true, at);
+            transform::labels::common_labels(&mut resources, &k.common_labels, at);
         }
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
@@ -953,6 +956,18 @@ fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// The objects in Kustomize's legacy order: the kinds of `first` first and of `last`
+/// last, each in their list's order, the rest by group, version and kind; then by
+/// namespace and name.
+fn sorted<S: AsRef<str>>(resources: Vec<Resource>, first: &[S], last: &[S]) -> Vec<Node> {
+    let mut keyed: Vec<(OrderKey, Node)> = resources
+        .into_iter()
+        .map(|r| (OrderKey::of(&r, first, last), r.node))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, node)| node).collect()
+}
+
 /// Kustomize's default output order: some kinds first (namespaces, then what others
 /// depend on), webhooks last, the rest by group, version and kind; then by namespace
 /// and name.
@@ -993,12 +1008,14 @@ const ORDER_LAST: [&str; 2] = [
 ];
 
 impl OrderKey {
-    fn of(resource: &Resource) -> OrderKey {
+    /// A kind listed twice ranks by its last place, and `last` wins over `first`, as
+    /// in Kustomize's map of ranks.
+    fn of<S: AsRef<str>>(resource: &Resource, first: &[S], last: &[S]) -> OrderKey {
         let kind = resource.kind();
-        let rank = if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
-            i as i32 - ORDER_FIRST.len() as i32
-        } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        let rank = if let Some(i) = last.iter().rposition(|k| k.as_ref() == kind) {
             i as i32 + 1
+        } else if let Some(i) = first.iter().rposition(|k| k.as_ref() == kind) {
+            i as i32 - first.len() as i32
         } else {
             0
         };

@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 20, "the fixture cases are found");
+    assert_eq!(cases.len(), 23, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -148,6 +148,15 @@ fn labels_in_volume_claim_templates_point_at_the_pair_that_set_them() {
             .all(|l| l == &format!("team: accounts # {case}/kustomization.yaml:7:11")),
         "{team:?}"
     );
+    // `includeTemplates` reaches the claims too: metadata, template and two claims.
+    let owner = origins(case, "owner: ledger");
+    assert_eq!(owner.len(), 8, "{owner:?}");
+    assert!(
+        owner
+            .iter()
+            .all(|l| l == &format!("owner: ledger # {case}/kustomization.yaml:11:12")),
+        "{owner:?}"
+    );
     // A null list is emptied where it was written.
     assert_eq!(
         origins(case, "volumeClaimTemplates"),
@@ -155,6 +164,54 @@ fn labels_in_volume_claim_templates_point_at_the_pair_that_set_them() {
             "volumeClaimTemplates:".to_owned(),
             format!("volumeClaimTemplates: [] # {case}/statefulsets.yaml:21:23")
         ]
+    );
+}
+
+#[test]
+fn labels_written_by_field_specs_point_at_the_pair_that_set_them() {
+    let case = "fixtures/kustomize/labels-fields";
+    // A field for Deployments' metadata replaces Kustomize's own for every object's.
+    assert_eq!(
+        origins(case, "team:"),
+        [format!("team: payments # {case}/kustomization.yaml:6:11")]
+    );
+    // Metadata of four objects, two pod templates, a claim, a custom resource's map
+    // and each item of its list.
+    let part_of = origins(case, "part-of");
+    assert_eq!(part_of.len(), 10, "{part_of:?}");
+    assert!(
+        part_of
+            .iter()
+            .all(|l| l
+                == &format!("app.kubernetes.io/part-of: shop # {case}/kustomization.yaml:13:32")),
+        "{part_of:?}"
+    );
+}
+
+#[test]
+fn a_label_field_spec_that_conflicts_with_kustomizes_own_is_an_error_at_it() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- c.yaml\nlabels:\n- pairs: {a: b}\n  fields:\n  - kind: Widget\n    path: spec/labels\n  - path: metadata/labels\n    create: false\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    )
+    .expect("write");
+    let out = crate::common::output(
+        crate::common::tokenguard()
+            .current_dir(dir.path())
+            .args(["render", "."]),
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("kustomization.yaml:8:5: cannot render .: a `fields` entry sets `create` unlike Kustomize's own field spec for `metadata/labels`, which Kustomize refuses (conflicting fieldspecs)"),
+        "{}",
+        out.stderr
     );
 }
 

@@ -23,24 +23,44 @@ pub(crate) fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
 }
 
 /// Where a transformer writes in objects of some kinds: an empty group, version or
-/// kind selects any.
+/// kind selects any. Kustomize's own are `'static`; a kustomization's (`labels[].fields`)
+/// borrow from it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct FieldSpec {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
+pub(crate) struct FieldSpec<'a> {
+    pub group: &'a str,
+    pub version: &'a str,
+    pub kind: &'a str,
     /// `/`-separated keys; sequences on the way are entered item by item.
-    pub path: &'static str,
+    pub path: &'a str,
     /// Whether missing maps on the way (and the target) are created.
     pub create: bool,
 }
 
-impl FieldSpec {
+impl<'a> FieldSpec<'a> {
+    /// A kustomization's field spec.
+    pub fn of(field: &'a crate::kustomize::file::LabelField) -> FieldSpec<'a> {
+        FieldSpec {
+            group: &field.group,
+            version: &field.version,
+            kind: &field.kind,
+            path: &field.path,
+            create: field.create,
+        }
+    }
+
     pub fn selects(&self, api_version: &str, kind: &str) -> bool {
         let (group, version) = group_version(api_version);
         (self.group.is_empty() || self.group == group)
             && (self.version.is_empty() || self.version == version)
             && (self.kind.is_empty() || self.kind == kind)
+    }
+
+    /// Whether every group, version and kind `other` names is this one's (Kustomize's
+    /// `Gvk.IsSelected`, by which it merges field specs).
+    pub fn selected_by(&self, other: &FieldSpec<'_>) -> bool {
+        (other.group.is_empty() || other.group == self.group)
+            && (other.version.is_empty() || other.version == self.version)
+            && (other.kind.is_empty() || other.kind == self.kind)
     }
 }
 
