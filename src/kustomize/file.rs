@@ -129,6 +129,8 @@ pub struct Kustomization {
     pub has_replicas: bool,
     /// `sortOptions`, if set.
     pub sort_order: Option<SortOrder>,
+    /// `buildMetadata`: what a root's build adds to its objects.
+    pub build_metadata: Vec<Item>,
     /// Fields present that this renderer does not render, with their key's position.
     pub unrendered: Vec<(Unrendered, Span)>,
 }
@@ -223,6 +225,7 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         has_images: false,
         has_replicas: false,
         sort_order: None,
+        build_metadata: Vec::new(),
         unrendered: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -289,7 +292,8 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
             }
             "vars" => k.has_vars = true,
             "sortOptions" => k.sort_order = sort_options(key, value)?,
-            "openapi" | "buildMetadata" => {
+            "buildMetadata" => k.build_metadata = strings(value)?,
+            "openapi" => {
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }

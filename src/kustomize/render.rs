@@ -118,6 +118,17 @@ pub fn render(
     if let Some(problem) = root.problems.first() {
         return Err(problem.clone());
     }
+    let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
+    // Only the root's `sortOptions` and `buildMetadata` count, as in Kustomize.
+    let root_kustomization = graph.nodes[root.node].kustomization.as_ref();
+    let build_metadata = root_kustomization.map_or(&[][..], |k| &k.build_metadata);
+    if let Some((option, field)) = transform::build_metadata::unrendered(build_metadata) {
+        return Err(Problem {
+            file: root_file,
+            at: option.at,
+            reason: Reason::NotSupportedYet(field),
+        });
+    }
     let mut renderer = Renderer {
         graph,
         files,
@@ -127,7 +138,6 @@ pub fn render(
         unbound_vars: Vec::new(),
     };
     let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
-    let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
     // Generated names get their hash once the whole root is transformed, then every
     // reference follows them as it follows a prefix.
     for resource in resources.iter_mut().filter(|r| r.hashed) {
@@ -193,12 +203,13 @@ pub fn render(
             metadata.remove("annotations");
         }
     }
-    // Only the root's `sortOptions` count, as in Kustomize.
-    let sort_order = graph.nodes[root.node]
-        .kustomization
-        .as_ref()
-        .and_then(|k| k.sort_order.as_ref());
-    let objects = match sort_order {
+    if let Some(option) = transform::build_metadata::managed_by_label(build_metadata) {
+        let kid = renderer.file_id(&root_file)?;
+        transform::build_metadata::managed_by(&mut resources, option, |span| {
+            Origin::new(kid, span)
+        });
+    }
+    let objects = match root_kustomization.and_then(|k| k.sort_order.as_ref()) {
         Some(SortOrder::Fifo) => resources.into_iter().map(|r| r.node).collect(),
         Some(SortOrder::Legacy(Some(kinds))) => sorted(resources, &kinds.first, &kinds.last),
         Some(SortOrder::Legacy(None)) | None => sorted(resources, &ORDER_FIRST, &ORDER_LAST),

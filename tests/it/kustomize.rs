@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 23, "the fixture cases are found");
+    assert_eq!(cases.len(), 24, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -210,6 +210,31 @@ fn a_label_field_spec_that_conflicts_with_kustomizes_own_is_an_error_at_it() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
         out.stderr.contains("kustomization.yaml:8:5: cannot render .: a `fields` entry sets `create` unlike Kustomize's own field spec for `metadata/labels`, which Kustomize refuses (conflicting fieldspecs)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_managed_by_label_points_at_the_root_option_and_annotations_fall_back() {
+    let case = "fixtures/kustomize/build-metadata";
+    // Every object, the generated ConfigMap too.
+    let labels = origins(&format!("{case}/overlay"), "managed-by");
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    assert!(
+        labels.iter().all(|l| l
+            == &format!(
+                "app.kubernetes.io/managed-by: kustomize-(devel) # {case}/overlay/kustomization.yaml:3:3"
+            )),
+        "{labels:?}"
+    );
+    // The base's options count where it is the root.
+    let out = run(["render", &format!("{case}/base")]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains(&format!(
+            "{case}/base/kustomization.yaml:1:17: cannot render {case}/base: `buildMetadata.originAnnotations` is not rendered by tokenguard yet"
+        )),
         "{}",
         out.stderr
     );

@@ -224,6 +224,15 @@ pub(crate) fn labels(
     Ok(())
 }
 
+/// Labels in metadata only, where a `labels` entry without options writes them.
+pub(crate) fn metadata_labels(
+    resources: &mut [Resource],
+    pairs: &[Pair],
+    at: impl Fn(Span) -> Origin,
+) {
+    write(resources, pairs, &[METADATA_LABELS], &at);
+}
+
 /// `commonLabels`: a `labels` entry with `includeSelectors` and no fields of its own.
 pub(crate) fn common_labels(
     resources: &mut [Resource],

@@ -1,6 +1,7 @@
 //! Kustomize's builtin transformers over rendered objects, and what they share: the
 //! field specs that say which kinds a transformer writes where.
 
+pub(crate) mod build_metadata;
 pub(crate) mod images;
 pub(crate) mod labels;
 pub(crate) mod names;
@@ -23,8 +24,8 @@ pub(crate) fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
 }
 
 /// Where a transformer writes in objects of some kinds: an empty group, version or
-/// kind selects any. Kustomize's own are `'static`; a kustomization's (`labels[].fields`)
-/// borrow from it.
+/// kind selects any. Kustomize's own are `'static`; a kustomization's own
+/// (`labels[].fields`) borrow from it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FieldSpec<'a> {
     pub group: &'a str,
