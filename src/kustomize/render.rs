@@ -136,7 +136,16 @@ pub fn render(
         inclusions: 0,
         inputs: Vec::new(),
         unbound_vars: Vec::new(),
+        origin_annotations: None,
+        origin_dir: String::new(),
     };
+    let keep_origin = transform::build_metadata::origin_annotations(build_metadata);
+    if let Some(option) = keep_origin {
+        let kid = renderer.file_id(&root_file)?;
+        renderer.origin_annotations = Some(transform::build_metadata::OriginAnnotations {
+            at: Origin::new(kid, option.at),
+        });
+    }
     let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
     // Generated names get their hash once the whole root is transformed, then every
     // reference follows them as it follows a prefix.
@@ -194,6 +203,7 @@ pub fn render(
     });
     // Kustomize removes its build annotations at the end, and with them an
     // `annotations` map left empty (or written empty).
+    transform::build_metadata::remove_build_annotations(&mut resources, keep_origin.is_some());
     for resource in &mut resources {
         if let Some(metadata) = resource.node.get_mut("metadata")
             && metadata
@@ -222,6 +232,11 @@ pub fn render(
 
 struct Renderer<'a> {
     graph: &'a Graph,
+    /// Set by the root's `buildMetadata: [originAnnotations]`.
+    origin_annotations: Option<transform::build_metadata::OriginAnnotations>,
+    /// The directory of the kustomization being rendered, as origin annotations name
+    /// it: the paths written from the root to it, joined.
+    origin_dir: String,
     files: &'a dyn Fn(&Path) -> Option<FileId>,
     reader: &'a dyn Reader,
     inclusions: usize,
@@ -266,18 +281,25 @@ impl Renderer<'_> {
         };
         let kid = self.file_id(&kfile)?;
         self.inputs.push(kfile.clone());
-        for entry in &node.resources {
-            let added = match &entry.target {
-                Target::File(path) => self.resource_file(path)?,
-                Target::Kustomization(next) => self.kustomization(*next, Vec::new(), depth + 1)?,
-                Target::Unusable => {
-                    return Err(node
-                        .problems
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| problem(entry.at, Reason::Missing(shown(&node.dir)))));
-                }
-            };
+        // Origin annotations name each file by the paths written on the way to it.
+        let origin_dir = self.origin_dir.clone();
+        for (entry, item) in node.resources.iter().zip(&k.resources) {
+            let origin = self.origin_path(&origin_dir, &item.text);
+            let added =
+                match &entry.target {
+                    Target::File(path) => self.resource_file(path, &origin)?,
+                    Target::Kustomization(next) => {
+                        self.origin_dir = origin;
+                        let added = self.kustomization(*next, Vec::new(), depth + 1)?;
+                        self.origin_dir.clone_from(&origin_dir);
+                        added
+                    }
+                    Target::Unusable => {
+                        return Err(node.problems.first().cloned().unwrap_or_else(|| {
+                            problem(entry.at, Reason::Missing(shown(&node.dir)))
+                        }));
+                    }
+                };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
         }
         if k.generates {
@@ -308,15 +330,24 @@ impl Renderer<'_> {
             let generated = generate::generate(&knode, &mut read)
                 .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
             self.inputs.extend(read_paths);
-            for object in generated {
+            for mut object in generated {
+                if let Some(origins) = &self.origin_annotations {
+                    let kind = object.node.get("kind").and_then(Node::as_str).unwrap_or("");
+                    let kind = kind.to_owned();
+                    let name = kfile.file_name().map(|n| n.to_string_lossy());
+                    let configured_in = join_clean(&origin_dir, name.as_deref().unwrap_or(""));
+                    origins.generated(&mut object.node, &kind, &configured_in);
+                }
                 absorb(&mut resources, object)
                     .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
             }
         }
-        for entry in &node.components {
+        for (entry, item) in node.components.iter().zip(&k.components) {
             match &entry.target {
                 Target::Kustomization(next) => {
+                    self.origin_dir = self.origin_path(&origin_dir, &item.text);
                     resources = self.kustomization(*next, resources, depth + 1)?;
+                    self.origin_dir.clone_from(&origin_dir);
                 }
                 _ => {
                     return Err(node
@@ -444,6 +475,15 @@ impl Renderer<'_> {
             }
         }
         Ok(resources)
+    }
+
+    /// `rel` joined to `dir` as origin annotations name files; empty when the root
+    /// asks for none, which is most renders.
+    fn origin_path(&self, dir: &str, rel: &str) -> String {
+        match self.origin_annotations {
+            Some(_) => join_clean(dir, rel),
+            None => String::new(),
+        }
     }
 
     /// The path of an input the rendering read, by its id.
@@ -670,7 +710,8 @@ impl Renderer<'_> {
     }
 
     /// The objects of a resource file, in file order.
-    fn resource_file(&mut self, path: &Path) -> Result<Vec<Resource>, Problem> {
+    /// `origin` is its path as origin annotations name it.
+    fn resource_file(&mut self, path: &Path, origin: &str) -> Result<Vec<Resource>, Problem> {
         let id = self.file_id(path)?;
         self.inputs.push(path.to_path_buf());
         let reader = self.reader;
@@ -683,7 +724,13 @@ impl Renderer<'_> {
             Ok(objects) => Ok(objects
                 .iter()
                 .map(|node| Resource {
-                    node: node.clone(),
+                    node: {
+                        let mut node = node.clone();
+                        if let Some(origins) = &self.origin_annotations {
+                            origins.read_from(&mut node, origin);
+                        }
+                        node
+                    },
                     previous: Vec::new(),
                     prefixes: Vec::new(),
                     suffixes: Vec::new(),
@@ -925,7 +972,23 @@ fn absorb(
         .iter()
         .map(|&i| (&resources[i].node, resources[i].hashed))
         .collect();
-    let (node, hashed) = object.absorb(&pairs)?;
+    // A merge keeps the origin annotation of the object it merges into.
+    let origin = match (matches.as_slice(), object.behavior) {
+        ([one], generate::Behavior::Merge) => resources[*one]
+            .node
+            .get_path(&["metadata", "annotations"])
+            .and_then(|a| a.entry(transform::build_metadata::ORIGIN_KEY))
+            .cloned(),
+        _ => None,
+    };
+    let (mut node, hashed) = object.absorb(&pairs)?;
+    if let Some(origin) = origin
+        && let Some(annotations) = node
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+    {
+        annotations.set(&origin.key, origin.key_at, origin.value);
+    }
     match matches.as_slice() {
         [one] => {
             resources[*one].node = node;
@@ -960,6 +1023,29 @@ pub(crate) fn describe(resource: &Resource) -> String {
     match resource.namespace() {
         "" => format!("{} {}", resource.kind(), resource.name()),
         namespace => format!("{} {namespace}/{}", resource.kind(), resource.name()),
+    }
+}
+
+/// `rel` joined to `base` and cleaned as Go's `filepath.Join` does it, lexically: `.`
+/// and `dir/..` go, leading `..` stay.
+fn join_clean(base: &str, rel: &str) -> String {
+    let absolute = rel.starts_with('/') || (rel.is_empty() && base.starts_with('/'));
+    let joined = if rel.starts_with('/') { "" } else { base };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            part => parts.push(part),
+        }
+    }
+    match (absolute, parts.join("/")) {
+        (true, path) => format!("/{path}"),
+        (false, path) if path.is_empty() => ".".to_owned(),
+        (false, path) => path,
     }
 }
 
@@ -1087,6 +1173,21 @@ mod tests {
 
     fn file(path: &str, text: &str) -> (String, String) {
         (path.to_owned(), text.to_owned())
+    }
+
+    #[test]
+    fn origin_paths_join_as_go_joins_them_lexically() {
+        assert_eq!(join_clean("", "a.yaml"), "a.yaml");
+        assert_eq!(join_clean("", "./base"), "base");
+        assert_eq!(join_clean("../mid", "local.yaml"), "../mid/local.yaml");
+        assert_eq!(join_clean("../mid", "../base"), "../base");
+        // Leading `..` stay as written, however far up they go.
+        assert_eq!(
+            join_clean("", "../../../manifests/ui"),
+            "../../../manifests/ui"
+        );
+        assert_eq!(join_clean("../../a", "../../b/k.yaml"), "../../../b/k.yaml");
+        assert_eq!(join_clean("x", "/abs/y.yaml"), "/abs/y.yaml");
     }
 
     #[test]

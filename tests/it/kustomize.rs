@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 24, "the fixture cases are found");
+    assert_eq!(cases.len(), 25, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -216,7 +216,7 @@ fn a_label_field_spec_that_conflicts_with_kustomizes_own_is_an_error_at_it() {
 }
 
 #[test]
-fn the_managed_by_label_points_at_the_root_option_and_annotations_fall_back() {
+fn the_managed_by_label_points_at_the_root_option_and_transformer_annotations_fall_back() {
     let case = "fixtures/kustomize/build-metadata";
     // Every object, the generated ConfigMap too.
     let labels = origins(&format!("{case}/overlay"), "managed-by");
@@ -233,11 +233,35 @@ fn the_managed_by_label_points_at_the_root_option_and_annotations_fall_back() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
         out.stderr.contains(&format!(
-            "{case}/base/kustomization.yaml:1:17: cannot render {case}/base: `buildMetadata.originAnnotations` is not rendered by tokenguard yet"
+            "{case}/base/kustomization.yaml:1:36: cannot render {case}/base: `buildMetadata.transformerAnnotations` is not rendered by tokenguard yet"
         )),
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn origin_annotations_point_at_the_root_option() {
+    let overlay = "fixtures/kustomize/origin-annotations/overlay";
+    // Six objects: four read from files, two generated.
+    let annotations = origins(overlay, "config.kubernetes.io/origin:");
+    assert_eq!(annotations.len(), 6, "{annotations:?}");
+    assert!(
+        annotations
+            .iter()
+            .all(|l| l
+                == &format!("config.kubernetes.io/origin: | # {overlay}/kustomization.yaml:2:3")),
+        "{annotations:?}"
+    );
+    // What the objects were written with is gone: Kustomize's own index annotation,
+    // and the hand-written origin Kustomize wrote over.
+    let out = run(["render", overlay]);
+    assert!(
+        !out.stdout.contains("config.kubernetes.io/index"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("elsewhere.yaml"), "{}", out.stdout);
 }
 
 #[test]

@@ -1,11 +1,20 @@
 //! A root's `buildMetadata` (a base's does not count: Kustomize gives every
-//! kustomization of a build the root's). `managedByLabel` labels every object's
-//! metadata with the Kustomize that built it, as `kubectl kustomize` writes it: the
-//! Kustomize built into kubectl reports its version as `(devel)`. The annotations
-//! `originAnnotations` and `transformerAnnotations` ask for are not rendered yet.
+//! kustomization of a build the root's), and the annotations Kustomize removes at the
+//! end of every build.
+//!
+//! - `managedByLabel` labels every object's metadata with the Kustomize that built it,
+//!   as `kubectl kustomize` writes it: the Kustomize built into kubectl reports its
+//!   version as `(devel)`.
+//! - `originAnnotations` annotates each object with where it came from: the file it
+//!   was read from (the paths written from the root to it, joined), or the
+//!   kustomization whose generator made it. Without it, any such annotation an object
+//!   was written with is removed.
+//! - `transformerAnnotations` (the transformers that changed each object) is not
+//!   rendered yet.
 
 use super::labels;
 use crate::kustomize::file::{Item, Pair};
+use crate::kustomize::node::{Node, Scalar, Value};
 use crate::kustomize::render::Resource;
 use crate::origin::Origin;
 use crate::yaml::Span;
@@ -14,30 +23,58 @@ const MANAGED_BY_LABEL: &str = "managedByLabel";
 const MANAGED_BY_KEY: &str = "app.kubernetes.io/managed-by";
 const MANAGED_BY_VALUE: &str = "kustomize-(devel)";
 
-/// The options that add annotations, which a root cannot be rendered with yet, each
-/// with the field named in the reason it falls back.
-const UNRENDERED: [(&str, &str); 2] = [
-    ("originAnnotations", "buildMetadata.originAnnotations"),
-    (
-        "transformerAnnotations",
-        "buildMetadata.transformerAnnotations",
-    ),
+const ORIGIN_ANNOTATIONS: &str = "originAnnotations";
+pub(crate) const ORIGIN_KEY: &str = "config.kubernetes.io/origin";
+
+/// The option that adds annotations this renderer does not write, and the field named
+/// in the reason a root with it falls back.
+const UNRENDERED: (&str, &str) = (
+    "transformerAnnotations",
+    "buildMetadata.transformerAnnotations",
+);
+
+/// What Kustomize removes from every object at the end of a build, whoever wrote it:
+/// its build annotations, its readers' and writers' annotations, and the annotation
+/// `transformerAnnotations` would keep.
+const REMOVED: [&str; 19] = [
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/suffixes",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.k8s.io/id",
+    "alpha.config.kubernetes.io/transformations",
 ];
 
-/// The first option that asks for annotations this renderer does not write, and the
-/// field to name.
+/// The option that asks for annotations this renderer does not write, and the field
+/// to name.
 pub(crate) fn unrendered(options: &[Item]) -> Option<(&Item, &'static str)> {
-    options.iter().find_map(|option| {
-        UNRENDERED
-            .iter()
-            .find(|(name, _)| option.text == *name)
-            .map(|(_, field)| (option, *field))
-    })
+    options
+        .iter()
+        .find(|option| option.text == UNRENDERED.0)
+        .map(|option| (option, UNRENDERED.1))
 }
 
 /// The `managedByLabel` option, if given (Kustomize ignores options it does not know).
 pub(crate) fn managed_by_label(options: &[Item]) -> Option<&Item> {
     options.iter().find(|o| o.text == MANAGED_BY_LABEL)
+}
+
+/// The `originAnnotations` option, if given.
+pub(crate) fn origin_annotations(options: &[Item]) -> Option<&Item> {
+    options.iter().find(|o| o.text == ORIGIN_ANNOTATIONS)
 }
 
 /// Labels every object as managed by Kustomize; the label points at the option.
@@ -51,4 +88,66 @@ pub(crate) fn managed_by(resources: &mut [Resource], option: &Item, at: impl Fn(
         value: item(MANAGED_BY_VALUE),
     };
     labels::metadata_labels(resources, &[pair], at);
+}
+
+/// Removes what Kustomize removes at the end of a build ([`REMOVED`]), and the origin
+/// annotation unless `originAnnotations` keeps it.
+pub(crate) fn remove_build_annotations(resources: &mut [Resource], keep_origin: bool) {
+    for resource in resources {
+        let Some(annotations) = resource
+            .node
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        else {
+            continue;
+        };
+        for key in REMOVED {
+            annotations.remove(key);
+        }
+        if !keep_origin {
+            annotations.remove(ORIGIN_KEY);
+        }
+    }
+}
+
+/// `originAnnotations`: every annotation points at the option.
+#[derive(Debug)]
+pub(crate) struct OriginAnnotations {
+    pub at: Origin,
+}
+
+impl OriginAnnotations {
+    /// An object read from the resource file at `path` (as the paths written from the
+    /// root to it join).
+    pub fn read_from(&self, node: &mut Node, path: &str) {
+        self.annotate(node, format!("path: {path}\n"));
+    }
+
+    /// An object generated by the `kind` generator (`ConfigMap` by a
+    /// configMapGenerator, `Secret` by a secretGenerator) of the kustomization file at
+    /// `path`.
+    pub fn generated(&self, node: &mut Node, kind: &str, path: &str) {
+        let text = format!(
+            "configuredIn: {path}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}Generator\n"
+        );
+        self.annotate(node, text);
+    }
+
+    fn annotate(&self, node: &mut Node, text: String) {
+        let at = self.at;
+        let map = || Node::new(Value::Map(Vec::new()), at);
+        if node.get("metadata").is_none_or(Node::is_null) {
+            node.set("metadata", at, map());
+        }
+        let Some(metadata) = node.get_mut("metadata") else {
+            return;
+        };
+        if metadata.get("annotations").is_none_or(Node::is_null) {
+            metadata.set("annotations", at, map());
+        }
+        if let Some(annotations) = metadata.get_mut("annotations") {
+            let value = Node::new(Value::Scalar(Scalar::string(text)), at);
+            annotations.set(ORIGIN_KEY, at, value);
+        }
+    }
 }
