@@ -39,6 +39,21 @@ pub struct LabelSet {
     pub pairs: Vec<Pair>,
     pub include_selectors: bool,
     pub include_templates: bool,
+    /// `fields`: where else its labels go.
+    pub fields: Vec<LabelField>,
+}
+
+/// A field spec of `labels[].fields`: the objects it selects (an empty group,
+/// version or kind selects any) and the path of the label map in them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelField {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub path: String,
+    pub create: bool,
+    /// The entry.
+    pub at: Span,
 }
 
 /// A field this renderer does not render (yet), or cannot render by design: the root
@@ -57,6 +72,23 @@ pub enum Unrendered {
 pub enum Kind {
     Kustomization,
     Component,
+}
+
+/// `sortOptions`: the order a root's objects are printed in (only a root's counts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    /// `fifo`: the order they were read and generated in.
+    Fifo,
+    /// `legacy`: by kind, then group, version, namespace and name; `None` ranks the
+    /// kinds as Kustomize does by default.
+    Legacy(Option<KindOrder>),
+}
+
+/// `legacySortOptions`: the kinds printed first and last, each in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KindOrder {
+    pub first: Vec<String>,
+    pub last: Vec<String>,
 }
 
 /// The kustomization, with `bases` already appended to `resources` as Kustomize does.
@@ -91,6 +123,14 @@ pub struct Kustomization {
     pub replaces: bool,
     /// Whether it has `vars`.
     pub has_vars: bool,
+    /// Whether it has `images` or `imageTags`.
+    pub has_images: bool,
+    /// Whether it has `replicas`.
+    pub has_replicas: bool,
+    /// `sortOptions`, if set.
+    pub sort_order: Option<SortOrder>,
+    /// `buildMetadata`: what a root's build adds to its objects.
+    pub build_metadata: Vec<Item>,
     /// Fields present that this renderer does not render, with their key's position.
     pub unrendered: Vec<(Unrendered, Span)>,
 }
@@ -182,6 +222,10 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         generates: false,
         replaces: false,
         has_vars: false,
+        has_images: false,
+        has_replicas: false,
+        sort_order: None,
+        build_metadata: Vec::new(),
         unrendered: Vec::new(),
     };
     let mut bases = Vec::new();
@@ -208,9 +252,10 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
             "nameSuffix" => k.name_suffix = pair(key, value)?,
             "commonLabels" => k.common_labels = string_map(value)?,
             "commonAnnotations" => k.common_annotations = string_map(value)?,
-            "labels" => k.labels = label_sets(value, &mut k.unrendered)?,
-            // Image and replica changes write no field a token depends on.
-            "metadata" | "images" | "imageTags" | "replicas" => {}
+            "labels" => k.labels = label_sets(value)?,
+            "metadata" => {}
+            "images" | "imageTags" => k.has_images = true,
+            "replicas" => k.has_replicas = true,
             "patches" => {
                 k.patches = patches(value, source)?;
                 for patch in &k.patches {
@@ -246,7 +291,9 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }
             "vars" => k.has_vars = true,
-            "openapi" | "sortOptions" | "buildMetadata" => {
+            "sortOptions" => k.sort_order = sort_options(key, value)?,
+            "buildMetadata" => k.build_metadata = strings(value)?,
+            "openapi" => {
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));
             }
@@ -364,10 +411,7 @@ fn boolean(node: NodeRef<'_>) -> Result<bool, FileError> {
     }
 }
 
-fn label_sets(
-    node: NodeRef<'_>,
-    unrendered: &mut Vec<(Unrendered, Span)>,
-) -> Result<Vec<LabelSet>, FileError> {
+fn label_sets(node: NodeRef<'_>) -> Result<Vec<LabelSet>, FileError> {
     if is_null(node) {
         return Ok(Vec::new());
     }
@@ -383,23 +427,14 @@ fn label_sets(
             pairs: Vec::new(),
             include_selectors: false,
             include_templates: false,
+            fields: Vec::new(),
         };
         for (key, value) in item.entries() {
             match key.scalar().map_or("", |s| s.text) {
                 "pairs" => set.pairs = string_map(value)?,
                 "includeSelectors" => set.include_selectors = boolean(value)?,
                 "includeTemplates" => set.include_templates = boolean(value)?,
-                "includeVolumeClaimTemplates" => {
-                    if boolean(value)? {
-                        unrendered.push((
-                            Unrendered::NotSupportedYet("labels.includeVolumeClaimTemplates"),
-                            key.span(),
-                        ));
-                    }
-                }
-                "fields" => {
-                    unrendered.push((Unrendered::NotSupportedYet("labels.fields"), key.span()))
-                }
+                "fields" => set.fields = label_fields(value)?,
                 other => {
                     return Err(FileError {
                         at: key.span().start,
@@ -414,6 +449,103 @@ fn label_sets(
         sets.push(set);
     }
     Ok(sets)
+}
+
+/// `sortOptions`, checked as Kustomize checks it before sorting: `order` is `fifo` or
+/// `legacy`, and only `legacy` takes `legacySortOptions`.
+fn sort_options(key: NodeRef<'_>, node: NodeRef<'_>) -> Result<Option<SortOrder>, FileError> {
+    if is_null(node) {
+        return Ok(None);
+    }
+    if !node.is_map() {
+        return Err(error(
+            node,
+            "expected sortOptions (order, legacySortOptions)",
+        ));
+    }
+    let (mut order, mut kinds) = (None, None);
+    for (field, value) in node.entries() {
+        match field.scalar().map_or("", |s| s.text) {
+            "order" => order = Some(string(value)?),
+            "legacySortOptions" if is_null(value) => kinds = None,
+            "legacySortOptions" => {
+                if !value.is_map() {
+                    return Err(error(value, "expected orderFirst and orderLast"));
+                }
+                let mut lists = KindOrder {
+                    first: Vec::new(),
+                    last: Vec::new(),
+                };
+                for (list, listed) in value.entries() {
+                    let texts = || -> Result<Vec<String>, FileError> {
+                        Ok(strings(listed)?.into_iter().map(|k| k.text).collect())
+                    };
+                    match list.scalar().map_or("", |s| s.text) {
+                        "orderFirst" => lists.first = texts()?,
+                        "orderLast" => lists.last = texts()?,
+                        other => return Err(unknown(list, other, "legacySortOptions")),
+                    }
+                }
+                kinds = Some((field.span(), lists));
+            }
+            other => return Err(unknown(field, other, "sortOptions")),
+        }
+    }
+    let order_at = order.as_ref().map_or(key.span(), |o| o.at);
+    match (order.as_ref().map(|o| o.text.as_str()), kinds) {
+        (Some("legacy"), kinds) => Ok(Some(SortOrder::Legacy(kinds.map(|(_, k)| k)))),
+        (Some("fifo"), None) => Ok(Some(SortOrder::Fifo)),
+        (Some("fifo"), Some((at, _))) => Err(FileError {
+            at: at.start,
+            message: "`sortOptions.legacySortOptions` is set but the order is `fifo`, not `legacy`: Kustomize refuses it".to_owned(),
+        }),
+        _ => Err(FileError {
+            at: order_at.start,
+            message: "`sortOptions.order` must be `fifo` or `legacy`".to_owned(),
+        }),
+    }
+}
+
+fn label_fields(node: NodeRef<'_>) -> Result<Vec<LabelField>, FileError> {
+    if is_null(node) {
+        return Ok(Vec::new());
+    }
+    if !node.is_seq() {
+        return Err(error(node, "expected a list of field specs"));
+    }
+    let mut fields = Vec::new();
+    for item in node.items() {
+        if !item.is_map() {
+            return Err(error(
+                item,
+                "expected a field spec (path, kind, create, ...)",
+            ));
+        }
+        let mut field = LabelField {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            path: String::new(),
+            create: false,
+            at: item.span(),
+        };
+        for (key, value) in item.entries() {
+            match key.scalar().map_or("", |s| s.text) {
+                "group" => field.group = string(value)?.text,
+                "version" => field.version = string(value)?.text,
+                "kind" => field.kind = string(value)?.text,
+                "path" => field.path = string(value)?.text,
+                "create" => field.create = boolean(value)?,
+                other => return Err(unknown(key, other, "a field spec")),
+            }
+        }
+        // Kustomize fails on an empty path wherever the spec selects an object.
+        if field.path.is_empty() {
+            return Err(error(item, "a field spec needs a `path`"));
+        }
+        fields.push(field);
+    }
+    Ok(fields)
 }
 
 /// A patch written in the kustomization file: its text, and where that text's first
@@ -654,6 +786,15 @@ mod tests {
         assert!(e.message.contains("unknown field `namesPrefix`"), "{e}");
         let e = parse("labels:\n- pairs: {a: b}\n  includeSelector: true\n").unwrap_err();
         assert_eq!(e.at, Pos { line: 3, col: 3 });
+        // Kustomize v5.5's labels have no such field (later versions do).
+        let e =
+            parse("labels:\n- pairs: {a: b}\n  includeVolumeClaimTemplates: false\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 3, col: 3 });
+        assert!(
+            e.message
+                .contains("unknown field `includeVolumeClaimTemplates` in labels"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -726,6 +867,44 @@ mod tests {
         assert_eq!(e.at, Pos { line: 2, col: 3 });
         let e = parse("patches:\n- path: a\n  target: {kinds: X}\n").unwrap_err();
         assert_eq!(e.at, Pos { line: 3, col: 12 });
+    }
+
+    #[test]
+    fn sort_options_are_checked_as_kustomize_checks_them() {
+        let order = |text: &str| parse(text).map(|k| k.sort_order);
+        assert_eq!(
+            order("sortOptions:\n  order: fifo\n"),
+            Ok(Some(SortOrder::Fifo))
+        );
+        assert_eq!(
+            order("sortOptions:\n  order: legacy\n"),
+            Ok(Some(SortOrder::Legacy(None)))
+        );
+        assert_eq!(
+            order(
+                "sortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [A]\n    orderLast: [B, C]\n"
+            ),
+            Ok(Some(SortOrder::Legacy(Some(KindOrder {
+                first: vec!["A".to_owned()],
+                last: vec!["B".to_owned(), "C".to_owned()],
+            }))))
+        );
+        let e = parse("sortOptions:\n  order: fifo\n  legacySortOptions: {}\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 3, col: 3 });
+        assert!(e.message.contains("the order is `fifo`"), "{e}");
+        let e = parse("sortOptions:\n  order: random\n").unwrap_err();
+        assert_eq!(
+            (e.at, e.message.as_str()),
+            (
+                Pos { line: 2, col: 10 },
+                "`sortOptions.order` must be `fifo` or `legacy`"
+            )
+        );
+        let e = parse("sortOptions: {}\n").unwrap_err();
+        assert_eq!(e.at, Pos { line: 1, col: 1 });
+        let e = parse("sortOptions:\n  order: legacy\n  legacySortOptions: {orderFirts: []}\n")
+            .unwrap_err();
+        assert!(e.message.contains("unknown field `orderFirts`"), "{e}");
     }
 
     #[test]

@@ -64,6 +64,14 @@ pub enum Reason {
     Replacement(String),
     #[error("{0}")]
     Var(String),
+    #[error("{0}")]
+    Replicas(String),
+    #[error(
+        "a `fields` entry sets `create` unlike Kustomize's own field spec for `{0}`, which Kustomize refuses (conflicting fieldspecs)"
+    )]
+    ConflictingFieldSpec(String),
+    #[error("{0}")]
+    Images(String),
     #[error("kustomizations are nested more than {0} deep")]
     TooDeep(usize),
     #[error("`{0}` is a Component, listed under resources instead of components")]

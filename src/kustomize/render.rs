@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 
 use super::Reader;
-use super::file::{Inline, Patch, PatchSource};
+use super::file::{Inline, Patch, PatchSource, SortOrder};
 use super::graph::{self, Graph, MAX_DEPTH, ParseFailure, Parsed, Problem, Reason, Root, Target};
 use super::node::Node;
 use super::patch::strategic::{self, Merged};
@@ -118,6 +118,17 @@ pub fn render(
     if let Some(problem) = root.problems.first() {
         return Err(problem.clone());
     }
+    let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
+    // Only the root's `sortOptions` and `buildMetadata` count, as in Kustomize.
+    let root_kustomization = graph.nodes[root.node].kustomization.as_ref();
+    let build_metadata = root_kustomization.map_or(&[][..], |k| &k.build_metadata);
+    if let Some((option, field)) = transform::build_metadata::unrendered(build_metadata) {
+        return Err(Problem {
+            file: root_file,
+            at: option.at,
+            reason: Reason::NotSupportedYet(field),
+        });
+    }
     let mut renderer = Renderer {
         graph,
         files,
@@ -125,9 +136,17 @@ pub fn render(
         inclusions: 0,
         inputs: Vec::new(),
         unbound_vars: Vec::new(),
+        origin_annotations: None,
+        origin_dir: String::new(),
     };
+    let keep_origin = transform::build_metadata::origin_annotations(build_metadata);
+    if let Some(option) = keep_origin {
+        let kid = renderer.file_id(&root_file)?;
+        renderer.origin_annotations = Some(transform::build_metadata::OriginAnnotations {
+            at: Origin::new(kid, option.at),
+        });
+    }
     let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
-    let root_file = root.file.clone().unwrap_or_else(|| root.dir.clone());
     // Generated names get their hash once the whole root is transformed, then every
     // reference follows them as it follows a prefix.
     for resource in resources.iter_mut().filter(|r| r.hashed) {
@@ -184,6 +203,7 @@ pub fn render(
     });
     // Kustomize removes its build annotations at the end, and with them an
     // `annotations` map left empty (or written empty).
+    transform::build_metadata::remove_build_annotations(&mut resources, keep_origin.is_some());
     for resource in &mut resources {
         if let Some(metadata) = resource.node.get_mut("metadata")
             && metadata
@@ -193,22 +213,30 @@ pub fn render(
             metadata.remove("annotations");
         }
     }
-    let mut keyed: Vec<(OrderKey, Node)> = resources
-        .into_iter()
-        .map(|r| (OrderKey::of(&r), r.node))
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(option) = transform::build_metadata::managed_by_label(build_metadata) {
+        let kid = renderer.file_id(&root_file)?;
+        transform::build_metadata::managed_by(&mut resources, option, |span| {
+            Origin::new(kid, span)
+        });
+    }
+    let objects = match root_kustomization.and_then(|k| k.sort_order.as_ref()) {
+        Some(SortOrder::Fifo) => resources.into_iter().map(|r| r.node).collect(),
+        Some(SortOrder::Legacy(Some(kinds))) => sorted(resources, &kinds.first, &kinds.last),
+        Some(SortOrder::Legacy(None)) | None => sorted(resources, &ORDER_FIRST, &ORDER_LAST),
+    };
     let mut inputs = renderer.inputs;
     inputs.sort();
     inputs.dedup();
-    Ok(Rendering {
-        objects: keyed.into_iter().map(|(_, node)| node).collect(),
-        inputs,
-    })
+    Ok(Rendering { objects, inputs })
 }
 
 struct Renderer<'a> {
     graph: &'a Graph,
+    /// Set by the root's `buildMetadata: [originAnnotations]`.
+    origin_annotations: Option<transform::build_metadata::OriginAnnotations>,
+    /// The directory of the kustomization being rendered, as origin annotations name
+    /// it: the paths written from the root to it, joined.
+    origin_dir: String,
     files: &'a dyn Fn(&Path) -> Option<FileId>,
     reader: &'a dyn Reader,
     inclusions: usize,
@@ -253,18 +281,25 @@ impl Renderer<'_> {
         };
         let kid = self.file_id(&kfile)?;
         self.inputs.push(kfile.clone());
-        for entry in &node.resources {
-            let added = match &entry.target {
-                Target::File(path) => self.resource_file(path)?,
-                Target::Kustomization(next) => self.kustomization(*next, Vec::new(), depth + 1)?,
-                Target::Unusable => {
-                    return Err(node
-                        .problems
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| problem(entry.at, Reason::Missing(shown(&node.dir)))));
-                }
-            };
+        // Origin annotations name each file by the paths written on the way to it.
+        let origin_dir = self.origin_dir.clone();
+        for (entry, item) in node.resources.iter().zip(&k.resources) {
+            let origin = self.origin_path(&origin_dir, &item.text);
+            let added =
+                match &entry.target {
+                    Target::File(path) => self.resource_file(path, &origin)?,
+                    Target::Kustomization(next) => {
+                        self.origin_dir = origin;
+                        let added = self.kustomization(*next, Vec::new(), depth + 1)?;
+                        self.origin_dir.clone_from(&origin_dir);
+                        added
+                    }
+                    Target::Unusable => {
+                        return Err(node.problems.first().cloned().unwrap_or_else(|| {
+                            problem(entry.at, Reason::Missing(shown(&node.dir)))
+                        }));
+                    }
+                };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
         }
         if k.generates {
@@ -295,15 +330,24 @@ impl Renderer<'_> {
             let generated = generate::generate(&knode, &mut read)
                 .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
             self.inputs.extend(read_paths);
-            for object in generated {
+            for mut object in generated {
+                if let Some(origins) = &self.origin_annotations {
+                    let kind = object.node.get("kind").and_then(Node::as_str).unwrap_or("");
+                    let kind = kind.to_owned();
+                    let name = kfile.file_name().map(|n| n.to_string_lossy());
+                    let configured_in = join_clean(&origin_dir, name.as_deref().unwrap_or(""));
+                    origins.generated(&mut object.node, &kind, &configured_in);
+                }
                 absorb(&mut resources, object)
                     .map_err(|e| problem(e.at.span, Reason::Generator(e.to_string())))?;
             }
         }
-        for entry in &node.components {
+        for (entry, item) in node.components.iter().zip(&k.components) {
             match &entry.target {
                 Target::Kustomization(next) => {
+                    self.origin_dir = self.origin_path(&origin_dir, &item.text);
                     resources = self.kustomization(*next, resources, depth + 1)?;
+                    self.origin_dir.clone_from(&origin_dir);
                 }
                 _ => {
                     return Err(node
@@ -352,16 +396,17 @@ impl Renderer<'_> {
             transform::names::suffix(&mut resources, suffix, at);
         }
         for set in &k.labels {
-            transform::labels::labels(
-                &mut resources,
-                &set.pairs,
-                set.include_selectors,
-                set.include_templates,
-                at,
-            );
+            let fields: Vec<_> = set.fields.iter().map(transform::FieldSpec::of).collect();
+            let include = (set.include_selectors, set.include_templates);
+            transform::labels::labels(&mut resources, &set.pairs, include, &fields, at).map_err(
+                |i| {
+                    let field = &set.fields[i];
+                    problem(field.at, Reason::ConflictingFieldSpec(field.path.clone()))
+                },
+            )?;
         }
         if !k.common_labels.is_empty() {
-            transform::labels::labels(&mut resources, &k.common_labels, true, true, at);
+            transform::labels::common_labels(&mut resources, &k.common_labels, at);
         }
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
@@ -376,6 +421,31 @@ impl Renderer<'_> {
                 kid,
                 true,
             )?;
+        }
+        if k.has_replicas || k.has_images {
+            if tree.is_none() {
+                tree = Some(self.kustomization_node(&kfile, kid)?);
+            }
+            if let Some(knode) = &tree {
+                // An image that is not a string is an error in the file that has it.
+                let failed = |at: Origin, reason: Reason| Problem {
+                    file: self.path_of(at.file).unwrap_or_else(|| kfile.clone()),
+                    at: at.span,
+                    reason,
+                };
+                let replica_failed = |e: transform::replicas::ReplicaError| {
+                    failed(e.at(), Reason::Replicas(e.to_string()))
+                };
+                for replica in transform::replicas::read(knode).map_err(replica_failed)? {
+                    transform::replicas::apply(&mut resources, &replica).map_err(replica_failed)?;
+                }
+                let image_failed = |e: transform::images::ImageError| {
+                    failed(e.at(), Reason::Images(e.to_string()))
+                };
+                for image in transform::images::read(knode).map_err(image_failed)? {
+                    transform::images::apply(&mut resources, &image).map_err(image_failed)?;
+                }
+            }
         }
         if k.replaces {
             let knode = self.kustomization_node(&kfile, kid)?;
@@ -405,6 +475,15 @@ impl Renderer<'_> {
             }
         }
         Ok(resources)
+    }
+
+    /// `rel` joined to `dir` as origin annotations name files; empty when the root
+    /// asks for none, which is most renders.
+    fn origin_path(&self, dir: &str, rel: &str) -> String {
+        match self.origin_annotations {
+            Some(_) => join_clean(dir, rel),
+            None => String::new(),
+        }
     }
 
     /// The path of an input the rendering read, by its id.
@@ -631,7 +710,8 @@ impl Renderer<'_> {
     }
 
     /// The objects of a resource file, in file order.
-    fn resource_file(&mut self, path: &Path) -> Result<Vec<Resource>, Problem> {
+    /// `origin` is its path as origin annotations name it.
+    fn resource_file(&mut self, path: &Path, origin: &str) -> Result<Vec<Resource>, Problem> {
         let id = self.file_id(path)?;
         self.inputs.push(path.to_path_buf());
         let reader = self.reader;
@@ -644,13 +724,18 @@ impl Renderer<'_> {
         match std::sync::Arc::unwrap_or_clone(parsed) {
             Ok(objects) => Ok(objects
                 .into_iter()
-                .map(|node| Resource {
-                    node,
-                    previous: Vec::new(),
-                    prefixes: Vec::new(),
-                    suffixes: Vec::new(),
-                    hashed: false,
-                    vars: Vec::new(),
+                .map(|mut node| {
+                    if let Some(origins) = &self.origin_annotations {
+                        origins.read_from(&mut node, origin);
+                    }
+                    Resource {
+                        node,
+                        previous: Vec::new(),
+                        prefixes: Vec::new(),
+                        suffixes: Vec::new(),
+                        hashed: false,
+                        vars: Vec::new(),
+                    }
                 })
                 .collect()),
             Err(ParseFailure::Unreadable(message)) => Err(Problem {
@@ -884,7 +969,23 @@ fn absorb(
         .iter()
         .map(|&i| (&resources[i].node, resources[i].hashed))
         .collect();
-    let (node, hashed) = object.absorb(&pairs)?;
+    // A merge keeps the origin annotation of the object it merges into.
+    let origin = match (matches.as_slice(), object.behavior) {
+        ([one], generate::Behavior::Merge) => resources[*one]
+            .node
+            .get_path(&["metadata", "annotations"])
+            .and_then(|a| a.entry(transform::build_metadata::ORIGIN_KEY))
+            .cloned(),
+        _ => None,
+    };
+    let (mut node, hashed) = object.absorb(&pairs)?;
+    if let Some(origin) = origin
+        && let Some(annotations) = node
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+    {
+        annotations.set(&origin.key, origin.key_at, origin.value);
+    }
     match matches.as_slice() {
         [one] => {
             resources[*one].node = node;
@@ -922,8 +1023,43 @@ pub(crate) fn describe(resource: &Resource) -> String {
     }
 }
 
+/// `rel` joined to `base` and cleaned as Go's `filepath.Join` does it, lexically: `.`
+/// and `dir/..` go, leading `..` stay.
+fn join_clean(base: &str, rel: &str) -> String {
+    let absolute = rel.starts_with('/') || (rel.is_empty() && base.starts_with('/'));
+    let joined = if rel.starts_with('/') { "" } else { base };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            part => parts.push(part),
+        }
+    }
+    match (absolute, parts.join("/")) {
+        (true, path) => format!("/{path}"),
+        (false, path) if path.is_empty() => ".".to_owned(),
+        (false, path) => path,
+    }
+}
+
 fn shown(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// The objects in Kustomize's legacy order: the kinds of `first` first and of `last`
+/// last, each in their list's order, the rest by group, version and kind; then by
+/// namespace and name.
+fn sorted<S: AsRef<str>>(resources: Vec<Resource>, first: &[S], last: &[S]) -> Vec<Node> {
+    let mut keyed: Vec<(OrderKey, Node)> = resources
+        .into_iter()
+        .map(|r| (OrderKey::of(&r, first, last), r.node))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, node)| node).collect()
 }
 
 /// Kustomize's default output order: some kinds first (namespaces, then what others
@@ -966,12 +1102,14 @@ const ORDER_LAST: [&str; 2] = [
 ];
 
 impl OrderKey {
-    fn of(resource: &Resource) -> OrderKey {
+    /// A kind listed twice ranks by its last place, and `last` wins over `first`, as
+    /// in Kustomize's map of ranks.
+    fn of<S: AsRef<str>>(resource: &Resource, first: &[S], last: &[S]) -> OrderKey {
         let kind = resource.kind();
-        let rank = if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
-            i as i32 - ORDER_FIRST.len() as i32
-        } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        let rank = if let Some(i) = last.iter().rposition(|k| k.as_ref() == kind) {
             i as i32 + 1
+        } else if let Some(i) = first.iter().rposition(|k| k.as_ref() == kind) {
+            i as i32 - first.len() as i32
         } else {
             0
         };
@@ -1032,6 +1170,21 @@ mod tests {
 
     fn file(path: &str, text: &str) -> (String, String) {
         (path.to_owned(), text.to_owned())
+    }
+
+    #[test]
+    fn origin_paths_join_as_go_joins_them_lexically() {
+        assert_eq!(join_clean("", "a.yaml"), "a.yaml");
+        assert_eq!(join_clean("", "./base"), "base");
+        assert_eq!(join_clean("../mid", "local.yaml"), "../mid/local.yaml");
+        assert_eq!(join_clean("../mid", "../base"), "../base");
+        // Leading `..` stay as written, however far up they go.
+        assert_eq!(
+            join_clean("", "../../../manifests/ui"),
+            "../../../manifests/ui"
+        );
+        assert_eq!(join_clean("../../a", "../../b/k.yaml"), "../../../b/k.yaml");
+        assert_eq!(join_clean("x", "/abs/y.yaml"), "/abs/y.yaml");
     }
 
     #[test]

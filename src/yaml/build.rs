@@ -40,6 +40,8 @@ const SCANNER_DEPTH_MESSAGE: &str = "recursion limit exceeded";
 pub(super) fn parse_once(text: &str, limits: &Limits) -> (Stream, Vec<Pos>) {
     let mut builder = Builder {
         tree: Tree::with_capacity_for(text.len()),
+        input: text,
+        input_chars: None,
         limits,
         stack: Vec::new(),
         children: Vec::new(),
@@ -116,6 +118,9 @@ struct Frame {
 
 struct Builder<'l> {
     tree: Tree,
+    /// The text parsed, and its length in characters once a block scalar needs it.
+    input: &'l str,
+    input_chars: Option<usize>,
     limits: &'l Limits,
     stack: Vec<Frame>,
     /// The children of every open collection, innermost last: one buffer for the whole
@@ -168,7 +173,12 @@ impl Builder<'_> {
                 self.root = None;
             }
             Event::DocumentEnd => return Ok(self.root.take()),
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && saphyr_added_final_break(&text, at, || self.input_chars())
+                {
+                    text.to_mut().pop();
+                }
                 let start = count(self.tree.text.len());
                 self.tree.text.push_str(&text);
                 let kind = Kind::Scalar {
@@ -254,6 +264,12 @@ impl Builder<'_> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
         Ok(None)
+    }
+
+    fn input_chars(&mut self) -> usize {
+        *self
+            .input_chars
+            .get_or_insert_with(|| self.input.chars().count())
     }
 
     fn new_node(&mut self, kind: Kind, at: Span, expanded: Weight) -> NodeId {
@@ -440,6 +456,33 @@ fn shorten(key: &str) -> String {
         Some((end, _)) => format!("{}...", &key[..end]),
         None => key.to_owned(),
     }
+}
+
+/// Whether saphyr-parser ended a block scalar's value with a line break that libyaml
+/// (which go-yaml, kubectl's reader, ports) does not add: where the scalar's last line
+/// ends the input without a line break, saphyr adds one (unless chomping is `-`) when
+/// that line reaches the scalar's indentation, and a `|+` with no content line before
+/// such a line of spaces reads as one line break. libyaml ends the value with the line.
+/// `input_chars` is the input's length in characters (saphyr's marker index counts
+/// characters).
+fn saphyr_added_final_break(
+    value: &str,
+    at: EventSpan,
+    input_chars: impl FnOnce() -> usize,
+) -> bool {
+    let (start, end) = (at.start, at.end);
+    if end.col() == 0 || !value.ends_with('\n') {
+        return false;
+    }
+    let added = if value.bytes().all(|b| b == b'\n') {
+        // No content line: the span starts at the header, and only `|+` followed by
+        // one line of spaces and the end of the input reads as a line break.
+        value == "\n" && end.line() == start.line() + 1
+    } else {
+        // The span starts at the first content character, at the indentation.
+        end.col() >= start.col().max(1)
+    };
+    added && end.index() == input_chars()
 }
 
 fn style_of(style: ScalarStyle) -> Style {

@@ -218,6 +218,45 @@ mod tests {
     }
 
     #[test]
+    fn a_block_scalar_ending_the_file_without_a_line_break_reads_as_libyaml_reads_it() {
+        // go-yaml (a libyaml port) ends such a scalar's value with its last line, where
+        // saphyr-parser adds a line break; a trailing line of spaces counts only where
+        // it reaches beyond the scalar's indentation. Values checked with libyaml.
+        let cases = [
+            ("a: |\n  x\n  y", "x\ny"),
+            ("a: |+\n  x\n  y", "x\ny"),
+            ("a: >\n  x\n  y", "x y"),
+            ("a: |-\n  x\n  y", "x\ny"),
+            ("a: |\n\n  x", "\nx"),
+            ("a: |\n  x\n  ", "x\n"),
+            ("a: |\n  x\n ", "x\n"),
+            ("a: |\n  x\n   ", "x\n "),
+            ("a: |+\n  x\n  ", "x\n"),
+            ("a: |+\n  ", ""),
+            ("a: |+\n\n  ", "\n"),
+            ("a: |\n  ", ""),
+            ("a: |2\n    x\n   y", "  x\n y"),
+            ("a: |\r\n  x\r\n  y", "x\ny"),
+            ("\u{feff}a: |\n  é\n  y", "é\ny"),
+            ("a: |\n  x\n  y\n", "x\ny\n"),
+            ("a: |\n  x\nb: |\n  y", "y"),
+        ];
+        for (text, value) in cases {
+            let s = doc(text);
+            assert!(s.error.is_none(), "{text:?}");
+            let root = s.tree.node(s.documents[0].root);
+            let last = root
+                .entries()
+                .last()
+                .map(|(_, v)| v.scalar().map(|s| s.text));
+            assert_eq!(last, Some(Some(value)), "{text:?}");
+        }
+        let list = doc("- |\n  x\n  y");
+        let item = list.tree.node(list.documents[0].root).items().next();
+        assert_eq!(item.and_then(|i| i.scalar()).map(|s| s.text), Some("x\ny"));
+    }
+
+    #[test]
     fn documents_before_an_error_are_kept() {
         let s = doc("a: 1\n---\nb: [\n");
         assert_eq!(s.documents.len(), 1);

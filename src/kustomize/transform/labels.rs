@@ -15,7 +15,7 @@ const fn spec(
     kind: &'static str,
     path: &'static str,
     create: bool,
-) -> FieldSpec {
+) -> FieldSpec<'static> {
     FieldSpec {
         group,
         version,
@@ -25,9 +25,9 @@ const fn spec(
     }
 }
 
-/// Pod template labels (Kustomize's metadataLabels), written by `labels` with
-/// `includeTemplates` and by `commonLabels`.
-const TEMPLATE_LABELS: &[FieldSpec] = &[
+/// Pod and claim template labels (Kustomize's metadataLabels), written by `labels`
+/// with `includeTemplates` and by `commonLabels`.
+const TEMPLATE_LABELS: &[FieldSpec<'static>] = &[
     spec(
         "",
         "v1",
@@ -43,6 +43,13 @@ const TEMPLATE_LABELS: &[FieldSpec] = &[
         "",
         "StatefulSet",
         "spec/template/metadata/labels",
+        true,
+    ),
+    spec(
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/volumeClaimTemplates[]/metadata/labels",
         true,
     ),
     spec("batch", "", "Job", "spec/template/metadata/labels", true),
@@ -71,7 +78,7 @@ const AFFINITY: [&str; 5] = [
 ];
 
 /// Selectors, written by `commonLabels` and `labels` with `includeSelectors`.
-const SELECTORS: &[FieldSpec] = &[
+const SELECTORS: &[FieldSpec<'static>] = &[
     spec("", "v1", "Service", "spec/selector", true),
     spec("", "v1", "ReplicationController", "spec/selector", true),
     spec("", "", "Deployment", "spec/selector/matchLabels", true),
@@ -124,18 +131,11 @@ const SELECTORS: &[FieldSpec] = &[
         "spec/egress/to/podSelector/matchLabels",
         false,
     ),
-    spec(
-        "apps",
-        "",
-        "StatefulSet",
-        "spec/volumeClaimTemplates/metadata/labels",
-        true,
-    ),
 ];
 
-const METADATA_LABELS: FieldSpec = spec("", "", "", "metadata/labels", true);
+const METADATA_LABELS: FieldSpec<'static> = spec("", "", "", "metadata/labels", true);
 
-const ANNOTATIONS: &[FieldSpec] = &[
+const ANNOTATIONS: &[FieldSpec<'static>] = &[
     spec("", "", "", "metadata/annotations", true),
     spec(
         "",
@@ -195,15 +195,55 @@ const ANNOTATIONS: &[FieldSpec] = &[
     ),
 ];
 
-/// Writes label `pairs`: into metadata always, into pod templates with
-/// `templates`, and into selectors (and templates) with `selectors`.
+/// Writes label `pairs` where Kustomize's LabelTransformer writes them: into `fields`
+/// (a `labels` entry's own field specs), then into metadata, into pod and claim
+/// templates with `templates`, and into selectors (and templates) with `selectors`.
+/// Kustomize merges its own field specs after the entry's and leaves out each one
+/// whose path a listed field has for a kind that one selects: `{kind: Deployment,
+/// path: metadata/labels}` labels the metadata of Deployments only. One that differs
+/// from such a field in `create` is Kustomize's error: the field's index is returned.
 pub(crate) fn labels(
     resources: &mut [Resource],
     pairs: &[Pair],
-    selectors: bool,
-    templates: bool,
+    (selectors, templates): (bool, bool),
+    fields: &[FieldSpec<'_>],
+    at: impl Fn(Span) -> Origin,
+) -> Result<(), usize> {
+    let mut specs = fields.to_vec();
+    for spec in builtin(selectors, templates) {
+        let listed = specs
+            .iter()
+            .position(|s| s.path == spec.path && s.selected_by(&spec));
+        match listed {
+            Some(i) if specs[i].create != spec.create => return Err(i),
+            Some(_) => {}
+            None => specs.push(spec),
+        }
+    }
+    write(resources, pairs, &specs, &at);
+    Ok(())
+}
+
+/// Labels in metadata only, where a `labels` entry without options writes them.
+pub(crate) fn metadata_labels(
+    resources: &mut [Resource],
+    pairs: &[Pair],
     at: impl Fn(Span) -> Origin,
 ) {
+    write(resources, pairs, &[METADATA_LABELS], &at);
+}
+
+/// `commonLabels`: a `labels` entry with `includeSelectors` and no fields of its own.
+pub(crate) fn common_labels(
+    resources: &mut [Resource],
+    pairs: &[Pair],
+    at: impl Fn(Span) -> Origin,
+) {
+    write(resources, pairs, &builtin(true, true), &at);
+}
+
+/// Kustomize's own field specs for labels.
+fn builtin(selectors: bool, templates: bool) -> Vec<FieldSpec<'static>> {
     let mut specs = vec![METADATA_LABELS];
     if selectors || templates {
         specs.extend_from_slice(TEMPLATE_LABELS);
@@ -211,7 +251,7 @@ pub(crate) fn labels(
     if selectors {
         specs.extend_from_slice(SELECTORS);
     }
-    write(resources, pairs, &specs, &at);
+    specs
 }
 
 pub(crate) fn annotations(resources: &mut [Resource], pairs: &[Pair], at: impl Fn(Span) -> Origin) {
@@ -221,7 +261,7 @@ pub(crate) fn annotations(resources: &mut [Resource], pairs: &[Pair], at: impl F
 fn write(
     resources: &mut [Resource],
     pairs: &[Pair],
-    specs: &[FieldSpec],
+    specs: &[FieldSpec<'_>],
     at: &dyn Fn(Span) -> Origin,
 ) {
     let Some(first) = pairs.first() else { return };

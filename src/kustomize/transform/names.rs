@@ -64,7 +64,7 @@ fn rename(resources: &mut [Resource], pair: &Pair, at: impl Fn(Span) -> Origin, 
 struct Reference {
     target_group: &'static str,
     target_kind: &'static str,
-    referrer: FieldSpec,
+    referrer: FieldSpec<'static>,
 }
 
 /// The pod spec of each workload kind Kustomize updates references in.

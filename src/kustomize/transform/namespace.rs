@@ -12,7 +12,7 @@ use crate::origin::Origin;
 use crate::yaml::Span;
 
 /// Fields besides `metadata.namespace` that hold the namespace.
-const FIELDS: &[FieldSpec] = &[
+const FIELDS: &[FieldSpec<'static>] = &[
     FieldSpec {
         group: "",
         version: "v1",
