@@ -127,6 +127,8 @@ pub struct Kustomization {
     pub has_images: bool,
     /// Whether it has `replicas`.
     pub has_replicas: bool,
+    /// `configurations`: files of transformer configs, in order.
+    pub configurations: Vec<Item>,
     /// `sortOptions`, if set.
     pub sort_order: Option<SortOrder>,
     /// `buildMetadata`: what a root's build adds to its objects.
@@ -224,6 +226,7 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
         has_vars: false,
         has_images: false,
         has_replicas: false,
+        configurations: Vec::new(),
         sort_order: None,
         build_metadata: Vec::new(),
         unrendered: Vec::new(),
@@ -285,7 +288,11 @@ fn read_root(root: NodeRef<'_>, source: &str) -> Result<Kustomization, FileError
                 files_under(value, &["path"], &mut k.other_files)?;
                 k.replaces = true;
             }
-            "configurations" | "crds" => {
+            "configurations" => {
+                k.configurations = strings(value)?;
+                k.other_files.extend(k.configurations.iter().cloned());
+            }
+            "crds" => {
                 k.other_files.extend(strings(value)?);
                 k.unrendered
                     .push((Unrendered::NotSupportedYet(field(name)), key_at));

@@ -72,6 +72,8 @@ pub enum Reason {
     ConflictingFieldSpec(String),
     #[error("{0}")]
     Images(String),
+    #[error("{0}")]
+    Configuration(String),
     #[error("kustomizations are nested more than {0} deep")]
     TooDeep(usize),
     #[error("`{0}` is a Component, listed under resources instead of components")]

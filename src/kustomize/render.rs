@@ -16,7 +16,7 @@ use super::node::Node;
 use super::patch::strategic::{self, Merged};
 use super::patch::{PatchError, PatchKind, Selector, json6902};
 use super::resid::{ResId, effective_namespace};
-use super::transform;
+use super::transform::{self, config, config::Config};
 use super::{generate, replacements, vars};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
@@ -146,7 +146,8 @@ pub fn render(
             at: Origin::new(kid, option.at),
         });
     }
-    let mut resources = renderer.kustomization(root.node, Vec::new(), 0)?;
+    let mut config = None;
+    let mut resources = renderer.kustomization(root.node, Vec::new(), 0, &mut config)?;
     // Generated names get their hash once the whole root is transformed, then every
     // reference follows them as it follows a prefix.
     for resource in resources.iter_mut().filter(|r| r.hashed) {
@@ -163,7 +164,8 @@ pub fn render(
             name.value = super::node::Value::Scalar(super::node::Scalar::string(hashed));
         }
     }
-    transform::names::fix_references(&mut resources).map_err(|message| Problem {
+    let configured = config.as_ref().map_or(&[][..], Config::name_references);
+    transform::names::fix_references(&mut resources, configured).map_err(|message| Problem {
         file: root_file.clone(),
         at: Span::default(),
         reason: Reason::AmbiguousReference(message),
@@ -247,12 +249,15 @@ struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// Renders the kustomization of node `index` onto `resources`: empty for a
-    /// kustomization, the lister's resources for a component.
+    /// kustomization, the lister's resources for a component. `config` is what the
+    /// build accumulated of `configurations` (a component's lister's; `None` for a
+    /// kustomization), and gets this one's and its bases'.
     fn kustomization(
         &mut self,
         index: usize,
         mut resources: Vec<Resource>,
         depth: usize,
+        config: &mut Option<Config>,
     ) -> Result<Vec<Resource>, Problem> {
         let graph = self.graph;
         let node = &graph.nodes[index];
@@ -290,8 +295,13 @@ impl Renderer<'_> {
                     Target::File(path) => self.resource_file(path, &origin)?,
                     Target::Kustomization(next) => {
                         self.origin_dir = origin;
-                        let added = self.kustomization(*next, Vec::new(), depth + 1)?;
+                        let mut base = None;
+                        let added = self.kustomization(*next, Vec::new(), depth + 1, &mut base)?;
                         self.origin_dir.clone_from(&origin_dir);
+                        if let Some(base) = &base {
+                            config::accumulate(config, base)
+                                .map_err(|e| self.config_problem(&e, &kfile))?;
+                        }
                         added
                     }
                     Target::Unusable => {
@@ -302,6 +312,20 @@ impl Renderer<'_> {
                 };
             append(&mut resources, added).map_err(|id| problem(entry.at, Reason::Collision(id)))?;
         }
+        let mut files = Vec::new();
+        for item in &k.configurations {
+            let path = graph::normalize(&node.dir.join(&item.text));
+            // The graph checked each input against the load restrictor.
+            if !node.other_files.contains(&path) {
+                return Err(problem(
+                    item.at,
+                    Reason::OutsideLoadRestrictor(item.text.clone()),
+                ));
+            }
+            files.push(self.configuration(&path)?);
+        }
+        let own = config::of_files(&files).map_err(|e| self.config_problem(&e, &kfile))?;
+        config::accumulate(config, &own).map_err(|e| self.config_problem(&e, &kfile))?;
         if k.generates {
             let knode = self.kustomization_node(&kfile, kid)?;
             let mut read_paths = Vec::new();
@@ -346,7 +370,7 @@ impl Renderer<'_> {
             match &entry.target {
                 Target::Kustomization(next) => {
                     self.origin_dir = self.origin_path(&origin_dir, &item.text);
-                    resources = self.kustomization(*next, resources, depth + 1)?;
+                    resources = self.kustomization(*next, resources, depth + 1, config)?;
                     self.origin_dir.clone_from(&origin_dir);
                 }
                 _ => {
@@ -389,24 +413,30 @@ impl Renderer<'_> {
             transform::namespace::apply(&mut resources, namespace, at)
                 .map_err(|id| problem(namespace.key.at, Reason::Collision(id)))?;
         }
+        // Every kustomization accumulates at least Kustomize's own configuration.
+        let config = config.get_or_insert_with(Config::default);
         if let Some(prefix) = &k.name_prefix {
-            transform::names::prefix(&mut resources, prefix, at);
+            transform::names::prefix(&mut resources, prefix, &config.affix_specs(true), at)
+                .map_err(|e| problem(prefix.key.at, Reason::Configuration(e)))?;
         }
         if let Some(suffix) = &k.name_suffix {
-            transform::names::suffix(&mut resources, suffix, at);
+            transform::names::suffix(&mut resources, suffix, &config.affix_specs(false), at)
+                .map_err(|e| problem(suffix.key.at, Reason::Configuration(e)))?;
         }
+        let common_labels = config.common_labels();
         for set in &k.labels {
             let fields: Vec<_> = set.fields.iter().map(transform::FieldSpec::of).collect();
             let include = (set.include_selectors, set.include_templates);
-            transform::labels::labels(&mut resources, &set.pairs, include, &fields, at).map_err(
-                |i| {
+            let common = common_labels.as_deref();
+            transform::labels::labels(&mut resources, &set.pairs, include, &fields, common, at)
+                .map_err(|i| {
                     let field = &set.fields[i];
                     problem(field.at, Reason::ConflictingFieldSpec(field.path.clone()))
-                },
-            )?;
+                })?;
         }
         if !k.common_labels.is_empty() {
-            transform::labels::common_labels(&mut resources, &k.common_labels, at);
+            let common = common_labels.as_deref();
+            transform::labels::common_labels(&mut resources, &k.common_labels, common, at);
         }
         if !k.common_annotations.is_empty() {
             transform::labels::annotations(&mut resources, &k.common_annotations, at);
@@ -613,6 +643,49 @@ impl Renderer<'_> {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// A `configurations` file, read strictly.
+    fn configuration(&mut self, path: &Path) -> Result<Config, Problem> {
+        let id = self.file_id(path)?;
+        self.inputs.push(path.to_path_buf());
+        let failed = |at: crate::yaml::Pos, message: String| Problem {
+            file: path.to_path_buf(),
+            at: Span { start: at, end: at },
+            reason: Reason::Configuration(message),
+        };
+        let bytes = self.reader.read(path).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            at: Span::default(),
+            reason: Reason::Unreadable(shown(path), e.to_string()),
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            failed(
+                crate::yaml::Pos::START,
+                format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+            )
+        })?;
+        let stream = crate::yaml::parse(text, &self.graph.limits);
+        if let Some(e) = &stream.error {
+            return Err(failed(e.pos, format!("invalid YAML: {}", e.kind)));
+        }
+        let root = stream
+            .documents
+            .first()
+            .map(|doc| Node::from_tree(stream.tree.node(doc.root), id));
+        config::read(root.as_ref()).map_err(|e| self.config_problem(&e, path))
+    }
+
+    /// A configuration problem, in the file at fault.
+    fn config_problem(&self, e: &config::ConfigError, fallback: &Path) -> Problem {
+        let at = e.at();
+        Problem {
+            file: self
+                .path_of(at.file)
+                .unwrap_or_else(|| fallback.to_path_buf()),
+            at: at.span,
+            reason: Reason::Configuration(e.to_string()),
         }
     }
 
@@ -1100,6 +1173,17 @@ const ORDER_LAST: [&str; 2] = [
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
 ];
+
+/// A kind's rank in Kustomize's default order (negative first, positive last).
+pub(crate) fn kind_rank(kind: &str) -> i32 {
+    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+        i as i32 - ORDER_FIRST.len() as i32
+    } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        i as i32 + 1
+    } else {
+        0
+    }
+}
 
 impl OrderKey {
     /// A kind listed twice ranks by its last place, and `last` wins over `first`, as

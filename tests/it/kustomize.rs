@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 25, "the fixture cases are found");
+    assert_eq!(cases.len(), 26, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -212,6 +212,140 @@ fn a_label_field_spec_that_conflicts_with_kustomizes_own_is_an_error_at_it() {
         out.stderr.contains("kustomization.yaml:8:5: cannot render .: a `fields` entry sets `create` unlike Kustomize's own field spec for `metadata/labels`, which Kustomize refuses (conflicting fieldspecs)"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn fields_of_a_bases_configurations_are_written_by_the_overlays_transformers() {
+    let case = "fixtures/kustomize/configurations";
+    let overlay = format!("{case}/overlay/kustomization.yaml");
+    // namePrefix: the names, the custom kind's own field, and the service account it
+    // names, followed by nameReference.
+    for field in ["instanceName:", "serviceAccountName:"] {
+        assert_eq!(
+            origins(&format!("{case}/overlay"), field),
+            [format!("{field} prod-collector # {overlay}:3:13")]
+        );
+    }
+    // commonLabels: metadata of three objects and the custom kind's pod template.
+    let team = origins(&format!("{case}/overlay"), "team:");
+    assert_eq!(
+        team,
+        vec![format!("team: observability # {overlay}:6:9"); 4],
+        "{team:?}"
+    );
+}
+
+/// Renders `root` of a temporary repository holding `files`.
+fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(dir.path().join(".git")).expect(".git");
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    crate::common::output(
+        crate::common::tokenguard()
+            .current_dir(dir.path())
+            .args(["render", root]),
+    )
+}
+
+#[test]
+fn configurations_kustomize_refuses_are_errors_at_their_line() {
+    let kustomization = "resources:\n- agent.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\n";
+    let agent =
+        "apiVersion: example.com/v1\nkind: Agent\nmetadata:\n  name: a\nspec:\n  pods: {a: b}\n";
+    let cases = [
+        (
+            "nameReference:\n- kind: ServiceAccount\n  fieldSpecs:\n  - kind: Agent\n    paht: spec/sa\n",
+            "c.yaml:5:5: cannot render .: unknown field `paht` in a field spec: Kustomize v5 rejects it",
+        ),
+        (
+            "commonLabels:\n- path: metadata/labels\n  create: false\n",
+            "c.yaml:2:3: cannot render .: the field spec for `metadata/labels` sets `create` unlike another for the same kinds, which Kustomize refuses (conflicting fieldspecs)",
+        ),
+        (
+            "volumeClaimTemplateLabels: []\n",
+            "c.yaml:1:1: cannot render .: unknown field `volumeClaimTemplateLabels` in a configuration: Kustomize v5 rejects it",
+        ),
+        (
+            "images:\n- kind: Agent\n  path: spec/image\n",
+            "c.yaml:1:1: cannot render .: `images` in a configuration is not rendered by tokenguard yet",
+        ),
+        (
+            "namePrefix:\n- kind: Agent\n  path: spec/pods\n",
+            "kustomization.yaml:3:1: cannot render .: `spec/pods` of Agent a is not a string, which Kustomize's namePrefix refuses to change",
+        ),
+        (
+            "namePrefix:\n- kind: Agent\n  create: yes\n",
+            "c.yaml:2:3: cannot render .: a field spec needs a `path`",
+        ),
+        (
+            "namePrefix: [\n",
+            "c.yaml:2:1: cannot render .: invalid YAML",
+        ),
+    ];
+    for (config, error) in cases {
+        let out = render_files(
+            &[
+                ("kustomization.yaml", kustomization),
+                ("agent.yaml", agent),
+                ("c.yaml", config),
+            ],
+            ".",
+        );
+        assert_eq!(out.code, 2, "{config}");
+        assert!(out.stderr.contains(error), "{config}: {}", out.stderr);
+    }
+    // The load restrictor applies to configuration files as to every other input.
+    let out = render_files(
+        &[
+            ("app/kustomization.yaml", "configurations:\n- ../c.yaml\n"),
+            ("c.yaml", "namePrefix: []\n"),
+        ],
+        "app",
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("app/kustomization.yaml:2:3: cannot render app: `../c.yaml` is not under the kustomization's directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_kind_specific_name_spec_takes_the_place_of_kustomizes_own_as_in_kustomize() {
+    // Sorted before Kustomize's own `metadata/name` spec, the Agent's takes its place
+    // when the build's configurations are merged: only the Agent is renamed, as
+    // `kubectl kustomize` renames it.
+    let out = render_files(
+        &[
+            (
+                "kustomization.yaml",
+                "resources:\n- agent.yaml\n- sa.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\n",
+            ),
+            (
+                "agent.yaml",
+                "apiVersion: example.com/v1\nkind: Agent\nmetadata:\n  name: a\n",
+            ),
+            (
+                "sa.yaml",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n",
+            ),
+            (
+                "c.yaml",
+                "namePrefix:\n- kind: Agent\n  path: metadata/name\n- kind: Agent\n  path: spec/instance\n  create: true\n",
+            ),
+        ],
+        ".",
+    );
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    // kubectl kustomize's output, with the field the Agent's spec created.
+    assert_eq!(
+        out.stdout,
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n---\napiVersion: example.com/v1\nkind: Agent\nmetadata:\n  name: p-a\nspec:\n  instance: p-\n"
     );
 }
 
@@ -419,7 +553,7 @@ fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
     };
     write(
         "app/kustomization.yaml",
-        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\nconfigurations:\n- p.yaml\n",
+        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\ncrds:\n- p.yaml\n",
     );
     write(
         "app/a.yaml",
@@ -444,7 +578,7 @@ fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
     };
     assert!(
         render("app").contains(
-            "app/kustomization.yaml:6:1: cannot render app: `configurations` is not rendered by tokenguard yet"
+            "app/kustomization.yaml:6:1: cannot render app: `crds` is not rendered by tokenguard yet"
         ),
         "{}",
         render("app")

@@ -304,3 +304,40 @@ fn init_proposes_rendered_identities() {
     );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
+
+#[test]
+fn a_custom_workload_is_judged_by_the_service_account_its_configuration_renames() {
+    // A base's `configurations` tell Kustomize where the custom kind names its service
+    // account; the overlay's namePrefix renames both, and `workloadKinds` makes the
+    // custom kind a workload.
+    let sarif = sarif_of("kustomize/configurations");
+    assert_eq!(
+        rows(&sarif),
+        expect(&[
+            ("TG001", "overlay/kustomization.yaml", 3, 13, 3, 18, "error"),
+            (
+                "TG002",
+                "overlay/kustomization.yaml",
+                3,
+                13,
+                3,
+                18,
+                "warning"
+            ),
+        ])
+    );
+    let agent = result(&sarif, "TG001", "monitoring/Agent/prod-collector");
+    assert_eq!(agent["properties"]["kustomization"], "overlay");
+    assert!(
+        message(agent).starts_with(
+            "Agent monitoring/prod-collector, rendered by `overlay`, mounts an API token for service account monitoring/prod-collector, which is not trusted"
+        ),
+        "{}",
+        message(agent)
+    );
+    assert!(
+        notifications(&sarif).is_empty(),
+        "{:?}",
+        notifications(&sarif)
+    );
+}

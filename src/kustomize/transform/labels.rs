@@ -202,15 +202,22 @@ const ANNOTATIONS: &[FieldSpec<'static>] = &[
 /// whose path a listed field has for a kind that one selects: `{kind: Deployment,
 /// path: metadata/labels}` labels the metadata of Deployments only. One that differs
 /// from such a field in `create` is Kustomize's error: the field's index is returned.
+/// With `selectors`, `configured` (the `commonLabels` specs that `configurations`
+/// changed) stands for Kustomize's own.
 pub(crate) fn labels(
     resources: &mut [Resource],
     pairs: &[Pair],
     (selectors, templates): (bool, bool),
     fields: &[FieldSpec<'_>],
+    configured: Option<&[FieldSpec<'_>]>,
     at: impl Fn(Span) -> Origin,
 ) -> Result<(), usize> {
     let mut specs = fields.to_vec();
-    for spec in builtin(selectors, templates) {
+    let common = match configured {
+        Some(common) if selectors => common.to_vec(),
+        _ => builtin(selectors, templates),
+    };
+    for spec in common {
         let listed = specs
             .iter()
             .position(|s| s.path == spec.path && s.selected_by(&spec));
@@ -234,16 +241,22 @@ pub(crate) fn metadata_labels(
 }
 
 /// `commonLabels`: a `labels` entry with `includeSelectors` and no fields of its own.
+/// `configured` replaces Kustomize's own field specs where `configurations` changed
+/// them.
 pub(crate) fn common_labels(
     resources: &mut [Resource],
     pairs: &[Pair],
+    configured: Option<&[FieldSpec<'_>]>,
     at: impl Fn(Span) -> Origin,
 ) {
-    write(resources, pairs, &builtin(true, true), &at);
+    match configured {
+        Some(specs) => write(resources, pairs, specs, &at),
+        None => write(resources, pairs, &builtin(true, true), &at),
+    }
 }
 
-/// Kustomize's own field specs for labels.
-fn builtin(selectors: bool, templates: bool) -> Vec<FieldSpec<'static>> {
+/// Kustomize's own field specs for labels (`commonLabels`' with both flags).
+pub(crate) fn builtin(selectors: bool, templates: bool) -> Vec<FieldSpec<'static>> {
     let mut specs = vec![METADATA_LABELS];
     if selectors || templates {
         specs.extend_from_slice(TEMPLATE_LABELS);

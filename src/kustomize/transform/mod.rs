@@ -2,6 +2,7 @@
 //! field specs that say which kinds a transformer writes where.
 
 pub(crate) mod build_metadata;
+pub(crate) mod config;
 pub(crate) mod images;
 pub(crate) mod labels;
 pub(crate) mod names;

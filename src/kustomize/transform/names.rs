@@ -3,6 +3,7 @@
 //! `serviceAccountName`, a binding's subjects and `roleRef`, a Secret or ConfigMap
 //! reference follow the object they name to its new name and namespace.
 
+use super::config::{NameReference, Spec};
 use super::{FieldSpec, group_version, is_cluster_scoped, keys, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
@@ -19,52 +20,117 @@ fn keeps_its_name(api_version: &str, kind: &str) -> bool {
         || (kind == "APIService" && group == "apiregistration.k8s.io")
 }
 
-pub(crate) fn prefix(resources: &mut [Resource], pair: &Pair, at: impl Fn(Span) -> Origin) {
-    rename(resources, pair, at, true);
+pub(crate) fn prefix(
+    resources: &mut [Resource],
+    pair: &Pair,
+    specs: &[Spec],
+    at: impl Fn(Span) -> Origin,
+) -> Result<(), String> {
+    rename(resources, pair, specs, at, true)
 }
 
-pub(crate) fn suffix(resources: &mut [Resource], pair: &Pair, at: impl Fn(Span) -> Origin) {
-    rename(resources, pair, at, false);
+pub(crate) fn suffix(
+    resources: &mut [Resource],
+    pair: &Pair,
+    specs: &[Spec],
+    at: impl Fn(Span) -> Origin,
+) -> Result<(), String> {
+    rename(resources, pair, specs, at, false)
 }
 
-fn rename(resources: &mut [Resource], pair: &Pair, at: impl Fn(Span) -> Origin, prefix: bool) {
+/// Adds the affix where each of `specs` (Kustomize's `metadata/name`, and those of
+/// `configurations`) selects the object: `metadata/name` renames it; any other field
+/// holds a string that gets the affix too, or is created as the affix alone.
+fn rename(
+    resources: &mut [Resource],
+    pair: &Pair,
+    specs: &[Spec],
+    at: impl Fn(Span) -> Origin,
+    prefix: bool,
+) -> Result<(), String> {
     let affix = pair.value.text.as_str();
     let (key_at, value_at) = (at(pair.key.at), at(pair.value.at));
+    let affixed = |text: &str| {
+        if prefix {
+            format!("{affix}{text}")
+        } else {
+            format!("{text}{affix}")
+        }
+    };
     for resource in resources.iter_mut() {
-        if keeps_its_name(resource.api_version(), resource.kind()) {
+        let api_version = resource.api_version().to_owned();
+        let kind = resource.kind().to_owned();
+        if keeps_its_name(&api_version, &kind) {
             continue;
         }
-        if prefix {
-            resource.prefixes.push(affix.into());
-        } else {
-            resource.suffixes.push(affix.into());
-        }
-        resource.store_previous();
-        let name = if prefix {
-            format!("{affix}{}", resource.name())
-        } else {
-            format!("{}{affix}", resource.name())
-        };
-        walk(
-            &mut resource.node,
-            "metadata/name",
-            Some(key_at),
-            &mut |parent, key| {
-                parent.set(
-                    key,
-                    key_at,
-                    Node::new(Value::Scalar(Scalar::string(name.as_str())), value_at),
+        for spec in specs {
+            if !spec.field_spec().selects(&api_version, &kind) {
+                continue;
+            }
+            if spec.path == "metadata/name" {
+                if prefix {
+                    resource.prefixes.push(affix.into());
+                } else {
+                    resource.suffixes.push(affix.into());
+                }
+                resource.store_previous();
+                let name = affixed(resource.name());
+                walk(
+                    &mut resource.node,
+                    "metadata/name",
+                    Some(key_at),
+                    &mut |parent, key| {
+                        parent.set(
+                            key,
+                            key_at,
+                            Node::new(Value::Scalar(Scalar::string(name.as_str())), value_at),
+                        );
+                    },
                 );
-            },
-        );
+                continue;
+            }
+            let mut refused = None;
+            walk(
+                &mut resource.node,
+                &spec.path,
+                spec.create.then_some(key_at),
+                &mut |parent, key| {
+                    let text = match parent.get(key).filter(|f| !f.is_null()) {
+                        None if spec.create => String::new(),
+                        None => return,
+                        Some(field) => match field.as_str() {
+                            Some(text) => text.to_owned(),
+                            None => {
+                                refused = Some(field.at);
+                                return;
+                            }
+                        },
+                    };
+                    let key_at = parent.entry(key).map_or(key_at, |e| e.key_at);
+                    let value = Node::new(Value::Scalar(Scalar::string(affixed(&text))), value_at);
+                    parent.set(key, key_at, value);
+                },
+            );
+            if refused.is_some() {
+                return Err(format!(
+                    "`{}` of {kind} {} is not a string, which Kustomize's {} refuses to change",
+                    spec.path,
+                    resource.name(),
+                    pair.key.text
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
-/// A field that names an object of kind `target`, in objects that `referrer` selects.
-struct Reference {
-    target_group: &'static str,
-    target_kind: &'static str,
-    referrer: FieldSpec<'static>,
+/// A field that names an object of kind `target` (an empty group, version or kind is
+/// any), in objects that `referrer` selects.
+struct Reference<'a> {
+    target_group: &'a str,
+    target_version: &'a str,
+    target_kind: &'a str,
+    referrer: FieldSpec<'a>,
 }
 
 /// The pod spec of each workload kind Kustomize updates references in.
@@ -101,12 +167,13 @@ const SECRET_FIELDS: &[&str] = &[
 
 /// Kustomize's name reference table, for the kinds whose references decide a token:
 /// ServiceAccounts, Roles and ClusterRoles, Secrets and ConfigMaps.
-fn references() -> Vec<(Reference, String)> {
+fn references() -> Vec<(Reference<'static>, String)> {
     let mut out = Vec::new();
     let mut add = |target_group, target_kind, group, version, kind, path: String| {
         out.push((
             Reference {
                 target_group,
+                target_version: "",
                 target_kind,
                 referrer: FieldSpec {
                     group,
@@ -237,8 +304,12 @@ struct Referral {
 }
 
 /// Points every reference at the renamed object it names, as Kustomize does at the
-/// end of a build. Several objects that a reference could name is Kustomize's error.
-pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), String> {
+/// end of a build, the `nameReference` entries of `configurations` after its own.
+/// Several objects that a reference could name is Kustomize's error.
+pub(crate) fn fix_references(
+    resources: &mut [Resource],
+    configured: &[NameReference],
+) -> Result<(), String> {
     if resources.iter().all(|r| r.previous.is_empty()) {
         return Ok(());
     }
@@ -247,8 +318,26 @@ pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), String> {
         .iter()
         .map(|r| (r.api_version().to_owned(), r.kind().to_owned()))
         .collect();
-    for (reference, path) in references() {
-        let path = keys(&path);
+    let own = references();
+    let own = own
+        .iter()
+        .map(|(reference, path)| (reference, path.as_str()));
+    let configured: Vec<(Reference<'_>, &str)> = configured
+        .iter()
+        .flat_map(|target| {
+            target.referrers.iter().map(move |referrer| {
+                let reference = Reference {
+                    target_group: &target.group,
+                    target_version: &target.version,
+                    target_kind: &target.kind,
+                    referrer: referrer.field_spec(),
+                };
+                (reference, &*referrer.path)
+            })
+        })
+        .collect();
+    for (reference, path) in own.chain(configured.iter().map(|(r, p)| (r, *p))) {
+        let path = keys(path);
         for (index, (api_version, kind)) in kinds.iter().enumerate() {
             if !reference.referrer.selects(api_version, kind) {
                 continue;
@@ -261,7 +350,7 @@ pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), String> {
                 &referrer.node,
                 &path,
                 &mut position,
-                &mut |node, position| match select(resources, index, &reference, &path, node) {
+                &mut |node, position| match select(resources, index, reference, &path, node) {
                     Ok(Some(referral)) => updates.push((position.to_vec(), referral)),
                     Ok(None) => {}
                     Err(e) => error = Some(e),
@@ -384,9 +473,10 @@ fn select(
     let referrer_cluster_scoped = is_cluster_scoped(this.api_version(), this.kind());
     let referrer_namespace = effective_namespace(this.namespace());
     let of_kind = |r: &Resource| {
-        let (group, _) = group_version(r.api_version());
-        r.kind() == reference.target_kind
+        let (group, version) = group_version(r.api_version());
+        (reference.target_kind.is_empty() || r.kind() == reference.target_kind)
             && (reference.target_group.is_empty() || group == reference.target_group)
+            && (reference.target_version.is_empty() || version == reference.target_version)
     };
     let mut candidates: Vec<&Resource> = resources.iter().filter(|r| of_kind(r)).collect();
     if let Some(namespace) = subject_namespace {

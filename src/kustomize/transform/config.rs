@@ -1,0 +1,442 @@
+//! `configurations`: files of transformer configs (Kustomize's TransformerConfig)
+//! whose field specs join Kustomize's own. As in Kustomize v5.5, each kustomization's
+//! build merges its own files into the built-in specs, then into what its resources'
+//! builds accumulated (a component adds to its lister's), so a base's configurations
+//! also hold for every overlay above it. Every merge keeps the first spec that another
+//! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
+//! that sorts first can take the place of a built-in one for every kind. Rendered:
+//! `namePrefix`, `nameSuffix`, `commonLabels` and `nameReference`; the other sections
+//! fall back when they hold a spec.
+
+use std::borrow::Cow;
+
+use super::FieldSpec;
+use crate::kustomize::fields::{self, FieldError};
+use crate::kustomize::node::{Entry, Node};
+use crate::origin::Origin;
+
+/// The sections of Kustomize v5.5's TransformerConfig.
+const SECTIONS: [&str; 11] = [
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "templateLabels",
+    "commonAnnotations",
+    "nameReference",
+    "varReference",
+    "images",
+    "replicas",
+];
+
+const SPEC_FIELDS: [&str; 5] = ["group", "version", "kind", "path", "create"];
+const REFERENCE_FIELDS: [&str; 4] = ["group", "version", "kind", "fieldSpecs"];
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error("unknown field `{field}` in {within}: Kustomize v5 rejects it")]
+    Unknown {
+        at: Origin,
+        field: String,
+        within: &'static str,
+    },
+    #[error("a field spec needs a `path`")]
+    NoPath { at: Origin },
+    #[error(
+        "the field spec for `{path}` sets `create` unlike another for the same kinds, which Kustomize refuses (conflicting fieldspecs)"
+    )]
+    Conflict { at: Origin, path: String },
+    #[error("`{section}` in a configuration is not rendered by tokenguard yet")]
+    NotSupportedYet { at: Origin, section: &'static str },
+}
+
+impl ConfigError {
+    pub fn at(&self) -> Origin {
+        match self {
+            ConfigError::Field(e) => e.at,
+            ConfigError::Unknown { at, .. }
+            | ConfigError::NoPath { at }
+            | ConfigError::Conflict { at, .. }
+            | ConfigError::NotSupportedYet { at, .. } => *at,
+        }
+    }
+}
+
+/// A field spec, Kustomize's own (no origin) or from a configuration file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Spec {
+    pub group: Cow<'static, str>,
+    pub version: Cow<'static, str>,
+    pub kind: Cow<'static, str>,
+    pub path: Cow<'static, str>,
+    pub create: bool,
+    pub at: Option<Origin>,
+}
+
+impl Spec {
+    fn builtin(spec: &FieldSpec<'static>) -> Spec {
+        Spec {
+            group: Cow::Borrowed(spec.group),
+            version: Cow::Borrowed(spec.version),
+            kind: Cow::Borrowed(spec.kind),
+            path: Cow::Borrowed(spec.path),
+            create: spec.create,
+            at: None,
+        }
+    }
+
+    pub fn field_spec(&self) -> FieldSpec<'_> {
+        FieldSpec {
+            group: &self.group,
+            version: &self.version,
+            kind: &self.kind,
+            path: &self.path,
+            create: self.create,
+        }
+    }
+
+    /// Kustomize's `Gvk.IsLessThan`: by the rank of the kind in its output order,
+    /// then by `group_version_kind` with empty parts spelled `~G`, `~V`, `~K`.
+    fn sort_key(&self) -> (i32, String) {
+        let or = |s: &str, empty: &'static str| if s.is_empty() { empty } else { s }.to_owned();
+        (
+            crate::kustomize::render::kind_rank(&self.kind),
+            format!(
+                "{}_{}_{}",
+                or(&self.group, "~G"),
+                or(&self.version, "~V"),
+                or(&self.kind, "~K")
+            ),
+        )
+    }
+}
+
+/// A `nameReference` entry: fields of the referrers that name objects of one kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NameReference {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub referrers: Vec<Spec>,
+}
+
+/// The field specs a kustomization's transformers use, merged as Kustomize merges
+/// them. `None` everywhere is Kustomize's own, which most builds use unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Config {
+    name_prefix: Option<Vec<Spec>>,
+    name_suffix: Option<Vec<Spec>>,
+    common_labels: Option<Vec<Spec>>,
+    /// Only the configured ones: they are looked up after Kustomize's own table.
+    name_reference: Vec<NameReference>,
+}
+
+const METADATA_NAME: FieldSpec<'static> = FieldSpec {
+    group: "",
+    version: "",
+    kind: "",
+    path: "metadata/name",
+    create: false,
+};
+
+fn builtin_affix() -> Vec<Spec> {
+    vec![Spec::builtin(&METADATA_NAME)]
+}
+
+fn builtin_common_labels() -> Vec<Spec> {
+    super::labels::builtin(true, true)
+        .iter()
+        .map(Spec::builtin)
+        .collect()
+}
+
+impl Config {
+    /// The `namePrefix` (or, with `prefix` false, `nameSuffix`) field specs.
+    pub fn affix_specs(&self, prefix: bool) -> Cow<'_, [Spec]> {
+        let specs = if prefix {
+            &self.name_prefix
+        } else {
+            &self.name_suffix
+        };
+        match specs {
+            Some(specs) => Cow::Borrowed(specs),
+            None => Cow::Owned(builtin_affix()),
+        }
+    }
+
+    /// The `commonLabels` field specs (also those of `labels` with `includeSelectors`),
+    /// if configured.
+    pub fn common_labels(&self) -> Option<Vec<FieldSpec<'_>>> {
+        self.common_labels
+            .as_ref()
+            .map(|specs| specs.iter().map(Spec::field_spec).collect())
+    }
+
+    pub fn name_references(&self) -> &[NameReference] {
+        &self.name_reference
+    }
+
+    /// Merges `other` into this one, as Kustomize's `TransformerConfig.Merge`.
+    pub fn merge(&mut self, other: &Config) -> Result<(), ConfigError> {
+        merge_section(&mut self.name_prefix, &other.name_prefix, builtin_affix)?;
+        merge_section(&mut self.name_suffix, &other.name_suffix, builtin_affix)?;
+        merge_section(
+            &mut self.common_labels,
+            &other.common_labels,
+            builtin_common_labels,
+        )?;
+        for reference in &other.name_reference {
+            let same = self.name_reference.iter_mut().find(|r| {
+                r.group == reference.group
+                    && r.version == reference.version
+                    && r.kind == reference.kind
+            });
+            match same {
+                Some(same) => merge_all(&mut same.referrers, &reference.referrers)?,
+                None => self.name_reference.push(reference.clone()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Merges a section; either side `None` is Kustomize's own specs, and so is the
+/// result of merging two of them.
+fn merge_section(
+    into: &mut Option<Vec<Spec>>,
+    other: &Option<Vec<Spec>>,
+    builtin: fn() -> Vec<Spec>,
+) -> Result<(), ConfigError> {
+    if into.is_none() && other.is_none() {
+        return Ok(());
+    }
+    let mut merged = into.take().unwrap_or_else(builtin);
+    match other {
+        Some(other) => merge_all(&mut merged, other)?,
+        None => merge_all(&mut merged, &builtin())?,
+    }
+    *into = Some(merged);
+    Ok(())
+}
+
+/// Kustomize's `FsSlice.MergeAll` then `sortFields`: a spec whose path an earlier
+/// one has, for kinds this one selects, is left out (or is the conflict, when
+/// `create` differs); the rest are appended, and the whole is sorted by kind.
+fn merge_all(into: &mut Vec<Spec>, incoming: &[Spec]) -> Result<(), ConfigError> {
+    for spec in incoming {
+        let listed = into
+            .iter()
+            .find(|s| s.path == spec.path && s.field_spec().selected_by(&spec.field_spec()));
+        match listed {
+            Some(listed) if listed.create != spec.create => {
+                return Err(ConfigError::Conflict {
+                    at: spec.at.or(listed.at).unwrap_or_default(),
+                    path: spec.path.to_string(),
+                });
+            }
+            Some(_) => {}
+            None => into.push(spec.clone()),
+        }
+    }
+    into.sort_by_cached_key(Spec::sort_key);
+    Ok(())
+}
+
+/// Reads one configuration file (its first document; `None` for an empty file),
+/// strictly: an unknown field is Kustomize's error.
+pub(crate) fn read(file: Option<&Node>) -> Result<Config, ConfigError> {
+    let mut config = Config::default();
+    let Some(root) = file else {
+        return Ok(config);
+    };
+    let Some(map) = fields::mapping(root, "configuration")? else {
+        return Ok(config);
+    };
+    if let Some(unknown) = fields::unknown_key(map, &SECTIONS) {
+        return Err(ConfigError::Unknown {
+            at: unknown.key_at,
+            field: unknown.key.to_string(),
+            within: "a configuration",
+        });
+    }
+    for section in SECTIONS {
+        let Some(entry) = fields::entry(root, section) else {
+            continue;
+        };
+        match section {
+            "nameReference" => config.name_reference = name_references(entry)?,
+            _ => {
+                let specs = specs(&entry.value, section)?;
+                if specs.is_empty() {
+                    continue;
+                }
+                let target = match section {
+                    "namePrefix" => &mut config.name_prefix,
+                    "nameSuffix" => &mut config.name_suffix,
+                    "commonLabels" => &mut config.common_labels,
+                    _ => {
+                        return Err(ConfigError::NotSupportedYet {
+                            at: entry.key_at,
+                            section,
+                        });
+                    }
+                };
+                // A file is read sorted, then merged into an empty configuration:
+                // its own duplicates and conflicts count too.
+                let mut sorted = specs;
+                sorted.sort_by_cached_key(Spec::sort_key);
+                let mut merged = Vec::new();
+                merge_all(&mut merged, &sorted)?;
+                *target = Some(merged);
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// Merges the files of one kustomization's `configurations`, in order, then into
+/// Kustomize's own specs (Kustomize's `MakeTransformerConfig`).
+pub(crate) fn of_files(files: &[Config]) -> Result<Config, ConfigError> {
+    let mut custom = Config::default();
+    for file in files {
+        merge_files(&mut custom, file)?;
+    }
+    let mut config = Config::default();
+    config.merge(&custom)?;
+    Ok(config)
+}
+
+/// Merges `other` into what a build accumulated (`None` before anything was): the
+/// first merge is into an empty configuration, as Kustomize's accumulator starts, so
+/// it too leaves out the specs that an earlier one of the same path selects.
+pub(crate) fn accumulate(acc: &mut Option<Config>, other: &Config) -> Result<(), ConfigError> {
+    match acc {
+        Some(acc) => acc.merge(other),
+        None => {
+            let mut first = Config::default();
+            merge_files(&mut first, other)?;
+            *acc = Some(first);
+            Ok(())
+        }
+    }
+}
+
+/// Merges files without Kustomize's own specs between them.
+fn merge_files(into: &mut Config, file: &Config) -> Result<(), ConfigError> {
+    for (mine, theirs) in [
+        (&mut into.name_prefix, &file.name_prefix),
+        (&mut into.name_suffix, &file.name_suffix),
+        (&mut into.common_labels, &file.common_labels),
+    ] {
+        if let Some(theirs) = theirs {
+            merge_all(mine.get_or_insert_with(Vec::new), theirs)?;
+        }
+    }
+    let references = Config {
+        name_reference: file.name_reference.clone(),
+        ..Config::default()
+    };
+    into.merge(&references)
+}
+
+fn specs(node: &Node, section: &str) -> Result<Vec<Spec>, ConfigError> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(items) = node.as_seq() else {
+        return Err(FieldError {
+            at: node.at,
+            field: section.to_owned(),
+            expected: "a list of field specs",
+        }
+        .into());
+    };
+    items.iter().map(|item| spec(item, section)).collect()
+}
+
+fn text(item: &Node, key: &str) -> Result<String, ConfigError> {
+    Ok(fields::string_entry(item, key)?
+        .map(|(text, _)| text.to_owned())
+        .unwrap_or_default())
+}
+
+fn spec(item: &Node, section: &str) -> Result<Spec, ConfigError> {
+    if let Some(map) = fields::mapping(item, section)?
+        && let Some(unknown) = fields::unknown_key(map, &SPEC_FIELDS)
+    {
+        return Err(ConfigError::Unknown {
+            at: unknown.key_at,
+            field: unknown.key.to_string(),
+            within: "a field spec",
+        });
+    }
+    let path = text(item, "path")?;
+    // Kustomize fails on an empty path wherever the spec selects an object.
+    if path.is_empty() {
+        return Err(ConfigError::NoPath { at: item.at });
+    }
+    let create = match fields::entry(item, "create") {
+        Some(Entry { value, .. }) => fields::boolean(value, "create")?,
+        None => false,
+    };
+    Ok(Spec {
+        group: Cow::Owned(text(item, "group")?),
+        version: Cow::Owned(text(item, "version")?),
+        kind: Cow::Owned(text(item, "kind")?),
+        path: Cow::Owned(path),
+        create,
+        at: Some(item.at),
+    })
+}
+
+fn name_references(entry: &Entry) -> Result<Vec<NameReference>, ConfigError> {
+    let node = &entry.value;
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(items) = node.as_seq() else {
+        return Err(FieldError {
+            at: node.at,
+            field: "nameReference".to_owned(),
+            expected: "a list of name references",
+        }
+        .into());
+    };
+    let mut out: Vec<NameReference> = Vec::new();
+    for item in items {
+        if let Some(map) = fields::mapping(item, "nameReference")?
+            && let Some(unknown) = fields::unknown_key(map, &REFERENCE_FIELDS)
+        {
+            return Err(ConfigError::Unknown {
+                at: unknown.key_at,
+                field: unknown.key.to_string(),
+                within: "a name reference",
+            });
+        }
+        let referrers = match fields::get(item, "fieldSpecs") {
+            Some(list) => specs(list, "fieldSpecs")?,
+            None => Vec::new(),
+        };
+        let reference = NameReference {
+            group: text(item, "group")?,
+            version: text(item, "version")?,
+            kind: text(item, "kind")?,
+            referrers: Vec::new(),
+        };
+        let same = out.iter_mut().find(|r| {
+            r.group == reference.group && r.version == reference.version && r.kind == reference.kind
+        });
+        match same {
+            Some(same) => merge_all(&mut same.referrers, &referrers)?,
+            None => {
+                let mut reference = reference;
+                merge_all(&mut reference.referrers, &referrers)?;
+                out.push(reference);
+            }
+        }
+    }
+    Ok(out)
+}
