@@ -16,7 +16,8 @@ use super::node::Node;
 use super::patch::strategic::{self, Merged};
 use super::patch::{PatchError, PatchKind, Selector, json6902};
 use super::resid::{ResId, effective_namespace};
-use super::transform::{self, config, config::Config};
+use super::transform;
+use super::transform::config::{self, Config, Section};
 use super::{generate, replacements, vars};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
@@ -416,14 +417,24 @@ impl Renderer<'_> {
         // Every kustomization accumulates at least Kustomize's own configuration.
         let config = config.get_or_insert_with(Config::default);
         if let Some(prefix) = &k.name_prefix {
-            transform::names::prefix(&mut resources, prefix, &config.affix_specs(true), at)
-                .map_err(|e| problem(prefix.key.at, Reason::Configuration(e)))?;
+            transform::names::prefix(
+                &mut resources,
+                prefix,
+                &config.specs(Section::NamePrefix),
+                at,
+            )
+            .map_err(|e| problem(prefix.key.at, Reason::Configuration(e)))?;
         }
         if let Some(suffix) = &k.name_suffix {
-            transform::names::suffix(&mut resources, suffix, &config.affix_specs(false), at)
-                .map_err(|e| problem(suffix.key.at, Reason::Configuration(e)))?;
+            transform::names::suffix(
+                &mut resources,
+                suffix,
+                &config.specs(Section::NameSuffix),
+                at,
+            )
+            .map_err(|e| problem(suffix.key.at, Reason::Configuration(e)))?;
         }
-        let common_labels = config.common_labels();
+        let common_labels = config.configured(Section::CommonLabels);
         for set in &k.labels {
             let fields: Vec<_> = set.fields.iter().map(transform::FieldSpec::of).collect();
             let include = (set.include_selectors, set.include_templates);
@@ -439,7 +450,9 @@ impl Renderer<'_> {
             transform::labels::common_labels(&mut resources, &k.common_labels, common, at);
         }
         if !k.common_annotations.is_empty() {
-            transform::labels::annotations(&mut resources, &k.common_annotations, at);
+            let configured = config.configured(Section::CommonAnnotations);
+            let configured = configured.as_deref();
+            transform::labels::annotations(&mut resources, &k.common_annotations, configured, at);
         }
         for (i, patch) in k.patches_json6902.iter().enumerate() {
             self.patch(
@@ -472,8 +485,10 @@ impl Renderer<'_> {
                 let image_failed = |e: transform::images::ImageError| {
                     failed(e.at(), Reason::Images(e.to_string()))
                 };
+                let images = config.configured(Section::Images);
                 for image in transform::images::read(knode).map_err(image_failed)? {
-                    transform::images::apply(&mut resources, &image).map_err(image_failed)?;
+                    transform::images::apply(&mut resources, &image, images.as_deref())
+                        .map_err(image_failed)?;
                 }
             }
         }

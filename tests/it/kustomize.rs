@@ -37,7 +37,7 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_renders_as_kubectl_rendered_it() {
     let cases = cases();
-    assert_eq!(cases.len(), 26, "the fixture cases are found");
+    assert_eq!(cases.len(), 27, "the fixture cases are found");
     for case in cases {
         let root = case_root(&case);
         let out = run([Path::new("render"), &root]);
@@ -236,6 +236,27 @@ fn fields_of_a_bases_configurations_are_written_by_the_overlays_transformers() {
     );
 }
 
+#[test]
+fn fields_of_a_components_configurations_are_written_by_its_listers_transformers() {
+    let app = "fixtures/kustomize/configurations-images/overlay";
+    // images: the Deployment's container by Kustomize's own specs, the Pipeline's
+    // runner and each step by the component's; all point at the entry.
+    let images = origins(app, "image: example.com/runner:2.1");
+    assert_eq!(images.len(), 3, "{images:?}");
+    assert!(
+        images
+            .iter()
+            .all(|l| l.ends_with(&format!("runner:2.1 # {app}/kustomization.yaml:6:3"))),
+        "{images:?}"
+    );
+    // commonAnnotations: two objects' metadata, the pod template and the Pipeline's
+    // own template.
+    assert_eq!(
+        origins(app, "owner:"),
+        vec![format!("owner: platform # {app}/kustomization.yaml:9:10"); 4]
+    );
+}
+
 /// Renders `root` of a temporary repository holding `files`.
 fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -271,8 +292,8 @@ fn configurations_kustomize_refuses_are_errors_at_their_line() {
             "c.yaml:1:1: cannot render .: unknown field `volumeClaimTemplateLabels` in a configuration: Kustomize v5 rejects it",
         ),
         (
-            "images:\n- kind: Agent\n  path: spec/image\n",
-            "c.yaml:1:1: cannot render .: `images` in a configuration is not rendered by tokenguard yet",
+            "varReference:\n- kind: Agent\n  path: spec/args\n",
+            "c.yaml:1:1: cannot render .: `varReference` in a configuration is not rendered by tokenguard yet",
         ),
         (
             "namePrefix:\n- kind: Agent\n  path: spec/pods\n",

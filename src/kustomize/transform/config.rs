@@ -5,8 +5,8 @@
 //! also hold for every overlay above it. Every merge keeps the first spec that another
 //! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
 //! that sorts first can take the place of a built-in one for every kind. Rendered:
-//! `namePrefix`, `nameSuffix`, `commonLabels` and `nameReference`; the other sections
-//! fall back when they hold a spec.
+//! `namePrefix`, `nameSuffix`, `commonLabels`, `commonAnnotations`, `images` and
+//! `nameReference`; the other sections fall back when they hold a spec.
 
 use std::borrow::Cow;
 
@@ -123,13 +123,29 @@ pub(crate) struct NameReference {
     pub referrers: Vec<Spec>,
 }
 
+/// A section of a configuration that tokenguard renders (besides `nameReference`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Section {
+    NamePrefix,
+    NameSuffix,
+    CommonLabels,
+    CommonAnnotations,
+    Images,
+}
+
+const RENDERED: [(&str, Section); 5] = [
+    ("namePrefix", Section::NamePrefix),
+    ("nameSuffix", Section::NameSuffix),
+    ("commonLabels", Section::CommonLabels),
+    ("commonAnnotations", Section::CommonAnnotations),
+    ("images", Section::Images),
+];
+
 /// The field specs a kustomization's transformers use, merged as Kustomize merges
-/// them. `None` everywhere is Kustomize's own, which most builds use unchanged.
+/// them. A section left `None` is Kustomize's own, which most builds use unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Config {
-    name_prefix: Option<Vec<Spec>>,
-    name_suffix: Option<Vec<Spec>>,
-    common_labels: Option<Vec<Spec>>,
+    sections: [Option<Vec<Spec>>; RENDERED.len()],
     /// Only the configured ones: they are looked up after Kustomize's own table.
     name_reference: Vec<NameReference>,
 }
@@ -142,37 +158,31 @@ const METADATA_NAME: FieldSpec<'static> = FieldSpec {
     create: false,
 };
 
-fn builtin_affix() -> Vec<Spec> {
-    vec![Spec::builtin(&METADATA_NAME)]
-}
-
-fn builtin_common_labels() -> Vec<Spec> {
-    super::labels::builtin(true, true)
-        .iter()
-        .map(Spec::builtin)
-        .collect()
+/// Kustomize's own field specs of a section.
+fn builtin(section: Section) -> Vec<Spec> {
+    let specs = match section {
+        Section::NamePrefix | Section::NameSuffix => vec![METADATA_NAME],
+        Section::CommonLabels => super::labels::builtin(true, true),
+        Section::CommonAnnotations => super::labels::ANNOTATIONS.to_vec(),
+        Section::Images => super::images::FIELD_SPECS.to_vec(),
+    };
+    specs.iter().map(Spec::builtin).collect()
 }
 
 impl Config {
-    /// The `namePrefix` (or, with `prefix` false, `nameSuffix`) field specs.
-    pub fn affix_specs(&self, prefix: bool) -> Cow<'_, [Spec]> {
-        let specs = if prefix {
-            &self.name_prefix
-        } else {
-            &self.name_suffix
-        };
-        match specs {
-            Some(specs) => Cow::Borrowed(specs),
-            None => Cow::Owned(builtin_affix()),
-        }
-    }
-
-    /// The `commonLabels` field specs (also those of `labels` with `includeSelectors`),
-    /// if configured.
-    pub fn common_labels(&self) -> Option<Vec<FieldSpec<'_>>> {
-        self.common_labels
+    /// The field specs of `section`, if configured (else Kustomize's own apply).
+    pub fn configured(&self, section: Section) -> Option<Vec<FieldSpec<'_>>> {
+        self.sections[section as usize]
             .as_ref()
             .map(|specs| specs.iter().map(Spec::field_spec).collect())
+    }
+
+    /// The field specs of `section`, configured or Kustomize's own.
+    pub fn specs(&self, section: Section) -> Cow<'_, [Spec]> {
+        match &self.sections[section as usize] {
+            Some(specs) => Cow::Borrowed(specs),
+            None => Cow::Owned(builtin(section)),
+        }
     }
 
     pub fn name_references(&self) -> &[NameReference] {
@@ -181,13 +191,10 @@ impl Config {
 
     /// Merges `other` into this one, as Kustomize's `TransformerConfig.Merge`.
     pub fn merge(&mut self, other: &Config) -> Result<(), ConfigError> {
-        merge_section(&mut self.name_prefix, &other.name_prefix, builtin_affix)?;
-        merge_section(&mut self.name_suffix, &other.name_suffix, builtin_affix)?;
-        merge_section(
-            &mut self.common_labels,
-            &other.common_labels,
-            builtin_common_labels,
-        )?;
+        for (_, section) in RENDERED {
+            let index = section as usize;
+            merge_section(&mut self.sections[index], &other.sections[index], section)?;
+        }
         for reference in &other.name_reference {
             let same = self.name_reference.iter_mut().find(|r| {
                 r.group == reference.group
@@ -208,15 +215,15 @@ impl Config {
 fn merge_section(
     into: &mut Option<Vec<Spec>>,
     other: &Option<Vec<Spec>>,
-    builtin: fn() -> Vec<Spec>,
+    section: Section,
 ) -> Result<(), ConfigError> {
     if into.is_none() && other.is_none() {
         return Ok(());
     }
-    let mut merged = into.take().unwrap_or_else(builtin);
+    let mut merged = into.take().unwrap_or_else(|| builtin(section));
     match other {
         Some(other) => merge_all(&mut merged, other)?,
-        None => merge_all(&mut merged, &builtin())?,
+        None => merge_all(&mut merged, &builtin(section))?,
     }
     *into = Some(merged);
     Ok(())
@@ -273,17 +280,14 @@ pub(crate) fn read(file: Option<&Node>) -> Result<Config, ConfigError> {
                 if specs.is_empty() {
                     continue;
                 }
-                let target = match section {
-                    "namePrefix" => &mut config.name_prefix,
-                    "nameSuffix" => &mut config.name_suffix,
-                    "commonLabels" => &mut config.common_labels,
-                    _ => {
-                        return Err(ConfigError::NotSupportedYet {
-                            at: entry.key_at,
-                            section,
-                        });
-                    }
+                let Some(&(_, rendered)) = RENDERED.iter().find(|(name, _)| *name == section)
+                else {
+                    return Err(ConfigError::NotSupportedYet {
+                        at: entry.key_at,
+                        section,
+                    });
                 };
+                let target = &mut config.sections[rendered as usize];
                 // A file is read sorted, then merged into an empty configuration:
                 // its own duplicates and conflicts count too.
                 let mut sorted = specs;
@@ -324,13 +328,10 @@ pub(crate) fn accumulate(acc: &mut Option<Config>, other: &Config) -> Result<(),
     }
 }
 
-/// Merges files without Kustomize's own specs between them.
+/// Merges files without Kustomize's own specs between them: a section `into` lacks
+/// is taken as empty here, not as Kustomize's own.
 fn merge_files(into: &mut Config, file: &Config) -> Result<(), ConfigError> {
-    for (mine, theirs) in [
-        (&mut into.name_prefix, &file.name_prefix),
-        (&mut into.name_suffix, &file.name_suffix),
-        (&mut into.common_labels, &file.common_labels),
-    ] {
+    for (mine, theirs) in into.sections.iter_mut().zip(&file.sections) {
         if let Some(theirs) = theirs {
             merge_all(mine.get_or_insert_with(Vec::new), theirs)?;
         }

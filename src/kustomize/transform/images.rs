@@ -11,7 +11,7 @@
 
 use regex_automata::meta::Regex;
 
-use super::walk;
+use super::{FieldSpec, walk};
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::node::{Node, Scalar, Value};
 use crate::kustomize::render::Resource;
@@ -19,12 +19,23 @@ use crate::origin::Origin;
 
 const FIELDS: [&str; 5] = ["name", "newName", "tagSuffix", "newTag", "digest"];
 
-/// The field specs of Kustomize's `images` configuration; they create nothing.
-const IMAGE_PATHS: [&str; 4] = [
-    "spec/containers[]/image",
-    "spec/initContainers[]/image",
-    "spec/template/spec/containers[]/image",
-    "spec/template/spec/initContainers[]/image",
+const fn image_spec(path: &'static str) -> FieldSpec<'static> {
+    FieldSpec {
+        group: "",
+        version: "",
+        kind: "",
+        path,
+        create: true,
+    }
+}
+
+/// The field specs of Kustomize's `images` configuration. They say `create`, but
+/// the image filter creates nothing.
+pub(crate) const FIELD_SPECS: [FieldSpec<'static>; 4] = [
+    image_spec("spec/containers[]/image"),
+    image_spec("spec/initContainers[]/image"),
+    image_spec("spec/template/spec/containers[]/image"),
+    image_spec("spec/template/spec/initContainers[]/image"),
 ];
 
 /// One `images` entry.
@@ -135,22 +146,37 @@ fn entry(item: &Node) -> Result<Image, ImageError> {
     })
 }
 
-/// Applies one entry to every object, as its two passes do.
-pub(crate) fn apply(resources: &mut [Resource], image: &Image) -> Result<(), ImageError> {
+/// Applies one entry to every object, as its two passes do; the second pass follows
+/// `configured` field specs (from `configurations`) instead of Kustomize's own.
+pub(crate) fn apply(
+    resources: &mut [Resource],
+    image: &Image,
+    configured: Option<&[FieldSpec<'_>]>,
+) -> Result<(), ImageError> {
+    let specs = configured.unwrap_or(&FIELD_SPECS);
     for resource in resources.iter_mut() {
         if resource.kind() == "CustomResourceDefinition" {
             continue;
         }
         containers_anywhere(&mut resource.node, image)?;
+        let (api_version, kind) = (
+            resource.api_version().to_owned(),
+            resource.kind().to_owned(),
+        );
         let mut failed = None;
-        for path in IMAGE_PATHS {
-            walk(&mut resource.node, path, None, &mut |container, key| {
-                if let Some(value) = container.get_mut(key)
-                    && let Err(e) = update(value, image)
-                {
-                    failed.get_or_insert(e);
-                }
-            });
+        for spec in specs.iter().filter(|s| s.selects(&api_version, &kind)) {
+            walk(
+                &mut resource.node,
+                spec.path,
+                None,
+                &mut |container, key| {
+                    if let Some(value) = container.get_mut(key)
+                        && let Err(e) = update(value, image)
+                    {
+                        failed.get_or_insert(e);
+                    }
+                },
+            );
         }
         if let Some(e) = failed {
             return Err(e);

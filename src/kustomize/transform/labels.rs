@@ -135,7 +135,7 @@ const SELECTORS: &[FieldSpec<'static>] = &[
 
 const METADATA_LABELS: FieldSpec<'static> = spec("", "", "", "metadata/labels", true);
 
-const ANNOTATIONS: &[FieldSpec<'static>] = &[
+pub(crate) const ANNOTATIONS: &[FieldSpec<'static>] = &[
     spec("", "", "", "metadata/annotations", true),
     spec(
         "",
@@ -267,8 +267,15 @@ pub(crate) fn builtin(selectors: bool, templates: bool) -> Vec<FieldSpec<'static
     specs
 }
 
-pub(crate) fn annotations(resources: &mut [Resource], pairs: &[Pair], at: impl Fn(Span) -> Origin) {
-    write(resources, pairs, ANNOTATIONS, &at);
+/// `commonAnnotations`; `configured` replaces Kustomize's own field specs where
+/// `configurations` changed them.
+pub(crate) fn annotations(
+    resources: &mut [Resource],
+    pairs: &[Pair],
+    configured: Option<&[FieldSpec<'_>]>,
+    at: impl Fn(Span) -> Origin,
+) {
+    write(resources, pairs, configured.unwrap_or(ANNOTATIONS), &at);
 }
 
 fn write(
