@@ -18,6 +18,7 @@ use super::patch::{PatchError, PatchKind, Selector, json6902};
 use super::resid::{ResId, effective_namespace};
 use super::transform;
 use super::transform::config::{self, Config, Section};
+use super::transform::namespace::NamespaceError;
 use super::{generate, replacements, vars};
 use crate::files::FileId;
 use crate::load::{self, Loaded};
@@ -410,12 +411,20 @@ impl Renderer<'_> {
                 false,
             )?;
         }
-        if let Some(namespace) = &k.namespace {
-            transform::namespace::apply(&mut resources, namespace, at)
-                .map_err(|id| problem(namespace.key.at, Reason::Collision(id)))?;
-        }
         // Every kustomization accumulates at least Kustomize's own configuration.
         let config = config.get_or_insert_with(Config::default);
+        if let Some(namespace) = &k.namespace {
+            let configured = config.configured(Section::Namespace);
+            transform::namespace::apply(&mut resources, namespace, configured.as_deref(), at)
+                .map_err(|e| match e {
+                    NamespaceError::Collision(id) => {
+                        problem(namespace.key.at, Reason::Collision(id))
+                    }
+                    NamespaceError::NotAString(e) => {
+                        problem(namespace.key.at, Reason::Configuration(e))
+                    }
+                })?;
+        }
         if let Some(prefix) = &k.name_prefix {
             transform::names::prefix(
                 &mut resources,

@@ -227,6 +227,11 @@ fn fields_of_a_bases_configurations_are_written_by_the_overlays_transformers() {
             [format!("{field} prod-collector # {overlay}:3:13")]
         );
     }
+    // namespace: the field the configuration creates points at `namespace:`.
+    assert_eq!(
+        origins(&format!("{case}/overlay"), "watchNamespace:"),
+        [format!("watchNamespace: monitoring # {overlay}:4:12")]
+    );
     // commonLabels: metadata of three objects and the custom kind's pod template.
     let team = origins(&format!("{case}/overlay"), "team:");
     assert_eq!(
@@ -275,7 +280,8 @@ fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
 
 #[test]
 fn configurations_kustomize_refuses_are_errors_at_their_line() {
-    let kustomization = "resources:\n- agent.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\n";
+    let kustomization =
+        "resources:\n- agent.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\nnamespace: x\n";
     let agent =
         "apiVersion: example.com/v1\nkind: Agent\nmetadata:\n  name: a\nspec:\n  pods: {a: b}\n";
     let cases = [
@@ -297,7 +303,11 @@ fn configurations_kustomize_refuses_are_errors_at_their_line() {
         ),
         (
             "namePrefix:\n- kind: Agent\n  path: spec/pods\n",
-            "kustomization.yaml:3:1: cannot render .: `spec/pods` of Agent a is not a string, which Kustomize's namePrefix refuses to change",
+            "kustomization.yaml:3:1: cannot render .: `spec/pods` of Agent x/a is not a string, which Kustomize's namePrefix refuses to change",
+        ),
+        (
+            "namespace:\n- kind: Agent\n  path: spec/pods\n",
+            "kustomization.yaml:6:1: cannot render .: `spec/pods` of Agent x/a is not a string, which Kustomize's namespace refuses to set",
         ),
         (
             "namePrefix:\n- kind: Agent\n  create: yes\n",

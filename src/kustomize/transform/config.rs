@@ -5,8 +5,8 @@
 //! also hold for every overlay above it. Every merge keeps the first spec that another
 //! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
 //! that sorts first can take the place of a built-in one for every kind. Rendered:
-//! `namePrefix`, `nameSuffix`, `commonLabels`, `commonAnnotations`, `images` and
-//! `nameReference`; the other sections fall back when they hold a spec.
+//! `namePrefix`, `nameSuffix`, `namespace`, `commonLabels`, `commonAnnotations`,
+//! `images` and `nameReference`; the other sections fall back when they hold a spec.
 
 use std::borrow::Cow;
 
@@ -131,14 +131,16 @@ pub(crate) enum Section {
     CommonLabels,
     CommonAnnotations,
     Images,
+    Namespace,
 }
 
-const RENDERED: [(&str, Section); 5] = [
+const RENDERED: [(&str, Section); 6] = [
     ("namePrefix", Section::NamePrefix),
     ("nameSuffix", Section::NameSuffix),
     ("commonLabels", Section::CommonLabels),
     ("commonAnnotations", Section::CommonAnnotations),
     ("images", Section::Images),
+    ("namespace", Section::Namespace),
 ];
 
 /// The field specs a kustomization's transformers use, merged as Kustomize merges
@@ -165,6 +167,7 @@ fn builtin(section: Section) -> Vec<Spec> {
         Section::CommonLabels => super::labels::builtin(true, true),
         Section::CommonAnnotations => super::labels::ANNOTATIONS.to_vec(),
         Section::Images => super::images::FIELD_SPECS.to_vec(),
+        Section::Namespace => super::namespace::FIELD_SPECS.to_vec(),
     };
     specs.iter().map(Spec::builtin).collect()
 }

@@ -7,7 +7,7 @@ use super::config::{NameReference, Spec};
 use super::{FieldSpec, group_version, is_cluster_scoped, keys, walk};
 use crate::kustomize::file::Pair;
 use crate::kustomize::node::{Node, Scalar, Value};
-use crate::kustomize::render::Resource;
+use crate::kustomize::render::{Resource, describe};
 use crate::kustomize::resid::effective_namespace;
 use crate::origin::Origin;
 use crate::yaml::Span;
@@ -113,9 +113,9 @@ fn rename(
             );
             if refused.is_some() {
                 return Err(format!(
-                    "`{}` of {kind} {} is not a string, which Kustomize's {} refuses to change",
+                    "`{}` of {} is not a string, which Kustomize's {} refuses to change",
                     spec.path,
-                    resource.name(),
+                    describe(resource),
                     pair.key.text
                 ));
             }

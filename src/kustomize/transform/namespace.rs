@@ -11,11 +11,11 @@ use crate::kustomize::resid::effective_namespace;
 use crate::origin::Origin;
 use crate::yaml::Span;
 
-/// Fields besides `metadata.namespace` that hold the namespace.
-const FIELDS: &[FieldSpec<'static>] = &[
+/// Kustomize's own field specs besides `metadata.namespace` that hold the namespace.
+pub(crate) const FIELD_SPECS: &[FieldSpec<'static>] = &[
     FieldSpec {
         group: "",
-        version: "v1",
+        version: "",
         kind: "Namespace",
         path: "metadata/name",
         create: true,
@@ -36,14 +36,37 @@ const FIELDS: &[FieldSpec<'static>] = &[
     },
 ];
 
+/// Why the namespace cannot be set as Kustomize sets it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NamespaceError {
+    /// Two objects with this id.
+    Collision(String),
+    /// A field spec found a value that is not a string.
+    NotAString(String),
+}
+
+/// Whether Kustomize's namespace filter leaves out `spec` for an object: it sets
+/// `metadata/namespace` itself, a `metadata/name` only of a `v1` object, and binding
+/// subjects by its own rule.
+fn left_out(spec: &FieldSpec<'_>, api_version: &str, binding: bool) -> bool {
+    spec.path == "metadata/namespace"
+        || (spec.path == "metadata/name" && api_version != "v1")
+        || (binding
+            && matches!(spec.kind, "RoleBinding" | "ClusterRoleBinding")
+            && spec.path == "subjects/namespace")
+}
+
 /// Moves `resources` to the namespace of `pair`; values written point at its value,
-/// keys added at its key. Two objects that end up with the same id are Kustomize's
-/// error, returned with the object.
+/// keys added at its key; `configured` replaces Kustomize's own field specs where
+/// `configurations` changed them. Two objects that end up with the same id, or a field
+/// spec that finds a value that is not a string, are Kustomize's errors.
 pub(crate) fn apply(
     resources: &mut [Resource],
     pair: &Pair,
+    configured: Option<&[FieldSpec<'_>]>,
     at: impl Fn(Span) -> Origin,
-) -> Result<(), String> {
+) -> Result<(), NamespaceError> {
+    let specs = configured.unwrap_or(FIELD_SPECS);
     let (key_at, value_at) = (at(pair.key.at), at(pair.value.at));
     let namespace = pair.value.text.as_str();
     let value = || Node::new(Value::Scalar(Scalar::string(namespace)), value_at);
@@ -64,7 +87,8 @@ pub(crate) fn apply(
                 },
             );
         }
-        if matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+        let binding = matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
+        if binding {
             // Kustomize's default: only subjects named `default` get the namespace
             // here; the others follow their ServiceAccount when references are fixed.
             if let Some(subjects) = resource.node.get_mut("subjects").and_then(Node::as_seq_mut) {
@@ -75,17 +99,34 @@ pub(crate) fn apply(
                 }
             }
         }
-        for spec in FIELDS.iter().filter(|s| s.selects(&api_version, &kind)) {
+        let mut refused = None;
+        for spec in specs.iter().filter(|s| s.selects(&api_version, &kind)) {
+            if left_out(spec, &api_version, binding) {
+                continue;
+            }
             walk(
                 &mut resource.node,
                 spec.path,
                 spec.create.then_some(key_at),
-                &mut |parent, key| {
-                    if spec.create || parent.get(key).is_some() {
+                &mut |parent, key| match parent.get(key) {
+                    Some(field) if field.as_map().is_some() || field.as_seq().is_some() => {
+                        refused.get_or_insert(spec.path);
+                    }
+                    Some(_) => {
                         parent.set(key, key_at, value());
                     }
+                    None if spec.create => {
+                        parent.set(key, key_at, value());
+                    }
+                    None => {}
                 },
             );
+        }
+        if let Some(path) = refused {
+            return Err(NamespaceError::NotAString(format!(
+                "`{path}` of {} is not a string, which Kustomize's namespace refuses to set",
+                describe(resource)
+            )));
         }
     }
     let mut ids = HashSet::new();
@@ -97,7 +138,7 @@ pub(crate) fn apply(
             resource.name(),
         );
         if !ids.insert(id) {
-            return Err(describe(resource));
+            return Err(NamespaceError::Collision(describe(resource)));
         }
     }
     Ok(())
