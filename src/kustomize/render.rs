@@ -185,7 +185,10 @@ pub fn render(
         .collect();
     if !bound.is_empty() {
         let mut nodes = take_nodes(&mut resources);
-        let resolved = vars::resolve(&mut nodes, &bound);
+        let references = config
+            .as_ref()
+            .and_then(|c| c.configured(Section::VarReference));
+        let resolved = vars::resolve(&mut nodes, &bound, references.as_deref());
         put_nodes(&mut resources, nodes);
         resolved.map_err(|e| Problem {
             file: renderer

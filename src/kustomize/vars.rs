@@ -12,6 +12,7 @@ use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::node::{Entry, Node, Value};
 use crate::kustomize::replacements;
 use crate::kustomize::resid::{ResId, effective_namespace};
+use crate::kustomize::transform::FieldSpec;
 use crate::origin::Origin;
 use crate::yaml::scalar::Value as Typed;
 use crate::yaml::{Style, Tag};
@@ -55,7 +56,7 @@ pub enum VarErrorKind {
     NotString {
         kind: String,
         name: String,
-        path: &'static str,
+        path: String,
     },
 }
 
@@ -208,9 +209,14 @@ struct Resolved {
     at: Origin,
 }
 
-/// Replaces `$(NAME)` in the var-reference fields of every object; `bound` is every
-/// var of the root with the index of its object (`None` when it names none).
-pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(), VarError> {
+/// Replaces `$(NAME)` in the var-reference fields of every object (`configured`
+/// where `configurations` changed Kustomize's own); `bound` is every var of the root
+/// with the index of its object (`None` when it names none).
+pub(crate) fn resolve(
+    objects: &mut [Node],
+    bound: &[(Var, Option<usize>)],
+    configured: Option<&[FieldSpec<'_>]>,
+) -> Result<(), VarError> {
     let mut values: Vec<(&str, Option<Resolved>)> = Vec::new();
     for (var, index) in bound {
         if values.iter().any(|(name, _)| *name == var.name) {
@@ -249,16 +255,22 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| v.as_ref())
     };
+    let builtin;
+    let specs = match configured {
+        Some(specs) => specs,
+        None => {
+            builtin = builtin_references();
+            &builtin[..]
+        }
+    };
     for object in objects.iter_mut() {
-        let kind = object
-            .get("kind")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        for (path, spec_kind) in VAR_REFERENCES {
-            if spec_kind.is_some_and(|k| k != kind) {
+        let text = |key: &str| object.get(key).and_then(Node::as_str).unwrap_or_default();
+        let (api_version, kind) = (text("apiVersion").to_owned(), text("kind").to_owned());
+        for spec in specs {
+            if !spec.selects(&api_version, &kind) {
                 continue;
             }
+            let path = spec.path;
             let mut bad_item = None;
             visit(object, path, &mut |node| {
                 if !substitute_field(node, &lookup_var) {
@@ -274,7 +286,7 @@ pub fn resolve(objects: &mut [Node], bound: &[(Var, Option<usize>)]) -> Result<(
                     VarErrorKind::NotString {
                         kind,
                         name: name.unwrap_or_default().to_owned(),
-                        path,
+                        path: path.to_owned(),
                     },
                 ));
             }
@@ -325,7 +337,8 @@ fn visit(node: &mut Node, path: &str, f: &mut dyn FnMut(&mut Node)) {
         return;
     }
     let (first, rest) = path.split_once('/').unwrap_or((path, ""));
-    if let Some(child) = node.get_mut(first) {
+    // A configured path may mark a list (`containers[]`); every list is entered.
+    if let Some(child) = node.get_mut(first.trim_end_matches("[]")) {
         visit(child, rest, f);
     }
 }
@@ -434,8 +447,21 @@ fn expand<'v>(input: &str, var: &dyn Fn(&str) -> Option<&'v Resolved>) -> String
     out
 }
 
-/// Kustomize's built-in var-reference field specs: where `$(NAME)` is replaced, by
-/// kind (`None`: every kind).
+/// Kustomize's built-in var-reference field specs (none creates anything).
+pub(crate) fn builtin_references() -> Vec<FieldSpec<'static>> {
+    VAR_REFERENCES
+        .iter()
+        .map(|&(path, kind)| FieldSpec {
+            group: "",
+            version: "",
+            kind: kind.unwrap_or(""),
+            path,
+            create: false,
+        })
+        .collect()
+}
+
+/// Where `$(NAME)` is replaced, by kind (`None`: every kind).
 const VAR_REFERENCES: &[(&str, Option<&str>)] = &[
     (
         "spec/jobTemplate/spec/template/spec/containers/args",
@@ -628,7 +654,7 @@ mod tests {
                 Ok((var, index))
             })
             .collect::<Result<Vec<_>, VarError>>()?;
-        resolve(&mut objects, &bound)?;
+        resolve(&mut objects, &bound, None)?;
         Ok(objects)
     }
 

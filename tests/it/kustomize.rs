@@ -254,6 +254,14 @@ fn fields_of_a_components_configurations_are_written_by_its_listers_transformers
             .all(|l| l.ends_with(&format!("runner:2.1 # {app}/kustomization.yaml:6:3"))),
         "{images:?}"
     );
+    // varReference: the Pipeline's step arguments get the var; an unknown one stays.
+    assert_eq!(
+        origins(app, "- --"),
+        [
+            format!("- --target=web # {app}/pipeline.yaml:11:12"),
+            format!("- --keep=$(OTHER) # {app}/pipeline.yaml:11:31"),
+        ]
+    );
     // commonAnnotations: two objects' metadata, the pod template and the Pipeline's
     // own template.
     assert_eq!(
@@ -298,8 +306,8 @@ fn configurations_kustomize_refuses_are_errors_at_their_line() {
             "c.yaml:1:1: cannot render .: unknown field `volumeClaimTemplateLabels` in a configuration: Kustomize v5 rejects it",
         ),
         (
-            "varReference:\n- kind: Agent\n  path: spec/args\n",
-            "c.yaml:1:1: cannot render .: `varReference` in a configuration is not rendered by tokenguard yet",
+            "replicas:\n- kind: Agent\n  path: spec/size\n",
+            "c.yaml:1:1: cannot render .: `replicas` in a configuration is not rendered by tokenguard yet",
         ),
         (
             "namePrefix:\n- kind: Agent\n  path: spec/pods\n",

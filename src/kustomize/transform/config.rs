@@ -6,7 +6,8 @@
 //! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
 //! that sorts first can take the place of a built-in one for every kind. Rendered:
 //! `namePrefix`, `nameSuffix`, `namespace`, `commonLabels`, `commonAnnotations`,
-//! `images` and `nameReference`; the other sections fall back when they hold a spec.
+//! `images`, `varReference` and `nameReference`; the other sections (`labels`,
+//! `templateLabels`, `replicas`) fall back when they hold a spec.
 
 use std::borrow::Cow;
 
@@ -132,15 +133,17 @@ pub(crate) enum Section {
     CommonAnnotations,
     Images,
     Namespace,
+    VarReference,
 }
 
-const RENDERED: [(&str, Section); 6] = [
+const RENDERED: [(&str, Section); 7] = [
     ("namePrefix", Section::NamePrefix),
     ("nameSuffix", Section::NameSuffix),
     ("commonLabels", Section::CommonLabels),
     ("commonAnnotations", Section::CommonAnnotations),
     ("images", Section::Images),
     ("namespace", Section::Namespace),
+    ("varReference", Section::VarReference),
 ];
 
 /// The field specs a kustomization's transformers use, merged as Kustomize merges
@@ -168,6 +171,7 @@ fn builtin(section: Section) -> Vec<Spec> {
         Section::CommonAnnotations => super::labels::ANNOTATIONS.to_vec(),
         Section::Images => super::images::FIELD_SPECS.to_vec(),
         Section::Namespace => super::namespace::FIELD_SPECS.to_vec(),
+        Section::VarReference => crate::kustomize::vars::builtin_references(),
     };
     specs.iter().map(Spec::builtin).collect()
 }
