@@ -446,19 +446,33 @@ impl Renderer<'_> {
             )
             .map_err(|e| problem(suffix.key.at, Reason::Configuration(e)))?;
         }
-        let common_labels = config.configured(Section::CommonLabels);
+        let label_specs = transform::labels::Configured {
+            labels: config.configured(Section::Labels),
+            common: config.configured(Section::CommonLabels),
+            templates: config.configured(Section::TemplateLabels),
+        };
         for set in &k.labels {
             let fields: Vec<_> = set.fields.iter().map(transform::FieldSpec::of).collect();
             let include = (set.include_selectors, set.include_templates);
-            let common = common_labels.as_deref();
-            transform::labels::labels(&mut resources, &set.pairs, include, &fields, common, at)
-                .map_err(|i| {
-                    let field = &set.fields[i];
-                    problem(field.at, Reason::ConflictingFieldSpec(field.path.clone()))
-                })?;
+            transform::labels::labels(
+                &mut resources,
+                &set.pairs,
+                include,
+                &fields,
+                &label_specs,
+                at,
+            )
+            .map_err(|(i, path)| match set.fields.get(i) {
+                Some(field) => problem(field.at, Reason::ConflictingFieldSpec(path)),
+                // Between the specs of configurations: Kustomize's error at the entry.
+                None => problem(
+                    set.pairs.first().map_or(Span::default(), |p| p.key.at),
+                    Reason::ConflictingFieldSpec(path),
+                ),
+            })?;
         }
         if !k.common_labels.is_empty() {
-            let common = common_labels.as_deref();
+            let common = label_specs.common.as_deref();
             transform::labels::common_labels(&mut resources, &k.common_labels, common, at);
         }
         if !k.common_annotations.is_empty() {

@@ -254,6 +254,12 @@ fn fields_of_a_components_configurations_are_written_by_its_listers_transformers
             .all(|l| l.ends_with(&format!("runner:2.1 # {app}/kustomization.yaml:6:3"))),
         "{images:?}"
     );
+    // labels and templateLabels: two objects' metadata, the pod template, and the
+    // Pipeline's runner (`labels`) and template (`templateLabels`).
+    assert_eq!(
+        origins(app, "tier:"),
+        vec![format!("tier: ci # {app}/kustomization.yaml:18:11"); 5]
+    );
     // varReference: the Pipeline's step arguments get the var; an unknown one stays.
     assert_eq!(
         origins(app, "- --"),

@@ -5,9 +5,7 @@
 //! also hold for every overlay above it. Every merge keeps the first spec that another
 //! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
 //! that sorts first can take the place of a built-in one for every kind. Rendered:
-//! `namePrefix`, `nameSuffix`, `namespace`, `commonLabels`, `commonAnnotations`,
-//! `images`, `varReference` and `nameReference`; the other sections (`labels`,
-//! `templateLabels`, `replicas`) fall back when they hold a spec.
+//! every section but `replicas`, which falls back when it holds a spec.
 
 use std::borrow::Cow;
 
@@ -134,9 +132,11 @@ pub(crate) enum Section {
     Images,
     Namespace,
     VarReference,
+    Labels,
+    TemplateLabels,
 }
 
-const RENDERED: [(&str, Section); 7] = [
+const RENDERED: [(&str, Section); 9] = [
     ("namePrefix", Section::NamePrefix),
     ("nameSuffix", Section::NameSuffix),
     ("commonLabels", Section::CommonLabels),
@@ -144,6 +144,8 @@ const RENDERED: [(&str, Section); 7] = [
     ("images", Section::Images),
     ("namespace", Section::Namespace),
     ("varReference", Section::VarReference),
+    ("labels", Section::Labels),
+    ("templateLabels", Section::TemplateLabels),
 ];
 
 /// The field specs a kustomization's transformers use, merged as Kustomize merges
@@ -172,6 +174,9 @@ fn builtin(section: Section) -> Vec<Spec> {
         Section::Images => super::images::FIELD_SPECS.to_vec(),
         Section::Namespace => super::namespace::FIELD_SPECS.to_vec(),
         Section::VarReference => crate::kustomize::vars::builtin_references(),
+        // Kustomize has no `labels` specs of its own.
+        Section::Labels => Vec::new(),
+        Section::TemplateLabels => super::labels::builtin(false, true),
     };
     specs.iter().map(Spec::builtin).collect()
 }

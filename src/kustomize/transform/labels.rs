@@ -202,32 +202,67 @@ pub(crate) const ANNOTATIONS: &[FieldSpec<'static>] = &[
 /// whose path a listed field has for a kind that one selects: `{kind: Deployment,
 /// path: metadata/labels}` labels the metadata of Deployments only. One that differs
 /// from such a field in `create` is Kustomize's error: the field's index is returned.
-/// With `selectors`, `configured` (the `commonLabels` specs that `configurations`
-/// changed) stands for Kustomize's own.
+/// The `labels` specs of `configurations` are merged first; their `commonLabels` and
+/// `templateLabels` specs stand for Kustomize's own. A conflict is returned with the
+/// index of the spec it conflicts with (past the entry's own fields when it is one of
+/// the configurations') and its path.
 pub(crate) fn labels(
     resources: &mut [Resource],
     pairs: &[Pair],
     (selectors, templates): (bool, bool),
     fields: &[FieldSpec<'_>],
-    configured: Option<&[FieldSpec<'_>]>,
+    configured: &Configured<'_>,
     at: impl Fn(Span) -> Origin,
-) -> Result<(), usize> {
+) -> Result<(), (usize, String)> {
     let mut specs = fields.to_vec();
-    let common = match configured {
-        Some(common) if selectors => common.to_vec(),
-        _ => builtin(selectors, templates),
-    };
-    for spec in common {
+    let conflict = |specs: &[FieldSpec<'_>], i: usize| (i, specs[i].path.to_owned());
+    merge_into(&mut specs, configured.labels.as_deref().unwrap_or(&[]))
+        .map_err(|i| conflict(&specs, i))?;
+    let own_common;
+    let own_templates;
+    let mut defaults: Vec<&[FieldSpec<'_>]> = Vec::new();
+    if selectors {
+        own_common = builtin(true, true);
+        defaults.push(configured.common.as_deref().unwrap_or(&own_common));
+    } else {
+        if templates {
+            own_templates = builtin(false, true);
+            defaults.push(configured.templates.as_deref().unwrap_or(&own_templates));
+        }
+        defaults.push(&[METADATA_LABELS]);
+    }
+    for incoming in defaults {
+        merge_into(&mut specs, incoming).map_err(|i| conflict(&specs, i))?;
+    }
+    write(resources, pairs, &specs, &at);
+    Ok(())
+}
+
+/// The label field specs that `configurations` changed (`None`: Kustomize's own).
+#[derive(Debug, Default)]
+pub(crate) struct Configured<'a> {
+    /// `labels`: for every `labels` entry (Kustomize has none of its own).
+    pub labels: Option<Vec<FieldSpec<'a>>>,
+    /// `commonLabels`: for `commonLabels` and entries with `includeSelectors`.
+    pub common: Option<Vec<FieldSpec<'a>>>,
+    /// `templateLabels`: for entries with `includeTemplates`.
+    pub templates: Option<Vec<FieldSpec<'a>>>,
+}
+
+/// Kustomize's `FsSlice.MergeAll`: a spec whose path one listed has, for kinds it
+/// selects, is left out; one that differs from it in `create` is the error, returned
+/// as the listed one's index.
+fn merge_into<'a>(specs: &mut Vec<FieldSpec<'a>>, incoming: &[FieldSpec<'a>]) -> Result<(), usize> {
+    for spec in incoming {
         let listed = specs
             .iter()
-            .position(|s| s.path == spec.path && s.selected_by(&spec));
+            .position(|s| s.path == spec.path && s.selected_by(spec));
         match listed {
             Some(i) if specs[i].create != spec.create => return Err(i),
             Some(_) => {}
-            None => specs.push(spec),
+            None => specs.push(*spec),
         }
     }
-    write(resources, pairs, &specs, &at);
     Ok(())
 }
 
