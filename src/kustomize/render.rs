@@ -506,7 +506,9 @@ impl Renderer<'_> {
                     failed(e.at(), Reason::Replicas(e.to_string()))
                 };
                 for replica in transform::replicas::read(knode).map_err(replica_failed)? {
-                    transform::replicas::apply(&mut resources, &replica).map_err(replica_failed)?;
+                    let configured = config.configured(Section::Replicas);
+                    transform::replicas::apply(&mut resources, &replica, configured.as_deref())
+                        .map_err(replica_failed)?;
                 }
                 let image_failed = |e: transform::images::ImageError| {
                     failed(e.at(), Reason::Images(e.to_string()))

@@ -227,6 +227,11 @@ fn fields_of_a_bases_configurations_are_written_by_the_overlays_transformers() {
             [format!("{field} prod-collector # {overlay}:3:13")]
         );
     }
+    // replicas: the count the configuration's field gets points at the entry.
+    assert_eq!(
+        origins(&format!("{case}/overlay"), "size:"),
+        [format!("size: 2 # {overlay}:9:10")]
+    );
     // namespace: the field the configuration creates points at `namespace:`.
     assert_eq!(
         origins(&format!("{case}/overlay"), "watchNamespace:"),
@@ -294,8 +299,7 @@ fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
 
 #[test]
 fn configurations_kustomize_refuses_are_errors_at_their_line() {
-    let kustomization =
-        "resources:\n- agent.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\nnamespace: x\n";
+    let kustomization = "resources:\n- agent.yaml\nnamePrefix: p-\nconfigurations:\n- c.yaml\nnamespace: x\nreplicas:\n- name: b\n  count: 1\n";
     let agent =
         "apiVersion: example.com/v1\nkind: Agent\nmetadata:\n  name: a\nspec:\n  pods: {a: b}\n";
     let cases = [
@@ -312,8 +316,8 @@ fn configurations_kustomize_refuses_are_errors_at_their_line() {
             "c.yaml:1:1: cannot render .: unknown field `volumeClaimTemplateLabels` in a configuration: Kustomize v5 rejects it",
         ),
         (
-            "replicas:\n- kind: Agent\n  path: spec/size\n",
-            "c.yaml:1:1: cannot render .: `replicas` in a configuration is not rendered by tokenguard yet",
+            "replicas:\n  kind: Agent\n",
+            "c.yaml:2:3: cannot render .: `replicas` must be a list of field specs",
         ),
         (
             "namePrefix:\n- kind: Agent\n  path: spec/pods\n",
@@ -322,6 +326,10 @@ fn configurations_kustomize_refuses_are_errors_at_their_line() {
         (
             "namespace:\n- kind: Agent\n  path: spec/pods\n",
             "kustomization.yaml:6:1: cannot render .: `spec/pods` of Agent x/a is not a string, which Kustomize's namespace refuses to set",
+        ),
+        (
+            "replicas:\n- kind: Agent\n  path: spec/size\n",
+            "kustomization.yaml:9:3: cannot render .: no Deployment, StatefulSet, Agent, ReplicaSet or ReplicationController is named `b`, which Kustomize refuses",
         ),
         (
             "namePrefix:\n- kind: Agent\n  create: yes\n",

@@ -5,7 +5,7 @@
 //! also hold for every overlay above it. Every merge keeps the first spec that another
 //! one with the same path selects (Kustomize's `FsSlice.MergeOne`): a spec for one kind
 //! that sorts first can take the place of a built-in one for every kind. Rendered:
-//! every section but `replicas`, which falls back when it holds a spec.
+//! every section of Kustomize v5.5's configuration.
 
 use std::borrow::Cow;
 
@@ -48,8 +48,6 @@ pub enum ConfigError {
         "the field spec for `{path}` sets `create` unlike another for the same kinds, which Kustomize refuses (conflicting fieldspecs)"
     )]
     Conflict { at: Origin, path: String },
-    #[error("`{section}` in a configuration is not rendered by tokenguard yet")]
-    NotSupportedYet { at: Origin, section: &'static str },
 }
 
 impl ConfigError {
@@ -58,8 +56,7 @@ impl ConfigError {
             ConfigError::Field(e) => e.at,
             ConfigError::Unknown { at, .. }
             | ConfigError::NoPath { at }
-            | ConfigError::Conflict { at, .. }
-            | ConfigError::NotSupportedYet { at, .. } => *at,
+            | ConfigError::Conflict { at, .. } => *at,
         }
     }
 }
@@ -122,7 +119,7 @@ pub(crate) struct NameReference {
     pub referrers: Vec<Spec>,
 }
 
-/// A section of a configuration that tokenguard renders (besides `nameReference`).
+/// A section of a configuration of field specs (all but `nameReference`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Section {
     NamePrefix,
@@ -134,9 +131,10 @@ pub(crate) enum Section {
     VarReference,
     Labels,
     TemplateLabels,
+    Replicas,
 }
 
-const RENDERED: [(&str, Section); 9] = [
+const RENDERED: [(&str, Section); 10] = [
     ("namePrefix", Section::NamePrefix),
     ("nameSuffix", Section::NameSuffix),
     ("commonLabels", Section::CommonLabels),
@@ -146,6 +144,7 @@ const RENDERED: [(&str, Section); 9] = [
     ("varReference", Section::VarReference),
     ("labels", Section::Labels),
     ("templateLabels", Section::TemplateLabels),
+    ("replicas", Section::Replicas),
 ];
 
 /// The field specs a kustomization's transformers use, merged as Kustomize merges
@@ -177,6 +176,7 @@ fn builtin(section: Section) -> Vec<Spec> {
         // Kustomize has no `labels` specs of its own.
         Section::Labels => Vec::new(),
         Section::TemplateLabels => super::labels::builtin(false, true),
+        Section::Replicas => super::replicas::FIELD_SPECS.to_vec(),
     };
     specs.iter().map(Spec::builtin).collect()
 }
@@ -281,34 +281,23 @@ pub(crate) fn read(file: Option<&Node>) -> Result<Config, ConfigError> {
             within: "a configuration",
         });
     }
-    for section in SECTIONS {
-        let Some(entry) = fields::entry(root, section) else {
+    if let Some(entry) = fields::entry(root, "nameReference") {
+        config.name_reference = name_references(entry)?;
+    }
+    for (name, section) in RENDERED {
+        let Some(entry) = fields::entry(root, name) else {
             continue;
         };
-        match section {
-            "nameReference" => config.name_reference = name_references(entry)?,
-            _ => {
-                let specs = specs(&entry.value, section)?;
-                if specs.is_empty() {
-                    continue;
-                }
-                let Some(&(_, rendered)) = RENDERED.iter().find(|(name, _)| *name == section)
-                else {
-                    return Err(ConfigError::NotSupportedYet {
-                        at: entry.key_at,
-                        section,
-                    });
-                };
-                let target = &mut config.sections[rendered as usize];
-                // A file is read sorted, then merged into an empty configuration:
-                // its own duplicates and conflicts count too.
-                let mut sorted = specs;
-                sorted.sort_by_cached_key(Spec::sort_key);
-                let mut merged = Vec::new();
-                merge_all(&mut merged, &sorted)?;
-                *target = Some(merged);
-            }
+        let mut specs = specs(&entry.value, name)?;
+        if specs.is_empty() {
+            continue;
         }
+        // A file is read sorted, then merged into an empty configuration: its own
+        // duplicates and conflicts count too.
+        specs.sort_by_cached_key(Spec::sort_key);
+        let mut merged = Vec::new();
+        merge_all(&mut merged, &specs)?;
+        config.sections[section as usize] = Some(merged);
     }
     Ok(config)
 }

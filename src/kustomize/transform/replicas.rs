@@ -3,19 +3,29 @@
 //! their current or any earlier name), creating the field where it is missing; an
 //! entry that names none of them is Kustomize's error.
 
-use super::walk;
+use super::{FieldSpec, walk};
 use crate::kustomize::fields::{self, FieldError};
 use crate::kustomize::node::{Node, Scalar, Value};
 use crate::kustomize::render::Resource;
 use crate::origin::Origin;
 use crate::yaml::scalar::Value as Typed;
 
-/// The kinds Kustomize's `replicas` configuration writes `spec/replicas` of.
-const KINDS: [&str; 4] = [
-    "Deployment",
-    "ReplicationController",
-    "ReplicaSet",
-    "StatefulSet",
+const fn replicas_of(kind: &'static str) -> FieldSpec<'static> {
+    FieldSpec {
+        group: "",
+        version: "",
+        kind,
+        path: "spec/replicas",
+        create: true,
+    }
+}
+
+/// Kustomize's own `replicas` field specs.
+pub(crate) const FIELD_SPECS: [FieldSpec<'static>; 4] = [
+    replicas_of("Deployment"),
+    replicas_of("ReplicationController"),
+    replicas_of("ReplicaSet"),
+    replicas_of("StatefulSet"),
 ];
 
 /// One `replicas` entry.
@@ -37,10 +47,13 @@ pub enum ReplicaError {
     Unknown { at: Origin, field: String },
     #[error("`count` must be an integer")]
     NotACount { at: Origin },
-    #[error(
-        "no Deployment, ReplicationController, ReplicaSet or StatefulSet is named `{name}`, which Kustomize refuses"
-    )]
-    NoMatch { at: Origin, name: String },
+    /// `kinds`: those the field specs select, listed (`Deployment or StatefulSet`).
+    #[error("no {kinds} is named `{name}`, which Kustomize refuses")]
+    NoMatch {
+        at: Origin,
+        name: String,
+        kinds: String,
+    },
 }
 
 impl ReplicaError {
@@ -107,36 +120,70 @@ fn entry(item: &Node) -> Result<Replica, ReplicaError> {
 }
 
 /// Sets the count of the objects the entry names.
-pub(crate) fn apply(resources: &mut [Resource], replica: &Replica) -> Result<(), ReplicaError> {
-    let mut found = false;
-    for resource in resources.iter_mut() {
-        let named = resource.name() == replica.name
-            || resource
-                .previous
-                .iter()
-                .any(|(_, name)| name.as_str() == replica.name);
-        if !named || !KINDS.contains(&resource.kind()) {
-            continue;
+/// The kinds `specs` select, in order, as a sentence lists them.
+fn listed_kinds(specs: &[FieldSpec<'_>]) -> String {
+    let mut kinds: Vec<&str> = Vec::new();
+    for spec in specs {
+        let kind = if spec.kind.is_empty() {
+            "object"
+        } else {
+            spec.kind
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
         }
-        found = true;
-        walk(
-            &mut resource.node,
-            "spec/replicas",
-            Some(replica.key_at),
-            &mut |spec, key| {
-                let count = Scalar::plain(replica.count.to_string());
-                spec.set(
-                    key,
-                    replica.key_at,
-                    Node::new(Value::Scalar(count), replica.at),
-                );
-            },
-        );
+    }
+    match kinds.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "object".to_owned(),
+    }
+}
+
+/// Sets the count where each field spec (`configured` where `configurations` changed
+/// Kustomize's own) selects an object of the entry's name; none selected is
+/// Kustomize's error.
+pub(crate) fn apply(
+    resources: &mut [Resource],
+    replica: &Replica,
+    configured: Option<&[FieldSpec<'_>]>,
+) -> Result<(), ReplicaError> {
+    let specs = configured.unwrap_or(&FIELD_SPECS);
+    let mut found = false;
+    for spec in specs {
+        for resource in resources.iter_mut() {
+            let named = resource.name() == replica.name
+                || resource
+                    .previous
+                    .iter()
+                    .any(|(_, name)| name.as_str() == replica.name);
+            if !named || !spec.selects(resource.api_version(), resource.kind()) {
+                continue;
+            }
+            found = true;
+            walk(
+                &mut resource.node,
+                spec.path,
+                spec.create.then_some(replica.key_at),
+                &mut |parent, key| {
+                    if !spec.create && parent.get(key).is_none() {
+                        return;
+                    }
+                    let count = Scalar::plain(replica.count.to_string());
+                    parent.set(
+                        key,
+                        replica.key_at,
+                        Node::new(Value::Scalar(count), replica.at),
+                    );
+                },
+            );
+        }
     }
     if !found {
         return Err(ReplicaError::NoMatch {
             at: replica.key_at,
             name: replica.name.clone(),
+            kinds: listed_kinds(specs),
         });
     }
     Ok(())
