@@ -819,11 +819,14 @@ mod tests {
     #[test]
     fn fields_not_rendered_are_listed_with_the_files_they_read() {
         let k = parse(
-            "patches:\n- path: p.yaml\n  target: {kind: Deployment}\nconfigMapGenerator:\n- name: c\n  files:\n  - k=f.txt\n  envs: [e.env]\nhelmCharts: []\ntransformers: [t.yaml]\n",
+            "patches:\n- path: p.yaml\n  target: {kind: Deployment}\nconfigMapGenerator:\n- name: c\n  files:\n  - k=f.txt\n  envs: [e.env]\nhelmCharts: []\ntransformers: [t.yaml]\nconfigurations: [c.yaml]\ncrds: [crd.json]\n",
         )
         .expect("valid");
         let files: Vec<_> = k.other_files.iter().map(|f| f.text.as_str()).collect();
-        assert_eq!(files, ["p.yaml", "f.txt", "e.env"]);
+        assert_eq!(files, ["p.yaml", "f.txt", "e.env", "c.yaml", "crd.json"]);
+        // Configurations are rendered: read as files, not a reason to fall back.
+        let configurations: Vec<_> = k.configurations.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(configurations, ["c.yaml"]);
         let reasons: Vec<_> = k
             .unrendered
             .iter()
@@ -834,6 +837,7 @@ mod tests {
             [
                 (Unrendered::HelmCharts, 9),
                 (Unrendered::Plugin("transformers"), 10),
+                (Unrendered::NotSupportedYet("crds"), 12),
             ]
         );
     }

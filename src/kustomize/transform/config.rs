@@ -442,3 +442,116 @@ fn name_references(entry: &Entry) -> Result<Vec<NameReference>, ConfigError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::FileId;
+    use crate::kustomize::testing::parse;
+
+    fn read_text(text: &str) -> Result<Config, ConfigError> {
+        let node = parse(text, FileId(1));
+        read(Some(&node))
+    }
+
+    fn paths(specs: &[Spec]) -> Vec<String> {
+        specs
+            .iter()
+            .map(|s| format!("{}:{}", s.kind, s.path))
+            .collect()
+    }
+
+    #[test]
+    fn specs_sort_by_kind_rank_then_group_version_kind_with_empty_parts_last() {
+        let config = read_text(
+            "namePrefix:\n- path: a\n- kind: Agent\n  path: b\n- kind: Deployment\n  path: c\n- kind: ValidatingWebhookConfiguration\n  path: d\n- group: x\n  kind: Agent\n  path: e\n",
+        )
+        .expect("valid");
+        let specs = config.sections[Section::NamePrefix as usize]
+            .as_deref()
+            .expect("configured");
+        // Deployment ranks first, the webhook last; then `x_~V_Agent`,
+        // `~G_~V_Agent`, `~G_~V_~K`.
+        assert_eq!(
+            paths(specs),
+            [
+                "Deployment:c",
+                "Agent:e",
+                "Agent:b",
+                ":a",
+                "ValidatingWebhookConfiguration:d"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_the_first_spec_of_a_path_that_another_selects() {
+        let agent =
+            read_text("namePrefix:\n- kind: Agent\n  path: metadata/name\n").expect("valid");
+        // Into Kustomize's own: the Agent's spec selects fewer kinds, so both stay.
+        let own = of_files(std::slice::from_ref(&agent)).expect("merges");
+        assert_eq!(
+            paths(&own.specs(Section::NamePrefix)),
+            ["Agent:metadata/name", ":metadata/name"]
+        );
+        // Into an empty accumulator, Kustomize's own is selected by the Agent's,
+        // which comes first: it is left out.
+        let mut accumulated = None;
+        accumulate(&mut accumulated, &own).expect("merges");
+        let accumulated = accumulated.expect("accumulated");
+        assert_eq!(
+            paths(&accumulated.specs(Section::NamePrefix)),
+            ["Agent:metadata/name"]
+        );
+        // A section no file configured stays Kustomize's own, unmaterialized.
+        assert!(accumulated.configured(Section::CommonLabels).is_none());
+        assert_eq!(accumulated.specs(Section::NameSuffix).len(), 1);
+    }
+
+    #[test]
+    fn a_spec_that_differs_only_in_create_is_a_conflict_at_it() {
+        let file =
+            read_text("commonLabels:\n- path: metadata/labels\n  create: false\n").expect("valid");
+        let e = of_files(&[file]).expect_err("conflicts with Kustomize's own");
+        assert!(
+            matches!(&e, ConfigError::Conflict { path, .. } if path == "metadata/labels"),
+            "{e:?}"
+        );
+        assert_eq!(e.at().span.start.line, 2);
+        // Within one file too.
+        let e = read_text("images:\n- path: a/b\n- path: a/b\n  create: true\n")
+            .expect_err("conflicts with the first");
+        assert_eq!(e.at().span.start.line, 3);
+    }
+
+    #[test]
+    fn name_references_of_one_kind_merge_their_referrers() {
+        let config = read_text(
+            "nameReference:\n- kind: ServiceAccount\n  fieldSpecs:\n  - kind: A\n    path: x\n- kind: ServiceAccount\n  fieldSpecs:\n  - kind: A\n    path: x\n  - kind: B\n    path: z\n- kind: Secret\n  version: v1\n",
+        )
+        .expect("valid");
+        let references = config.name_references();
+        assert_eq!(references.len(), 2);
+        assert_eq!(paths(&references[0].referrers), ["A:x", "B:z"]);
+        assert_eq!(
+            (references[1].kind.as_str(), references[1].version.as_str()),
+            ("Secret", "v1")
+        );
+    }
+
+    #[test]
+    fn a_file_is_read_strictly() {
+        let e = read_text("nameReferences: []\n").expect_err("unknown section");
+        assert_eq!(
+            e.to_string(),
+            "unknown field `nameReferences` in a configuration: Kustomize v5 rejects it"
+        );
+        let e = read_text("namePrefix: metadata/name\n").expect_err("not a list");
+        assert_eq!(e.to_string(), "`namePrefix` must be a list of field specs");
+        let e = read_text("namePrefix:\n- path: a\n  create: maybe\n").expect_err("not a boolean");
+        assert_eq!(e.to_string(), "`create` must be a boolean");
+        // Empty and null sections change nothing; an empty file neither.
+        assert_eq!(read_text("images: []\nreplicas:\n"), Ok(Config::default()));
+        assert_eq!(read(None), Ok(Config::default()));
+    }
+}
