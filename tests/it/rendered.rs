@@ -341,3 +341,38 @@ fn a_custom_workload_is_judged_by_the_service_account_its_configuration_renames(
         notifications(&sarif)
     );
 }
+
+#[test]
+fn a_configuration_kustomize_refuses_makes_its_root_fall_back_with_a_warning_at_its_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir_all(dir.path().join(".git")).expect(".git");
+    std::fs::create_dir_all(dir.path().join("app")).expect("app");
+    let write = |rel: &str, text: &str| std::fs::write(dir.path().join(rel), text).expect("write");
+    write(
+        "app/kustomization.yaml",
+        "resources:\n- pod.yaml\nconfigurations:\n- c.yaml\n",
+    );
+    write(
+        "app/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n",
+    );
+    write("app/c.yaml", "namePrefix:\n- kind: Pod\n  paht: x\n");
+    let sarif = crate::common::scan_sarif(dir.path(), &[]);
+    assert_eq!(
+        notifications(&sarif),
+        [
+            "app/c.yaml: kustomization `app` is scanned file by file, not rendered: unknown field `paht` in a field spec: Kustomize v5 rejects it"
+        ]
+    );
+    let at = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
+        ["region"];
+    assert_eq!(
+        (at["startLine"].as_u64(), at["startColumn"].as_u64()),
+        (Some(3), Some(3))
+    );
+    // Never fewer findings: the pod is judged as its file says.
+    assert_eq!(
+        rows(&sarif),
+        expect(&[("TG001", "app/pod.yaml", 5, 1, 5, 5, "error")])
+    );
+}
