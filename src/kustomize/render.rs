@@ -414,7 +414,7 @@ impl Renderer<'_> {
                 false,
             )?;
         }
-        // Every kustomization accumulates at least Kustomize's own configuration.
+        // Set by `accumulate` above: every kustomization has at least Kustomize's own.
         let config = config.get_or_insert_with(Config::default);
         if let Some(namespace) = &k.namespace {
             let configured = config.configured(Section::Namespace);
