@@ -177,9 +177,14 @@ impl<'m> Index<'m> {
     /// The ClusterRoles whose rules an aggregated ClusterRole collects, among those its
     /// scope sees (of a name defined twice, the first definition).
     fn aggregated(&self, role: &'m Role) -> impl Iterator<Item = &'m Role> + '_ {
-        let first_definitions = (self.cluster_roles.iter().enumerate())
+        // Asked for every binding and role: most aggregate nothing, and need not look.
+        let candidates: &[&Role] = match role.cluster && !role.aggregation.is_empty() {
+            true => &self.cluster_roles,
+            false => &[],
+        };
+        let first_definitions = (candidates.iter().enumerate())
             .filter(|&(i, member)| {
-                i == 0 || cluster_role_key(self.cluster_roles[i - 1]) != cluster_role_key(member)
+                i == 0 || cluster_role_key(candidates[i - 1]) != cluster_role_key(member)
             })
             .map(|(_, member)| *member);
         first_definitions.filter(move |member| {
@@ -343,6 +348,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::Index;
+    use crate::files::FileId;
     use crate::k8s::kinds::WorkloadKinds;
     use crate::model::{FileModel, Model, Scope, ServiceAccount};
     use crate::yaml::{self, Limits};
@@ -432,11 +438,8 @@ subjects: [{kind: ServiceAccount, name: api, namespace: shop}, {kind: Group, nam
     /// aggregated; a binding is listed once per role however it reaches it.
     #[test]
     fn the_first_definition_of_a_role_is_bound_and_aggregated() {
-        let stream = yaml::parse(AGGREGATION, &Limits::default());
-        let kinds = WorkloadKinds::with_extra(Vec::new());
-        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
         let mut model = Model::default();
-        model.push(FileModel::read(&stream.tree, &roots, &kinds, "default"));
+        model.push(FileModel::of_text(AGGREGATION, FileId(0)));
         let index = Index::build(&model, "default");
         let aggregate = &model.roles[0];
         let member = &model.roles[1];
