@@ -122,9 +122,8 @@ impl<'m> WorkloadFacts<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::kinds::WorkloadKinds;
+    use crate::files::FileId;
     use crate::model::{FileModel, Model};
-    use crate::yaml::{self, Limits};
 
     const MANIFESTS: &str = "
 apiVersion: v1
@@ -161,11 +160,8 @@ spec:
 ";
 
     fn model(config: &str) -> (Model, Vec<Workload>, Config) {
-        let stream = yaml::parse(MANIFESTS, &Limits::default());
-        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
-        let kinds = WorkloadKinds::with_extra(Vec::new());
         let mut model = Model::default();
-        let workloads = model.push(FileModel::read(&stream.tree, &roots, &kinds, "default"));
+        let workloads = model.push(FileModel::of_text(MANIFESTS, FileId(0)));
         let config = Config::parse(config, ".tokenguard.yaml").expect("config");
         (model, workloads, config)
     }

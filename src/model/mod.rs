@@ -114,6 +114,19 @@ impl FileModel {
     }
 }
 
+#[cfg(test)]
+impl FileModel {
+    /// The facts of every object of the manifests `text`, read as file `file` with the
+    /// built-in workload kinds and the namespace `default`.
+    pub(crate) fn of_text(text: &str, file: crate::files::FileId) -> FileModel {
+        let mut stream = crate::yaml::parse(text, &crate::yaml::Limits::default());
+        stream.tree.set_file(file);
+        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
+        let kinds = WorkloadKinds::with_extra(Vec::new());
+        FileModel::read(&stream.tree, &roots, &kinds, "default")
+    }
+}
+
 /// Moves `items` into a vector of its exact length.
 fn shrink_exact<T>(items: &mut Vec<T>) {
     if items.capacity() > items.len() {

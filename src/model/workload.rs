@@ -218,18 +218,13 @@ fn read_projected_tokens(spec: NodeRef<'_>) -> Vec<ProjectedToken> {
 #[cfg(test)]
 mod tests {
     use crate::files::FileId;
-    use crate::k8s::kinds::WorkloadKinds;
     use crate::model::FileModel;
-    use crate::yaml::{self, Limits, Pos};
+    use crate::yaml::Pos;
 
     #[test]
     fn each_fact_of_a_projected_token_keeps_where_it_is_written() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: web, image: nginx}]\n  volumes:\n    - name: vault-token\n      projected:\n        sources:\n          - serviceAccountToken:\n              audience: vault\n              expirationSeconds: 600\n";
-        let mut stream = yaml::parse(text, &Limits::default());
-        stream.tree.set_file(FileId(2));
-        let roots: Vec<_> = stream.documents.iter().map(|d| d.root).collect();
-        let kinds = WorkloadKinds::with_extra(Vec::new());
-        let model = FileModel::read(&stream.tree, &roots, &kinds, "default");
+        let model = FileModel::of_text(text, FileId(2));
         let [token] = &*model.workloads[0].pod.projected_tokens else {
             panic!("one projected token");
         };
