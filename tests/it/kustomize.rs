@@ -97,12 +97,9 @@ fn origins_point_at_the_base_line_or_the_transformer_line_that_wrote_each_value(
     // `namespace:` writes every namespaced object's namespace, and the namespace of
     // the subjects that follow a renamed ServiceAccount or are named `default`.
     let namespaces = origins("fixtures/kustomize/names/overlay", "namespace: prod");
-    assert_eq!(namespaces.len(), 11, "{namespaces:?}");
-    assert!(
-        namespaces
-            .iter()
-            .all(|line| line == &format!("namespace: prod # {overlay}:3:12")),
-        "{namespaces:?}"
+    assert_eq!(
+        namespaces,
+        vec![format!("namespace: prod # {overlay}:3:12"); 11]
     );
     assert_eq!(
         origins("fixtures/kustomize/names/overlay", "namespace: other"),
@@ -135,27 +132,20 @@ fn labels_in_volume_claim_templates_point_at_the_pair_that_set_them() {
     // Metadata, selector and template of three StatefulSets, and the two claims of the
     // one that has a list: none is created where the list is missing.
     let tier = origins(case, "tier: db");
-    assert_eq!(tier.len(), 11, "{tier:?}");
-    assert!(
-        tier.iter()
-            .all(|l| l == &format!("tier: db # {case}/kustomization.yaml:4:9")),
-        "{tier:?}"
+    assert_eq!(
+        tier,
+        vec![format!("tier: db # {case}/kustomization.yaml:4:9"); 11]
     );
     let team = origins(case, "team: accounts");
-    assert_eq!(team.len(), 11, "{team:?}");
-    assert!(
-        team.iter()
-            .all(|l| l == &format!("team: accounts # {case}/kustomization.yaml:7:11")),
-        "{team:?}"
+    assert_eq!(
+        team,
+        vec![format!("team: accounts # {case}/kustomization.yaml:7:11"); 11]
     );
     // `includeTemplates` reaches the claims too: metadata, template and two claims.
     let owner = origins(case, "owner: ledger");
-    assert_eq!(owner.len(), 8, "{owner:?}");
-    assert!(
-        owner
-            .iter()
-            .all(|l| l == &format!("owner: ledger # {case}/kustomization.yaml:11:12")),
-        "{owner:?}"
+    assert_eq!(
+        owner,
+        vec![format!("owner: ledger # {case}/kustomization.yaml:11:12"); 8]
     );
     // A null list is emptied where it was written.
     assert_eq!(
@@ -178,34 +168,26 @@ fn labels_written_by_field_specs_point_at_the_pair_that_set_them() {
     // Metadata of four objects, two pod templates, a claim, a custom resource's map
     // and each item of its list.
     let part_of = origins(case, "part-of");
-    assert_eq!(part_of.len(), 10, "{part_of:?}");
-    assert!(
-        part_of
-            .iter()
-            .all(|l| l
-                == &format!("app.kubernetes.io/part-of: shop # {case}/kustomization.yaml:13:32")),
-        "{part_of:?}"
+    assert_eq!(
+        part_of,
+        vec![format!("app.kubernetes.io/part-of: shop # {case}/kustomization.yaml:13:32"); 10]
     );
 }
 
 #[test]
 fn a_label_field_spec_that_conflicts_with_kustomizes_own_is_an_error_at_it() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(dir.path().join(".git")).expect(".git");
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
-        "resources:\n- c.yaml\nlabels:\n- pairs: {a: b}\n  fields:\n  - kind: Widget\n    path: spec/labels\n  - path: metadata/labels\n    create: false\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("c.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-    )
-    .expect("write");
-    let out = crate::common::output(
-        crate::common::tokenguard()
-            .current_dir(dir.path())
-            .args(["render", "."]),
+    let out = render_files(
+        &[
+            (
+                "kustomization.yaml",
+                "resources:\n- c.yaml\nlabels:\n- pairs: {a: b}\n  fields:\n  - kind: Widget\n    path: spec/labels\n  - path: metadata/labels\n    create: false\n",
+            ),
+            (
+                "c.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+        ],
+        ".",
     );
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
@@ -251,13 +233,10 @@ fn fields_of_a_components_configurations_are_written_by_its_listers_transformers
     let app = "fixtures/kustomize/configurations-images/overlay";
     // images: the Deployment's container by Kustomize's own specs, the Pipeline's
     // runner and each step by the component's; all point at the entry.
-    let images = origins(app, "image: example.com/runner:2.1");
-    assert_eq!(images.len(), 3, "{images:?}");
-    assert!(
-        images
-            .iter()
-            .all(|l| l.ends_with(&format!("runner:2.1 # {app}/kustomization.yaml:6:3"))),
-        "{images:?}"
+    let image = format!("image: example.com/runner:2.1 # {app}/kustomization.yaml:6:3");
+    assert_eq!(
+        origins(app, "image: example.com/runner:2.1"),
+        [format!("- {image}"), image.clone(), image]
     );
     // labels and templateLabels: two objects' metadata, the pod template, and the
     // Pipeline's runner (`labels`) and template (`templateLabels`).
@@ -281,8 +260,9 @@ fn fields_of_a_components_configurations_are_written_by_its_listers_transformers
     );
 }
 
-/// Renders `root` of a temporary repository holding `files`.
-fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
+/// A temporary repository (a `.git` marks its top) holding `files`, each a path and
+/// its text.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::create_dir(dir.path().join(".git")).expect(".git");
     for (rel, text) in files {
@@ -290,11 +270,28 @@ fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
+    dir
+}
+
+/// `tokenguard ARGS` run at the top of `repository`.
+fn run_in(repository: &tempfile::TempDir, args: &[&str]) -> crate::common::Output {
     crate::common::output(
         crate::common::tokenguard()
-            .current_dir(dir.path())
-            .args(["render", root]),
+            .current_dir(repository.path())
+            .args(args),
     )
+}
+
+/// Renders `root` of a temporary repository holding `files`.
+fn render_files(files: &[(&str, &str)], root: &str) -> crate::common::Output {
+    run_in(&repository(files), &["render", root])
+}
+
+/// The standard error of `render ROOT` at the top of `repository`, which must fail.
+fn render_error(repository: &tempfile::TempDir, root: &str) -> String {
+    let out = run_in(repository, &["render", root]);
+    assert_eq!(out.code, 2, "{root}: {}", out.stdout);
+    out.stderr
 }
 
 #[test]
@@ -407,13 +404,14 @@ fn the_managed_by_label_points_at_the_root_option_and_transformer_annotations_fa
     let case = "fixtures/kustomize/build-metadata";
     // Every object, the generated ConfigMap too.
     let labels = origins(&format!("{case}/overlay"), "managed-by");
-    assert_eq!(labels.len(), 3, "{labels:?}");
-    assert!(
-        labels.iter().all(|l| l
-            == &format!(
+    assert_eq!(
+        labels,
+        vec![
+            format!(
                 "app.kubernetes.io/managed-by: kustomize-(devel) # {case}/overlay/kustomization.yaml:3:3"
-            )),
-        "{labels:?}"
+            );
+            3
+        ]
     );
     // The base's options count where it is the root.
     let out = run(["render", &format!("{case}/base")]);
@@ -432,13 +430,9 @@ fn origin_annotations_point_at_the_root_option() {
     let overlay = "fixtures/kustomize/origin-annotations/overlay";
     // Six objects: four read from files, two generated.
     let annotations = origins(overlay, "config.kubernetes.io/origin:");
-    assert_eq!(annotations.len(), 6, "{annotations:?}");
-    assert!(
-        annotations
-            .iter()
-            .all(|l| l
-                == &format!("config.kubernetes.io/origin: | # {overlay}/kustomization.yaml:2:3")),
-        "{annotations:?}"
+    assert_eq!(
+        annotations,
+        vec![format!("config.kubernetes.io/origin: | # {overlay}/kustomization.yaml:2:3"); 6]
     );
     // What the objects were written with is gone: Kustomize's own index annotation,
     // and the hand-written origin Kustomize wrote over.
@@ -495,37 +489,24 @@ fn images_and_replicas_point_at_the_entry_that_set_them() {
 
 #[test]
 fn replicas_and_images_kustomize_refuses_are_errors_at_their_line() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(dir.path().join(".git")).expect(".git");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: {tag: 1}\n";
-    write("nothing/d.yaml", deployment);
-    write(
-        "nothing/kustomization.yaml",
-        "resources:\n- d.yaml\nreplicas:\n- name: web\n  count: 2\n",
-    );
-    write("mapping/d.yaml", deployment);
-    write(
-        "mapping/kustomization.yaml",
-        "resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: '2'\n",
-    );
-    write(
-        "unknown/kustomization.yaml",
-        "images:\n- name: nginx\n  tag: '2'\n",
-    );
-    let render = |rel: &str| {
-        let out = crate::common::output(
-            crate::common::tokenguard()
-                .current_dir(dir.path())
-                .args(["render", rel]),
-        );
-        assert_eq!(out.code, 2, "{rel}: {}", out.stdout);
-        out.stderr
-    };
+    let repo = repository(&[
+        ("nothing/d.yaml", deployment),
+        (
+            "nothing/kustomization.yaml",
+            "resources:\n- d.yaml\nreplicas:\n- name: web\n  count: 2\n",
+        ),
+        ("mapping/d.yaml", deployment),
+        (
+            "mapping/kustomization.yaml",
+            "resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: '2'\n",
+        ),
+        (
+            "unknown/kustomization.yaml",
+            "images:\n- name: nginx\n  tag: '2'\n",
+        ),
+    ]);
+    let render = |root: &str| render_error(&repo, root);
     let stderr = render("nothing");
     assert!(
         stderr.contains("nothing/kustomization.yaml:5:3: cannot render nothing: no Deployment, ReplicationController, ReplicaSet or StatefulSet is named `web`, which Kustomize refuses"),
@@ -545,26 +526,21 @@ fn replicas_and_images_kustomize_refuses_are_errors_at_their_line() {
 
 #[test]
 fn patched_and_generated_fields_point_at_the_patch_and_generator_lines() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(dir.path().join(".git")).expect(".git");
-    let write = |rel: &str, text: &str| std::fs::write(dir.path().join(rel), text).expect("write");
-    write(
-        "kustomization.yaml",
-        "resources:\n- pod.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: p\n    spec:\n      serviceAccountName: inline\n- path: file.yaml\nsecretGenerator:\n- name: token\n  type: kubernetes.io/service-account-token\n  literals:\n  - token=x\n",
-    );
-    write(
-        "pod.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n",
-    );
-    write(
-        "file.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n",
-    );
-    let out = crate::common::output(crate::common::tokenguard().current_dir(dir.path()).args([
-        "render",
-        "--origins",
-        ".",
-    ]));
+    let repo = repository(&[
+        (
+            "kustomization.yaml",
+            "resources:\n- pod.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: p\n    spec:\n      serviceAccountName: inline\n- path: file.yaml\nsecretGenerator:\n- name: token\n  type: kubernetes.io/service-account-token\n  literals:\n  - token=x\n",
+        ),
+        (
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n",
+        ),
+        (
+            "file.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n",
+        ),
+    ]);
+    let out = run_in(&repo, &["render", "--origins", "."]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let line = |needle: &str| {
         out.stdout
@@ -597,38 +573,25 @@ fn patched_and_generated_fields_point_at_the_patch_and_generator_lines() {
 
 #[test]
 fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(dir.path().join(".git")).expect(".git");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
-    write(
-        "app/kustomization.yaml",
-        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\ncrds:\n- p.yaml\n",
-    );
-    write(
-        "app/a.yaml",
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
-    );
-    write(
-        "app/p.yaml",
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
-    );
-    write("bad/kustomization.yaml", "resources: []\nnamePrefx: x-\n");
-    write("far/kustomization.yaml", "resources:\n- ../app/a.yaml\n");
-    write("cycle/a/kustomization.yaml", "resources:\n- ../b\n");
-    write("cycle/b/kustomization.yaml", "resources:\n- ../a\n");
-    let render = |rel: &str| {
-        let out = crate::common::output(
-            crate::common::tokenguard()
-                .current_dir(dir.path())
-                .args(["render", rel]),
-        );
-        assert_eq!(out.code, 2, "{rel}: {}", out.stdout);
-        out.stderr
-    };
+    let repo = repository(&[
+        (
+            "app/kustomization.yaml",
+            "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target: {kind: ServiceAccount}\ncrds:\n- p.yaml\n",
+        ),
+        (
+            "app/a.yaml",
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
+        ),
+        (
+            "app/p.yaml",
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
+        ),
+        ("bad/kustomization.yaml", "resources: []\nnamePrefx: x-\n"),
+        ("far/kustomization.yaml", "resources:\n- ../app/a.yaml\n"),
+        ("cycle/a/kustomization.yaml", "resources:\n- ../b\n"),
+        ("cycle/b/kustomization.yaml", "resources:\n- ../a\n"),
+    ]);
+    let render = |root: &str| render_error(&repo, root);
     assert!(
         render("app").contains(
             "app/kustomization.yaml:6:1: cannot render app: `crds` is not rendered by tokenguard yet"
@@ -656,20 +619,14 @@ fn a_root_that_cannot_be_rendered_is_an_error_at_the_kustomization_line() {
 
 #[test]
 fn two_objects_with_one_id_are_kustomizes_error() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(dir.path().join(".git")).expect(".git");
     let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n";
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
-        "resources:\n- one.yaml\n- two.yaml\n",
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("one.yaml"), sa).expect("write");
-    std::fs::write(dir.path().join("two.yaml"), sa).expect("write");
-    let out = crate::common::output(
-        crate::common::tokenguard()
-            .current_dir(dir.path())
-            .args(["render", "."]),
+    let out = render_files(
+        &[
+            ("kustomization.yaml", "resources:\n- one.yaml\n- two.yaml\n"),
+            ("one.yaml", sa),
+            ("two.yaml", sa),
+        ],
+        ".",
     );
     assert_eq!(out.code, 2);
     assert!(
