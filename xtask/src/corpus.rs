@@ -1276,6 +1276,17 @@ pub struct Summary {
     pub bytes: u64,
 }
 
+impl Summary {
+    /// Counts `files`, written.
+    pub fn add(&mut self, files: &[File]) {
+        for f in files {
+            self.files += 1;
+            self.objects += f.objects;
+            self.bytes += f.text.len() as u64;
+        }
+    }
+}
+
 /// How big a corpus to write.
 #[derive(Clone, Copy, Debug)]
 pub enum Size {
@@ -1315,11 +1326,7 @@ pub fn generate(out: &Path, seed: u64, size: Size) -> io::Result<Summary> {
         }
         let files = &files[..keep];
         files.par_iter().try_for_each(|f| write_file(out, f))?;
-        for f in files {
-            summary.files += 1;
-            summary.objects += f.objects;
-            summary.bytes += f.text.len() as u64;
-        }
+        summary.add(files);
         next += keep as u64;
     }
     Ok(summary)

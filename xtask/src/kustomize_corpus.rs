@@ -25,7 +25,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::corpus::{File, Rng};
+use crate::corpus::{File, Rng, Summary};
 use crate::value::{V, YamlStyle, map, q, s};
 
 /// Overlays per base when the number of bases is not given.
@@ -768,14 +768,6 @@ pub fn render_overlay(seed: u64, index: u64, bases: u64) -> Vec<File> {
     files
 }
 
-/// What [`generate`] wrote.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Summary {
-    pub files: u64,
-    pub objects: u64,
-    pub bytes: u64,
-}
-
 /// Writes `overlays` overlays over `bases` bases, the components and the trust config
 /// under `out` (created if missing).
 pub fn generate(out: &Path, seed: u64, overlays: u64, bases: u64) -> io::Result<Summary> {
@@ -797,11 +789,7 @@ pub fn generate(out: &Path, seed: u64, overlays: u64, bases: u64) -> io::Result<
         .par_iter()
         .try_for_each(|f| crate::corpus::write_file(out, f))?;
     let mut summary = Summary::default();
-    for f in &files {
-        summary.files += 1;
-        summary.objects += f.objects;
-        summary.bytes += f.text.len() as u64;
-    }
+    summary.add(&files);
     Ok(summary)
 }
 

@@ -1,7 +1,7 @@
 //! `xtask`: tokenguard's benchmark helpers. Run `cargo run -p xtask --release -- help`.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -158,12 +158,24 @@ fn gen_corpus(args: &[String]) -> Result<(), String> {
         _ => corpus::Size::Files(p.number("files", 2000)?),
     };
     let seed = p.number("seed", 1)?;
+    write_corpus(&p, &out, seed, "", |out| corpus::generate(out, seed, size))
+}
+
+/// Generates a corpus into `out` on a pool of `--threads` and says what it wrote,
+/// after `what`.
+fn write_corpus(
+    p: &Parsed,
+    out: &Path,
+    seed: u64,
+    what: &str,
+    generate: impl FnOnce(&Path) -> std::io::Result<corpus::Summary> + Send,
+) -> Result<(), String> {
     let started = Instant::now();
     let summary = pool(p.number("threads", 0)?)?
-        .install(|| corpus::generate(&out, seed, size))
+        .install(|| generate(out))
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!(
-        "wrote {} files, {} objects, {:.1} MB to {} (seed {seed}) in {:.1} s",
+        "wrote {what}{} files, {} objects, {:.1} MB to {} (seed {seed}) in {:.1} s",
         summary.files,
         summary.objects,
         summary.bytes as f64 / 1e6,
@@ -191,19 +203,10 @@ fn gen_kustomize(args: &[String]) -> Result<(), String> {
         return Err("--bases must be at least 1".into());
     }
     let seed = p.number("seed", 1)?;
-    let started = Instant::now();
-    let summary = pool(p.number("threads", 0)?)?
-        .install(|| kustomize_corpus::generate(&out, seed, overlays, bases))
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!(
-        "wrote {overlays} overlays over {bases} bases: {} files, {} objects, {:.1} MB to {} (seed {seed}) in {:.1} s",
-        summary.files,
-        summary.objects,
-        summary.bytes as f64 / 1e6,
-        out.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    let what = format!("{overlays} overlays over {bases} bases: ");
+    write_corpus(&p, &out, seed, &what, |out| {
+        kustomize_corpus::generate(out, seed, overlays, bases)
+    })
 }
 
 fn kustomize_roots_command(args: &[String]) -> Result<(), String> {
@@ -212,8 +215,8 @@ fn kustomize_roots_command(args: &[String]) -> Result<(), String> {
     let [dir] = p.positional.as_slice() else {
         return Err("kustomize-roots needs one DIR".into());
     };
-    let roots = kustomize_roots::roots(std::path::Path::new(dir))
-        .map_err(|e| format!("cannot read {dir}: {e}"))?;
+    let roots =
+        kustomize_roots::roots(Path::new(dir)).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let mut out = std::io::stdout().lock();
     for root in roots {
         match writeln!(out, "{}", root.display()) {
@@ -238,7 +241,7 @@ fn render_roots_command(args: &[String]) -> Result<(), String> {
         .filter(|line| !line.is_empty())
         .map(str::to_owned)
         .collect();
-    let arguments = render_roots::arguments(std::path::Path::new(dir), &roots)?;
+    let arguments = render_roots::arguments(Path::new(dir), &roots)?;
     let passes: Vec<render_roots::Pass> = (0..p.number("runs", 5)?.max(1))
         .map(|_| render_roots::pass(&roots, &arguments))
         .collect();
